@@ -1,0 +1,66 @@
+// The handler wrapper: Middy with one concern per middleware — Powertools logging with the Lambda context,
+// event validation before any AWS call, and error normalisation. A handler module is wiring only.
+import { Logger } from "@aws-lambda-powertools/logger";
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import middy, { type MiddlewareObj } from "@middy/core";
+import type { Context } from "aws-lambda";
+import type { z } from "zod";
+import { DEFAULT_DEADLINE_MARGIN_MS, deadlineFrom } from "./continuation";
+import { normalizeError, ValidationError } from "./errors";
+import { parseOrThrow } from "./validation";
+
+export interface HandlerContext {
+  logger: Logger;
+  lambda: Context;
+  /** Epoch ms after which the handler should take no new work and return a cursor. */
+  deadline: number;
+}
+
+export interface HandlerDefinition<S extends z.ZodType, R> {
+  /** Service name in every log line (POWERTOOLS_SERVICE_NAME overrides it). */
+  name: string;
+  schema: S;
+  /** Time kept back before the Lambda's own timeout; see deadlineFrom. */
+  deadlineMarginMs?: number;
+  handler: (event: z.output<S>, context: HandlerContext) => Promise<R>;
+}
+
+let sharedLogger: Logger | undefined;
+
+/** One logger per container; Powertools reads POWERTOOLS_LOG_LEVEL and POWERTOOLS_SERVICE_NAME itself. */
+export function containerLogger(serviceName: string): Logger {
+  sharedLogger ??= new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? serviceName });
+  return sharedLogger;
+}
+
+/** Replaces the raw event with the schema's output (defaults applied), or fails with one message per field. */
+export function validateEvent(schema: z.ZodType): MiddlewareObj {
+  return {
+    before(request) {
+      request.event = parseOrThrow(schema, request.event ?? {}, "event");
+    },
+  };
+}
+
+/** Every error leaves as an AppError (name, cause, retryable), logged once with its details. */
+export function normalizeErrors(logger: Logger): MiddlewareObj {
+  return {
+    onError(request) {
+      const error = normalizeError(request.error);
+      const fields = { error: { name: error.name, message: error.message, retryable: error.retryable }, ...error.details };
+      if (error instanceof ValidationError) logger.warn("rejected event", fields);
+      else logger.error("handler failed", { ...fields, cause: error.cause });
+      request.error = error;
+    },
+  };
+}
+
+export function defineHandler<S extends z.ZodType, R>(definition: HandlerDefinition<S, R>) {
+  const logger = containerLogger(definition.name);
+  const margin = definition.deadlineMarginMs ?? DEFAULT_DEADLINE_MARGIN_MS;
+  return middy<z.output<S>, R, Error, Context>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(validateEvent(definition.schema))
+    .use(normalizeErrors(logger))
+    .handler((event, lambda) => definition.handler(event, { logger, lambda, deadline: deadlineFrom(lambda, margin) }));
+}

@@ -1,0 +1,27 @@
+export { awsClient, type ClientOptions, iotDataClient, RETRY_CONFIG, resetClients } from "./clients";
+export { type ConfigOf, env, loadConfig, type VarSpec } from "./config";
+export {
+  type Continuation,
+  continuation,
+  DEFAULT_DEADLINE_MARGIN_MS,
+  deadlineFrom,
+  type RemainingTime,
+} from "./continuation";
+export {
+  AppError,
+  type AppErrorOptions,
+  ConfigError,
+  ConflictError,
+  classifyError,
+  type ErrorKind,
+  errorMessage,
+  errorName,
+  NotFoundError,
+  normalizeError,
+  TransientError,
+  ValidationError,
+} from "./errors";
+export { containerLogger, defineHandler, type HandlerContext, type HandlerDefinition, normalizeErrors, validateEvent } from "./handler";
+export { type FailedItem, type PaceOptions, type PaceProgress, type PaceResult, pace } from "./pacing";
+export { type Line, type LineSplitOptions, readS3Lines, type S3LineSource, splitLines } from "./s3-lines";
+export { formatIssues, parseOrThrow } from "./validation";

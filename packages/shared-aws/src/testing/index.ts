@@ -1,0 +1,2 @@
+export { localContext } from "./local-context";
+export { TokenBucket, throttlingError } from "./token-bucket";

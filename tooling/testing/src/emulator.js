@@ -1,0 +1,119 @@
+// The local AWS for tests and the demo: a moto server on a free 127.0.0.1 port, or the endpoint already
+// given in AWS_ENDPOINT_URL. It never degrades silently: if the emulator cannot start, this throws.
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { createServer } from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const INSTALL_HINT =
+  "Install the local AWS emulator with `./run setup` (it puts moto[server] into .venv/), " +
+  "or `python3 -m pip install 'moto[server]==5.2.5'`, or point AWS_ENDPOINT_URL at a running moto server.";
+
+/** Dummy credentials and region: moto accepts any, and they keep a real account out of reach. */
+export const EMULATOR_ENV = {
+  AWS_REGION: "us-east-1",
+  AWS_ACCESS_KEY_ID: "testing",
+  AWS_SECRET_ACCESS_KEY: "testing",
+};
+
+function repoRoot() {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, "pnpm-workspace.yaml"))) {
+    const parent = dirname(dir);
+    if (parent === dir) return process.cwd();
+    dir = parent;
+  }
+  return dir;
+}
+
+function pythonForMoto() {
+  if (process.env.MOTO_PYTHON) return process.env.MOTO_PYTHON;
+  const venv = join(repoRoot(), ".venv", "bin", "python");
+  return existsSync(venv) ? venv : "python3";
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function isServing(endpoint) {
+  try {
+    const res = await fetch(`${endpoint}/moto-api/data.json`, { signal: AbortSignal.timeout(1000) });
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Starts moto server (or adopts AWS_ENDPOINT_URL) and returns `{ endpoint, env, stop, reset }`.
+ * `env` holds the variables that point every AWS SDK v3 client at it.
+ */
+export async function startEmulator({ timeoutMs = 30_000 } = {}) {
+  const given = process.env.AWS_ENDPOINT_URL;
+  if (given) {
+    if (!(await isServing(given))) {
+      throw new Error(`AWS_ENDPOINT_URL=${given} does not answer as a moto server. ${INSTALL_HINT}`);
+    }
+    return emulatorHandle(given, async () => {});
+  }
+
+  const port = await freePort();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const python = pythonForMoto();
+  const child = spawn(python, ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (chunk) => {
+    stderr = (stderr + chunk).slice(-4000);
+  });
+  const exited = new Promise((resolve) => child.once("exit", (code) => resolve(code ?? -1)));
+  child.once("error", (err) => {
+    stderr += String(err);
+  });
+
+  const started = Date.now();
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`moto server (${python} -m moto.server) exited before serving: ${stderr.trim()}\n${INSTALL_HINT}`);
+    }
+    if (await isServing(endpoint)) break;
+    if (Date.now() - started > timeoutMs) {
+      child.kill("SIGKILL");
+      throw new Error(`moto server did not answer on ${endpoint} within ${timeoutMs} ms: ${stderr.trim()}\n${INSTALL_HINT}`);
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+
+  return emulatorHandle(endpoint, async () => {
+    if (child.exitCode === null) {
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
+      await exited;
+      clearTimeout(timer);
+    }
+  });
+}
+
+function emulatorHandle(endpoint, stop) {
+  return {
+    endpoint,
+    env: { ...EMULATOR_ENV, AWS_ENDPOINT_URL: endpoint },
+    stop,
+    /** Forgets every resource the emulator holds. */
+    async reset() {
+      const res = await fetch(`${endpoint}/moto-api/reset`, { method: "POST" });
+      if (!res.ok) throw new Error(`moto reset failed: HTTP ${res.status}`);
+    },
+  };
+}

@@ -1,0 +1,1 @@
+export function jestConfig(options: { rootDir: string; integrationTimeoutMs?: number }): Record<string, unknown>;
