@@ -1,0 +1,1 @@
+export { bundleDir, type EnvVarSpec, type LambdaHandlerSpec, type PackageManifest, type StateMachineSpec } from "./manifest";
