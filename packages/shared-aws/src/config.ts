@@ -37,7 +37,12 @@ export const env = {
         const text = required(raw, name);
         const value = Number(text);
         const kind = options.integer ? "an integer" : "a number";
-        if (!Number.isFinite(value) || (options.integer && !Number.isInteger(value)) || value < min || value > max) {
+        if (
+          !Number.isFinite(value) ||
+          (options.integer && !Number.isInteger(value)) ||
+          value < min ||
+          value > max
+        ) {
           throw problem(`${name} must be ${kind} from ${min} to ${max}, got ${JSON.stringify(text)}`);
         }
         return value;

@@ -72,7 +72,14 @@ const TRANSIENT_NAMES = new Set([
   "TimeoutError",
   "TransientError",
 ]);
-const TRANSIENT_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "EAI_AGAIN", "ENOTFOUND"]);
+const TRANSIENT_CODES = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EAI_AGAIN",
+  "ENOTFOUND",
+]);
 
 interface ErrorLike {
   name?: unknown;
@@ -115,5 +122,9 @@ export function normalizeError(error: unknown): AppError {
   if (kind !== "fatal") {
     return new TransientError(`${name}: ${errorMessage(error)}`, { cause: error, details });
   }
-  return new AppError(errorMessage(error), { cause: error, name: name === "Error" ? "UnexpectedError" : name, details });
+  return new AppError(errorMessage(error), {
+    cause: error,
+    name: name === "Error" ? "UnexpectedError" : name,
+    details,
+  });
 }

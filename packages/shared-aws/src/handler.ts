@@ -47,7 +47,10 @@ export function normalizeErrors(logger: Logger): MiddlewareObj {
   return {
     onError(request) {
       const error = normalizeError(request.error);
-      const fields = { error: { name: error.name, message: error.message, retryable: error.retryable }, ...error.details };
+      const fields = {
+        error: { name: error.name, message: error.message, retryable: error.retryable },
+        ...error.details,
+      };
       if (error instanceof ValidationError) logger.warn("rejected event", fields);
       else logger.error("handler failed", { ...fields, cause: error.cause });
       request.error = error;
@@ -62,5 +65,7 @@ export function defineHandler<S extends z.ZodType, R>(definition: HandlerDefinit
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(validateEvent(definition.schema))
     .use(normalizeErrors(logger))
-    .handler((event, lambda) => definition.handler(event, { logger, lambda, deadline: deadlineFrom(lambda, margin) }));
+    .handler((event, lambda) =>
+      definition.handler(event, { logger, lambda, deadline: deadlineFrom(lambda, margin) }),
+    );
 }

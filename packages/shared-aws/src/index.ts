@@ -21,7 +21,14 @@ export {
   TransientError,
   ValidationError,
 } from "./errors";
-export { containerLogger, defineHandler, type HandlerContext, type HandlerDefinition, normalizeErrors, validateEvent } from "./handler";
+export {
+  containerLogger,
+  defineHandler,
+  type HandlerContext,
+  type HandlerDefinition,
+  normalizeErrors,
+  validateEvent,
+} from "./handler";
 export { type FailedItem, type PaceOptions, type PaceProgress, type PaceResult, pace } from "./pacing";
 export { type Line, type LineSplitOptions, readS3Lines, type S3LineSource, splitLines } from "./s3-lines";
 export { formatIssues, parseOrThrow } from "./validation";

@@ -89,10 +89,12 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 export async function pace<T>(
   source: Iterable<T> | AsyncIterable<T>,
-  worker: (item: T) => Promise<string | undefined | void>,
+  /** Does one item; a string it returns is counted in `outcomes`. */
+  worker: (item: T) => Promise<unknown>,
   options: PaceOptions<T>,
 ): Promise<PaceResult<T>> {
-  if (!(options.rate > 0) || !Number.isFinite(options.rate)) throw new RangeError(`rate must be > 0, got ${options.rate}`);
+  if (!(options.rate > 0) || !Number.isFinite(options.rate))
+    throw new RangeError(`rate must be > 0, got ${options.rate}`);
   if (!Number.isInteger(options.concurrency) || options.concurrency < 1) {
     throw new RangeError(`concurrency must be an integer >= 1, got ${options.concurrency}`);
   }
@@ -161,7 +163,7 @@ export async function pace<T>(
     try {
       const outcome = await worker(job.item);
       result.succeeded += 1;
-      if (outcome) result.outcomes[outcome] = (result.outcomes[outcome] ?? 0) + 1;
+      if (typeof outcome === "string") result.outcomes[outcome] = (result.outcomes[outcome] ?? 0) + 1;
       rate = Math.min(ceiling, rate + RECOVERY_PER_SUCCESS);
       settle();
     } catch (error) {
@@ -214,8 +216,13 @@ export async function pace<T>(
     if (!job) {
       if (retries.length === 0 && inFlight === 0) break;
       if (now >= hardDeadline) {
-        for (const pending of retries.splice(0)) fail(pending, "deadline reached before this item could be retried", true);
+        for (const pending of retries.splice(0))
+          fail(pending, "deadline reached before this item could be retried", true);
         if (inFlight === 0) break;
+        await settledSignal();
+        continue;
+      }
+      if (retries.length === 0) {
         await settledSignal();
         continue;
       }

@@ -24,7 +24,8 @@ export interface LineSplitOptions {
 const CR = 0x0d;
 const LF = 0x0a;
 const BOM = [0xef, 0xbb, 0xbf];
-const decoder = new TextDecoder("utf-8");
+// ignoreBOM: a BOM is ours to strip, and only at the start of the object.
+const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 
 /** Splits a byte stream into trimmed, non-blank lines with resumable offsets. */
 export async function* splitLines(
@@ -92,12 +93,20 @@ export interface S3LineSource {
 }
 
 /** Lines of an S3 object from `from` on, read with a ranged GET so resuming never re-reads the start. */
-export async function* readS3Lines(s3: S3Client, source: S3LineSource, options: Omit<LineSplitOptions, "from"> = {}) {
+export async function* readS3Lines(
+  s3: S3Client,
+  source: S3LineSource,
+  options: Omit<LineSplitOptions, "from"> = {},
+) {
   const from = source.from ?? 0;
   let body: AsyncIterable<Uint8Array>;
   try {
     const object = await s3.send(
-      new GetObjectCommand({ Bucket: source.bucket, Key: source.key, ...(from > 0 ? { Range: `bytes=${from}-` } : {}) }),
+      new GetObjectCommand({
+        Bucket: source.bucket,
+        Key: source.key,
+        ...(from > 0 ? { Range: `bytes=${from}-` } : {}),
+      }),
     );
     body = object.Body as AsyncIterable<Uint8Array>;
   } catch (error) {

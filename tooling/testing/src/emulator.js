@@ -85,12 +85,16 @@ export async function startEmulator({ timeoutMs = 30_000 } = {}) {
   const started = Date.now();
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`moto server (${python} -m moto.server) exited before serving: ${stderr.trim()}\n${INSTALL_HINT}`);
+      throw new Error(
+        `moto server (${python} -m moto.server) exited before serving: ${stderr.trim()}\n${INSTALL_HINT}`,
+      );
     }
     if (await isServing(endpoint)) break;
     if (Date.now() - started > timeoutMs) {
       child.kill("SIGKILL");
-      throw new Error(`moto server did not answer on ${endpoint} within ${timeoutMs} ms: ${stderr.trim()}\n${INSTALL_HINT}`);
+      throw new Error(
+        `moto server did not answer on ${endpoint} within ${timeoutMs} ms: ${stderr.trim()}\n${INSTALL_HINT}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 150));
   }

@@ -1,1 +1,4 @@
-export function jestConfig(options: { rootDir: string; integrationTimeoutMs?: number }): Record<string, unknown>;
+export function jestConfig(options: {
+  rootDir: string;
+  integrationTimeoutMs?: number;
+}): Record<string, unknown>;

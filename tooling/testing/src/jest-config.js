@@ -20,6 +20,7 @@ const base = {
 export function jestConfig({ rootDir, integrationTimeoutMs = 60_000 }) {
   return {
     rootDir,
+    reporters: ["default", here("./results-reporter.js")],
     projects: [
       { ...base, rootDir, displayName: "unit", testMatch: ["<rootDir>/tests/unit/**/*.test.ts"] },
       {

@@ -2,7 +2,11 @@
 import { randomUUID } from "node:crypto";
 import type { Context } from "aws-lambda";
 
-export function localContext(options: { functionName: string; timeoutMs?: number; region?: string }): Context {
+export function localContext(options: {
+  functionName: string;
+  timeoutMs?: number;
+  region?: string;
+}): Context {
   const timeoutMs = options.timeoutMs ?? 900_000;
   const startedAt = Date.now();
   const region = options.region ?? process.env.AWS_REGION ?? "us-east-1";

@@ -32,5 +32,8 @@ export class TokenBucket {
 
 /** The error an IoT control-plane API answers when throttled (HTTP 400, named by its type). */
 export function throttlingError(): Error & { $metadata: { httpStatusCode: number } } {
-  return Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException", $metadata: { httpStatusCode: 400 } });
+  return Object.assign(new Error("Rate exceeded"), {
+    name: "ThrottlingException",
+    $metadata: { httpStatusCode: 400 },
+  });
 }

@@ -1,0 +1,188 @@
+import { describe, expect, it } from "@jest/globals";
+import { pace } from "../../src";
+import { TokenBucket, throttlingError } from "../../src/testing";
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A fake API: throttles above its quota, records every item it completed. */
+function fakeService(rate: number, burst?: number) {
+  const bucket = new TokenBucket(rate, burst);
+  const done = new Map<number, number>();
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const call = async (item: number) => {
+    inFlight += 1;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    try {
+      await delay(2);
+      if (!bucket.take()) throw throttlingError();
+      done.set(item, (done.get(item) ?? 0) + 1);
+      return "created";
+    } finally {
+      inFlight -= 1;
+    }
+  };
+  return { bucket, done, call, maxInFlight: () => maxInFlight };
+}
+
+describe("pace", () => {
+  it("does every item exactly once at about the target rate, within the concurrency bound", async () => {
+    const service = fakeService(200);
+    const result = await pace(range(100), service.call, { rate: 200, concurrency: 4 });
+    expect(result.done).toBe(true);
+    expect(result.consumed).toBe(100);
+    expect(result.succeeded).toBe(100);
+    expect(result.outcomes).toEqual({ created: 100 });
+    expect(result.failed).toEqual([]);
+    expect([...service.done.values()].every((n) => n === 1)).toBe(true);
+    expect(service.done.size).toBe(100);
+    expect(service.maxInFlight()).toBeLessThanOrEqual(4);
+    // 100 calls at ≤ 200/s take at least ~0.45 s (no burst above the rate).
+    expect(result.elapsedMs).toBeGreaterThanOrEqual(440);
+    expect(result.achievedRate).toBeLessThanOrEqual(200);
+  });
+
+  it("retries throttled items, slows down, and loses or repeats none", async () => {
+    // Quota far below the requested rate: most first attempts are throttled.
+    const service = fakeService(100, 2);
+    const result = await pace(range(60), service.call, {
+      rate: 400,
+      concurrency: 8,
+      maxAttempts: 20,
+      baseBackoffMs: 20,
+    });
+    expect(result.throttles).toBeGreaterThan(0);
+    expect(result.attempts).toBe(60 + result.throttles);
+    expect(result.failed).toEqual([]);
+    expect(service.done.size).toBe(60);
+    expect([...service.done.values()].every((n) => n === 1)).toBe(true);
+    expect(result.finalRate).toBeLessThan(400);
+  });
+
+  it("retries transient 5xx errors", async () => {
+    let failures = 0;
+    const result = await pace(
+      range(10),
+      async (item) => {
+        if (item % 3 === 0 && failures < 4) {
+          failures += 1;
+          throw Object.assign(new Error("unavailable"), {
+            name: "ServiceUnavailableException",
+            $metadata: { httpStatusCode: 503 },
+          });
+        }
+      },
+      { rate: 500, concurrency: 2, baseBackoffMs: 5 },
+    );
+    expect(result.transientErrors).toBe(4);
+    expect(result.succeeded).toBe(10);
+    expect(result.failed).toEqual([]);
+  });
+
+  it("reports a fatal error per item with its reason, without retrying it", async () => {
+    const result = await pace(
+      ["a", "bad", "c"],
+      async (item) => {
+        if (item === "bad")
+          throw Object.assign(new Error("thing name is invalid"), { name: "InvalidRequestException" });
+      },
+      { rate: 500, concurrency: 2 },
+    );
+    expect(result.succeeded).toBe(2);
+    expect(result.failed).toEqual([
+      {
+        item: "bad",
+        id: "bad",
+        reason: "thing name is invalid",
+        errorName: "InvalidRequestException",
+        retryable: false,
+        attempts: 1,
+      },
+    ]);
+  });
+
+  it("gives up on an item after maxAttempts and says so", async () => {
+    const result = await pace([1], async () => Promise.reject(throttlingError()), {
+      rate: 500,
+      concurrency: 1,
+      maxAttempts: 3,
+      baseBackoffMs: 1,
+    });
+    expect(result.failed).toHaveLength(1);
+    expect(result.failed[0]).toMatchObject({
+      retryable: true,
+      attempts: 3,
+      errorName: "ThrottlingException",
+    });
+    expect(result.failed[0]?.reason).toMatch(/^gave up after 3 attempts: Rate exceeded/);
+  });
+
+  it("stops at the deadline with a cursor, and resuming after it finishes exactly the rest", async () => {
+    const items = range(200);
+    const service = fakeService(1000);
+    const first = await pace(items, service.call, { rate: 100, concurrency: 4, deadline: Date.now() + 300 });
+    expect(first.done).toBe(false);
+    expect(first.consumed).toBeGreaterThan(0);
+    expect(first.consumed).toBeLessThan(200);
+    expect(first.lastConsumed).toBe(first.consumed - 1);
+    expect(first.succeeded + first.failed.length).toBe(first.consumed);
+
+    const rest = items.slice((first.lastConsumed as number) + 1);
+    const second = await pace(rest, service.call, { rate: 1000, concurrency: 4 });
+    expect(second.done).toBe(true);
+    expect(first.consumed + second.consumed).toBe(200);
+    expect(service.done.size).toBe(200);
+    expect([...service.done.values()].every((n) => n === 1)).toBe(true);
+  });
+
+  it("pulls lazily from an async stream and stops pulling at the deadline", async () => {
+    let pulled = 0;
+    async function* stream() {
+      for (let i = 0; i < 1000; i++) {
+        pulled += 1;
+        yield i;
+      }
+    }
+    const result = await pace(stream(), async () => undefined, {
+      rate: 50,
+      concurrency: 2,
+      deadline: Date.now() + 200,
+    });
+    expect(result.done).toBe(false);
+    expect(pulled).toBe(result.consumed);
+    expect(result.consumed).toBeLessThan(30);
+  });
+
+  it("fails items still waiting for a retry at the hard deadline, as retryable", async () => {
+    const result = await pace([1, 2], async () => Promise.reject(throttlingError()), {
+      rate: 500,
+      concurrency: 2,
+      maxAttempts: 100,
+      baseBackoffMs: 50,
+      deadline: Date.now(),
+      hardDeadline: Date.now() + 150,
+    });
+    expect(result.consumed).toBe(0);
+    const second = await pace([1, 2], async () => Promise.reject(throttlingError()), {
+      rate: 500,
+      concurrency: 2,
+      maxAttempts: 100,
+      baseBackoffMs: 50,
+      deadline: Date.now() + 5,
+      hardDeadline: Date.now() + 150,
+    });
+    expect(second.consumed).toBeGreaterThan(0);
+    expect(second.failed).toHaveLength(second.consumed);
+    expect(second.failed.every((f) => f.retryable && f.reason.includes("deadline"))).toBe(true);
+  });
+
+  it("refuses a nonsensical rate or concurrency", async () => {
+    await expect(pace([1], async () => undefined, { rate: 0, concurrency: 1 })).rejects.toThrow(
+      "rate must be > 0",
+    );
+    await expect(pace([1], async () => undefined, { rate: 1, concurrency: 0 })).rejects.toThrow(
+      "concurrency must be",
+    );
+  });
+});
