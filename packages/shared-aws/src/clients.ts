@@ -12,7 +12,7 @@ export interface ClientOptions {
   paced?: boolean;
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: SDK client constructors take service-specific config types.
+// SDK client constructors each take their own service-specific config type.
 type ClientConstructor<C> = new (config: any) => C;
 
 const instances = new Map<ClientConstructor<unknown>, Map<boolean, unknown>>();

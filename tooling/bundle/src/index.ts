@@ -1,1 +1,10 @@
-export { bundleDir, type EnvVarSpec, type LambdaHandlerSpec, type PackageManifest, type StateMachineSpec } from "./manifest";
+export { type BundleResult, bundleHandlers } from "./bundle";
+export { locateBundle } from "./locate";
+export {
+  BUNDLE_ENTRY_FILE,
+  bundleDir,
+  type EnvVarSpec,
+  type LambdaHandlerSpec,
+  type PackageManifest,
+  type StateMachineSpec,
+} from "./manifest";

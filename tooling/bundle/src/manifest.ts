@@ -36,3 +36,6 @@ export interface PackageManifest {
 
 /** Where the bundle of one handler lands, relative to the package directory. */
 export const bundleDir = (handlerName: string) => `dist/${handlerName}`;
+
+/** The file in that folder Lambda loads (`index.handler`); `.mjs` makes Node treat it as ESM. */
+export const BUNDLE_ENTRY_FILE = "index.mjs";

@@ -1,0 +1,3 @@
+import { jestConfig } from "./src/jest-config.js";
+
+export default jestConfig({ rootDir: import.meta.dirname });
