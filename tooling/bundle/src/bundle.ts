@@ -20,12 +20,17 @@ export interface BundleResult {
  * Builds `<packageDirAbs>/dist/<handler>/index.mjs` for every handler in the manifest. Same sources give
  * byte-identical output: no timestamps, and source-map paths are relative to the output file.
  */
-export async function bundleHandlers(manifest: PackageManifest, packageDirAbs: string): Promise<BundleResult[]> {
+export async function bundleHandlers(
+  manifest: PackageManifest,
+  packageDirAbs: string,
+): Promise<BundleResult[]> {
   const names = Object.keys(manifest.handlers).sort();
   if (names.length === 0) throw new Error(`${manifest.name}: the manifest declares no handlers`);
   const distDir = path.join(packageDirAbs, "dist");
   // Stale files from a previous build would end up in the deployment archive.
-  await Promise.all(names.map((name) => rm(path.join(packageDirAbs, bundleDir(name)), { recursive: true, force: true })));
+  await Promise.all(
+    names.map((name) => rm(path.join(packageDirAbs, bundleDir(name)), { recursive: true, force: true })),
+  );
 
   const entryPoints = Object.fromEntries(
     names.map((name) => [`${name}/index`, path.join(packageDirAbs, handlerEntry(manifest, name))]),
@@ -42,7 +47,8 @@ export async function bundleHandlers(manifest: PackageManifest, packageDirAbs: s
     // Prefer ES module builds of dependencies: they tree-shake far better than their CommonJS twins.
     mainFields: ["module", "main"],
     minify: true,
-    sourcemap: "external",
+    // Linked: the sourceMappingURL comment lets `node --enable-source-maps` find the map in Lambda.
+    sourcemap: "linked",
     // Stack traces need only the mappings; leaving the sources out keeps the archive small.
     sourcesContent: false,
     banner: { js: REQUIRE_SHIM },
@@ -61,7 +67,9 @@ export async function bundleHandlers(manifest: PackageManifest, packageDirAbs: s
 function handlerEntry(manifest: PackageManifest, name: string): string {
   const entry = manifest.handlers[name]?.entry;
   if (!entry || path.isAbsolute(entry) || entry.split(/[\\/]/).includes("..")) {
-    throw new Error(`${manifest.name}/${name}: entry must be a path inside the package, got ${JSON.stringify(entry)}`);
+    throw new Error(
+      `${manifest.name}/${name}: entry must be a path inside the package, got ${JSON.stringify(entry)}`,
+    );
   }
   return entry;
 }

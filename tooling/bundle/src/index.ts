@@ -8,3 +8,4 @@ export {
   type PackageManifest,
   type StateMachineSpec,
 } from "./manifest";
+export { referencedHandlers, substituteHandlers } from "./state-machine";

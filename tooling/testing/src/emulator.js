@@ -1,7 +1,7 @@
 // The local AWS for tests and the demo: a moto server on a free 127.0.0.1 port, or the endpoint already
 // given in AWS_ENDPOINT_URL. It never degrades silently: if the emulator cannot start, this throws.
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, openSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -45,7 +45,7 @@ function freePort() {
   });
 }
 
-async function isServing(endpoint) {
+export async function isServing(endpoint) {
   try {
     const res = await fetch(`${endpoint}/moto-api/data.json`, { signal: AbortSignal.timeout(1000) });
     return res.ok;
@@ -58,7 +58,7 @@ async function isServing(endpoint) {
  * Starts moto server (or adopts AWS_ENDPOINT_URL) and returns `{ endpoint, env, stop, reset }`.
  * `env` holds the variables that point every AWS SDK v3 client at it.
  */
-export async function startEmulator({ timeoutMs = 30_000 } = {}) {
+export async function startEmulator({ timeoutMs = 30_000, detached = false, logFile } = {}) {
   const given = process.env.AWS_ENDPOINT_URL;
   if (given) {
     if (!(await isServing(given))) {
@@ -70,11 +70,13 @@ export async function startEmulator({ timeoutMs = 30_000 } = {}) {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const python = pythonForMoto();
+  // Detached: outlives this process (the local emulator that `pnpm invoke` calls keep state in).
   const child = spawn(python, ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)], {
-    stdio: ["ignore", "ignore", "pipe"],
+    stdio: ["ignore", "ignore", detached && logFile ? openSync(logFile, "a") : "pipe"],
+    detached,
   });
   let stderr = "";
-  child.stderr.on("data", (chunk) => {
+  child.stderr?.on("data", (chunk) => {
     stderr = (stderr + chunk).slice(-4000);
   });
   const exited = new Promise((resolve) => child.once("exit", (code) => resolve(code ?? -1)));
@@ -99,6 +101,10 @@ export async function startEmulator({ timeoutMs = 30_000 } = {}) {
     await new Promise((r) => setTimeout(r, 150));
   }
 
+  if (detached) {
+    child.stderr?.destroy();
+    child.unref();
+  }
   return emulatorHandle(endpoint, async () => {
     if (child.exitCode === null) {
       child.kill("SIGTERM");
@@ -106,12 +112,13 @@ export async function startEmulator({ timeoutMs = 30_000 } = {}) {
       await exited;
       clearTimeout(timer);
     }
-  });
+  }, child.pid);
 }
 
-function emulatorHandle(endpoint, stop) {
+function emulatorHandle(endpoint, stop, pid) {
   return {
     endpoint,
+    pid,
     env: { ...EMULATOR_ENV, AWS_ENDPOINT_URL: endpoint },
     stop,
     /** Forgets every resource the emulator holds. */

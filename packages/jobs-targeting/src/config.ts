@@ -1,0 +1,94 @@
+// Every environment variable this package reads, declared once: the handlers load their subset at cold start
+// (a bad value fails the cold start naming the variable) and the manifest derives what infra must set from
+// the same table, so the two can never drift apart.
+import type { EnvVarSpec } from "@fleet/bundle";
+import { type ConfigOf, env, loadConfig, type VarSpec } from "@fleet/shared-aws";
+
+interface VarDeclaration<T> {
+  spec: VarSpec<T>;
+  required: boolean;
+  description: string;
+}
+
+// Rates are calls per second; defaults are AWS's default quotas (../shared/reference/aws-limits.md). Accounts
+// can have them raised, and several stacks may share one account, so each stack sets its own share.
+const rate = (quota: string, fallback: number): VarDeclaration<number> => ({
+  spec: env.number({ default: fallback, min: 0.1, max: 100_000 }),
+  required: false,
+  description: `${quota} calls per second this function may use (default ${fallback}, the AWS default quota)`,
+});
+
+export const VARS = {
+  LISTS_BUCKET: {
+    spec: env.string(),
+    required: true,
+    description: "Bucket holding exclude lists and job documents (the stack's lists bucket)",
+  },
+  STATE_MACHINE_ARN: {
+    spec: env.string({ pattern: /^arn:aws[a-z-]*:states:/ }),
+    required: true,
+    description: "ARN of the targeted-job state machine that start-targeted-job starts",
+  },
+  UPDATE_KEY: {
+    spec: env.string({ default: "updateKey", pattern: /^[a-zA-Z0-9_]{1,64}$/ }),
+    required: false,
+    description: "Reported-shadow key written by fast-track and matched by the dynamic group (default updateKey)",
+  },
+  IOT_DATA_ENDPOINT: {
+    spec: env.optionalString(),
+    required: false,
+    description: "The account's iot:Data-ATS endpoint; discovered with DescribeEndpoint when unset",
+  },
+  CONCURRENCY: {
+    spec: env.number({ default: 32, min: 1, max: 512, integer: true }),
+    required: false,
+    description: "AWS calls in flight at once in a paced step (default 32: enough for 400 calls/s at 80 ms)",
+  },
+  CREATE_THING_RATE: rate("CreateThing", 100),
+  DESCRIBE_THING_RATE: rate("DescribeThing", 350),
+  DELETE_THING_RATE: rate("DeleteThing", 100),
+  LIST_THINGS_RATE: rate("ListThings", 10),
+  ADD_THING_TO_GROUP_RATE: rate("AddThingToThingGroup", 100),
+  LIST_THINGS_IN_GROUP_RATE: rate("ListThingsInThingGroup", 25),
+  SEARCH_INDEX_RATE: rate("SearchIndex", 15),
+  SHADOW_UPDATE_RATE: rate("UpdateThingShadow (account level)", 400),
+} satisfies Record<string, VarDeclaration<unknown>>;
+
+type VarName = keyof typeof VARS;
+type SpecsOf<N extends VarName> = { [K in N]: (typeof VARS)[K]["spec"] };
+
+/** The variables each handler reads. */
+export const HANDLER_VARS = {
+  "seed-things": ["CREATE_THING_RATE", "DESCRIBE_THING_RATE", "DELETE_THING_RATE", "LIST_THINGS_RATE", "CONCURRENCY"],
+  "start-targeted-job": ["LISTS_BUCKET", "STATE_MACHINE_ARN", "UPDATE_KEY"],
+  "fill-exclude-group": ["LISTS_BUCKET", "ADD_THING_TO_GROUP_RATE", "CONCURRENCY"],
+  teardown: ["DELETE_THING_RATE", "LIST_THINGS_RATE", "CONCURRENCY"],
+  preview: ["LISTS_BUCKET", "UPDATE_KEY", "SEARCH_INDEX_RATE"],
+  "ensure-indexing": [],
+  "index-status": [],
+  "confirm-exclusions": ["SEARCH_INDEX_RATE", "LIST_THINGS_IN_GROUP_RATE"],
+  "create-target-group": [],
+  "create-job": [],
+  "fast-track": ["LISTS_BUCKET", "SEARCH_INDEX_RATE", "SHADOW_UPDATE_RATE", "CONCURRENCY", "IOT_DATA_ENDPOINT"],
+} as const satisfies Record<string, readonly VarName[]>;
+
+export type HandlerName = keyof typeof HANDLER_VARS;
+export type HandlerConfig<H extends HandlerName> = ConfigOf<SpecsOf<(typeof HANDLER_VARS)[H][number]>>;
+
+/** Reads the handler's variables from the environment (at cold start); throws a ConfigError naming each bad one. */
+export function handlerConfig<H extends HandlerName>(
+  handler: H,
+  source: Record<string, string | undefined> = process.env,
+): HandlerConfig<H> {
+  const names: readonly VarName[] = HANDLER_VARS[handler];
+  const specs = Object.fromEntries(names.map((name) => [name, VARS[name].spec]));
+  return loadConfig(specs, source) as HandlerConfig<H>;
+}
+
+/** The manifest's view of the same variables. */
+export function handlerEnv(handler: HandlerName): Record<string, EnvVarSpec> {
+  const names: readonly VarName[] = HANDLER_VARS[handler];
+  return Object.fromEntries(
+    names.map((name) => [name, { required: VARS[name].required, description: VARS[name].description }]),
+  );
+}

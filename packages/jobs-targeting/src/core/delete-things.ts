@@ -1,0 +1,103 @@
+// Deletes every thing whose name starts with a prefix, in two phases so that no listing is ever paged while
+// its results are being deleted (the original skipped things that way): first list the whole registry page by
+// page and keep the matching names, then delete exactly those at the DeleteThing rate. The names travel in the
+// cursor as a compact snapshot, so a continuation deletes exactly the rest without listing again.
+import { DeleteThingCommand, type IoTClient, ListThingsCommand } from "@aws-sdk/client-iot";
+import { pace } from "@fleet/shared-aws";
+import { z } from "zod";
+import { isNotFound } from "./aws-errors";
+import { rateGate } from "./gate";
+import { snapshotOf, snapshotSchema, snapshotSize, suffixesOf } from "./name-snapshot";
+import { addPaceResult, emptyTally, type Logger, type StepResult, stepResult, tallySchema } from "./tally";
+
+export const deleteCursorSchema = z.discriminatedUnion("phase", [
+  z.strictObject({ phase: z.literal("list"), nextToken: z.string(), snapshot: snapshotSchema, tally: tallySchema }),
+  z.strictObject({ phase: z.literal("delete"), snapshot: snapshotSchema, position: z.number().int().min(0), tally: tallySchema }),
+]);
+export type DeleteCursor = z.infer<typeof deleteCursorSchema>;
+
+export interface DeleteDeps {
+  /** A paced client for DeleteThing (one attempt a call: pace() retries). */
+  paced: IoTClient;
+  /** A retrying client for the sequential ListThings pages. */
+  iot: IoTClient;
+  deleteRate: number;
+  listRate: number;
+  concurrency: number;
+  deadline: number;
+  logger: Logger;
+}
+
+export interface DeleteInput {
+  prefix: string;
+  cursor?: DeleteCursor | undefined;
+}
+
+// ListThings' largest page: the registry is listed at up to 250 × LIST_THINGS_RATE names a second.
+const PAGE_SIZE = 250;
+
+export async function deleteThings(deps: DeleteDeps, input: DeleteInput): Promise<StepResult<DeleteCursor>> {
+  const { cursor } = input;
+  const tally = cursor?.tally ?? emptyTally({ listed: 0, deleted: 0, absent: 0, failed: 0 });
+  let snapshot = cursor?.snapshot ?? snapshotOf([]);
+  let position = cursor?.phase === "delete" ? cursor.position : 0;
+
+  if (cursor?.phase !== "delete") {
+    const listing = await listMatching(deps, input.prefix, cursor?.phase === "list" ? cursor.nextToken : undefined);
+    snapshot = snapshotOf([...suffixesOf(snapshot), ...listing.suffixes]);
+    if (listing.nextToken) {
+      const run = { elapsedMs: listing.elapsedMs, attempts: listing.pages, throttles: 0, achievedRate: 0, targetRate: deps.listRate };
+      return stepResult(false, { phase: "list" as const, nextToken: listing.nextToken, snapshot, tally }, tally, run);
+    }
+    tally.counts.listed = snapshotSize(snapshot);
+    position = 0;
+  }
+
+  const names = (function* () {
+    for (const suffix of suffixesOf(snapshot, position)) yield `${input.prefix}${suffix}`;
+  })();
+  const deleteThing = async (thingName: string) => {
+    try {
+      await deps.paced.send(new DeleteThingCommand({ thingName }));
+      return "deleted";
+    } catch (error) {
+      // AWS answers success for a missing thing; the emulator answers not-found. Either way it is gone.
+      if (isNotFound(error)) return "absent";
+      throw error;
+    }
+  };
+  const result = await pace(names, deleteThing, {
+    rate: deps.deleteRate,
+    concurrency: deps.concurrency,
+    deadline: deps.deadline,
+  });
+  const run = addPaceResult(tally, result, deps.deleteRate, deps.logger);
+  const next = { phase: "delete" as const, snapshot, position: position + result.consumed, tally };
+  return stepResult(result.done, next, tally, run);
+}
+
+interface Listing {
+  suffixes: string[];
+  /** Set when the deadline came before the listing ended. */
+  nextToken: string | undefined;
+  pages: number;
+  elapsedMs: number;
+}
+
+async function listMatching(deps: DeleteDeps, prefix: string, from: string | undefined): Promise<Listing> {
+  const started = Date.now();
+  const gate = rateGate(deps.listRate);
+  const suffixes: string[] = [];
+  let nextToken = from;
+  let pages = 0;
+  do {
+    await gate();
+    const page = await deps.iot.send(new ListThingsCommand({ maxResults: PAGE_SIZE, nextToken }));
+    pages += 1;
+    for (const thing of page.things ?? []) {
+      if (thing.thingName?.startsWith(prefix)) suffixes.push(thing.thingName.slice(prefix.length));
+    }
+    nextToken = page.nextToken ?? undefined;
+  } while (nextToken && Date.now() < deps.deadline);
+  return { suffixes, nextToken, pages, elapsedMs: Date.now() - started };
+}

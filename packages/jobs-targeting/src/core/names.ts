@@ -1,0 +1,21 @@
+// AWS IoT naming rules (the service model's patterns and lengths), checked before anything is created.
+
+/** Thing and thing group names: 1–128 of `[a-zA-Z0-9:_-]`. */
+export const THING_NAME = /^[a-zA-Z0-9:_-]{1,128}$/;
+export const THING_NAME_MAX = 128;
+
+/**
+ * Job ids: 1–64 of `[a-zA-Z0-9_-]`. We also require a letter or digit first: the job name becomes a fleet-index
+ * query value (`thingGroupNames:<jobName>-exclude`), where a leading `-` would read as the exclusion operator.
+ */
+export const JOB_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,63}$/;
+
+/** The static group holding a job's exclusions. */
+export const excludeGroupNameFor = (jobName: string) => `${jobName}-exclude`;
+
+/** Why `name` is not a valid thing name, or undefined when it is. */
+export function thingNameProblem(name: string): string | undefined {
+  if (name.length > THING_NAME_MAX) return `longer than ${THING_NAME_MAX} characters`;
+  if (!THING_NAME.test(name)) return "only letters, digits, ':', '_' and '-' are allowed";
+  return undefined;
+}

@@ -1,0 +1,82 @@
+// What a resumable step reports: counts since its first invocation (carried in its cursor) and the items that
+// failed, each with its reason. Step Functions caps a state's data at 256 KB, so the result keeps the first
+// failures and counts the rest; every failure is also logged in full.
+import type { PaceResult } from "@fleet/shared-aws";
+import { z } from "zod";
+
+export const MAX_REPORTED_FAILURES = 50;
+
+export const failureSchema = z.object({
+  name: z.string(),
+  reason: z.string(),
+  error: z.string(),
+  retryable: z.boolean(),
+});
+export type Failure = z.infer<typeof failureSchema>;
+
+export const tallySchema = z.object({
+  counts: z.record(z.string(), z.number().int().min(0)),
+  failures: z.array(failureSchema),
+  failuresOmitted: z.number().int().min(0),
+});
+export type Tally = z.infer<typeof tallySchema>;
+
+/** Throughput of one invocation, as pace() measured it. */
+export interface RunStats {
+  elapsedMs: number;
+  attempts: number;
+  throttles: number;
+  /** AWS calls per second achieved, and the configured rate it aimed at. */
+  achievedRate: number;
+  targetRate: number;
+}
+
+export interface Logger {
+  info(message: string, ...extra: Record<string, unknown>[]): void;
+  warn(message: string, ...extra: Record<string, unknown>[]): void;
+}
+
+export function emptyTally(counts: Record<string, number> = {}): Tally {
+  return { counts: { ...counts }, failures: [], failuresOmitted: 0 };
+}
+
+export function count(tally: Tally, label: string, by = 1): void {
+  tally.counts[label] = (tally.counts[label] ?? 0) + by;
+}
+
+/** Counts the failure under `label` and keeps it for the report (the first MAX_REPORTED_FAILURES of them). */
+export function recordFailure(tally: Tally, failure: Failure, logger: Logger, label = "failed"): void {
+  logger.warn("item failed", { failure });
+  count(tally, label);
+  if (tally.failures.length < MAX_REPORTED_FAILURES) tally.failures.push(failure);
+  else tally.failuresOmitted += 1;
+}
+
+/** Adds a pace() run's outcome counts and failures to the tally; returns the run's throughput. */
+export function addPaceResult<T>(tally: Tally, result: PaceResult<T>, targetRate: number, logger: Logger): RunStats {
+  for (const [label, n] of Object.entries(result.outcomes)) count(tally, label, n);
+  for (const failed of result.failed) {
+    recordFailure(tally, { name: failed.id, reason: failed.reason, error: failed.errorName, retryable: failed.retryable }, logger);
+  }
+  return {
+    elapsedMs: result.elapsedMs,
+    attempts: result.attempts,
+    throttles: result.throttles,
+    achievedRate: Math.round(result.achievedRate * 100) / 100,
+    targetRate,
+  };
+}
+
+/** The answer of a resumable step: `cursor` (null once done) is what to invoke it with next. */
+export interface StepResult<C> {
+  done: boolean;
+  cursor: C | null;
+  counts: Record<string, number>;
+  failures: Failure[];
+  failuresOmitted: number;
+  run: RunStats;
+}
+
+export function stepResult<C>(done: boolean, cursor: C, tally: Tally, run: RunStats): StepResult<C> {
+  return { done, cursor: done ? null : cursor, ...tally, run };
+}
