@@ -32,7 +32,8 @@ export const VARS = {
   UPDATE_KEY: {
     spec: env.string({ default: "updateKey", pattern: /^[a-zA-Z0-9_]{1,64}$/ }),
     required: false,
-    description: "Reported-shadow key written by fast-track and matched by the dynamic group (default updateKey)",
+    description:
+      "Reported-shadow key written by fast-track and matched by the dynamic group (default updateKey)",
   },
   IOT_DATA_ENDPOINT: {
     spec: env.optionalString(),
@@ -59,7 +60,13 @@ type SpecsOf<N extends VarName> = { [K in N]: (typeof VARS)[K]["spec"] };
 
 /** The variables each handler reads. */
 export const HANDLER_VARS = {
-  "seed-things": ["CREATE_THING_RATE", "DESCRIBE_THING_RATE", "DELETE_THING_RATE", "LIST_THINGS_RATE", "CONCURRENCY"],
+  "seed-things": [
+    "CREATE_THING_RATE",
+    "DESCRIBE_THING_RATE",
+    "DELETE_THING_RATE",
+    "LIST_THINGS_RATE",
+    "CONCURRENCY",
+  ],
   "start-targeted-job": ["LISTS_BUCKET", "STATE_MACHINE_ARN", "UPDATE_KEY"],
   "fill-exclude-group": ["LISTS_BUCKET", "ADD_THING_TO_GROUP_RATE", "CONCURRENCY"],
   teardown: ["DELETE_THING_RATE", "LIST_THINGS_RATE", "CONCURRENCY"],
@@ -69,7 +76,13 @@ export const HANDLER_VARS = {
   "confirm-exclusions": ["SEARCH_INDEX_RATE", "LIST_THINGS_IN_GROUP_RATE"],
   "create-target-group": [],
   "create-job": [],
-  "fast-track": ["LISTS_BUCKET", "SEARCH_INDEX_RATE", "SHADOW_UPDATE_RATE", "CONCURRENCY", "IOT_DATA_ENDPOINT"],
+  "fast-track": [
+    "LISTS_BUCKET",
+    "SEARCH_INDEX_RATE",
+    "SHADOW_UPDATE_RATE",
+    "CONCURRENCY",
+    "IOT_DATA_ENDPOINT",
+  ],
 } as const satisfies Record<string, readonly VarName[]>;
 
 export type HandlerName = keyof typeof HANDLER_VARS;

@@ -11,8 +11,18 @@ import { snapshotOf, snapshotSchema, snapshotSize, suffixesOf } from "./name-sna
 import { addPaceResult, emptyTally, type Logger, type StepResult, stepResult, tallySchema } from "./tally";
 
 export const deleteCursorSchema = z.discriminatedUnion("phase", [
-  z.strictObject({ phase: z.literal("list"), nextToken: z.string(), snapshot: snapshotSchema, tally: tallySchema }),
-  z.strictObject({ phase: z.literal("delete"), snapshot: snapshotSchema, position: z.number().int().min(0), tally: tallySchema }),
+  z.strictObject({
+    phase: z.literal("list"),
+    nextToken: z.string(),
+    snapshot: snapshotSchema,
+    tally: tallySchema,
+  }),
+  z.strictObject({
+    phase: z.literal("delete"),
+    snapshot: snapshotSchema,
+    position: z.number().int().min(0),
+    tally: tallySchema,
+  }),
 ]);
 export type DeleteCursor = z.infer<typeof deleteCursorSchema>;
 
@@ -43,11 +53,26 @@ export async function deleteThings(deps: DeleteDeps, input: DeleteInput): Promis
   let position = cursor?.phase === "delete" ? cursor.position : 0;
 
   if (cursor?.phase !== "delete") {
-    const listing = await listMatching(deps, input.prefix, cursor?.phase === "list" ? cursor.nextToken : undefined);
+    const listing = await listMatching(
+      deps,
+      input.prefix,
+      cursor?.phase === "list" ? cursor.nextToken : undefined,
+    );
     snapshot = snapshotOf([...suffixesOf(snapshot), ...listing.suffixes]);
     if (listing.nextToken) {
-      const run = { elapsedMs: listing.elapsedMs, attempts: listing.pages, throttles: 0, achievedRate: 0, targetRate: deps.listRate };
-      return stepResult(false, { phase: "list" as const, nextToken: listing.nextToken, snapshot, tally }, tally, run);
+      const run = {
+        elapsedMs: listing.elapsedMs,
+        attempts: listing.pages,
+        throttles: 0,
+        achievedRate: 0,
+        targetRate: deps.listRate,
+      };
+      return stepResult(
+        false,
+        { phase: "list" as const, nextToken: listing.nextToken, snapshot, tally },
+        tally,
+        run,
+      );
     }
     tally.counts.listed = snapshotSize(snapshot);
     position = 0;

@@ -11,7 +11,8 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import { ConflictError, pace } from "@fleet/shared-aws";
 import { z } from "zod";
 import { isNotFound, unlessNotFound } from "./aws-errors";
-import { excludeGroupDescription, type ListEntry, listVersion, readExcludeList } from "./exclude-list";
+import { excludeGroupDescription, type ListEntry, readExcludeList } from "./exclude-list";
+import { headObject } from "./s3-objects";
 import {
   addPaceResult,
   count,
@@ -57,25 +58,33 @@ interface Member {
 
 export async function fillExcludeGroup(deps: FillDeps, input: FillInput): Promise<StepResult<FillCursor>> {
   const list = { bucket: deps.bucket, key: input.excludeListFileName };
-  const { etag } = await listVersion(deps.s3, list);
+  const { etag } = await headObject(deps.s3, list);
   const { cursor } = input;
   if (cursor && cursor.etag !== etag) {
     throw new ConflictError(
       `s3://${list.bucket}/${list.key} changed since this fill started (etag ${cursor.etag}, now ${etag}); start the fill again without a cursor`,
     );
   }
-  if (!cursor) await ensureStaticGroup(deps.iot, input.staticGroupName, excludeGroupDescription(list.key, etag));
+  if (!cursor)
+    await ensureStaticGroup(deps.iot, input.staticGroupName, excludeGroupDescription(list.key, etag));
 
   const tally = cursor?.tally ?? emptyTally({ added: 0, missing: 0, invalid: 0, duplicate: 0, failed: 0 });
   const from = cursor?.from ?? 0;
   const members = uniqueMembers(readExcludeList(deps.s3, list, from), tally, deps.logger);
   const addToGroup = async (member: Member) => {
     try {
-      await deps.paced.send(new AddThingToThingGroupCommand({ thingGroupName: input.staticGroupName, thingName: member.name }));
+      await deps.paced.send(
+        new AddThingToThingGroupCommand({ thingGroupName: input.staticGroupName, thingName: member.name }),
+      );
       return "added";
     } catch (error) {
       if (!isNotFound(error)) throw error;
-      const failure = { name: member.name, reason: "thing does not exist", error: "ResourceNotFoundException", retryable: false };
+      const failure = {
+        name: member.name,
+        reason: "thing does not exist",
+        error: "ResourceNotFoundException",
+        retryable: false,
+      };
       recordFailure(tally, failure, deps.logger, "missing");
       return undefined;
     }
@@ -94,7 +103,11 @@ export async function fillExcludeGroup(deps: FillDeps, input: FillInput): Promis
  * The list's valid names, each once per invocation. Invalid lines and repeats are tallied here, as they are
  * read: pace() pulls the next name only when it will add it, so whatever was tallied lies before the cursor.
  */
-async function* uniqueMembers(entries: AsyncIterable<ListEntry>, tally: Tally, logger: Logger): AsyncGenerator<Member> {
+async function* uniqueMembers(
+  entries: AsyncIterable<ListEntry>,
+  tally: Tally,
+  logger: Logger,
+): AsyncGenerator<Member> {
   const seen = new Set<string>();
   for await (const entry of entries) {
     if (entry.kind === "invalid") {
@@ -113,11 +126,16 @@ async function* uniqueMembers(entries: AsyncIterable<ListEntry>, tally: Tally, l
 async function ensureStaticGroup(iot: IoTClient, thingGroupName: string, description: string): Promise<void> {
   const existing = await unlessNotFound(() => iot.send(new DescribeThingGroupCommand({ thingGroupName })));
   if (existing?.queryString) {
-    throw new ConflictError(`${thingGroupName} is a dynamic thing group; an exclude list needs a static group`);
+    throw new ConflictError(
+      `${thingGroupName} is a dynamic thing group; an exclude list needs a static group`,
+    );
   }
   if (!existing) {
     await iot.send(
-      new CreateThingGroupCommand({ thingGroupName, thingGroupProperties: { thingGroupDescription: description } }),
+      new CreateThingGroupCommand({
+        thingGroupName,
+        thingGroupProperties: { thingGroupDescription: description },
+      }),
     );
   }
 }

@@ -1,6 +1,7 @@
 // Fleet-index queries: the targeting query a job's dynamic group uses, and the checks AWS would otherwise
 // only apply after things were already created (12 terms, one leading wildcard in a query of at most 100
 // characters, unsupported characters, balanced grouping).
+import { ValidationError } from "@fleet/shared-aws";
 
 export const MAX_TERMS = 12;
 export const MAX_LEADING_WILDCARD_QUERY_LENGTH = 100;
@@ -14,7 +15,10 @@ export interface QueryTerm {
   value: string;
 }
 
-type Token = { kind: "open" | "close" | "operator" } | { kind: "fieldGroup"; field: string } | { kind: "term"; text: string };
+type Token =
+  | { kind: "open" | "close" | "operator" }
+  | { kind: "fieldGroup"; field: string }
+  | { kind: "term"; text: string };
 
 /** Splits a query into terms, operators and parentheses; throws a message for unbalanced quotes or ranges. */
 function tokenize(query: string): Token[] {
@@ -43,7 +47,8 @@ function tokenize(query: string): Token[] {
         }
       }
       if (OPERATORS.has(text)) tokens.push({ kind: "operator" });
-      else if (text.endsWith(":") && query[i] === "(") tokens.push({ kind: "fieldGroup", field: text.slice(0, -1) });
+      else if (text.endsWith(":") && query[i] === "(")
+        tokens.push({ kind: "fieldGroup", field: text.slice(0, -1) });
       else tokens.push({ kind: "term", text });
     }
   }
@@ -71,7 +76,9 @@ export function queryTerms(query: string): QueryTerm[] {
       const text = token.text.startsWith("-") ? token.text.slice(1) : token.text;
       const colon = fieldSeparator(text);
       terms.push(
-        colon < 0 ? { field: groupFields.at(-1), value: text } : { field: text.slice(0, colon), value: text.slice(colon + 1) },
+        colon < 0
+          ? { field: groupFields.at(-1), value: text }
+          : { field: text.slice(0, colon), value: text.slice(colon + 1) },
       );
     }
   }
@@ -96,7 +103,8 @@ export function queryProblems(query: string): string[] {
   if (query.trim() === "") return ["must not be empty"];
   const problems: string[] = [];
   const unsupported = UNSUPPORTED_CHARACTERS.filter((c) => query.includes(c));
-  if (unsupported.length > 0) problems.push(`contains characters fleet indexing does not support: ${unsupported.join(" ")}`);
+  if (unsupported.length > 0)
+    problems.push(`contains characters fleet indexing does not support: ${unsupported.join(" ")}`);
   let depth = 0;
   let terms: QueryTerm[];
   try {
@@ -110,7 +118,8 @@ export function queryProblems(query: string): string[] {
     return [...problems, (error as Error).message];
   }
   if (depth !== 0) problems.push("has unbalanced parentheses");
-  if (terms.length > MAX_TERMS) problems.push(`has ${terms.length} terms; fleet indexing allows at most ${MAX_TERMS}`);
+  if (terms.length > MAX_TERMS)
+    problems.push(`has ${terms.length} terms; fleet indexing allows at most ${MAX_TERMS}`);
   const leading = terms.filter(isLeadingWildcard);
   if (leading.length > 1) problems.push(`has ${leading.length} leading-wildcard terms; at most 1 is allowed`);
   if (leading.length > 0 && query.length > MAX_LEADING_WILDCARD_QUERY_LENGTH) {
@@ -162,4 +171,18 @@ export function indexingNeeds(query: string): IndexingNeeds {
     deviceDefender: fields.some((field) => field.startsWith("deviceDefender.")),
     namedShadows: [...new Set(namedShadows)],
   };
+}
+
+/** The target query for these parts, or a ValidationError on `fleetIndexQuery` saying why AWS would refuse it. */
+export function checkedTargetQuery(parts: TargetQueryParts): string {
+  const query = buildTargetQuery(parts);
+  const problems = queryProblems(query);
+  if (problems.length > 0) {
+    throw new ValidationError(
+      problems.map(
+        (problem) => `fleetIndexQuery: the job's target query ${JSON.stringify(query)} ${problem}`,
+      ),
+    );
+  }
+  return query;
 }

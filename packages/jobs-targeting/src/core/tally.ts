@@ -53,10 +53,19 @@ export function recordFailure(tally: Tally, failure: Failure, logger: Logger, la
 }
 
 /** Adds a pace() run's outcome counts and failures to the tally; returns the run's throughput. */
-export function addPaceResult<T>(tally: Tally, result: PaceResult<T>, targetRate: number, logger: Logger): RunStats {
+export function addPaceResult<T>(
+  tally: Tally,
+  result: PaceResult<T>,
+  targetRate: number,
+  logger: Logger,
+): RunStats {
   for (const [label, n] of Object.entries(result.outcomes)) count(tally, label, n);
   for (const failed of result.failed) {
-    recordFailure(tally, { name: failed.id, reason: failed.reason, error: failed.errorName, retryable: failed.retryable }, logger);
+    recordFailure(
+      tally,
+      { name: failed.id, reason: failed.reason, error: failed.errorName, retryable: failed.retryable },
+      logger,
+    );
   }
   return {
     elapsedMs: result.elapsedMs,

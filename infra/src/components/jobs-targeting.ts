@@ -1,0 +1,70 @@
+// Seed 000 on AWS: the lists bucket, every jobs-targeting handler with least privilege, and the targeted-job
+// state machine that start-targeted-job starts.
+import type { PackageManifest } from "@fleet/bundle/manifest";
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { DomainSettings } from "../config";
+import { settingsProblems } from "../handler-env";
+import type { PermissionContext } from "../policies/document";
+import { JOBS_TARGETING_PERMISSIONS, TARGETED_JOB_STATE_MACHINE } from "../policies/jobs-targeting";
+import { deployHandlerPackage } from "./handler-package";
+import type { NodeLambda } from "./node-lambda";
+import { SecureBucket } from "./secure-bucket";
+
+export interface JobsTargetingArgs extends DomainSettings {
+  manifest: PackageManifest;
+  repoRoot: string;
+  logRetentionDays: number;
+  alarmTopicArn?: pulumi.Input<string>;
+}
+
+/** Variables infra fills with what it creates; the stack config may not set them. */
+const INFRA_SUPPLIED = ["LISTS_BUCKET", "STATE_MACHINE_ARN", "IOT_DATA_ENDPOINT"];
+
+export class JobsTargeting extends pulumi.ComponentResource {
+  public readonly bucketName: pulumi.Output<string>;
+  public readonly functions: Record<string, NodeLambda>;
+  public readonly stateMachineArn: pulumi.Output<string>;
+
+  constructor(name: string, args: JobsTargetingArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("fleet:index:JobsTargeting", name, {}, opts);
+    const configured = { ...asStrings(args.rates), ...asStrings(args.settings) };
+    const problems = settingsProblems(args.manifest, Object.keys(configured), INFRA_SUPPLIED);
+    if (!(TARGETED_JOB_STATE_MACHINE in args.manifest.stateMachines)) {
+      problems.push(`the manifest has no ${TARGETED_JOB_STATE_MACHINE} state machine`);
+    }
+    if (problems.length > 0) throw new Error(`JobsTargeting ${name}: ${problems.join("; ")}`);
+
+    const bucket = new SecureBucket(`${name}-lists`, {}, { parent: this });
+    // Given to the shadow-writing handler so that it needs no iot:DescribeEndpoint.
+    const dataEndpoint = aws.iot.getEndpointOutput({ endpointType: "iot:Data-ATS" }, { parent: this }).endpointAddress;
+    const permissions = Object.fromEntries(
+      Object.entries(JOBS_TARGETING_PERMISSIONS).map(([handler, statementsOf]) => [
+        handler,
+        (context: PermissionContext) =>
+          bucket.arn.apply((listsBucketArn) => statementsOf({ ...context, listsBucketArn })),
+      ]),
+    );
+    const { functions, workflows } = deployHandlerPackage(
+      name,
+      {
+        manifest: args.manifest,
+        repoRoot: args.repoRoot,
+        permissions,
+        environment: { ...configured, LISTS_BUCKET: bucket.bucketName, IOT_DATA_ENDPOINT: dataEndpoint },
+        stateMachineVariables: { STATE_MACHINE_ARN: TARGETED_JOB_STATE_MACHINE },
+        logRetentionDays: args.logRetentionDays,
+        alarmTopicArn: args.alarmTopicArn,
+      },
+      this,
+    );
+
+    this.bucketName = bucket.bucketName;
+    this.functions = functions;
+    this.stateMachineArn = workflows[TARGETED_JOB_STATE_MACHINE]!.arn;
+    this.registerOutputs({ bucketName: this.bucketName, stateMachineArn: this.stateMachineArn });
+  }
+}
+
+const asStrings = (values: Record<string, string | number>) =>
+  Object.fromEntries(Object.entries(values).map(([key, value]) => [key, String(value)]));

@@ -1,0 +1,70 @@
+// IAM policy documents as plain data: built by pure functions, serialised once, checked by the tests.
+
+export interface PolicyStatement {
+  Sid?: string;
+  Effect: "Allow" | "Deny";
+  Action: string[];
+  /** Absent only in trust policies, where the role itself is the resource. */
+  Resource?: string[];
+  Principal?: Record<string, string | string[]>;
+  Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+export interface PolicyDocument {
+  Version: "2012-10-17";
+  Statement: PolicyStatement[];
+}
+
+/** Where ARNs live: the partition, region and account of the stack's AWS provider. */
+export interface AwsScope {
+  partition: string;
+  region: string;
+  accountId: string;
+}
+
+/** What a handler's statements may refer to, resolved to plain strings. */
+export interface PermissionContext {
+  scope: AwsScope;
+  /** ARNs of the package's state machines by name; empty for the functions those state machines call. */
+  stateMachineArns: Record<string, string>;
+}
+
+export const policyDocument = (statements: PolicyStatement[]): PolicyDocument => ({
+  Version: "2012-10-17",
+  Statement: statements,
+});
+
+export const allow = (actions: string[], resources: string[]): PolicyStatement => ({
+  Effect: "Allow",
+  Action: actions,
+  Resource: resources,
+});
+
+/**
+ * For actions whose service defines no resource type (the Service Authorization Reference lists none), `*` is
+ * the only valid resource; the statement is still pinned to the stack's region.
+ */
+export const allowWithoutResourceType = (actions: string[], scope: AwsScope): PolicyStatement => ({
+  Effect: "Allow",
+  Action: actions,
+  Resource: ["*"],
+  Condition: { StringEquals: { "aws:RequestedRegion": scope.region } },
+});
+
+/** A regional ARN of this stack's account: `arn:<partition>:<service>:<region>:<account>:<resource>`. */
+export const regionalArn = (scope: AwsScope, service: string, resource: string): string =>
+  `arn:${scope.partition}:${service}:${scope.region}:${scope.accountId}:${resource}`;
+
+/**
+ * Trust policy letting one AWS service assume a role. `condition` narrows it where the service sends the
+ * confused-deputy keys (Step Functions does; Lambda does not when assuming an execution role).
+ */
+export const serviceTrustPolicy = (service: string, condition?: PolicyStatement["Condition"]): PolicyDocument =>
+  policyDocument([
+    {
+      Effect: "Allow",
+      Principal: { Service: service },
+      Action: ["sts:AssumeRole"],
+      ...(condition ? { Condition: condition } : {}),
+    },
+  ]);

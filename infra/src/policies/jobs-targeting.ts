@@ -1,0 +1,73 @@
+// Least privilege for each jobs-targeting handler, derived from the AWS calls its code makes. IoT resource
+// types (Service Authorization Reference, "AWS IoT"): thing, thinggroup (static and dynamic groups share
+// it), job, index; ListThings and the indexing configuration define none.
+import { allow, allowWithoutResourceType, type PermissionContext, type PolicyStatement, regionalArn } from "./document";
+
+export interface JobsTargetingContext extends PermissionContext {
+  listsBucketArn: string;
+}
+
+/** The state machine start-targeted-job starts, by its name in the package manifest. */
+export const TARGETED_JOB_STATE_MACHINE = "targeted-job";
+
+const iot = (context: JobsTargetingContext) => {
+  const arn = (resource: string) => regionalArn(context.scope, "iot", resource);
+  return { things: arn("thing/*"), groups: arn("thinggroup/*"), jobs: arn("job/*"), thingIndex: arn("index/AWS_Things") };
+};
+const readLists = (context: JobsTargetingContext) => allow(["s3:GetObject"], [`${context.listsBucketArn}/*`]);
+const deleteThings = (context: JobsTargetingContext): PolicyStatement[] => [
+  allow(["iot:DeleteThing"], [iot(context).things]),
+  allowWithoutResourceType(["iot:ListThings"], context.scope),
+];
+
+export const JOBS_TARGETING_PERMISSIONS: Record<string, (context: JobsTargetingContext) => PolicyStatement[]> = {
+  "seed-things": (context) => [
+    allow(["iot:CreateThing", "iot:DescribeThing"], [iot(context).things]),
+    ...deleteThings(context),
+  ],
+  "start-targeted-job": (context) => {
+    const stateMachineArn = context.stateMachineArns[TARGETED_JOB_STATE_MACHINE];
+    if (!stateMachineArn) throw new Error(`start-targeted-job needs the ${TARGETED_JOB_STATE_MACHINE} state machine's ARN`);
+    return [
+      allow(["states:StartExecution"], [stateMachineArn]),
+      // Refuses a jobName whose groups or job exist with another query or list; checks list and document exist.
+      allow(["iot:DescribeThingGroup"], [iot(context).groups]),
+      allow(["iot:DescribeJob"], [iot(context).jobs]),
+      readLists(context),
+    ];
+  },
+  "fill-exclude-group": (context) => [
+    allow(["iot:CreateThingGroup", "iot:DescribeThingGroup"], [iot(context).groups]),
+    allow(["iot:AddThingToThingGroup"], [iot(context).things, iot(context).groups]),
+    readLists(context),
+  ],
+  teardown: (context) => [
+    allow(["iot:CancelJob", "iot:DeleteJob", "iot:DescribeJob"], [iot(context).jobs]),
+    allow(["iot:DescribeThingGroup", "iot:DeleteThingGroup", "iot:DeleteDynamicThingGroup"], [iot(context).groups]),
+    ...deleteThings(context),
+  ],
+  preview: (context) => [allow(["iot:SearchIndex"], [iot(context).thingIndex]), readLists(context)],
+  "ensure-indexing": (context) => [
+    allowWithoutResourceType(["iot:GetIndexingConfiguration", "iot:UpdateIndexingConfiguration"], context.scope),
+  ],
+  "index-status": (context) => [allow(["iot:DescribeIndex"], [iot(context).thingIndex])],
+  "confirm-exclusions": (context) => [
+    allow(["iot:ListThingsInThingGroup"], [iot(context).groups]),
+    allow(["iot:SearchIndex"], [iot(context).thingIndex]),
+  ],
+  "create-target-group": (context) => [
+    allow(["iot:CreateDynamicThingGroup", "iot:DescribeThingGroup"], [iot(context).groups]),
+  ],
+  "create-job": (context) => [
+    // CreateJob requires the job and its targets' resource types (thing and thinggroup).
+    allow(["iot:CreateJob"], [iot(context).jobs, iot(context).things, iot(context).groups]),
+    allow(["iot:DescribeJob"], [iot(context).jobs]),
+    // A documentSource in S3 is read with the caller's permissions.
+    readLists(context),
+  ],
+  "fast-track": (context) => [
+    allow(["iot:SearchIndex"], [iot(context).thingIndex]),
+    allow(["iot:UpdateThingShadow"], [iot(context).things]),
+    readLists(context),
+  ],
+};

@@ -1,0 +1,11 @@
+// asl-validator 4 ships no type declarations; this is the part of its API the tests use.
+declare module "asl-validator" {
+  interface ValidationResult {
+    isValid: boolean;
+    errors: unknown[];
+    errorsText(separator?: string): string;
+  }
+  /** Validates an Amazon States Language definition; note that it adds default fields to its argument. */
+  function validator(definition: unknown, options?: { checkPaths?: boolean; checkArn?: boolean }): ValidationResult;
+  export = validator;
+}

@@ -1,0 +1,93 @@
+// The least-privilege rules themselves: what they accept, and that each bad grant is caught.
+import { describe, expect, it } from "@jest/globals";
+import { allow, allowWithoutResourceType, type AwsScope, policyDocument, type PolicyStatement } from "../../src/policies/document";
+import { JOBS_TARGETING_PERMISSIONS } from "../../src/policies/jobs-targeting";
+import { lambdaPlatformStatements, stateMachineStatements } from "../../src/policies/platform";
+import { policyProblems, trustProblems } from "../support/policy-checks";
+
+const scope: AwsScope = { partition: "aws", region: "eu-west-1", accountId: "123456789012" };
+const context = {
+  scope,
+  stateMachineArns: { "targeted-job": "arn:aws:states:eu-west-1:123456789012:stateMachine:targeted-job-1" },
+  listsBucketArn: "arn:aws:s3:::lists-bucket-1",
+};
+const problemsOf = (...statements: PolicyStatement[]) => policyProblems(policyDocument(statements), scope);
+
+describe("policyProblems accepts what the builders produce", () => {
+  it.each(Object.keys(JOBS_TARGETING_PERMISSIONS))("%s", (handler) => {
+    expect(problemsOf(...JOBS_TARGETING_PERMISSIONS[handler]!(context))).toEqual([]);
+  });
+
+  it("function and state machine platform statements", () => {
+    const logGroup = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/demo-1";
+    expect(problemsOf(...lambdaPlatformStatements(logGroup, true, scope))).toEqual([]);
+    const functionArn = "arn:aws:lambda:eu-west-1:123456789012:function:demo-1";
+    expect(problemsOf(...stateMachineStatements([functionArn], true, scope))).toEqual([]);
+  });
+
+  it("a TLS-only Deny on s3:* grants nothing, so it is not flagged", () => {
+    const deny: PolicyStatement = { Effect: "Deny", Action: ["s3:*"], Resource: ["*"] };
+    expect(problemsOf(deny)).toEqual([]);
+  });
+});
+
+describe("policyProblems flags", () => {
+  it("the * action and service-wide or partial action wildcards", () => {
+    const arn = "arn:aws:iot:eu-west-1:123456789012:thing/*";
+    expect(problemsOf(allow(["*"], [arn]))).toEqual(["statement 0: grants the wildcard action *"]);
+    expect(problemsOf(allow(["iot:*"], [arn]))).toEqual(["statement 0: grants the wildcard action iot:*"]);
+    expect(problemsOf(allow(["iot:Describe*"], [arn]))).toEqual(["statement 0: grants the wildcard action iot:Describe*"]);
+  });
+
+  it("a * resource for an action that supports narrower resources", () => {
+    expect(problemsOf(allowWithoutResourceType(["iot:UpdateThingShadow"], scope))).toEqual([
+      "statement 0: grants iot:UpdateThingShadow on * although it supports narrower resources",
+    ]);
+  });
+
+  it("a * resource without the region condition: removing the scoping condition fails the check", () => {
+    const [statement] = JOBS_TARGETING_PERMISSIONS["ensure-indexing"]!(context);
+    expect(problemsOf(statement!)).toEqual([]);
+    const { Condition: _removed, ...unscoped } = statement!;
+    expect(problemsOf(unscoped)).toEqual(["statement 0: grants * without the condition aws:RequestedRegion = eu-west-1"]);
+    const otherRegion = { ...statement!, Condition: { StringEquals: { "aws:RequestedRegion": "us-east-1" } } };
+    expect(problemsOf(otherRegion)).toHaveLength(1);
+  });
+
+  it("ARNs of another region or account, or naming no resource type", () => {
+    expect(problemsOf(allow(["iot:DeleteThing"], ["arn:aws:iot:us-east-1:123456789012:thing/*"]))).toEqual([
+      "statement 0: arn:aws:iot:us-east-1:123456789012:thing/*: is not in region eu-west-1",
+    ]);
+    expect(problemsOf(allow(["iot:DeleteThing"], ["arn:aws:iot:eu-west-1:*:thing/*"]))).toEqual([
+      "statement 0: arn:aws:iot:eu-west-1:*:thing/*: is not in this account",
+    ]);
+    expect(problemsOf(allow(["iot:DeleteThing"], ["arn:aws:iot:eu-west-1:123456789012:*"]))).toEqual([
+      "statement 0: arn:aws:iot:eu-west-1:123456789012:*: names no resource type",
+    ]);
+    expect(problemsOf(allow(["s3:GetObject"], ["arn:aws:s3:::*"]))).toEqual([
+      "statement 0: arn:aws:s3:::*: names no resource type",
+    ]);
+  });
+
+  it("NotAction, NotResource and statements without a resource", () => {
+    const notAction = { Effect: "Allow", NotAction: ["iam:*"], Action: ["iot:DescribeThing"], Resource: ["arn:aws:iot:eu-west-1:123456789012:thing/*"] };
+    expect(problemsOf(notAction as PolicyStatement)).toEqual(["statement 0: uses NotAction/NotResource"]);
+    expect(problemsOf({ Effect: "Allow", Action: ["iot:DescribeThing"] })).toEqual(["statement 0: names no resource"]);
+  });
+});
+
+describe("trustProblems", () => {
+  const trust = (principal: Record<string, string>, action = "sts:AssumeRole") =>
+    policyDocument([{ Effect: "Allow", Principal: principal, Action: [action] }]);
+
+  it("accepts exactly the expected service", () => {
+    expect(trustProblems(trust({ Service: "lambda.amazonaws.com" }), "lambda.amazonaws.com")).toEqual([]);
+  });
+
+  it("flags another principal or another action", () => {
+    expect(trustProblems(trust({ AWS: "*" }), "lambda.amazonaws.com")).toHaveLength(1);
+    expect(trustProblems(trust({ Service: "lambda.amazonaws.com" }, "sts:*"), "lambda.amazonaws.com")).toEqual([
+      "statement 0: allows sts:*",
+    ]);
+  });
+});

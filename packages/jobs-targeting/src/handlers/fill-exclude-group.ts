@@ -1,0 +1,30 @@
+import { IoTClient } from "@aws-sdk/client-iot";
+import { S3Client } from "@aws-sdk/client-s3";
+import { awsClient, defineHandler } from "@fleet/shared-aws";
+import { handlerConfig } from "../config";
+import { fillExcludeGroup } from "../core/fill-group";
+import { fillExcludeGroupEvent } from "../schemas";
+
+const config = handlerConfig("fill-exclude-group");
+const paced = awsClient(IoTClient, { paced: true });
+const iot = awsClient(IoTClient);
+const s3 = awsClient(S3Client);
+
+export const handler = defineHandler({
+  name: "fill-exclude-group",
+  schema: fillExcludeGroupEvent,
+  handler: (event, { logger, deadline }) =>
+    fillExcludeGroup(
+      {
+        paced,
+        iot,
+        s3,
+        bucket: config.LISTS_BUCKET,
+        rate: config.ADD_THING_TO_GROUP_RATE,
+        concurrency: config.CONCURRENCY,
+        deadline,
+        logger,
+      },
+      event,
+    ),
+});

@@ -1,0 +1,58 @@
+// The manifest infra reads: every handler's entry, sizing and environment, and the state machine definition.
+import type { LambdaHandlerSpec, PackageManifest } from "@fleet/bundle";
+import { type HandlerName, handlerEnv } from "./config";
+import definition from "./state-machine.asl.json" with { type: "json" };
+
+const handler = (
+  name: HandlerName,
+  description: string,
+  sizing: { timeoutSeconds: number; memoryMb: number },
+): [HandlerName, LambdaHandlerSpec] => [
+  name,
+  { entry: `src/handlers/${name}.ts`, description, ...sizing, env: handlerEnv(name) },
+];
+
+// Paced steps run up to Lambda's 15 minutes and stop 30 s early with a cursor; single calls need seconds.
+const LONG = { timeoutSeconds: 900, memoryMb: 512 };
+const SHORT = { timeoutSeconds: 60, memoryMb: 256 };
+
+export const manifest: PackageManifest = {
+  name: "jobs-targeting",
+  packageDir: "packages/jobs-targeting",
+  handlers: Object.fromEntries([
+    handler("seed-things", "Seeds or deletes test things by prefix at the registry quotas; resumable", LONG),
+    handler(
+      "start-targeted-job",
+      "Validates a targeted-job request, detects conflicts, starts the state machine",
+      SHORT,
+    ),
+    handler("fill-exclude-group", "Fills a static thing group from an S3 exclude list; resumable", LONG),
+    handler("teardown", "Cancels and deletes a job, its groups and optionally its test things", LONG),
+    handler("preview", "Counts the devices a job would target and exclude; creates nothing", LONG),
+    handler("ensure-indexing", "State machine step: thing indexing on, other settings kept", SHORT),
+    handler("index-status", "State machine step: the AWS_Things index status", SHORT),
+    handler(
+      "confirm-exclusions",
+      "State machine step: the fleet index reflects every exclude-group member",
+      LONG,
+    ),
+    handler("create-target-group", "State machine step: the job's dynamic thing group", SHORT),
+    handler("create-job", "State machine step: the CONTINUOUS job on the dynamic group", SHORT),
+    // The exclude set of a long list lives in memory for constant-time lookups.
+    handler(
+      "fast-track",
+      "State machine step: update key into the reported shadow of every target; resumable",
+      {
+        timeoutSeconds: 900,
+        memoryMb: 1024,
+      },
+    ),
+  ]),
+  stateMachines: {
+    "targeted-job": {
+      description:
+        "A CONTINUOUS IoT job on a fleet-index query minus an exclude list, exclusions confirmed first",
+      definition,
+    },
+  },
+};

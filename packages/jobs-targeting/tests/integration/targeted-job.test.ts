@@ -1,0 +1,229 @@
+// The seed's walkthrough, step handler by step handler, against the emulator: 2,000 things, an exclude list of
+// 300 names written the way real lists are (a BOM, LF and CRLF, blank lines, duplicates, 5 unknown names),
+// the group filled and confirmed in the index, the job created, fast-track, and a teardown that leaves nothing.
+// The calls the emulator lacks (DescribeIndex, dynamic groups) are covered by aws-request-shapes.test.ts.
+import {
+  DescribeJobCommand,
+  DescribeThingGroupCommand,
+  IoTClient,
+  ListThingsCommand,
+  ListThingsInThingGroupCommand,
+} from "@aws-sdk/client-iot";
+import { GetThingShadowCommand } from "@aws-sdk/client-iot-data-plane";
+import { CreateStateMachineCommand, DescribeExecutionCommand, SFNClient } from "@aws-sdk/client-sfn";
+import { beforeAll, describe, expect, it, jest } from "@jest/globals";
+import { awsClient, ConflictError, iotDataClient, NotFoundError } from "@fleet/shared-aws";
+import definition from "../../src/state-machine.asl.json" with { type: "json" };
+import { type Call, callsPerThing, configureHandlers, createBucketWith, invoke, recordCalls } from "../support/integration";
+
+jest.setTimeout(120_000);
+const BUCKET = "it-job-lists";
+const PREFIX = "itJob";
+const JOB = "itJobJob";
+const EXCLUDE_GROUP = `${JOB}-exclude`;
+const QUERY = `thingName:${PREFIX}*`;
+const FLEET = Array.from({ length: 2000 }, (_, i) => `${PREFIX}${i}`);
+const EXCLUDED = FLEET.filter((_, i) => i % 7 === 3).slice(0, 290);
+const UNKNOWN = Array.from({ length: 5 }, (_, i) => `${PREFIX}Ghost${i}`);
+const TARGETED = FLEET.filter((name) => !EXCLUDED.includes(name));
+
+/** 300 names: 290 things, 5 repeats, 5 unknown; BOM, LF and CRLF line ends, blank and padded lines. */
+function excludeList(): Uint8Array {
+  const names = [...EXCLUDED, ...EXCLUDED.slice(0, 5), ...UNKNOWN];
+  const lines = names.map((name, i) => (i % 3 === 0 ? `  ${name}\t` : name));
+  lines.splice(10, 0, "", "   ");
+  const text = lines.map((line, i) => line + (i % 2 === 0 ? "\n" : "\r\n")).join("");
+  return new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode(text)]);
+}
+
+interface Step {
+  done: boolean;
+  cursor: unknown;
+  counts: Record<string, number>;
+  failures: { name: string; reason: string }[];
+}
+
+/** A step cut short by a clock of `timeoutMs`, then invoked again with each cursor until done. */
+async function cutShortThenResume(name: "fill-exclude-group" | "fast-track", event: Record<string, unknown>, timeoutMs: number) {
+  const results = [await invoke<Step>(name, event, timeoutMs)];
+  while (!results.at(-1)?.done) results.push(await invoke<Step>(name, { ...event, cursor: results.at(-1)?.cursor }));
+  return results;
+}
+
+const iot = () => awsClient(IoTClient);
+let calls: Call[];
+
+beforeAll(async () => {
+  configureHandlers(BUCKET);
+  await createBucketWith(BUCKET, { "exclude.csv": excludeList(), "other.csv": "x1\n" });
+  calls = await recordCalls();
+  const seeded = await invoke<Step>("seed-things", { mode: "seed", demoThingPrefix: PREFIX, seedConfigNumber: 2000 });
+  expect(seeded.counts).toEqual({ created: 2000, existed: 0, failed: 0 });
+});
+
+describe("targeted job, step by step, against the emulator", () => {
+  it("preview counts targets and exclusions and creates nothing", async () => {
+    calls.length = 0;
+    const preview = await invoke("preview", { fleetIndexQuery: QUERY, excludeListFileName: "exclude.csv", jobName: JOB, sampleSize: 3 });
+    expect(preview).toMatchObject({
+      done: true,
+      matched: 2000,
+      targeted: 1710,
+      excluded: 290,
+      excludeList: { names: 295, invalid: 0, duplicates: 5 },
+      targetQuery: expect.stringMatching(/^\(shadow\.reported\.updateKey:\d{13} OR \(thingName:itJob\*\)\) AND NOT thingGroupNames:itJobJob-exclude$/),
+    });
+    expect(calls.every((call) => ["SearchIndexCommand"].includes(call.command))).toBe(true);
+  });
+
+  it("ensure-indexing switches on REGISTRY_AND_SHADOW once, then finds nothing to change", async () => {
+    const first = await invoke("ensure-indexing", { fleetIndexQuery: QUERY });
+    expect(first).toMatchObject({ thingIndexingMode: "REGISTRY_AND_SHADOW" });
+    await expect(invoke("ensure-indexing", { fleetIndexQuery: QUERY })).resolves.toEqual({
+      changed: false,
+      changes: [],
+      thingIndexingMode: "REGISTRY_AND_SHADOW",
+    });
+  });
+
+  it("fill-exclude-group, cut short by its deadline, resumes and adds every listed thing, reporting the 5 unknown names", async () => {
+    calls.length = 0;
+    const event = { excludeListFileName: "exclude.csv", staticGroupName: EXCLUDE_GROUP };
+    const results = await cutShortThenResume("fill-exclude-group", event, 1_000);
+    expect(results.length).toBeGreaterThan(1);
+    const last = results.at(-1) as Step;
+    expect(last.counts).toMatchObject({ added: 290 + last.counts.duplicate - 5, missing: 5, invalid: 0, failed: 0 });
+    expect(last.counts.added + last.counts.duplicate).toBe(295);
+    expect(last.failures.map((f) => f.name).sort()).toEqual(UNKNOWN);
+    expect(last.failures.every((f) => f.reason === "thing does not exist")).toBe(true);
+    // Each listed thing was added once per appearance in the list at most (a repeat is skipped within a run).
+    const adds = callsPerThing(calls, "AddThingToThingGroupCommand");
+    expect([...adds].every(([name, n]) => n <= (EXCLUDED.slice(0, 5).includes(name) ? 2 : 1))).toBe(true);
+    const members = await iot().send(new ListThingsInThingGroupCommand({ thingGroupName: EXCLUDE_GROUP }));
+    expect((members.things ?? []).sort()).toEqual([...EXCLUDED].sort());
+  });
+
+  it("confirm-exclusions sees every member in the fleet index", async () => {
+    await expect(invoke("confirm-exclusions", { groupName: EXCLUDE_GROUP })).resolves.toEqual({
+      done: true,
+      cursor: null,
+      confirmed: true,
+      members: 290,
+      indexed: 290,
+    });
+  });
+
+  describe("start-targeted-job", () => {
+    let stateMachineArn: string;
+    beforeAll(async () => {
+      const created = await awsClient(SFNClient).send(
+        new CreateStateMachineCommand({
+          name: "it-targeted-job",
+          definition: JSON.stringify(definition),
+          roleArn: "arn:aws:iam::123456789012:role/it-targeted-job",
+        }),
+      );
+      stateMachineArn = created.stateMachineArn as string;
+    });
+    const start = async (event: Record<string, unknown>) => {
+      // The handler reads STATE_MACHINE_ARN at cold start: load a fresh copy with it set.
+      process.env.STATE_MACHINE_ARN = stateMachineArn;
+      jest.resetModules();
+      return invoke<{ executionArn: string; existing: Record<string, boolean>; plan: Record<string, unknown> }>(
+        "start-targeted-job",
+        event,
+      );
+    };
+
+    it("recognises the filled exclude group, starts the execution with the plan and returns its ARN", async () => {
+      const started = await start({ jobName: JOB, fleetIndexQuery: QUERY, excludeListFileName: "exclude.csv" });
+      expect(started.existing).toEqual({ targetGroup: false, excludeGroup: true, job: false });
+      expect(started.plan).toMatchObject({ jobName: JOB, excludeGroupName: EXCLUDE_GROUP, excludeListFileName: "exclude.csv" });
+      const execution = await awsClient(SFNClient).send(new DescribeExecutionCommand({ executionArn: started.executionArn }));
+      expect(execution.stateMachineArn).toBe(stateMachineArn);
+      expect(JSON.parse(execution.input ?? "{}")).toEqual(started.plan);
+    });
+
+    it("refuses the same jobName with another list, and a list that does not exist", async () => {
+      const other = start({ jobName: JOB, fleetIndexQuery: QUERY, excludeListFileName: "other.csv" });
+      await expect(other).rejects.toThrow(/exclude group itJobJob-exclude was filled from another list \(Exclude list exclude\.csv/);
+      await expect(other).rejects.toHaveProperty("name", ConflictError.name);
+      await expect(start({ jobName: "itJobOther", excludeListFileName: "missing.csv" })).rejects.toHaveProperty(
+        "name",
+        NotFoundError.name,
+      );
+    });
+  });
+
+  it("create-job creates the CONTINUOUS job on the group, and a re-run finds it", async () => {
+    const targetGroupArn = `arn:aws:iot:us-east-1:123456789012:thinggroup/${JOB}`;
+    const event = { jobName: JOB, targetGroupArn, job: { document: { operation: "update" }, rollout: { maximumPerMinute: 500 } } };
+    await expect(invoke("create-job", event)).resolves.toMatchObject({ jobId: JOB, outcome: "created" });
+    const { job } = await iot().send(new DescribeJobCommand({ jobId: JOB }));
+    expect(job).toMatchObject({
+      jobId: JOB,
+      targets: [targetGroupArn],
+      targetSelection: "CONTINUOUS",
+      jobExecutionsRolloutConfig: { maximumPerMinute: 500 },
+      status: "IN_PROGRESS",
+    });
+    await expect(invoke("create-job", event)).resolves.toMatchObject({ outcome: "existed" });
+  });
+
+  it("fast-track, cut short by its deadline, resumes and writes every target's shadow once and no excluded one", async () => {
+    calls.length = 0;
+    const event = {
+      queryString: QUERY,
+      excludeGroupName: EXCLUDE_GROUP,
+      excludeListFileName: "exclude.csv",
+      updateKey: "updateKey",
+      updateValue: 1700000000000,
+    };
+    const results = await cutShortThenResume("fast-track", event, 2_000);
+    expect(results.length).toBeGreaterThan(1);
+    expect(results.at(-1)?.counts).toEqual({ matched: 2000, excluded: 290, updated: 1710, failed: 0 });
+    const writes = callsPerThing(calls, "UpdateThingShadowCommand");
+    expect([...writes.keys()].sort()).toEqual([...TARGETED].sort());
+    expect([...writes.values()].every((n) => n === 1)).toBe(true);
+
+    const shadows = await iotDataClient();
+    const reported = async (thingName: string) => {
+      try {
+        const shadow = await shadows.send(new GetThingShadowCommand({ thingName }));
+        return JSON.parse(new TextDecoder().decode(shadow.payload)).state?.reported?.updateKey;
+      } catch (error) {
+        if ((error as Error).name === "ResourceNotFoundException") return undefined;
+        throw error;
+      }
+    };
+    const sample = TARGETED.filter((_, i) => i % 9 === 0);
+    expect(new Set(await Promise.all(sample.map(reported)))).toEqual(new Set([1700000000000]));
+    expect(new Set(await Promise.all(EXCLUDED.map(reported)))).toEqual(new Set([undefined]));
+  });
+
+  it("teardown removes the job, the exclude group and every thing, and a second teardown finds nothing", async () => {
+    const first = await invoke("teardown", { jobName: JOB, thingPrefix: PREFIX });
+    expect(first).toMatchObject({
+      done: true,
+      job: "deleted",
+      targetGroup: "absent",
+      excludeGroup: "deleted",
+      things: { counts: { listed: 2000, deleted: 2000, absent: 0, failed: 0 } },
+    });
+    await expect(iot().send(new DescribeJobCommand({ jobId: JOB }))).rejects.toHaveProperty("name", "ResourceNotFoundException");
+    await expect(iot().send(new DescribeThingGroupCommand({ thingGroupName: EXCLUDE_GROUP }))).rejects.toHaveProperty(
+      "name",
+      "ResourceNotFoundException",
+    );
+    const left = await iot().send(new ListThingsCommand({ maxResults: 250 }));
+    expect((left.things ?? []).filter((t) => t.thingName?.startsWith(PREFIX))).toEqual([]);
+
+    await expect(invoke("teardown", { jobName: JOB, thingPrefix: PREFIX })).resolves.toMatchObject({
+      done: true,
+      job: "absent",
+      targetGroup: "absent",
+      excludeGroup: "absent",
+      things: { counts: { listed: 0, deleted: 0 } },
+    });
+  });
+});

@@ -1,0 +1,270 @@
+// Re-runs: what already exists is recognised and carried on with; the same name asked to do something else is
+// refused with a message naming the conflict, before anything is created.
+import {
+  CreateDynamicThingGroupCommand,
+  CreateJobCommand,
+  CreateThingCommand,
+  DescribeJobCommand,
+  DescribeThingCommand,
+  DescribeThingGroupCommand,
+  IoTClient,
+} from "@aws-sdk/client-iot";
+import { S3Client } from "@aws-sdk/client-s3";
+import { SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import { ConflictError, NotFoundError, parseOrThrow } from "@fleet/shared-aws";
+import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
+import { mockClient } from "aws-sdk-client-mock";
+import { excludeGroupDescription } from "../../src/core/exclude-list";
+import { createJob } from "../../src/core/job";
+import { type PlanDeps, planTargetedJob, startTargetedJob } from "../../src/core/plan";
+import { buildTargetQuery } from "../../src/core/query";
+import { seedThings } from "../../src/core/seed";
+import { createTargetGroup } from "../../src/core/target-group";
+import { jobSettingsSchema, startTargetedJobEvent, targetedJobPlan } from "../../src/schemas";
+import { serveObjects, utf8 } from "../support/s3-fake";
+
+const iotMock = mockClient(IoTClient);
+const s3Mock = mockClient(S3Client);
+const sfnMock = mockClient(SFNClient);
+const iot = new IoTClient({ region: "us-east-1" });
+const s3 = new S3Client({ region: "us-east-1" });
+const silent = { info: () => undefined, warn: () => undefined };
+
+const NOW = 1_700_000_000_000;
+const EARLIER = 1_690_000_000_000;
+const ARN = "arn:aws:iot:us-east-1:000000000000";
+const notFound = () => Object.assign(new Error("not found"), { name: "ResourceNotFoundException" });
+const alreadyExists = () => Object.assign(new Error("exists"), { name: "ResourceAlreadyExistsException" });
+const deps: PlanDeps = { iot, s3, bucket: "lists", updateKey: "updateKey", now: () => NOW };
+const LIST = utf8("dev1\ndev2\n");
+let listEtag = "";
+
+const event = (fields: Record<string, unknown> = {}) =>
+  parseOrThrow(startTargetedJobEvent, {
+    jobName: "job1",
+    fleetIndexQuery: "thingName:dev*",
+    excludeListFileName: "list.csv",
+    ...fields,
+  });
+const targetQuery = (updateValue: number, withList = true) =>
+  buildTargetQuery({
+    fleetIndexQuery: "thingName:dev*",
+    updateKey: "updateKey",
+    updateValue,
+    excludeGroupName: withList ? "job1-exclude" : null,
+  });
+
+/** An account holding the given groups (by name) and job. */
+function account(groups: Record<string, Record<string, unknown>>, job?: Record<string, unknown>) {
+  iotMock.on(DescribeThingGroupCommand).callsFake((input: { thingGroupName: string }) => {
+    const group = groups[input.thingGroupName];
+    if (!group) throw notFound();
+    return {
+      thingGroupName: input.thingGroupName,
+      thingGroupArn: `${ARN}:thinggroup/${input.thingGroupName}`,
+      ...group,
+    };
+  });
+  if (job)
+    iotMock.on(DescribeJobCommand).resolves({ job: { jobId: "job1", jobArn: `${ARN}:job/job1`, ...job } });
+  else iotMock.on(DescribeJobCommand).rejects(notFound());
+}
+
+beforeEach(async () => {
+  serveObjects(s3Mock, { "list.csv": LIST, "doc.json": utf8('{"operation":"fw"}') });
+  const { createHash } = await import("node:crypto");
+  listEtag = createHash("md5").update(LIST).digest("hex");
+});
+afterEach(() => {
+  iotMock.reset();
+  s3Mock.reset();
+  sfnMock.reset();
+});
+
+describe("planTargetedJob", () => {
+  it("plans a fresh job: new update value, the exclusion in the query, the default rollout and document", async () => {
+    account({});
+    const { plan, existing } = await planTargetedJob(deps, event());
+    expect(existing).toEqual({ targetGroup: false, excludeGroup: false, job: false });
+    expect(parseOrThrow(targetedJobPlan, plan)).toEqual({
+      jobName: "job1",
+      fleetIndexQuery: "thingName:dev*",
+      excludeListFileName: "list.csv",
+      excludeGroupName: "job1-exclude",
+      updateKey: "updateKey",
+      updateValue: NOW,
+      targetQuery: targetQuery(NOW),
+      job: { document: { operation: "update", jobName: "job1" }, rollout: { maximumPerMinute: 1000 } },
+    });
+  });
+
+  it("carries on a run of the same request, keeping the update value its dynamic group was built with", async () => {
+    account(
+      {
+        job1: { queryString: targetQuery(EARLIER) },
+        "job1-exclude": {
+          thingGroupProperties: { thingGroupDescription: excludeGroupDescription("list.csv", listEtag) },
+        },
+      },
+      { status: "IN_PROGRESS", targets: [`${ARN}:thinggroup/job1`] },
+    );
+    const { plan, existing } = await planTargetedJob(deps, event());
+    expect(existing).toEqual({ targetGroup: true, excludeGroup: true, job: true });
+    expect(plan.updateValue).toBe(EARLIER);
+    expect(plan.targetQuery).toBe(targetQuery(EARLIER));
+  });
+
+  it("refuses the same jobName with another query, naming both queries", async () => {
+    account({ job1: { queryString: targetQuery(EARLIER).replace("thingName:dev*", "thingName:other*") } });
+    const plan = planTargetedJob(deps, event());
+    await expect(plan).rejects.toBeInstanceOf(ConflictError);
+    await expect(plan).rejects.toThrow(
+      /thing group job1 already exists with query .*thingName:other\*.*this request's query is .*thingName:dev\*/,
+    );
+  });
+
+  it("refuses the same jobName with another exclude list, naming the recorded one", async () => {
+    account({
+      "job1-exclude": {
+        thingGroupProperties: { thingGroupDescription: excludeGroupDescription("old.csv", "abc") },
+      },
+    });
+    await expect(planTargetedJob(deps, event())).rejects.toThrow(
+      `exclude group job1-exclude was filled from another list (Exclude list old.csv (etag abc)); this request uses Exclude list list.csv (etag ${listEtag})`,
+    );
+  });
+
+  it("refuses the same jobName without a list when an earlier run had one", async () => {
+    account({
+      "job1-exclude": { thingGroupProperties: { thingGroupDescription: "Exclude list list.csv (etag x)" } },
+    });
+    await expect(planTargetedJob(deps, event({ excludeListFileName: undefined }))).rejects.toThrow(
+      /exclude group job1-exclude exists .* but this request has no excludeListFileName/,
+    );
+  });
+
+  it("refuses a jobName taken by a static group, and a finished job of that name", async () => {
+    account({ job1: {} });
+    await expect(planTargetedJob(deps, event())).rejects.toThrow(
+      /thing group job1 already exists with a static group/,
+    );
+    account(
+      { job1: { queryString: targetQuery(EARLIER, false) } },
+      { status: "CANCELED", targets: [`${ARN}:thinggroup/job1`] },
+    );
+    await expect(planTargetedJob(deps, event({ excludeListFileName: undefined }))).rejects.toThrow(
+      /job1 already exists with status CANCELED/,
+    );
+  });
+
+  it("names a missing exclude list or job document before looking at IoT", async () => {
+    account({});
+    await expect(planTargetedJob(deps, event({ excludeListFileName: "nope.csv" }))).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
+    await expect(planTargetedJob(deps, event({ documentFileName: "nope.json" }))).rejects.toThrow(
+      "s3://lists/nope.json does not exist",
+    );
+    expect(iotMock.calls()).toHaveLength(0);
+  });
+
+  it("turns a document in the bucket into the S3 URL CreateJob's documentSource takes", async () => {
+    account({});
+    const { plan } = await planTargetedJob(deps, event({ documentFileName: "doc.json" }));
+    expect(plan.job).toEqual({
+      documentSource: "https://s3.us-east-1.amazonaws.com/lists/doc.json",
+      rollout: { maximumPerMinute: 1000 },
+    });
+  });
+
+  it("starts the execution with the plan as its input and returns its ARN", async () => {
+    account({});
+    sfnMock
+      .on(StartExecutionCommand)
+      .resolves({ executionArn: "arn:aws:states:us-east-1:000000000000:execution:sm:job1-1" });
+    const sfn = new SFNClient({ region: "us-east-1" });
+    const result = await startTargetedJob(
+      { ...deps, sfn, stateMachineArn: "arn:aws:states:us-east-1:000000000000:stateMachine:sm" },
+      event(),
+    );
+    expect(result.executionArn).toBe("arn:aws:states:us-east-1:000000000000:execution:sm:job1-1");
+    const input = sfnMock.commandCalls(StartExecutionCommand)[0]?.args[0].input;
+    expect(input?.name).toBe(`job1-${NOW}`);
+    expect(JSON.parse(input?.input ?? "")).toEqual(result.plan);
+  });
+});
+
+describe("createTargetGroup and createJob", () => {
+  const job = parseOrThrow(jobSettingsSchema, { document: "{}", rollout: {} });
+
+  it("recognise their own earlier work and create nothing", async () => {
+    account(
+      { job1: { queryString: targetQuery(NOW) } },
+      { status: "IN_PROGRESS", targets: [`${ARN}:thinggroup/job1`] },
+    );
+    await expect(
+      createTargetGroup(iot, { groupName: "job1", queryString: targetQuery(NOW) }),
+    ).resolves.toMatchObject({ outcome: "existed" });
+    await expect(
+      createJob(iot, { jobName: "job1", targetGroupArn: `${ARN}:thinggroup/job1`, job }),
+    ).resolves.toMatchObject({
+      outcome: "existed",
+    });
+    expect(iotMock.commandCalls(CreateDynamicThingGroupCommand)).toHaveLength(0);
+    expect(iotMock.commandCalls(CreateJobCommand)).toHaveLength(0);
+  });
+
+  it("refuse a group with another query and a job aimed at another group", async () => {
+    account(
+      { job1: { queryString: "thingName:x*" } },
+      { status: "IN_PROGRESS", targets: [`${ARN}:thinggroup/other`] },
+    );
+    await expect(
+      createTargetGroup(iot, { groupName: "job1", queryString: targetQuery(NOW) }),
+    ).rejects.toThrow(/dynamic group job1 already exists with query "thingName:x\*", not/);
+    await expect(
+      createJob(iot, { jobName: "job1", targetGroupArn: `${ARN}:thinggroup/job1`, job }),
+    ).rejects.toThrow(
+      `job job1 already exists targeting ${ARN}:thinggroup/other, not ${ARN}:thinggroup/job1`,
+    );
+  });
+
+  it("judge a job created concurrently (ResourceAlreadyExists) like any existing one", async () => {
+    iotMock
+      .on(DescribeJobCommand)
+      .rejectsOnce(notFound())
+      .resolves({ job: { jobId: "job1", status: "IN_PROGRESS", targets: [`${ARN}:thinggroup/job1`] } });
+    iotMock.on(CreateJobCommand).rejects(alreadyExists());
+    await expect(
+      createJob(iot, { jobName: "job1", targetGroupArn: `${ARN}:thinggroup/job1`, job }),
+    ).resolves.toMatchObject({
+      outcome: "existed",
+    });
+  });
+});
+
+describe("seedThings", () => {
+  it("counts things that exist (never re-creates them) and creates the rest", async () => {
+    const existing = new Set(["t0", "t2"]);
+    iotMock.on(DescribeThingCommand).callsFake((input: { thingName: string }) => {
+      if (!existing.has(input.thingName)) throw notFound();
+      return { thingName: input.thingName };
+    });
+    iotMock.on(CreateThingCommand).callsFake((input: { thingName: string }) => {
+      if (input.thingName === "t3") throw alreadyExists();
+      return { thingName: input.thingName };
+    });
+    const result = await seedThings(
+      { paced: iot, rate: 1000, concurrency: 4, deadline: Number.POSITIVE_INFINITY, logger: silent },
+      { prefix: "t", count: 5 },
+    );
+    expect(result.done).toBe(true);
+    expect(result.counts).toEqual({ created: 2, existed: 3, failed: 0 });
+    expect(
+      iotMock
+        .commandCalls(CreateThingCommand)
+        .map((c) => c.args[0].input.thingName)
+        .sort(),
+    ).toEqual(["t1", "t3", "t4"]);
+  });
+});

@@ -1,0 +1,258 @@
+// The state machine definition: valid ASL, wired to this package's handlers, and run locally with fake steps to
+// prove the order (exclusions confirmed before the dynamic group and the job exist) and every loop. The fakes
+// parse each payload with the real handler's event schema, so a mapping that sends a wrong shape fails here.
+
+import { parseOrThrow, TransientError } from "@fleet/shared-aws";
+import { describe, expect, it } from "@jest/globals";
+import aslValidator from "asl-validator";
+import { StateMachine } from "aws-local-stepfunctions";
+import type { z } from "zod";
+import type { HandlerName } from "../../src/config";
+import { manifest } from "../../src/index";
+import * as schemas from "../../src/schemas";
+import definition from "../../src/state-machine.asl.json" with { type: "json" };
+
+type Json = Parameters<StateMachine["run"]>[0];
+type StateDefinition = {
+  Type: string;
+  Parameters?: { FunctionName?: string };
+  Retry?: { ErrorEquals: string[] }[];
+};
+const states = definition.States as Record<string, StateDefinition>;
+const taskStates = Object.entries(states).filter(([, state]) => state.Type === "Task");
+const functionOf = (state: StateDefinition) =>
+  /^\$\{(.+)\}$/.exec(state.Parameters?.FunctionName ?? "")?.[1] as HandlerName;
+
+const STEP_SCHEMAS: Partial<Record<HandlerName, z.ZodType>> = {
+  "ensure-indexing": schemas.ensureIndexingEvent,
+  "index-status": schemas.indexStatusEvent,
+  "fill-exclude-group": schemas.fillExcludeGroupEvent,
+  "confirm-exclusions": schemas.confirmExclusionsEvent,
+  "create-target-group": schemas.createTargetGroupEvent,
+  "create-job": schemas.createJobEvent,
+  "fast-track": schemas.fastTrackEvent,
+};
+
+const plan = (withList: boolean) =>
+  parseOrThrow(schemas.targetedJobPlan, {
+    jobName: "myFirstJob",
+    fleetIndexQuery: "thingName:myDemoThings*",
+    excludeListFileName: withList ? "excludeMyDemoThings.csv" : null,
+    excludeGroupName: withList ? "myFirstJob-exclude" : null,
+    updateKey: "updateKey",
+    updateValue: 1700000000000,
+    targetQuery: "(shadow.reported.updateKey:1700000000000 OR (thingName:myDemoThings*))",
+    job: { document: { operation: "update" }, rollout: { maximumPerMinute: 1000 } },
+  });
+
+const tally = { counts: {}, failures: [], failuresOmitted: 0 };
+const run = { elapsedMs: 1, attempts: 1, throttles: 0, achievedRate: 1, targetRate: 1 };
+const step = (done: boolean, cursor: unknown = null) => ({
+  done,
+  cursor: done ? null : cursor,
+  ...tally,
+  run,
+});
+const fillCursor = (from: number) => ({ from, etag: "e", tally });
+const searchCursor = (skip: number) => ({ position: { pageToken: null, skip }, tally });
+
+type Fake = (payload: Record<string, unknown>, call: number) => unknown;
+
+/** Runs the definition with fake steps (answers given per call) and records every step's payload in order. */
+async function execute(input: unknown, fakes: Partial<Record<HandlerName, Fake>>) {
+  const calls: { fn: HandlerName; payload: Record<string, unknown> }[] = [];
+  const handlers = Object.fromEntries(
+    taskStates.map(([stateName]) => [
+      stateName,
+      async (input: Json) => {
+        const { FunctionName, Payload } = input as { FunctionName: string; Payload: Record<string, unknown> };
+        const fn = /^\$\{(.+)\}$/.exec(FunctionName)?.[1] as HandlerName;
+        parseOrThrow(STEP_SCHEMAS[fn] as z.ZodType, Payload, `${fn} payload`);
+        calls.push({ fn, payload: Payload });
+        const fake = fakes[fn];
+        if (!fake) throw new Error(`no fake for ${fn}`);
+        return { Payload: (await fake(Payload, calls.filter((c) => c.fn === fn).length)) as Json };
+      },
+    ]),
+  );
+  const waits = Object.fromEntries(
+    Object.entries(states).flatMap(([name, s]) => (s.Type === "Wait" ? [[name, 0]] : [])),
+  );
+  const retries = Object.fromEntries(taskStates.map(([name]) => [name, 0]));
+  const execution = new StateMachine(definition as never).run(input as Json, {
+    overrides: {
+      taskResourceLocalHandlers: handlers,
+      waitTimeOverrides: waits,
+      retryIntervalOverrides: retries,
+    },
+  });
+  const output = await execution.result.catch((error: Error) => ({ failed: error.cause ?? error }));
+  return { calls, order: calls.map((c) => c.fn), output: output as Record<string, unknown> };
+}
+
+const happyFakes: Partial<Record<HandlerName, Fake>> = {
+  "ensure-indexing": () => ({ changed: false, changes: [], thingIndexingMode: "REGISTRY_AND_SHADOW" }),
+  "index-status": () => ({ indexStatus: "ACTIVE", ready: true }),
+  "fill-exclude-group": () => step(true),
+  "confirm-exclusions": () => ({ done: true, cursor: null, confirmed: true, members: 3, indexed: 3 }),
+  "create-target-group": () => ({
+    groupName: "myFirstJob",
+    groupArn: "arn:aws:iot:us-east-1:000000000000:thinggroup/myFirstJob",
+    outcome: "created",
+  }),
+  "create-job": () => ({
+    jobId: "myFirstJob",
+    jobArn: "arn:aws:iot:us-east-1:000000000000:job/myFirstJob",
+    status: "IN_PROGRESS",
+    outcome: "created",
+  }),
+  "fast-track": () => step(true),
+};
+
+describe("state machine definition", () => {
+  it("is valid Amazon States Language (asl-validator)", () => {
+    const result = aslValidator(structuredClone(definition));
+    expect(result.errorsText("\n")).toBe("");
+    expect(result.isValid).toBe(true);
+  });
+
+  it("invokes only this package's handlers, each retried on transient and Lambda service errors with backoff", () => {
+    expect(taskStates.length).toBeGreaterThan(0);
+    for (const [name, state] of taskStates) {
+      expect([name, functionOf(state) in manifest.handlers]).toEqual([name, true]);
+      const errors = state.Retry?.flatMap((r) => r.ErrorEquals) ?? [];
+      expect(errors).toEqual(
+        expect.arrayContaining([
+          "TransientError",
+          "Lambda.TooManyRequestsException",
+          "Lambda.ServiceException",
+        ]),
+      );
+    }
+  });
+
+  it("keeps each call the emulator lacks in a state of its own (the demo substitutes just that state)", () => {
+    const stateOf = (fn: HandlerName) => taskStates.filter(([, s]) => functionOf(s) === fn).map(([n]) => n);
+    expect(stateOf("index-status")).toEqual(["IndexStatus"]);
+    expect(stateOf("create-target-group")).toEqual(["CreateTargetGroup"]);
+  });
+});
+
+describe("state machine run (aws-local-stepfunctions, fake steps)", () => {
+  it("confirms the exclusions in the index before the dynamic group and the job exist, looping every step on its cursor", async () => {
+    const { calls, order, output } = await execute(plan(true), {
+      ...happyFakes,
+      "index-status": (_, n) => ({ indexStatus: n < 3 ? "BUILDING" : "ACTIVE", ready: n >= 3 }),
+      "fill-exclude-group": (_, n) => (n < 3 ? step(false, fillCursor(n * 100)) : step(true)),
+      "confirm-exclusions": (_, n) =>
+        n === 1
+          ? {
+              done: false,
+              cursor: { phase: "index", nextToken: "t1", members: 3, indexed: 1 },
+              confirmed: false,
+              members: 3,
+              indexed: 1,
+            }
+          : { done: true, cursor: null, confirmed: n >= 3, members: 3, indexed: n >= 3 ? 3 : 2 },
+      "fast-track": (_, n) => (n < 2 ? step(false, searchCursor(100)) : step(true)),
+    });
+    expect(order).toEqual([
+      "ensure-indexing",
+      "index-status",
+      "index-status",
+      "index-status",
+      "fill-exclude-group",
+      "fill-exclude-group",
+      "fill-exclude-group",
+      "confirm-exclusions",
+      "confirm-exclusions",
+      "confirm-exclusions",
+      "create-target-group",
+      "create-job",
+      "fast-track",
+      "fast-track",
+    ]);
+    const payloads = (fn: HandlerName) => calls.filter((c) => c.fn === fn).map((c) => c.payload);
+    expect(payloads("fill-exclude-group").map((p) => p.cursor)).toEqual([
+      null,
+      fillCursor(100),
+      fillCursor(200),
+    ]);
+    expect(payloads("fill-exclude-group")[0]).toMatchObject({
+      excludeListFileName: "excludeMyDemoThings.csv",
+      staticGroupName: "myFirstJob-exclude",
+    });
+    // Within a pass the cursor is carried on; after a pass that did not confirm, the next pass starts afresh.
+    expect(payloads("confirm-exclusions").map((p) => p.cursor)).toEqual([
+      null,
+      { phase: "index", nextToken: "t1", members: 3, indexed: 1 },
+      null,
+    ]);
+    expect(payloads("create-target-group")[0]).toEqual({
+      groupName: "myFirstJob",
+      queryString: plan(true).targetQuery,
+    });
+    expect(payloads("create-job")[0]).toMatchObject({
+      targetGroupArn: "arn:aws:iot:us-east-1:000000000000:thinggroup/myFirstJob",
+    });
+    expect(payloads("fast-track").map((p) => p.cursor)).toEqual([null, searchCursor(100)]);
+    expect(payloads("fast-track")[0]).toMatchObject({
+      excludeGroupName: "myFirstJob-exclude",
+      updateValue: 1700000000000,
+    });
+    expect(output).toMatchObject({
+      jobName: "myFirstJob",
+      steps: { fastTrack: { done: true }, job: { outcome: "created" } },
+    });
+  });
+
+  it("without a list goes straight from the index to the dynamic group, and waits before polling a changed index", async () => {
+    const { order } = await execute(plan(false), {
+      ...happyFakes,
+      "ensure-indexing": () => ({
+        changed: true,
+        changes: ["thingIndexingMode: OFF -> REGISTRY_AND_SHADOW"],
+        thingIndexingMode: "REGISTRY_AND_SHADOW",
+      }),
+    });
+    expect(order).toEqual([
+      "ensure-indexing",
+      "index-status",
+      "create-target-group",
+      "create-job",
+      "fast-track",
+    ]);
+  });
+
+  it("retries a step that failed with a TransientError and carries on", async () => {
+    const { order } = await execute(plan(true), {
+      ...happyFakes,
+      "fill-exclude-group": (_, n) => {
+        if (n === 1) throw new TransientError("ThrottlingException: Rate exceeded");
+        return step(true);
+      },
+    });
+    expect(order.filter((fn) => fn === "fill-exclude-group")).toHaveLength(2);
+    expect(order.at(-1)).toBe("fast-track");
+  });
+
+  it("fails, targeting nothing, when the index never reflects the exclusions", async () => {
+    const { order, output } = await execute(plan(true), {
+      ...happyFakes,
+      "confirm-exclusions": () => ({ done: true, cursor: null, confirmed: false, members: 3, indexed: 2 }),
+    });
+    expect(order.filter((fn) => fn === "confirm-exclusions")).toHaveLength(121);
+    expect(order).not.toContain("create-target-group");
+    expect(order).not.toContain("create-job");
+    expect(String((output.failed as Error).name)).toBe("ExclusionsNotIndexed");
+  });
+
+  it("fails when the index never becomes ACTIVE", async () => {
+    const { order, output } = await execute(plan(false), {
+      ...happyFakes,
+      "index-status": () => ({ indexStatus: "BUILDING", ready: false }),
+    });
+    expect(order.filter((fn) => fn === "index-status")).toHaveLength(241);
+    expect(String((output.failed as Error).name)).toBe("IndexNotReady");
+  });
+});
