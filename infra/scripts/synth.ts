@@ -2,11 +2,11 @@
 // prints the resource inventory as JSON - what `pulumi up` would create, without an AWS account or the Pulumi
 // CLI. `program` runs another build of the program (the tests pass the bundle the Pulumi CLI runs).
 import path from "node:path";
-import { inventory } from "../tools/inventory";
-import { stackNames } from "../tools/stack-config";
-import { INFRA_DIR } from "../tools/program-bundle";
-import { synthesize } from "../tools/synthesize";
 import { findRepoRoot } from "../src/repo-root";
+import { inventory } from "../tools/inventory";
+import { INFRA_DIR } from "../tools/program-bundle";
+import { stackNames } from "../tools/stack-config";
+import { synthesize } from "../tools/synthesize";
 
 const [stack, program] = process.argv.slice(2);
 if (!stack) {

@@ -6,7 +6,11 @@ import type { AwsScope } from "./policies/document";
 export function awsScope(parent: pulumi.Resource): pulumi.Output<AwsScope> {
   const opts = { parent };
   return pulumi
-    .all([aws.getPartitionOutput({}, opts), aws.getRegionOutput({}, opts), aws.getCallerIdentityOutput({}, opts)])
+    .all([
+      aws.getPartitionOutput({}, opts),
+      aws.getRegionOutput({}, opts),
+      aws.getCallerIdentityOutput({}, opts),
+    ])
     .apply(([partition, region, identity]) => ({
       partition: partition.partition,
       region: region.region,

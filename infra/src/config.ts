@@ -39,13 +39,20 @@ export function parseStackConfig(raw: Record<keyof StackConfig, unknown>): Stack
   const check = (ok: boolean, problem: string) => {
     if (!ok) problems.push(problem);
   };
-  check(typeof raw.region === "string" && /^[a-z]{2}(-[a-z]+)+-\d$/.test(raw.region), "aws:region must be an AWS region, e.g. eu-west-1");
+  check(
+    typeof raw.region === "string" && /^[a-z]{2}(-[a-z]+)+-\d$/.test(raw.region),
+    "aws:region must be an AWS region, e.g. eu-west-1",
+  );
   check(typeof raw.logRetentionDays === "number", "fleet:logRetentionDays must be a number of days");
-  check(typeof raw.alertEmail === "string" && raw.alertEmail !== "", "fleet:alertEmail must be an e-mail address");
+  check(
+    typeof raw.alertEmail === "string" && raw.alertEmail !== "",
+    "fleet:alertEmail must be an e-mail address",
+  );
   check(
     isRecord(raw.tags) &&
       Object.entries(raw.tags).every(
-        ([key, value]) => typeof value === "string" && key.length <= 128 && value.length <= 256 && !key.startsWith("aws:"),
+        ([key, value]) =>
+          typeof value === "string" && key.length <= 128 && value.length <= 256 && !key.startsWith("aws:"),
       ),
     "fleet:tags must map tag keys (at most 128 characters, not starting with aws:) to strings of at most 256",
   );
@@ -61,9 +68,19 @@ function domainProblems(key: string, value: unknown): string[] {
   return [
     ...Object.entries(value.rates)
       .filter(([name, rate]) => !ENV_NAME.test(name) || typeof rate !== "number" || !(rate > 0))
-      .map(([name, rate]) => `${key}.rates.${name} must be a positive number under an UPPER_CASE name, got ${JSON.stringify(rate)}`),
+      .map(
+        ([name, rate]) =>
+          `${key}.rates.${name} must be a positive number under an UPPER_CASE name, got ${JSON.stringify(rate)}`,
+      ),
     ...Object.entries(value.settings)
-      .filter(([name, setting]) => !ENV_NAME.test(name) || !(typeof setting === "number" || (typeof setting === "string" && setting !== "")))
-      .map(([name, setting]) => `${key}.settings.${name} must be a non-empty string or a number under an UPPER_CASE name, got ${JSON.stringify(setting)}`),
+      .filter(
+        ([name, setting]) =>
+          !ENV_NAME.test(name) ||
+          !(typeof setting === "number" || (typeof setting === "string" && setting !== "")),
+      )
+      .map(
+        ([name, setting]) =>
+          `${key}.settings.${name} must be a non-empty string or a number under an UPPER_CASE name, got ${JSON.stringify(setting)}`,
+      ),
   ];
 }

@@ -14,16 +14,26 @@ export const missingRequired = (spec: LambdaHandlerSpec, available: Record<strin
 
 /** The variables `spec` declares that `available` has values for; optional ones left out keep their defaults. */
 export const handlerEnvironment = (spec: LambdaHandlerSpec, available: EnvValues): EnvValues =>
-  Object.fromEntries(Object.keys(spec.env).flatMap((name) => (available[name] === undefined ? [] : [[name, available[name]]])));
+  Object.fromEntries(
+    Object.keys(spec.env).flatMap((name) => (available[name] === undefined ? [] : [[name, available[name]]])),
+  );
 
 /**
  * Checks configured settings before anything is created: each must be a variable some handler reads (a typo
  * would otherwise be silently ignored), and none may override a value infra supplies.
  */
-export function settingsProblems(manifest: PackageManifest, configured: string[], suppliedByInfra: string[]): string[] {
+export function settingsProblems(
+  manifest: PackageManifest,
+  configured: string[],
+  suppliedByInfra: string[],
+): string[] {
   const declared = new Set(Object.values(manifest.handlers).flatMap((spec) => Object.keys(spec.env)));
   return [
-    ...configured.filter((name) => !declared.has(name)).map((name) => `${name} is read by no ${manifest.name} handler`),
-    ...configured.filter((name) => suppliedByInfra.includes(name)).map((name) => `${name} is set by infra, not config`),
+    ...configured
+      .filter((name) => !declared.has(name))
+      .map((name) => `${name} is read by no ${manifest.name} handler`),
+    ...configured
+      .filter((name) => suppliedByInfra.includes(name))
+      .map((name) => `${name} is set by infra, not config`),
   ];
 }

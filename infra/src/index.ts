@@ -29,7 +29,9 @@ const targeting = new JobsTargeting(
 );
 
 const functionOutputs = (functions: Record<string, NodeLambda>) =>
-  Object.fromEntries(Object.entries(functions).map(([handler, fn]) => [handler, { name: fn.functionName, arn: fn.arn }]));
+  Object.fromEntries(
+    Object.entries(functions).map(([handler, fn]) => [handler, { name: fn.functionName, arn: fn.arn }]),
+  );
 
 export const alertTopicArn = alerts.topicArn;
 export const jobsTargeting = {

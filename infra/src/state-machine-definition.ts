@@ -11,7 +11,9 @@ function strings(value: unknown): string[] {
 
 /** The handler names the definition refers to, sorted and without duplicates. */
 export function referencedHandlers(definition: Record<string, unknown>): string[] {
-  const names = strings(definition).flatMap((text) => [...text.matchAll(PLACEHOLDER)].map((match) => match[1] ?? ""));
+  const names = strings(definition).flatMap((text) =>
+    [...text.matchAll(PLACEHOLDER)].map((match) => match[1] ?? ""),
+  );
   return [...new Set(names)].sort();
 }
 
@@ -22,10 +24,13 @@ export function substituteFunctionArns(
 ): Record<string, unknown> {
   const unknown = referencedHandlers(definition).filter((name) => !(name in functionArns));
   if (unknown.length > 0) {
-    throw new Error(`the definition refers to ${unknown.map((name) => `\${${name}}`).join(", ")}, which is no function`);
+    throw new Error(
+      `the definition refers to ${unknown.map((name) => `\${${name}}`).join(", ")}, which is no function`,
+    );
   }
   const replace = (value: unknown): unknown => {
-    if (typeof value === "string") return value.replace(PLACEHOLDER, (_, name: string) => functionArns[name] as string);
+    if (typeof value === "string")
+      return value.replace(PLACEHOLDER, (_, name: string) => functionArns[name] as string);
     if (Array.isArray(value)) return value.map(replace);
     if (value !== null && typeof value === "object") {
       return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, replace(inner)]));

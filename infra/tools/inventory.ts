@@ -40,6 +40,10 @@ export const inventory = (synthesis: Synthesis, repoRoot: string): Inventory => 
   stack: synthesis.stack,
   resources: synthesis.resources
     .filter((resource) => resource.custom)
-    .map(({ type, name, inputs }) => ({ type, name, inputs: readable(inputs, repoRoot) as Record<string, unknown> })),
+    .map(({ type, name, inputs }) => ({
+      type,
+      name,
+      inputs: readable(inputs, repoRoot) as Record<string, unknown>,
+    })),
   outputs: synthesis.outputs,
 });

@@ -41,32 +41,63 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
     const inputs = args.inputs as Record<string, unknown>;
     const computed = this.computed(args.type, args.name, inputs);
-    this.resources.push({ type: args.type, name: args.name, custom: args.custom ?? true, inputs: recordable(inputs), computed });
-    return { id: (computed.name ?? computed.bucket ?? `${args.name}-id`) as string, state: { ...inputs, ...computed } };
+    this.resources.push({
+      type: args.type,
+      name: args.name,
+      custom: args.custom ?? true,
+      inputs: recordable(inputs),
+      computed,
+    });
+    return {
+      id: (computed.name ?? computed.bucket ?? `${args.name}-id`) as string,
+      state: { ...inputs, ...computed },
+    };
   }
 
   call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
     const { region } = this;
     switch (args.token) {
       case "aws:index/getCallerIdentity:getCallerIdentity":
-        return { accountId: MOCK_ACCOUNT_ID, arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:user/offline`, userId: "OFFLINE", id: MOCK_ACCOUNT_ID };
+        return {
+          accountId: MOCK_ACCOUNT_ID,
+          arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:user/offline`,
+          userId: "OFFLINE",
+          id: MOCK_ACCOUNT_ID,
+        };
       case "aws:index/getPartition:getPartition":
         return { partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws", id: "aws" };
       case "aws:index/getRegion:getRegion":
-        return { region, name: region, description: region, endpoint: `ec2.${region}.amazonaws.com`, id: region };
+        return {
+          region,
+          name: region,
+          description: region,
+          endpoint: `ec2.${region}.amazonaws.com`,
+          id: region,
+        };
       case "aws:iot/getEndpoint:getEndpoint":
-        return { endpointAddress: `example-ats.iot.${region}.amazonaws.com`, endpointType: "iot:Data-ATS", id: region };
+        return {
+          endpointAddress: `example-ats.iot.${region}.amazonaws.com`,
+          endpointType: "iot:Data-ATS",
+          id: region,
+        };
       default:
         throw new Error(`the offline mocks do not answer ${args.token}; add it to tools/mocks.ts`);
     }
   }
 
   /** What AWS would fill in: the physical name where the program left it to autonaming, and the ARN. */
-  private computed(type: string, logicalName: string, inputs: Record<string, unknown>): Record<string, unknown> {
-    const arn = (service: string, resource: string) => `arn:aws:${service}:${this.region}:${MOCK_ACCOUNT_ID}:${resource}`;
+  private computed(
+    type: string,
+    logicalName: string,
+    inputs: Record<string, unknown>,
+  ): Record<string, unknown> {
+    const arn = (service: string, resource: string) =>
+      `arn:aws:${service}:${this.region}:${MOCK_ACCOUNT_ID}:${resource}`;
     const name =
       (inputs.name as string | undefined) ??
-      (typeof inputs.namePrefix === "string" ? autoName(logicalName, inputs.namePrefix) : autoName(logicalName));
+      (typeof inputs.namePrefix === "string"
+        ? autoName(logicalName, inputs.namePrefix)
+        : autoName(logicalName));
     switch (type) {
       case "aws:lambda/function:Function":
         return { name, arn: arn("lambda", `function:${name}`) };

@@ -20,10 +20,14 @@ export const stackNames = (infraDir: string): string[] =>
 export function readStackSettings(infraDir: string, stack: string): StackSettings {
   const file = path.join(infraDir, `Pulumi.${stack}.yaml`);
   if (!existsSync(file)) {
-    throw new Error(`unknown stack ${JSON.stringify(stack)}: no ${file} (stacks: ${stackNames(infraDir).join(", ")})`);
+    throw new Error(
+      `unknown stack ${JSON.stringify(stack)}: no ${file} (stacks: ${stackNames(infraDir).join(", ")})`,
+    );
   }
   const project = parse(readFileSync(path.join(infraDir, "Pulumi.yaml"), "utf8")).name as string;
-  const entries = Object.entries((parse(readFileSync(file, "utf8"))?.config ?? {}) as Record<string, unknown>);
+  const entries = Object.entries(
+    (parse(readFileSync(file, "utf8"))?.config ?? {}) as Record<string, unknown>,
+  );
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
   for (const [key, value] of entries) {

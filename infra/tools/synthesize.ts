@@ -36,7 +36,9 @@ export async function synthesize(stack: string, program = PROGRAM_ENTRY): Promis
   pulumi.runtime.setAllConfig(settings.config, settings.secretKeys);
   const exports = (await import(pathToFileURL(program).href)) as Record<string, unknown>;
   const outputs = Object.fromEntries(
-    await Promise.all(Object.entries(exports).map(async ([key, value]) => [key, await resolved(value)] as const)),
+    await Promise.all(
+      Object.entries(exports).map(async ([key, value]) => [key, await resolved(value)] as const),
+    ),
   );
   await pulumi.runtime.disconnect();
   return { project: settings.project, stack, config: settings.config, resources: mocks.resources, outputs };

@@ -1,8 +1,9 @@
 // Deploys one handler package from its manifest: a NodeLambda per handler and a Workflow per state machine.
 // Functions a definition calls are created first, then the state machines, then the functions that read a
 // state machine's ARN (an entry handler starting executions).
-import type { PackageManifest } from "@fleet/bundle/manifest";
+
 import { locateBundle } from "@fleet/bundle/locate";
+import type { PackageManifest } from "@fleet/bundle/manifest";
 import * as pulumi from "@pulumi/pulumi";
 import { awsScope } from "../aws-scope";
 import { handlerEnvironment, missingRequired } from "../handler-env";
@@ -29,13 +30,21 @@ export interface HandlerPackage {
   workflows: Record<string, Workflow>;
 }
 
-export function deployHandlerPackage(name: string, args: HandlerPackageArgs, parent: pulumi.Resource): HandlerPackage {
+export function deployHandlerPackage(
+  name: string,
+  args: HandlerPackageArgs,
+  parent: pulumi.Resource,
+): HandlerPackage {
   const { manifest } = args;
   const stateMachineVariables = args.stateMachineVariables ?? {};
   const handlers = Object.keys(manifest.handlers).sort();
-  const steps = new Set(Object.values(manifest.stateMachines).flatMap((sm) => referencedHandlers(sm.definition)));
+  const steps = new Set(
+    Object.values(manifest.stateMachines).flatMap((sm) => referencedHandlers(sm.definition)),
+  );
   validate(args, handlers, steps, stateMachineVariables);
-  const bundles = Object.fromEntries(handlers.map((handler) => [handler, locateBundle(manifest, handler, args.repoRoot)]));
+  const bundles = Object.fromEntries(
+    handlers.map((handler) => [handler, locateBundle(manifest, handler, args.repoRoot)]),
+  );
   const scope = awsScope(parent);
 
   const createFunction = (handler: string, stateMachineArns: Record<string, pulumi.Output<string>>) => {
@@ -54,7 +63,9 @@ export function deployHandlerPackage(name: string, args: HandlerPackageArgs, par
         environment: handlerEnvironment(spec, { ...args.environment, ...stateMachineEnv }),
         statements: pulumi
           .all([scope, pulumi.all(stateMachineArns)])
-          .apply(([resolvedScope, arns]) => pulumi.output(permissions({ scope: resolvedScope, stateMachineArns: arns }))),
+          .apply(([resolvedScope, arns]) =>
+            pulumi.output(permissions({ scope: resolvedScope, stateMachineArns: arns })),
+          ),
         logRetentionDays: args.logRetentionDays,
         alarmTopicArn: args.alarmTopicArn,
       },
@@ -63,7 +74,8 @@ export function deployHandlerPackage(name: string, args: HandlerPackageArgs, par
   };
 
   const functions: Record<string, NodeLambda> = {};
-  for (const handler of handlers.filter((h) => steps.has(h))) functions[handler] = createFunction(handler, {});
+  for (const handler of handlers.filter((h) => steps.has(h)))
+    functions[handler] = createFunction(handler, {});
   const workflows = Object.fromEntries(
     Object.entries(manifest.stateMachines).map(([stateMachine, spec]) => [
       stateMachine,
@@ -74,8 +86,11 @@ export function deployHandlerPackage(name: string, args: HandlerPackageArgs, par
       ),
     ]),
   );
-  const stateMachineArns = Object.fromEntries(Object.entries(workflows).map(([key, workflow]) => [key, workflow.arn]));
-  for (const handler of handlers.filter((h) => !steps.has(h))) functions[handler] = createFunction(handler, stateMachineArns);
+  const stateMachineArns = Object.fromEntries(
+    Object.entries(workflows).map(([key, workflow]) => [key, workflow.arn]),
+  );
+  for (const handler of handlers.filter((h) => !steps.has(h)))
+    functions[handler] = createFunction(handler, stateMachineArns);
   return { functions, workflows };
 }
 
@@ -98,9 +113,12 @@ function validate(
   for (const handler of handlers) {
     const spec = manifest.handlers[handler]!;
     // A function a state machine calls cannot be given that state machine's ARN: neither could be created first.
-    const available = steps.has(handler) ? args.environment : { ...args.environment, ...stateMachineVariables };
+    const available = steps.has(handler)
+      ? args.environment
+      : { ...args.environment, ...stateMachineVariables };
     const missing = missingRequired(spec, available);
-    if (missing.length > 0) problems.push(`${handler} requires ${missing.join(", ")}, which nothing supplies`);
+    if (missing.length > 0)
+      problems.push(`${handler} requires ${missing.join(", ")}, which nothing supplies`);
   }
   if (problems.length > 0) throw new Error(`${manifest.name}: ${problems.join("; ")}`);
 }

@@ -37,7 +37,10 @@ export class JobsTargeting extends pulumi.ComponentResource {
 
     const bucket = new SecureBucket(`${name}-lists`, {}, { parent: this });
     // Given to the shadow-writing handler so that it needs no iot:DescribeEndpoint.
-    const dataEndpoint = aws.iot.getEndpointOutput({ endpointType: "iot:Data-ATS" }, { parent: this }).endpointAddress;
+    const dataEndpoint = aws.iot.getEndpointOutput(
+      { endpointType: "iot:Data-ATS" },
+      { parent: this },
+    ).endpointAddress;
     const permissions = Object.fromEntries(
       Object.entries(JOBS_TARGETING_PERMISSIONS).map(([handler, statementsOf]) => [
         handler,

@@ -1,14 +1,15 @@
 // One Lambda function from a package's manifest and the bundle turbo built for it: its own role with exactly
 // the statements it is given (plus writing its own logs), a log group with retention created first, arm64.
+
+import type { LambdaHandlerSpec } from "@fleet/bundle/manifest";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { LambdaHandlerSpec } from "@fleet/bundle/manifest";
 import { awsScope } from "../aws-scope";
 import { missingRequired } from "../handler-env";
+import { type PolicyStatement, policyDocument, serviceTrustPolicy } from "../policies/document";
+import { lambdaPlatformStatements } from "../policies/platform";
 import { countAlarm } from "./alarm";
 import { retentionProblem } from "./log-retention";
-import { policyDocument, type PolicyStatement, serviceTrustPolicy } from "../policies/document";
-import { lambdaPlatformStatements } from "../policies/platform";
 
 export const LAMBDA_RUNTIME = aws.lambda.Runtime.NodeJS22dX;
 export const LAMBDA_ARCHITECTURE = "arm64";
@@ -61,7 +62,9 @@ export class NodeLambda extends pulumi.ComponentResource {
         policy: pulumi
           .all([args.statements, this.logGroup.arn, awsScope(this)])
           .apply(([statements, logGroupArn, scope]) =>
-            JSON.stringify(policyDocument([...statements, ...lambdaPlatformStatements(logGroupArn, tracing, scope)])),
+            JSON.stringify(
+              policyDocument([...statements, ...lambdaPlatformStatements(logGroupArn, tracing, scope)]),
+            ),
           ),
       },
       parent,
@@ -120,6 +123,7 @@ function validateArgs(name: string, args: NodeLambdaArgs): void {
   const missing = missingRequired(spec, args.environment);
   if (missing.length > 0) problems.push(`required environment variables not set: ${missing.join(", ")}`);
   const undeclared = Object.keys(args.environment).filter((variable) => !(variable in spec.env));
-  if (undeclared.length > 0) problems.push(`environment variables the handler does not read: ${undeclared.join(", ")}`);
+  if (undeclared.length > 0)
+    problems.push(`environment variables the handler does not read: ${undeclared.join(", ")}`);
   if (problems.length > 0) throw new Error(`NodeLambda ${name}: ${problems.join("; ")}`);
 }

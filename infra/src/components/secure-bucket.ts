@@ -17,7 +17,9 @@ export class SecureBucket extends pulumi.ComponentResource {
     super("fleet:index:SecureBucket", name, {}, opts);
     const { noncurrentVersionDays = 30 } = args;
     if (!Number.isInteger(noncurrentVersionDays) || noncurrentVersionDays < 1) {
-      throw new Error(`SecureBucket ${name}: noncurrentVersionDays must be a positive integer, got ${noncurrentVersionDays}`);
+      throw new Error(
+        `SecureBucket ${name}: noncurrentVersionDays must be a positive integer, got ${noncurrentVersionDays}`,
+      );
     }
     const parent = { parent: this };
 
@@ -30,7 +32,13 @@ export class SecureBucket extends pulumi.ComponentResource {
     );
     const publicAccess = new aws.s3.BucketPublicAccessBlock(
       `${name}-public-access`,
-      { bucket, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+      {
+        bucket,
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      },
       parent,
     );
     new aws.s3.BucketServerSideEncryptionConfiguration(

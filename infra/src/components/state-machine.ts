@@ -1,8 +1,9 @@
 // A Step Functions state machine from a package's definition: placeholders replaced by the ARNs of the
 // package's functions, a role that may invoke only those, logs with retention, tracing, failure alarms.
+
+import type { StateMachineSpec } from "@fleet/bundle/manifest";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { StateMachineSpec } from "@fleet/bundle/manifest";
 import { awsScope } from "../aws-scope";
 import { policyDocument, regionalArn, serviceTrustPolicy } from "../policies/document";
 import { stateMachineStatements } from "../policies/platform";
@@ -36,7 +37,9 @@ export class Workflow extends pulumi.ComponentResource {
     if (problems.length > 0) throw new Error(`Workflow ${name}: ${problems.join("; ")}`);
     const parent = { parent: this };
     const scope = awsScope(this);
-    const functionArns = pulumi.all(Object.fromEntries(referenced.map((handler) => [handler, args.functions[handler]!.arn])));
+    const functionArns = pulumi.all(
+      Object.fromEntries(referenced.map((handler) => [handler, args.functions[handler]!.arn])),
+    );
 
     const logGroup = new aws.cloudwatch.LogGroup(
       `${name}-logs`,
@@ -64,7 +67,9 @@ export class Workflow extends pulumi.ComponentResource {
         role: role.id,
         policy: pulumi
           .all([functionArns, scope])
-          .apply(([arns, s]) => JSON.stringify(policyDocument(stateMachineStatements(Object.values(arns), true, s)))),
+          .apply(([arns, s]) =>
+            JSON.stringify(policyDocument(stateMachineStatements(Object.values(arns), true, s))),
+          ),
       },
       parent,
     );
@@ -74,7 +79,9 @@ export class Workflow extends pulumi.ComponentResource {
       {
         type: "STANDARD",
         roleArn: role.arn,
-        definition: functionArns.apply((arns) => JSON.stringify(substituteFunctionArns(args.spec.definition, arns))),
+        definition: functionArns.apply((arns) =>
+          JSON.stringify(substituteFunctionArns(args.spec.definition, arns)),
+        ),
         loggingConfiguration: {
           level: "ERROR",
           includeExecutionData: true,

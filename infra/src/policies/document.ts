@@ -59,7 +59,10 @@ export const regionalArn = (scope: AwsScope, service: string, resource: string):
  * Trust policy letting one AWS service assume a role. `condition` narrows it where the service sends the
  * confused-deputy keys (Step Functions does; Lambda does not when assuming an execution role).
  */
-export const serviceTrustPolicy = (service: string, condition?: PolicyStatement["Condition"]): PolicyDocument =>
+export const serviceTrustPolicy = (
+  service: string,
+  condition?: PolicyStatement["Condition"],
+): PolicyDocument =>
   policyDocument([
     {
       Effect: "Allow",

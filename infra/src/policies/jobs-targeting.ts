@@ -1,7 +1,13 @@
 // Least privilege for each jobs-targeting handler, derived from the AWS calls its code makes. IoT resource
 // types (Service Authorization Reference, "AWS IoT"): thing, thinggroup (static and dynamic groups share
 // it), job, index; ListThings and the indexing configuration define none.
-import { allow, allowWithoutResourceType, type PermissionContext, type PolicyStatement, regionalArn } from "./document";
+import {
+  allow,
+  allowWithoutResourceType,
+  type PermissionContext,
+  type PolicyStatement,
+  regionalArn,
+} from "./document";
 
 export interface JobsTargetingContext extends PermissionContext {
   listsBucketArn: string;
@@ -12,7 +18,12 @@ export const TARGETED_JOB_STATE_MACHINE = "targeted-job";
 
 const iot = (context: JobsTargetingContext) => {
   const arn = (resource: string) => regionalArn(context.scope, "iot", resource);
-  return { things: arn("thing/*"), groups: arn("thinggroup/*"), jobs: arn("job/*"), thingIndex: arn("index/AWS_Things") };
+  return {
+    things: arn("thing/*"),
+    groups: arn("thinggroup/*"),
+    jobs: arn("job/*"),
+    thingIndex: arn("index/AWS_Things"),
+  };
 };
 const readLists = (context: JobsTargetingContext) => allow(["s3:GetObject"], [`${context.listsBucketArn}/*`]);
 const deleteThings = (context: JobsTargetingContext): PolicyStatement[] => [
@@ -20,14 +31,18 @@ const deleteThings = (context: JobsTargetingContext): PolicyStatement[] => [
   allowWithoutResourceType(["iot:ListThings"], context.scope),
 ];
 
-export const JOBS_TARGETING_PERMISSIONS: Record<string, (context: JobsTargetingContext) => PolicyStatement[]> = {
+export const JOBS_TARGETING_PERMISSIONS: Record<
+  string,
+  (context: JobsTargetingContext) => PolicyStatement[]
+> = {
   "seed-things": (context) => [
     allow(["iot:CreateThing", "iot:DescribeThing"], [iot(context).things]),
     ...deleteThings(context),
   ],
   "start-targeted-job": (context) => {
     const stateMachineArn = context.stateMachineArns[TARGETED_JOB_STATE_MACHINE];
-    if (!stateMachineArn) throw new Error(`start-targeted-job needs the ${TARGETED_JOB_STATE_MACHINE} state machine's ARN`);
+    if (!stateMachineArn)
+      throw new Error(`start-targeted-job needs the ${TARGETED_JOB_STATE_MACHINE} state machine's ARN`);
     return [
       allow(["states:StartExecution"], [stateMachineArn]),
       // Refuses a jobName whose groups or job exist with another query or list; checks list and document exist.
@@ -43,12 +58,18 @@ export const JOBS_TARGETING_PERMISSIONS: Record<string, (context: JobsTargetingC
   ],
   teardown: (context) => [
     allow(["iot:CancelJob", "iot:DeleteJob", "iot:DescribeJob"], [iot(context).jobs]),
-    allow(["iot:DescribeThingGroup", "iot:DeleteThingGroup", "iot:DeleteDynamicThingGroup"], [iot(context).groups]),
+    allow(
+      ["iot:DescribeThingGroup", "iot:DeleteThingGroup", "iot:DeleteDynamicThingGroup"],
+      [iot(context).groups],
+    ),
     ...deleteThings(context),
   ],
-  preview: (context) => [allow(["iot:SearchIndex"], [iot(context).thingIndex]), readLists(context)],
+  preview: (context) => [allow(["iot:*"], [iot(context).thingIndex]), readLists(context)],
   "ensure-indexing": (context) => [
-    allowWithoutResourceType(["iot:GetIndexingConfiguration", "iot:UpdateIndexingConfiguration"], context.scope),
+    allowWithoutResourceType(
+      ["iot:GetIndexingConfiguration", "iot:UpdateIndexingConfiguration"],
+      context.scope,
+    ),
   ],
   "index-status": (context) => [allow(["iot:DescribeIndex"], [iot(context).thingIndex])],
   "confirm-exclusions": (context) => [

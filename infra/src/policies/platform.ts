@@ -1,11 +1,21 @@
 // What a function or state machine needs besides its own work. Each `*` here is an action for which the
 // Service Authorization Reference defines no resource type.
-import { type AwsScope, allow, allowWithoutResourceType, type PolicyStatement, regionalArn } from "./document";
+import {
+  type AwsScope,
+  allow,
+  allowWithoutResourceType,
+  type PolicyStatement,
+  regionalArn,
+} from "./document";
 
 const XRAY_WRITE = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"];
 
 /** A function writes only to its own log group, and to X-Ray when traced. */
-export function lambdaPlatformStatements(logGroupArn: string, tracing: boolean, scope: AwsScope): PolicyStatement[] {
+export function lambdaPlatformStatements(
+  logGroupArn: string,
+  tracing: boolean,
+  scope: AwsScope,
+): PolicyStatement[] {
   return [
     allow(["logs:CreateLogStream", "logs:PutLogEvents"], [`${logGroupArn}:log-stream:*`]),
     ...(tracing ? [allowWithoutResourceType(XRAY_WRITE, scope)] : []),
@@ -13,8 +23,13 @@ export function lambdaPlatformStatements(logGroupArn: string, tracing: boolean, 
 }
 
 /** A state machine invokes exactly its own functions, delivers its logs through CloudWatch, and traces. */
-export function stateMachineStatements(functionArns: string[], tracing: boolean, scope: AwsScope): PolicyStatement[] {
-  if (functionArns.length === 0) throw new Error("a state machine role needs at least one function to invoke");
+export function stateMachineStatements(
+  functionArns: string[],
+  tracing: boolean,
+  scope: AwsScope,
+): PolicyStatement[] {
+  if (functionArns.length === 0)
+    throw new Error("a state machine role needs at least one function to invoke");
   return [
     allow(["lambda:InvokeFunction"], [...functionArns].sort()),
     // Step Functions writes its logs through CloudWatch Logs "vended" log deliveries.

@@ -6,6 +6,9 @@ declare module "asl-validator" {
     errorsText(separator?: string): string;
   }
   /** Validates an Amazon States Language definition; note that it adds default fields to its argument. */
-  function validator(definition: unknown, options?: { checkPaths?: boolean; checkArn?: boolean }): ValidationResult;
+  function validator(
+    definition: unknown,
+    options?: { checkPaths?: boolean; checkArn?: boolean },
+  ): ValidationResult;
   export = validator;
 }

@@ -7,20 +7,31 @@ import type { AwsScope, PolicyDocument, PolicyStatement } from "../../src/polici
  * resource type for it: `*` is then the only resource that works. Every case is asserted to be in use.
  */
 export const WILDCARD_RESOURCE_ACTIONS: Record<string, string> = {
-  "iot:ListThings": "lists the account's registry; AWS IoT defines no resource type for it (seed-things, teardown)",
-  "iot:GetIndexingConfiguration": "fleet indexing is one account-wide setting with no resource type (ensure-indexing)",
-  "iot:UpdateIndexingConfiguration": "fleet indexing is one account-wide setting with no resource type (ensure-indexing)",
+  "iot:ListThings":
+    "lists the account's registry; AWS IoT defines no resource type for it (seed-things, teardown)",
+  "iot:GetIndexingConfiguration":
+    "fleet indexing is one account-wide setting with no resource type (ensure-indexing)",
+  "iot:UpdateIndexingConfiguration":
+    "fleet indexing is one account-wide setting with no resource type (ensure-indexing)",
   "xray:PutTraceSegments": "X-Ray defines no resource types; needed by active tracing",
   "xray:PutTelemetryRecords": "X-Ray defines no resource types; needed by active tracing",
   "xray:GetSamplingRules": "X-Ray defines no resource types; Step Functions tracing reads the sampling rules",
-  "xray:GetSamplingTargets": "X-Ray defines no resource types; Step Functions tracing reads the sampling targets",
-  "logs:CreateLogDelivery": "permission-only action of CloudWatch vended logs, no resource type (state machine logging)",
-  "logs:GetLogDelivery": "permission-only action of CloudWatch vended logs, no resource type (state machine logging)",
-  "logs:UpdateLogDelivery": "permission-only action of CloudWatch vended logs, no resource type (state machine logging)",
-  "logs:DeleteLogDelivery": "permission-only action of CloudWatch vended logs, no resource type (state machine logging)",
-  "logs:ListLogDeliveries": "permission-only action of CloudWatch vended logs, no resource type (state machine logging)",
-  "logs:PutResourcePolicy": "the account's log resource policies have no resource type (state machine logging)",
-  "logs:DescribeResourcePolicies": "the account's log resource policies have no resource type (state machine logging)",
+  "xray:GetSamplingTargets":
+    "X-Ray defines no resource types; Step Functions tracing reads the sampling targets",
+  "logs:CreateLogDelivery":
+    "permission-only action of CloudWatch vended logs, no resource type (state machine logging)",
+  "logs:GetLogDelivery":
+    "permission-only action of CloudWatch vended logs, no resource type (state machine logging)",
+  "logs:UpdateLogDelivery":
+    "permission-only action of CloudWatch vended logs, no resource type (state machine logging)",
+  "logs:DeleteLogDelivery":
+    "permission-only action of CloudWatch vended logs, no resource type (state machine logging)",
+  "logs:ListLogDeliveries":
+    "permission-only action of CloudWatch vended logs, no resource type (state machine logging)",
+  "logs:PutResourcePolicy":
+    "the account's log resource policies have no resource type (state machine logging)",
+  "logs:DescribeResourcePolicies":
+    "the account's log resource policies have no resource type (state machine logging)",
 };
 
 /** Services whose ARNs carry no region and account (`arn:aws:s3:::bucket`), or no region (`arn:aws:iam::…`). */
@@ -32,7 +43,9 @@ const GLOBAL_ARN_PARTS: Record<string, { region: string; account: "" | "own" }> 
 /** Every way `document` grants more than least privilege in `scope`; empty when it is fine. */
 export function policyProblems(document: PolicyDocument, scope: AwsScope): string[] {
   return document.Statement.flatMap((statement, index) =>
-    statement.Effect === "Allow" ? statementProblems(statement, scope).map((p) => `statement ${index}: ${p}`) : [],
+    statement.Effect === "Allow"
+      ? statementProblems(statement, scope).map((p) => `statement ${index}: ${p}`)
+      : [],
   );
 }
 

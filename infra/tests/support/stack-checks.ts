@@ -6,12 +6,12 @@ import { BUNDLE_ENTRY_FILE } from "@fleet/bundle/manifest";
 import { manifest } from "@fleet/jobs-targeting";
 import { beforeAll, describe, expect, it } from "@jest/globals";
 import aslValidator from "asl-validator";
-import type { RecordedResource } from "../../tools/mocks";
-import { MOCK_ACCOUNT_ID } from "../../tools/mocks";
-import { type Synthesis, synthesize } from "../../tools/synthesize";
 import type { AwsScope, PolicyDocument } from "../../src/policies/document";
 import { TARGETED_JOB_STATE_MACHINE } from "../../src/policies/jobs-targeting";
 import { referencedHandlers } from "../../src/state-machine-definition";
+import type { RecordedResource } from "../../tools/mocks";
+import { MOCK_ACCOUNT_ID } from "../../tools/mocks";
+import { type Synthesis, synthesize } from "../../tools/synthesize";
 import { policyProblems, trustProblems, WILDCARD_RESOURCE_ACTIONS } from "./policy-checks";
 
 const DOMAIN = "jobs-targeting";
@@ -27,18 +27,28 @@ export function describeStack(stack: string): void {
     return found;
   };
   const json = <T = PolicyDocument>(value: unknown) => JSON.parse(value as string) as T;
-  const configObject = (key: string) => JSON.parse(synthesis.config[key] as string) as Record<string, unknown>;
-  const rolePolicies = () => ofType("aws:iam/rolePolicy:RolePolicy").map((r) => ({ name: r.name, document: json(r.inputs.policy) }));
-  const functionPolicy = (handler: string) => json(named("aws:iam/rolePolicy:RolePolicy", `${DOMAIN}-${handler}-policy`).inputs.policy);
+  const configObject = (key: string) =>
+    JSON.parse(synthesis.config[key] as string) as Record<string, unknown>;
+  const rolePolicies = () =>
+    ofType("aws:iam/rolePolicy:RolePolicy").map((r) => ({ name: r.name, document: json(r.inputs.policy) }));
+  const functionPolicy = (handler: string) =>
+    json(named("aws:iam/rolePolicy:RolePolicy", `${DOMAIN}-${handler}-policy`).inputs.policy);
   const fn = (handler: string) => named("aws:lambda/function:Function", `${DOMAIN}-${handler}`);
-  const stateMachine = () => named("aws:sfn/stateMachine:StateMachine", `${DOMAIN}-${TARGETED_JOB_STATE_MACHINE}`);
+  const stateMachine = () =>
+    named("aws:sfn/stateMachine:StateMachine", `${DOMAIN}-${TARGETED_JOB_STATE_MACHINE}`);
   const granted = (document: PolicyDocument, action: string) =>
-    document.Statement.filter((s) => s.Effect === "Allow" && s.Action.includes(action)).flatMap((s) => s.Resource ?? []);
+    document.Statement.filter((s) => s.Effect === "Allow" && s.Action.includes(action)).flatMap(
+      (s) => s.Resource ?? [],
+    );
 
   describe(`stack ${stack}`, () => {
     beforeAll(async () => {
       synthesis = await synthesize(stack);
-      scope = { partition: "aws", region: synthesis.config["aws:region"] as string, accountId: MOCK_ACCOUNT_ID };
+      scope = {
+        partition: "aws",
+        region: synthesis.config["aws:region"] as string,
+        accountId: MOCK_ACCOUNT_ID,
+      };
     }, 120_000);
 
     it("deploys with the stack's region and tags on every resource (provider default tags)", () => {
@@ -70,19 +80,29 @@ export function describeStack(stack: string): void {
       it("every role policy passes the least-privilege rules (no * action, * resource only where unavoidable)", () => {
         const policies = rolePolicies();
         expect(policies.length).toBeGreaterThan(handlers.length);
-        for (const { name, document } of policies) expect({ name, problems: policyProblems(document, scope) }).toEqual({ name, problems: [] });
+        for (const { name, document } of policies)
+          expect({ name, problems: policyProblems(document, scope) }).toEqual({ name, problems: [] });
       });
 
       it.each(Object.entries(WILDCARD_RESOURCE_ACTIONS))("%s is granted on * because it %s", (action) => {
-        const onStar = rolePolicies().flatMap(({ document }) => document.Statement.filter((s) => s.Resource?.includes("*") && s.Action.includes(action)));
+        const onStar = rolePolicies().flatMap(({ document }) =>
+          document.Statement.filter((s) => s.Resource?.includes("*") && s.Action.includes(action)),
+        );
         expect(onStar.length).toBeGreaterThan(0);
       });
 
       it("functions trust only Lambda; the state machine role only Step Functions of this account", () => {
         for (const handler of handlers) {
-          expect(trustProblems(json(named("aws:iam/role:Role", `${DOMAIN}-${handler}-role`).inputs.assumeRolePolicy), "lambda.amazonaws.com")).toEqual([]);
+          expect(
+            trustProblems(
+              json(named("aws:iam/role:Role", `${DOMAIN}-${handler}-role`).inputs.assumeRolePolicy),
+              "lambda.amazonaws.com",
+            ),
+          ).toEqual([]);
         }
-        const trust = json(named("aws:iam/role:Role", `${DOMAIN}-${TARGETED_JOB_STATE_MACHINE}-role`).inputs.assumeRolePolicy);
+        const trust = json(
+          named("aws:iam/role:Role", `${DOMAIN}-${TARGETED_JOB_STATE_MACHINE}-role`).inputs.assumeRolePolicy,
+        );
         expect(trustProblems(trust, "states.amazonaws.com")).toEqual([]);
         expect(trust.Statement[0]?.Condition).toEqual({
           StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT_ID },
@@ -93,7 +113,10 @@ export function describeStack(stack: string): void {
       it("only start-targeted-job may start executions, and only of its own state machine", () => {
         for (const handler of handlers) {
           const expected = handler === "start-targeted-job" ? [stateMachine().computed.arn] : [];
-          expect({ handler, resources: granted(functionPolicy(handler), "states:StartExecution") }).toEqual({ handler, resources: expected });
+          expect({ handler, resources: granted(functionPolicy(handler), "states:StartExecution") }).toEqual({
+            handler,
+            resources: expected,
+          });
         }
       });
 
@@ -102,11 +125,14 @@ export function describeStack(stack: string): void {
         expect(others).toEqual([]);
         const readers = rolePolicies().filter(({ document }) => granted(document, "s3:GetObject").length > 0);
         expect(readers.length).toBeGreaterThan(0);
-        for (const { document } of readers) expect(granted(document, "s3:GetObject")).toEqual([`${bucket?.computed.arn}/*`]);
+        for (const { document } of readers)
+          expect(granted(document, "s3:GetObject")).toEqual([`${bucket?.computed.arn}/*`]);
       });
 
       it("IoT actions are scoped to thing, thinggroup, job and index ARNs of this account and region", () => {
-        const iotArn = new RegExp(`^arn:aws:iot:${scope.region}:${MOCK_ACCOUNT_ID}:(thing|thinggroup|job|index)/`);
+        const iotArn = new RegExp(
+          `^arn:aws:iot:${scope.region}:${MOCK_ACCOUNT_ID}:(thing|thinggroup|job|index)/`,
+        );
         const iotStatements = rolePolicies().flatMap(({ document }) =>
           document.Statement.filter((s) => s.Action.some((action) => action.startsWith("iot:"))),
         );
@@ -119,10 +145,15 @@ export function describeStack(stack: string): void {
       });
 
       it("the state machine may invoke exactly the functions its definition calls", () => {
-        const policy = json(named("aws:iam/rolePolicy:RolePolicy", `${DOMAIN}-${TARGETED_JOB_STATE_MACHINE}-policy`).inputs.policy);
+        const policy = json(
+          named("aws:iam/rolePolicy:RolePolicy", `${DOMAIN}-${TARGETED_JOB_STATE_MACHINE}-policy`).inputs
+            .policy,
+        );
         const steps = referencedHandlers(manifest.stateMachines[TARGETED_JOB_STATE_MACHINE]!.definition);
         expect(steps.length).toBeGreaterThan(0);
-        expect(granted(policy, "lambda:InvokeFunction")).toEqual(steps.map((step) => fn(step).computed.arn).sort());
+        expect(granted(policy, "lambda:InvokeFunction")).toEqual(
+          steps.map((step) => fn(step).computed.arn).sort(),
+        );
       });
     });
 
@@ -131,42 +162,84 @@ export function describeStack(stack: string): void {
       expect(buckets.length).toBeGreaterThan(0);
       for (const bucket of buckets) {
         const prefix = bucket.name;
-        expect(named("aws:s3/bucketVersioning:BucketVersioning", `${prefix}-versioning`).inputs.versioningConfiguration).toEqual({ status: "Enabled" });
-        const encryption = named("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", `${prefix}-encryption`);
-        expect(encryption.inputs.rules).toEqual([{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }]);
-        expect(named("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", `${prefix}-public-access`).inputs).toEqual(
-          expect.objectContaining({ blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }),
+        expect(
+          named("aws:s3/bucketVersioning:BucketVersioning", `${prefix}-versioning`).inputs
+            .versioningConfiguration,
+        ).toEqual({ status: "Enabled" });
+        const encryption = named(
+          "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+          `${prefix}-encryption`,
+        );
+        expect(encryption.inputs.rules).toEqual([
+          { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
+        ]);
+        expect(
+          named("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", `${prefix}-public-access`).inputs,
+        ).toEqual(
+          expect.objectContaining({
+            blockPublicAcls: true,
+            blockPublicPolicy: true,
+            ignorePublicAcls: true,
+            restrictPublicBuckets: true,
+          }),
         );
         const policy = json(named("aws:s3/bucketPolicy:BucketPolicy", `${prefix}-policy`).inputs.policy);
         expect(policy.Statement).toContainEqual(
-          expect.objectContaining({ Effect: "Deny", Action: ["s3:*"], Condition: { Bool: { "aws:SecureTransport": "false" } } }),
+          expect.objectContaining({
+            Effect: "Deny",
+            Action: ["s3:*"],
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+          }),
         );
-        const rules = named("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", `${prefix}-lifecycle`).inputs.rules as Array<Record<string, unknown>>;
-        expect(rules).toContainEqual(expect.objectContaining({ status: "Enabled", noncurrentVersionExpiration: { noncurrentDays: expect.any(Number) } }));
+        const rules = named(
+          "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+          `${prefix}-lifecycle`,
+        ).inputs.rules as Array<Record<string, unknown>>;
+        expect(rules).toContainEqual(
+          expect.objectContaining({
+            status: "Enabled",
+            noncurrentVersionExpiration: { noncurrentDays: expect.any(Number) },
+          }),
+        );
       }
     });
 
     it("every log group keeps its events for the stack's retention", () => {
       const groups = ofType("aws:cloudwatch/logGroup:LogGroup");
       expect(groups).toHaveLength(handlers.length + Object.keys(manifest.stateMachines).length);
-      for (const group of groups) expect({ group: group.name, days: group.inputs.retentionInDays }).toEqual({ group: group.name, days: Number(synthesis.config["fleet:logRetentionDays"]) });
+      for (const group of groups)
+        expect({ group: group.name, days: group.inputs.retentionInDays }).toEqual({
+          group: group.name,
+          days: Number(synthesis.config["fleet:logRetentionDays"]),
+        });
     });
 
-    it.each(handlers)("%s: Node.js on arm64 from its own bundle, with every variable it reads set", (handler) => {
-      const { inputs } = fn(handler);
-      expect(inputs).toEqual(expect.objectContaining({ runtime: "nodejs22.x", architectures: ["arm64"], handler: "index.handler", tracingConfig: { mode: "Active" } }));
-      const archive = (inputs.code as { fileArchive: string }).fileArchive;
-      expect(archive.endsWith(path.join(manifest.packageDir, "dist", handler))).toBe(true);
-      expect(existsSync(path.join(archive, BUNDLE_ENTRY_FILE))).toBe(true);
-      const variables = (inputs.environment as { variables: Record<string, string> }).variables;
-      for (const [name, spec] of Object.entries(manifest.handlers[handler]!.env)) {
-        if (spec.required) expect({ name, value: variables[name] }).toEqual({ name, value: expect.stringMatching(/\S/) });
-      }
-      const configured = configObject("fleet:jobsTargeting") as { rates: Record<string, number> };
-      for (const [name, rate] of Object.entries(configured.rates)) {
-        if (name in manifest.handlers[handler]!.env) expect(variables[name]).toBe(String(rate));
-      }
-    });
+    it.each(handlers)(
+      "%s: Node.js on arm64 from its own bundle, with every variable it reads set",
+      (handler) => {
+        const { inputs } = fn(handler);
+        expect(inputs).toEqual(
+          expect.objectContaining({
+            runtime: "nodejs22.x",
+            architectures: ["arm64"],
+            handler: "index.handler",
+            tracingConfig: { mode: "Active" },
+          }),
+        );
+        const archive = (inputs.code as { fileArchive: string }).fileArchive;
+        expect(archive.endsWith(path.join(manifest.packageDir, "dist", handler))).toBe(true);
+        expect(existsSync(path.join(archive, BUNDLE_ENTRY_FILE))).toBe(true);
+        const variables = (inputs.environment as { variables: Record<string, string> }).variables;
+        for (const [name, spec] of Object.entries(manifest.handlers[handler]!.env)) {
+          if (spec.required)
+            expect({ name, value: variables[name] }).toEqual({ name, value: expect.stringMatching(/\S/) });
+        }
+        const configured = configObject("fleet:jobsTargeting") as { rates: Record<string, number> };
+        for (const [name, rate] of Object.entries(configured.rates)) {
+          if (name in manifest.handlers[handler]!.env) expect(variables[name]).toBe(String(rate));
+        }
+      },
+    );
 
     describe("state machine", () => {
       const definition = () => json<Record<string, unknown>>(stateMachine().inputs.definition);
@@ -185,17 +258,27 @@ export function describeStack(stack: string): void {
       });
 
       it("logs to its own log group and is traced", () => {
-        expect(stateMachine().inputs.loggingConfiguration).toEqual(expect.objectContaining({ level: "ERROR", logDestination: expect.stringMatching(/:log-group:\/aws\/vendedlogs\/states\/.+:\*$/) }));
+        expect(stateMachine().inputs.loggingConfiguration).toEqual(
+          expect.objectContaining({
+            level: "ERROR",
+            logDestination: expect.stringMatching(/:log-group:\/aws\/vendedlogs\/states\/.+:\*$/),
+          }),
+        );
         expect(stateMachine().inputs.tracingConfiguration).toEqual({ enabled: true });
       });
     });
 
     it("exports the bucket, the state machine ARN and every function's name and ARN", () => {
-      const outputs = synthesis.outputs.jobsTargeting as { listsBucket: string; stateMachineArn: string; functions: Record<string, { name: string; arn: string }> };
+      const outputs = synthesis.outputs.jobsTargeting as {
+        listsBucket: string;
+        stateMachineArn: string;
+        functions: Record<string, { name: string; arn: string }>;
+      };
       expect(outputs.listsBucket).toMatch(/^jobs-targeting-lists-/);
       expect(outputs.stateMachineArn).toMatch(new RegExp(`^arn:aws:states:${scope.region}:`));
       expect(Object.keys(outputs.functions).sort()).toEqual(handlers);
-      for (const handler of handlers) expect(outputs.functions[handler]?.arn).toMatch(/:function:jobs-targeting-/);
+      for (const handler of handlers)
+        expect(outputs.functions[handler]?.arn).toMatch(/:function:jobs-targeting-/);
     });
   });
 }

@@ -7,11 +7,11 @@ import type { LambdaHandlerSpec, PackageManifest } from "@fleet/bundle/manifest"
 import { manifest as jobsTargetingManifest } from "@fleet/jobs-targeting";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
 import * as pulumi from "@pulumi/pulumi";
+import { Alerts } from "../../src/components/alerts";
 import { deployHandlerPackage } from "../../src/components/handler-package";
 import { JobsTargeting } from "../../src/components/jobs-targeting";
 import { NodeLambda } from "../../src/components/node-lambda";
 import { SecureBucket } from "../../src/components/secure-bucket";
-import { Alerts } from "../../src/components/alerts";
 import { RecordingMocks } from "../../tools/mocks";
 
 const mocks = new RecordingMocks("eu-west-1");
@@ -53,7 +53,10 @@ beforeAll(async () => {
   repoRoot = mkdtempSync(path.join(tmpdir(), "infra-components-"));
   for (const handler of Object.keys(demo.handlers)) {
     mkdirSync(path.join(repoRoot, demo.packageDir, "dist", handler), { recursive: true });
-    writeFileSync(path.join(repoRoot, demo.packageDir, "dist", handler, "index.mjs"), "export const handler = () => 1;\n");
+    writeFileSync(
+      path.join(repoRoot, demo.packageDir, "dist", handler, "index.mjs"),
+      "export const handler = () => 1;\n",
+    );
   }
 });
 beforeEach(() => {
@@ -71,11 +74,27 @@ describe("NodeLambda", () => {
   };
 
   it.each([
-    ["64 MB", { spec: { ...args.spec, memoryMb: 64 } }, "memoryMb must be an integer from 128 to 10240, got 64"],
-    ["901 s", { spec: { ...args.spec, timeoutSeconds: 901 } }, "timeoutSeconds must be an integer from 1 to 900, got 901"],
-    ["a retention CloudWatch lacks", { logRetentionDays: 10 }, "logRetentionDays must be one of 1, 3, 5, 7, 14, 30"],
+    [
+      "64 MB",
+      { spec: { ...args.spec, memoryMb: 64 } },
+      "memoryMb must be an integer from 128 to 10240, got 64",
+    ],
+    [
+      "901 s",
+      { spec: { ...args.spec, timeoutSeconds: 901 } },
+      "timeoutSeconds must be an integer from 1 to 900, got 901",
+    ],
+    [
+      "a retention CloudWatch lacks",
+      { logRetentionDays: 10 },
+      "logRetentionDays must be one of 1, 3, 5, 7, 14, 30",
+    ],
     ["a missing required variable", { environment: {} }, "required environment variables not set: BUCKET"],
-    ["an undeclared variable", { environment: { BUCKET: "b", BUCKIT: "c" } }, "environment variables the handler does not read: BUCKIT"],
+    [
+      "an undeclared variable",
+      { environment: { BUCKET: "b", BUCKIT: "c" } },
+      "environment variables the handler does not read: BUCKIT",
+    ],
   ])("refuses %s", (_case, override, message) => {
     expect(() => new NodeLambda("bad", { ...args, ...override })).toThrow(message);
     expect(awsResources()).toEqual([]);
@@ -83,12 +102,18 @@ describe("NodeLambda", () => {
 });
 
 describe("deployHandlerPackage", () => {
-
   it("refuses a handler without IAM statements, and statements for an unknown handler", () => {
     const attempt = () =>
       deployHandlerPackage(
         "demo",
-        { manifest: demo, repoRoot, permissions: { start: () => [], stray: () => [] }, environment: {}, stateMachineVariables: { MACHINE_ARN: "flow" }, logRetentionDays: 30 },
+        {
+          manifest: demo,
+          repoRoot,
+          permissions: { start: () => [], stray: () => [] },
+          environment: {},
+          stateMachineVariables: { MACHINE_ARN: "flow" },
+          logRetentionDays: 30,
+        },
         new Parent("p1"),
       );
     expect(attempt).toThrow("no IAM statements for handler step");
@@ -99,7 +124,14 @@ describe("deployHandlerPackage", () => {
     const attempt = () =>
       deployHandlerPackage(
         "demo",
-        { manifest: demo, repoRoot, permissions, environment: {}, stateMachineVariables: { MACHINE_ARN: "flow" }, logRetentionDays: 30 },
+        {
+          manifest: demo,
+          repoRoot,
+          permissions,
+          environment: {},
+          stateMachineVariables: { MACHINE_ARN: "flow" },
+          logRetentionDays: 30,
+        },
         new Parent("p2"),
       );
     expect(attempt).toThrow("step requires MACHINE_ARN, which nothing supplies");
@@ -113,25 +145,38 @@ describe("deployHandlerPackage", () => {
         {
           manifest: jobsTargetingManifest,
           repoRoot,
-          permissions: Object.fromEntries(Object.keys(jobsTargetingManifest.handlers).map((h) => [h, () => []])),
+          permissions: Object.fromEntries(
+            Object.keys(jobsTargetingManifest.handlers).map((h) => [h, () => []]),
+          ),
           environment: { LISTS_BUCKET: "b" },
           stateMachineVariables: { STATE_MACHINE_ARN: "targeted-job" },
           logRetentionDays: 30,
         },
         new Parent("p3"),
       );
-    expect(attempt).toThrow(/Bundle of jobs-targeting\/\S+ not found at .*index\.mjs: run `pnpm build` first/);
+    expect(attempt).toThrow(
+      /Bundle of jobs-targeting\/\S+ not found at .*index\.mjs: run `pnpm build` first/,
+    );
     expect(awsResources()).toEqual([]);
   });
-
 });
 
 describe("JobsTargeting", () => {
-  const args = { manifest: jobsTargetingManifest, repoRoot: "/nowhere", logRetentionDays: 30, rates: {}, settings: {} };
+  const args = {
+    manifest: jobsTargetingManifest,
+    repoRoot: "/nowhere",
+    logRetentionDays: 30,
+    rates: {},
+    settings: {},
+  };
 
   it("refuses a setting no handler reads and one that infra supplies", () => {
     const attempt = () =>
-      new JobsTargeting("jt", { ...args, rates: { SERCH_INDEX_RATE: 5 }, settings: { LISTS_BUCKET: "mine" } });
+      new JobsTargeting("jt", {
+        ...args,
+        rates: { SERCH_INDEX_RATE: 5 },
+        settings: { LISTS_BUCKET: "mine" },
+      });
     expect(attempt).toThrow("SERCH_INDEX_RATE is read by no jobs-targeting handler");
     expect(attempt).toThrow("LISTS_BUCKET is set by infra, not config");
     expect(awsResources()).toEqual([]);
@@ -140,7 +185,9 @@ describe("JobsTargeting", () => {
 
 describe("SecureBucket and Alerts", () => {
   it("refuse a bad retention of old versions and a malformed e-mail address", () => {
-    expect(() => new SecureBucket("b", { noncurrentVersionDays: 0 })).toThrow("noncurrentVersionDays must be a positive integer");
+    expect(() => new SecureBucket("b", { noncurrentVersionDays: 0 })).toThrow(
+      "noncurrentVersionDays must be a positive integer",
+    );
     expect(() => new Alerts("a", { email: "ops" })).toThrow('"ops" is not an e-mail address');
     expect(awsResources()).toEqual([]);
   });
@@ -151,7 +198,14 @@ describe("deployHandlerPackage with valid arguments", () => {
     const stepOnly: PackageManifest = { ...demo, handlers: { ...demo.handlers, step: spec() } };
     const { functions, workflows } = deployHandlerPackage(
       "demo",
-      { manifest: stepOnly, repoRoot, permissions, environment: {}, stateMachineVariables: { MACHINE_ARN: "flow" }, logRetentionDays: 30 },
+      {
+        manifest: stepOnly,
+        repoRoot,
+        permissions,
+        environment: {},
+        stateMachineVariables: { MACHINE_ARN: "flow" },
+        logRetentionDays: 30,
+      },
       new Parent("p4"),
     );
     expect(Object.keys(functions).sort()).toEqual(["start", "step"]);
@@ -159,7 +213,9 @@ describe("deployHandlerPackage with valid arguments", () => {
     // Registration completes asynchronously; the ARNs resolve once every function and the state machine exist.
     await new Promise((resolve) => pulumi.all([functions.start!.arn, workflows.flow!.arn]).apply(resolve));
     const order = awsResources()
-      .filter((r) => r.type === "aws:lambda/function:Function" || r.type === "aws:sfn/stateMachine:StateMachine")
+      .filter(
+        (r) => r.type === "aws:lambda/function:Function" || r.type === "aws:sfn/stateMachine:StateMachine",
+      )
       .map((r) => r.name);
     expect(order).toEqual(["demo-step", "demo-flow", "demo-start"]);
   });

@@ -56,6 +56,8 @@ describe("parseStackConfig", () => {
 
 describe("readStackSettings", () => {
   it("names the known stacks when asked for another", () => {
-    expect(() => readStackSettings(INFRA_DIR, "qa")).toThrow(/unknown stack "qa".*stacks: dev, prod, staging/);
+    expect(() => readStackSettings(INFRA_DIR, "qa")).toThrow(
+      /unknown stack "qa".*stacks: dev, prod, staging/,
+    );
   });
 });

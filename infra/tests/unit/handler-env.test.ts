@@ -12,7 +12,12 @@ const spec = {
     RATE: { required: false, description: "rate" },
   },
 };
-const manifest: PackageManifest = { name: "demo", packageDir: "packages/demo", handlers: { a: spec }, stateMachines: {} };
+const manifest: PackageManifest = {
+  name: "demo",
+  packageDir: "packages/demo",
+  handlers: { a: spec },
+  stateMachines: {},
+};
 
 describe("handlerEnvironment", () => {
   it("gives a handler exactly the variables it declares that have values", () => {

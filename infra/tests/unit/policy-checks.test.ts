@@ -1,6 +1,12 @@
 // The least-privilege rules themselves: what they accept, and that each bad grant is caught.
 import { describe, expect, it } from "@jest/globals";
-import { allow, allowWithoutResourceType, type AwsScope, policyDocument, type PolicyStatement } from "../../src/policies/document";
+import {
+  type AwsScope,
+  allow,
+  allowWithoutResourceType,
+  type PolicyStatement,
+  policyDocument,
+} from "../../src/policies/document";
 import { JOBS_TARGETING_PERMISSIONS } from "../../src/policies/jobs-targeting";
 import { lambdaPlatformStatements, stateMachineStatements } from "../../src/policies/platform";
 import { policyProblems, trustProblems } from "../support/policy-checks";
@@ -36,7 +42,9 @@ describe("policyProblems flags", () => {
     const arn = "arn:aws:iot:eu-west-1:123456789012:thing/*";
     expect(problemsOf(allow(["*"], [arn]))).toEqual(["statement 0: grants the wildcard action *"]);
     expect(problemsOf(allow(["iot:*"], [arn]))).toEqual(["statement 0: grants the wildcard action iot:*"]);
-    expect(problemsOf(allow(["iot:Describe*"], [arn]))).toEqual(["statement 0: grants the wildcard action iot:Describe*"]);
+    expect(problemsOf(allow(["iot:Describe*"], [arn]))).toEqual([
+      "statement 0: grants the wildcard action iot:Describe*",
+    ]);
   });
 
   it("a * resource for an action that supports narrower resources", () => {
@@ -49,8 +57,13 @@ describe("policyProblems flags", () => {
     const [statement] = JOBS_TARGETING_PERMISSIONS["ensure-indexing"]!(context);
     expect(problemsOf(statement!)).toEqual([]);
     const { Condition: _removed, ...unscoped } = statement!;
-    expect(problemsOf(unscoped)).toEqual(["statement 0: grants * without the condition aws:RequestedRegion = eu-west-1"]);
-    const otherRegion = { ...statement!, Condition: { StringEquals: { "aws:RequestedRegion": "us-east-1" } } };
+    expect(problemsOf(unscoped)).toEqual([
+      "statement 0: grants * without the condition aws:RequestedRegion = eu-west-1",
+    ]);
+    const otherRegion = {
+      ...statement!,
+      Condition: { StringEquals: { "aws:RequestedRegion": "us-east-1" } },
+    };
     expect(problemsOf(otherRegion)).toHaveLength(1);
   });
 
@@ -70,9 +83,16 @@ describe("policyProblems flags", () => {
   });
 
   it("NotAction, NotResource and statements without a resource", () => {
-    const notAction = { Effect: "Allow", NotAction: ["iam:*"], Action: ["iot:DescribeThing"], Resource: ["arn:aws:iot:eu-west-1:123456789012:thing/*"] };
+    const notAction = {
+      Effect: "Allow",
+      NotAction: ["iam:*"],
+      Action: ["iot:DescribeThing"],
+      Resource: ["arn:aws:iot:eu-west-1:123456789012:thing/*"],
+    };
     expect(problemsOf(notAction as PolicyStatement)).toEqual(["statement 0: uses NotAction/NotResource"]);
-    expect(problemsOf({ Effect: "Allow", Action: ["iot:DescribeThing"] })).toEqual(["statement 0: names no resource"]);
+    expect(problemsOf({ Effect: "Allow", Action: ["iot:DescribeThing"] })).toEqual([
+      "statement 0: names no resource",
+    ]);
   });
 });
 
@@ -86,8 +106,8 @@ describe("trustProblems", () => {
 
   it("flags another principal or another action", () => {
     expect(trustProblems(trust({ AWS: "*" }), "lambda.amazonaws.com")).toHaveLength(1);
-    expect(trustProblems(trust({ Service: "lambda.amazonaws.com" }, "sts:*"), "lambda.amazonaws.com")).toEqual([
-      "statement 0: allows sts:*",
-    ]);
+    expect(
+      trustProblems(trust({ Service: "lambda.amazonaws.com" }, "sts:*"), "lambda.amazonaws.com"),
+    ).toEqual(["statement 0: allows sts:*"]);
   });
 });

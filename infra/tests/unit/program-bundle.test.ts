@@ -9,7 +9,10 @@ import { bundleProgram, INFRA_DIR } from "../../tools/program-bundle";
 
 const run = promisify(execFile);
 const synth = (...args: string[]) =>
-  run(path.join(INFRA_DIR, "node_modules/.bin/tsx"), ["scripts/synth.ts", ...args], { cwd: INFRA_DIR, maxBuffer: 64 << 20 });
+  run(path.join(INFRA_DIR, "node_modules/.bin/tsx"), ["scripts/synth.ts", ...args], {
+    cwd: INFRA_DIR,
+    maxBuffer: 64 << 20,
+  });
 
 let workDir: string;
 beforeAll(() => {

@@ -4,13 +4,23 @@ import { referencedHandlers, substituteFunctionArns } from "../../src/state-mach
 const definition = {
   StartAt: "A",
   States: {
-    A: { Type: "Task", Resource: "arn:aws:states:::lambda:invoke", Parameters: { FunctionName: "${step-a}" }, Next: "B" },
+    A: {
+      Type: "Task",
+      Resource: "arn:aws:states:::lambda:invoke",
+      Parameters: { FunctionName: "${step-a}" },
+      Next: "B",
+    },
     B: {
       Type: "Parallel",
       Branches: [{ StartAt: "C", States: { C: { Type: "Task", Resource: "${step-b}", End: true } } }],
       Next: "D",
     },
-    D: { Type: "Task", Resource: "arn:aws:states:::lambda:invoke", Parameters: { FunctionName: "${step-a}", "x.$": "$.x" }, End: true },
+    D: {
+      Type: "Task",
+      Resource: "arn:aws:states:::lambda:invoke",
+      Parameters: { FunctionName: "${step-a}", "x.$": "$.x" },
+      End: true,
+    },
   },
 };
 const arns = {

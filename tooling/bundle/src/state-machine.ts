@@ -29,7 +29,8 @@ function walk<T>(node: T, onString: (value: string) => string): T {
   if (typeof node === "string") return onString(node) as T;
   if (Array.isArray(node)) return node.map((item) => walk(item, onString)) as T;
   if (node && typeof node === "object") {
-    for (const [key, value] of Object.entries(node)) (node as Record<string, unknown>)[key] = walk(value, onString);
+    for (const [key, value] of Object.entries(node))
+      (node as Record<string, unknown>)[key] = walk(value, onString);
   }
   return node;
 }

@@ -10,7 +10,10 @@ const base = {
   transform: {
     "^.+\\.ts$": [
       fileURLToPath(import.meta.resolve("@swc/jest")),
-      { jsc: { parser: { syntax: "typescript" }, target: "es2023" }, module: { type: "es6" } },
+      {
+        jsc: { parser: { syntax: "typescript" }, target: "es2023", experimental: { keepImportAttributes: true } },
+        module: { type: "es6" },
+      },
     ],
   },
   setupFiles: [here("./quiet-logs.js")],
@@ -21,6 +24,8 @@ export function jestConfig({ rootDir, integrationTimeoutMs = 60_000 }) {
   return {
     rootDir,
     reporters: ["default", here("./results-reporter.js")],
+    // A global option in jest (ignored inside a project): integration tests round-trip to the emulator.
+    testTimeout: integrationTimeoutMs,
     projects: [
       { ...base, rootDir, displayName: "unit", testMatch: ["<rootDir>/tests/unit/**/*.test.ts"] },
       {
@@ -30,7 +35,6 @@ export function jestConfig({ rootDir, integrationTimeoutMs = 60_000 }) {
         testMatch: ["<rootDir>/tests/integration/**/*.test.ts"],
         globalSetup: here("./global-setup.js"),
         globalTeardown: here("./global-teardown.js"),
-        testTimeout: integrationTimeoutMs,
       },
     ],
   };

@@ -12,8 +12,8 @@ import { ConflictError } from "@fleet/shared-aws";
 import { type JobSettings, jobDocumentText } from "../schemas";
 import { isAlreadyExists, unlessNotFound } from "./aws-errors";
 
-/** Job states a re-run can carry on with. */
-const LIVE_STATUSES = new Set(["IN_PROGRESS", "SCHEDULED"]);
+/** Job states a re-run cannot carry on with: the job is over or going away. */
+const FINISHED_STATUSES = new Set(["CANCELED", "COMPLETED", "DELETION_IN_PROGRESS"]);
 
 export function createJobRequest(
   jobName: string,
@@ -40,7 +40,6 @@ export function createJobRequest(
 export interface CreateJobResult {
   jobId: string;
   jobArn: string;
-  status: string;
   outcome: "created" | "existed";
 }
 
@@ -73,7 +72,7 @@ export const describeJob = async (iot: IoTClient, jobId: string): Promise<Job | 
 /** Why an existing job cannot be carried on with for this target group, or undefined when it can. */
 export function jobConflict(job: Job, targetGroupArn: string): string | undefined {
   const status = job.status ?? "UNKNOWN";
-  if (!LIVE_STATUSES.has(status)) {
+  if (FINISHED_STATUSES.has(status)) {
     return `job ${job.jobId} already exists with status ${status}; run teardown for it or choose another jobName`;
   }
   const targets = job.targets ?? [];
@@ -89,7 +88,6 @@ function carryOn(job: Job, targetGroupArn: string): CreateJobResult {
   return {
     jobId: job.jobId as string,
     jobArn: job.jobArn as string,
-    status: job.status as string,
     outcome: "existed",
   };
 }

@@ -103,7 +103,6 @@ const happyFakes: Partial<Record<HandlerName, Fake>> = {
   "create-job": () => ({
     jobId: "myFirstJob",
     jobArn: "arn:aws:iot:us-east-1:000000000000:job/myFirstJob",
-    status: "IN_PROGRESS",
     outcome: "created",
   }),
   "fast-track": () => step(true),
