@@ -64,7 +64,7 @@ export const JOBS_TARGETING_PERMISSIONS: Record<
     ),
     ...deleteThings(context),
   ],
-  preview: (context) => [allow(["iot:*"], [iot(context).thingIndex]), readLists(context)],
+  preview: (context) => [allow(["iot:SearchIndex"], [iot(context).thingIndex]), readLists(context)],
   "ensure-indexing": (context) => [
     allowWithoutResourceType(
       ["iot:GetIndexingConfiguration", "iot:UpdateIndexingConfiguration"],

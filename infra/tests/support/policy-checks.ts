@@ -7,31 +7,29 @@ import type { AwsScope, PolicyDocument, PolicyStatement } from "../../src/polici
  * resource type for it: `*` is then the only resource that works. Every case is asserted to be in use.
  */
 export const WILDCARD_RESOURCE_ACTIONS: Record<string, string> = {
-  "iot:ListThings":
-    "lists the account's registry; AWS IoT defines no resource type for it (seed-things, teardown)",
+  "iot:ListThings": "AWS IoT defines no resource type for listing the registry (seed-things, teardown)",
   "iot:GetIndexingConfiguration":
-    "fleet indexing is one account-wide setting with no resource type (ensure-indexing)",
+    "fleet indexing is one account-wide setting without a resource type (ensure-indexing)",
   "iot:UpdateIndexingConfiguration":
-    "fleet indexing is one account-wide setting with no resource type (ensure-indexing)",
-  "xray:PutTraceSegments": "X-Ray defines no resource types; needed by active tracing",
-  "xray:PutTelemetryRecords": "X-Ray defines no resource types; needed by active tracing",
+    "fleet indexing is one account-wide setting without a resource type (ensure-indexing)",
+  "xray:PutTraceSegments": "X-Ray defines no resource types; active tracing sends segments",
+  "xray:PutTelemetryRecords": "X-Ray defines no resource types; active tracing sends telemetry",
   "xray:GetSamplingRules": "X-Ray defines no resource types; Step Functions tracing reads the sampling rules",
   "xray:GetSamplingTargets":
     "X-Ray defines no resource types; Step Functions tracing reads the sampling targets",
   "logs:CreateLogDelivery":
-    "permission-only action of CloudWatch vended logs, no resource type (state machine logging)",
+    "a permission-only action of CloudWatch vended logs without a resource type (state machine logs)",
   "logs:GetLogDelivery":
-    "permission-only action of CloudWatch vended logs, no resource type (state machine logging)",
+    "a permission-only action of CloudWatch vended logs without a resource type (state machine logs)",
   "logs:UpdateLogDelivery":
-    "permission-only action of CloudWatch vended logs, no resource type (state machine logging)",
+    "a permission-only action of CloudWatch vended logs without a resource type (state machine logs)",
   "logs:DeleteLogDelivery":
-    "permission-only action of CloudWatch vended logs, no resource type (state machine logging)",
+    "a permission-only action of CloudWatch vended logs without a resource type (state machine logs)",
   "logs:ListLogDeliveries":
-    "permission-only action of CloudWatch vended logs, no resource type (state machine logging)",
-  "logs:PutResourcePolicy":
-    "the account's log resource policies have no resource type (state machine logging)",
+    "a permission-only action of CloudWatch vended logs without a resource type (state machine logs)",
+  "logs:PutResourcePolicy": "the account's log resource policies have no resource type (state machine logs)",
   "logs:DescribeResourcePolicies":
-    "the account's log resource policies have no resource type (state machine logging)",
+    "the account's log resource policies have no resource type (state machine logs)",
 };
 
 /** Services whose ARNs carry no region and account (`arn:aws:s3:::bucket`), or no region (`arn:aws:iam::…`). */

@@ -84,7 +84,7 @@ export function describeStack(stack: string): void {
           expect({ name, problems: policyProblems(document, scope) }).toEqual({ name, problems: [] });
       });
 
-      it.each(Object.entries(WILDCARD_RESOURCE_ACTIONS))("%s is granted on * because it %s", (action) => {
+      it.each(Object.entries(WILDCARD_RESOURCE_ACTIONS))("%s may be granted on * only: %s", (action) => {
         const onStar = rolePolicies().flatMap(({ document }) =>
           document.Statement.filter((s) => s.Resource?.includes("*") && s.Action.includes(action)),
         );

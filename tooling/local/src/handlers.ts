@@ -21,7 +21,9 @@ export function handlerInvoker(manifest: PackageManifest): Invoke {
       handler = import(join(repoRoot, manifest.packageDir, spec.entry)).then((m: { handler: LambdaHandler }) => m.handler);
       loaded.set(name, handler);
     }
-    const context = localContext({ functionName: `${manifest.name}-${name}`, timeoutMs: spec.timeoutSeconds * 1000 });
+    const context = localContext({ functionName: `${manifest.name}-${name}`, timeoutMs: spec.timeoutSeconds * 1000,
+      memoryMb: spec.memoryMb,
+    });
     return (await handler)(event, context);
   };
 }

@@ -66,7 +66,11 @@ const { handler } = (await import(join(repoRoot, manifest.packageDir, spec.entry
   handler: (event: unknown, context: unknown) => Promise<unknown>;
 };
 const timeoutSeconds = Number(values["timeout-seconds"] ?? spec.timeoutSeconds);
-const context = localContext({ functionName: `${manifest.name}-${handlerName}`, timeoutMs: timeoutSeconds * 1000 });
+const context = localContext({
+  functionName: `${manifest.name}-${handlerName}`,
+  timeoutMs: timeoutSeconds * 1000,
+  memoryMb: spec.memoryMb,
+});
 const started = performance.now();
 try {
   const result = await handler(event, context);

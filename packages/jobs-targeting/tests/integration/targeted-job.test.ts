@@ -92,7 +92,9 @@ describe("targeted job, step by step, against the emulator", () => {
     const results = await cutShortThenResume("fill-exclude-group", event, 1_000);
     expect(results.length).toBeGreaterThan(1);
     const last = results.at(-1) as Step;
-    expect(last.counts).toMatchObject({ added: 290 + last.counts.duplicate - 5, missing: 5, invalid: 0, failed: 0 });
+    expect(last.counts).toMatchObject({ missing: 5, invalid: 0, failed: 0 });
+    // A repeat read in the same invocation as its first appearance is skipped; one read after a continuation is
+    // added again (AddThingToThingGroup is idempotent). Either way every appearance is accounted for.
     expect(last.counts.added + last.counts.duplicate).toBe(295);
     expect(last.failures.map((f) => f.name).sort()).toEqual(UNKNOWN);
     expect(last.failures.every((f) => f.reason === "thing does not exist")).toBe(true);
@@ -126,9 +128,8 @@ describe("targeted job, step by step, against the emulator", () => {
       stateMachineArn = created.stateMachineArn as string;
     });
     const start = async (event: Record<string, unknown>) => {
-      // The handler reads STATE_MACHINE_ARN at cold start: load a fresh copy with it set.
+      // Read at the handler's cold start, which is its first invocation in this file.
       process.env.STATE_MACHINE_ARN = stateMachineArn;
-      jest.resetModules();
       return invoke<{ executionArn: string; existing: Record<string, boolean>; plan: Record<string, unknown> }>(
         "start-targeted-job",
         event,

@@ -15,7 +15,7 @@ export function localContext(options: {
     functionName: options.functionName,
     functionVersion: "$LATEST",
     invokedFunctionArn: `arn:aws:lambda:${region}:000000000000:function:${options.functionName}`,
-    memoryLimitInMB: "1024",
+    memoryLimitInMB: String(options.memoryMb ?? 1024),
     awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/${options.functionName}`,
     logStreamName: "local",
