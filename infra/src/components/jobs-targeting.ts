@@ -4,10 +4,9 @@ import type { PackageManifest } from "@fleet/bundle/manifest";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { DomainSettings } from "../config";
-import { settingsProblems } from "../handler-env";
 import type { PermissionContext } from "../policies/document";
 import { JOBS_TARGETING_PERMISSIONS, TARGETED_JOB_STATE_MACHINE } from "../policies/jobs-targeting";
-import { deployHandlerPackage } from "./handler-package";
+import { deployHandlerPackage, planHandlerPackage } from "./handler-package";
 import type { NodeLambda } from "./node-lambda";
 import { SecureBucket } from "./secure-bucket";
 
@@ -18,8 +17,8 @@ export interface JobsTargetingArgs extends DomainSettings {
   alarmTopicArn?: pulumi.Input<string>;
 }
 
-/** Variables infra fills with what it creates; the stack config may not set them. */
-const INFRA_SUPPLIED = ["LISTS_BUCKET", "STATE_MACHINE_ARN", "IOT_DATA_ENDPOINT"];
+/** The state machine ARN start-targeted-job reads. */
+const STATE_MACHINE_VARIABLES = { STATE_MACHINE_ARN: TARGETED_JOB_STATE_MACHINE };
 
 export class JobsTargeting extends pulumi.ComponentResource {
   public readonly bucketName: pulumi.Output<string>;
@@ -29,11 +28,13 @@ export class JobsTargeting extends pulumi.ComponentResource {
   constructor(name: string, args: JobsTargetingArgs, opts?: pulumi.ComponentResourceOptions) {
     super("fleet:index:JobsTargeting", name, {}, opts);
     const configured = { ...asStrings(args.rates), ...asStrings(args.settings) };
-    const problems = settingsProblems(args.manifest, Object.keys(configured), INFRA_SUPPLIED);
-    if (!(TARGETED_JOB_STATE_MACHINE in args.manifest.stateMachines)) {
-      problems.push(`the manifest has no ${TARGETED_JOB_STATE_MACHINE} state machine`);
-    }
-    if (problems.length > 0) throw new Error(`JobsTargeting ${name}: ${problems.join("; ")}`);
+    const plan = planHandlerPackage(args.manifest, {
+      repoRoot: args.repoRoot,
+      permitted: Object.keys(JOBS_TARGETING_PERMISSIONS),
+      configured: Object.keys(configured),
+      suppliedByInfra: ["LISTS_BUCKET", "IOT_DATA_ENDPOINT"],
+      stateMachineVariables: STATE_MACHINE_VARIABLES,
+    });
 
     const bucket = new SecureBucket(`${name}-lists`, {}, { parent: this });
     // Given to the shadow-writing handler so that it needs no iot:DescribeEndpoint.
@@ -51,11 +52,9 @@ export class JobsTargeting extends pulumi.ComponentResource {
     const { functions, workflows } = deployHandlerPackage(
       name,
       {
-        manifest: args.manifest,
-        repoRoot: args.repoRoot,
+        plan,
         permissions,
         environment: { ...configured, LISTS_BUCKET: bucket.bucketName, IOT_DATA_ENDPOINT: dataEndpoint },
-        stateMachineVariables: { STATE_MACHINE_ARN: TARGETED_JOB_STATE_MACHINE },
         logRetentionDays: args.logRetentionDays,
         alarmTopicArn: args.alarmTopicArn,
       },

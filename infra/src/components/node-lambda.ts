@@ -11,8 +11,8 @@ import { lambdaPlatformStatements } from "../policies/platform";
 import { countAlarm } from "./alarm";
 import { retentionProblem } from "./log-retention";
 
-export const LAMBDA_RUNTIME = aws.lambda.Runtime.NodeJS22dX;
-export const LAMBDA_ARCHITECTURE = "arm64";
+const LAMBDA_RUNTIME = aws.lambda.Runtime.NodeJS22dX;
+const LAMBDA_ARCHITECTURE = "arm64";
 /** Bundles ship a source map; this makes stack traces point at the TypeScript sources. */
 const PLATFORM_ENV = { NODE_OPTIONS: "--enable-source-maps" };
 

@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { awsScope } from "../aws-scope";
 import { policyDocument, regionalArn, serviceTrustPolicy } from "../policies/document";
 import { stateMachineStatements } from "../policies/platform";
-import { referencedHandlers, substituteFunctionArns } from "../state-machine-definition";
+import { referencedHandlers, substituteFunctionArns } from "@fleet/bundle/state-machine";
 import { countAlarm } from "./alarm";
 import { retentionProblem } from "./log-retention";
 import type { NodeLambda } from "./node-lambda";

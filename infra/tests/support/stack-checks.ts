@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from "@jest/globals";
 import aslValidator from "asl-validator";
 import type { AwsScope, PolicyDocument } from "../../src/policies/document";
 import { TARGETED_JOB_STATE_MACHINE } from "../../src/policies/jobs-targeting";
-import { referencedHandlers } from "../../src/state-machine-definition";
+import { referencedHandlers } from "@fleet/bundle/state-machine";
 import type { RecordedResource } from "../../tools/mocks";
 import { MOCK_ACCOUNT_ID } from "../../tools/mocks";
 import { type Synthesis, synthesize } from "../../tools/synthesize";
@@ -71,6 +71,12 @@ export function describeStack(stack: string): void {
       }
       expect(ofType("aws:lambda/function:Function")).toHaveLength(handlers.length);
       expect(stateMachine().inputs.type).toBe("STANDARD");
+      for (const outcome of ["failed", "timed-out"]) {
+        named("aws:cloudwatch/metricAlarm:MetricAlarm", `${DOMAIN}-${TARGETED_JOB_STATE_MACHINE}-${outcome}`);
+      }
+      for (const alarm of ofType("aws:cloudwatch/metricAlarm:MetricAlarm")) {
+        expect(alarm.inputs.alarmActions).toEqual([synthesis.outputs.alertTopicArn]);
+      }
       expect(ofType("aws:sns/topicSubscription:TopicSubscription").map((r) => r.inputs)).toEqual([
         expect.objectContaining({ protocol: "email", endpoint: synthesis.config["fleet:alertEmail"] }),
       ]);

@@ -8,7 +8,7 @@ import { manifest as jobsTargetingManifest } from "@fleet/jobs-targeting";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
 import * as pulumi from "@pulumi/pulumi";
 import { Alerts } from "../../src/components/alerts";
-import { deployHandlerPackage } from "../../src/components/handler-package";
+import { deployHandlerPackage, planHandlerPackage } from "../../src/components/handler-package";
 import { JobsTargeting } from "../../src/components/jobs-targeting";
 import { NodeLambda } from "../../src/components/node-lambda";
 import { SecureBucket } from "../../src/components/secure-bucket";
@@ -101,63 +101,54 @@ describe("NodeLambda", () => {
   });
 });
 
-describe("deployHandlerPackage", () => {
+describe("planHandlerPackage", () => {
+  const needs = {
+    repoRoot: "",
+    permitted: ["start", "step"],
+    configured: [],
+    suppliedByInfra: [],
+    stateMachineVariables: { MACHINE_ARN: "flow" },
+  };
+  const stepOnly: PackageManifest = { ...demo, handlers: { ...demo.handlers, step: spec() } };
+
   it("refuses a handler without IAM statements, and statements for an unknown handler", () => {
-    const attempt = () =>
-      deployHandlerPackage(
-        "demo",
-        {
-          manifest: demo,
-          repoRoot,
-          permissions: { start: () => [], stray: () => [] },
-          environment: {},
-          stateMachineVariables: { MACHINE_ARN: "flow" },
-          logRetentionDays: 30,
-        },
-        new Parent("p1"),
-      );
+    const attempt = () => planHandlerPackage(stepOnly, { ...needs, repoRoot, permitted: ["start", "stray"] });
     expect(attempt).toThrow("no IAM statements for handler step");
     expect(attempt).toThrow("IAM statements for unknown handler stray");
   });
 
   it("refuses a state machine step that reads that state machine's ARN: neither could be created first", () => {
-    const attempt = () =>
-      deployHandlerPackage(
-        "demo",
-        {
-          manifest: demo,
-          repoRoot,
-          permissions,
-          environment: {},
-          stateMachineVariables: { MACHINE_ARN: "flow" },
-          logRetentionDays: 30,
-        },
-        new Parent("p2"),
-      );
-    expect(attempt).toThrow("step requires MACHINE_ARN, which nothing supplies");
-    expect(awsResources()).toEqual([]);
+    expect(() => planHandlerPackage(demo, { ...needs, repoRoot })).toThrow(
+      "step requires MACHINE_ARN, which nothing supplies",
+    );
   });
 
-  it("refuses to deploy handlers whose bundles were not built", () => {
+  it("refuses a variable pointing at a state machine the manifest lacks", () => {
+    expect(() =>
+      planHandlerPackage(stepOnly, { ...needs, repoRoot, stateMachineVariables: { MACHINE_ARN: "other" } }),
+    ).toThrow("MACHINE_ARN refers to unknown state machine other");
+  });
+
+  it("refuses a configured setting no handler reads, and one infra supplies", () => {
     const attempt = () =>
-      deployHandlerPackage(
-        "jt",
-        {
-          manifest: jobsTargetingManifest,
-          repoRoot,
-          permissions: Object.fromEntries(
-            Object.keys(jobsTargetingManifest.handlers).map((h) => [h, () => []]),
-          ),
-          environment: { LISTS_BUCKET: "b" },
-          stateMachineVariables: { STATE_MACHINE_ARN: "targeted-job" },
-          logRetentionDays: 30,
-        },
-        new Parent("p3"),
-      );
-    expect(attempt).toThrow(
-      /Bundle of jobs-targeting\/\S+ not found at .*index\.mjs: run `pnpm build` first/,
-    );
-    expect(awsResources()).toEqual([]);
+      planHandlerPackage(stepOnly, { ...needs, repoRoot, configured: ["MACHINE_ARN", "MACHIN_ARN"] });
+    expect(attempt).toThrow("MACHIN_ARN is read by no demo handler");
+    expect(attempt).toThrow("MACHINE_ARN is set by infra, not config");
+  });
+
+  it("refuses handlers whose bundles were not built, naming the build command", () => {
+    expect(() =>
+      planHandlerPackage(stepOnly, { ...needs, repoRoot: path.join(repoRoot, "elsewhere") }),
+    ).toThrow(/Bundle of demo\/start not found at .*index\.mjs: run `pnpm build` first/);
+  });
+
+  it("plans a valid package: its bundles and the steps of its state machines", () => {
+    const plan = planHandlerPackage(stepOnly, { ...needs, repoRoot });
+    expect(plan.bundles).toEqual({
+      start: path.join(repoRoot, "packages/demo/dist/start"),
+      step: path.join(repoRoot, "packages/demo/dist/step"),
+    });
+    expect([...plan.steps]).toEqual(["step"]);
   });
 });
 
@@ -181,6 +172,13 @@ describe("JobsTargeting", () => {
     expect(attempt).toThrow("LISTS_BUCKET is set by infra, not config");
     expect(awsResources()).toEqual([]);
   });
+
+  it("refuses to deploy before its handlers were bundled, creating not even its bucket", () => {
+    expect(() => new JobsTargeting("jt", { ...args, repoRoot })).toThrow(
+      /Bundle of jobs-targeting\/\S+ not found at .*index\.mjs: run `pnpm build` first/,
+    );
+    expect(awsResources()).toEqual([]);
+  });
 });
 
 describe("SecureBucket and Alerts", () => {
@@ -193,19 +191,19 @@ describe("SecureBucket and Alerts", () => {
   });
 });
 
-describe("deployHandlerPackage with valid arguments", () => {
+describe("deployHandlerPackage", () => {
   it("creates the steps, then the state machine, then the functions that read its ARN", async () => {
     const stepOnly: PackageManifest = { ...demo, handlers: { ...demo.handlers, step: spec() } };
+    const plan = planHandlerPackage(stepOnly, {
+      repoRoot,
+      permitted: ["start", "step"],
+      configured: [],
+      suppliedByInfra: [],
+      stateMachineVariables: { MACHINE_ARN: "flow" },
+    });
     const { functions, workflows } = deployHandlerPackage(
       "demo",
-      {
-        manifest: stepOnly,
-        repoRoot,
-        permissions,
-        environment: {},
-        stateMachineVariables: { MACHINE_ARN: "flow" },
-        logRetentionDays: 30,
-      },
+      { plan, permissions, environment: {}, logRetentionDays: 30 },
       new Parent("p4"),
     );
     expect(Object.keys(functions).sort()).toEqual(["start", "step"]);

@@ -8,4 +8,4 @@ export {
   type PackageManifest,
   type StateMachineSpec,
 } from "./manifest";
-export { referencedHandlers, substituteHandlers } from "./state-machine";
+export { referencedHandlers, substituteFunctionArns } from "./state-machine";

@@ -1,36 +1,41 @@
-// State machine definitions name their Lambda tasks by handler (`"FunctionName": "${seed-things}"`); the
-// deployment (infra, or the local runner) decides what each name stands for.
+// A package's state machine definition says `"FunctionName": "${<handler>}"`; deployment puts ARNs there.
 
-const PLACEHOLDER = /^\$\{([a-z0-9-]+)\}$/;
+const PLACEHOLDER = /\$\{([^}]*)\}/g;
 
-/** The handler names a definition's task states call, in order of appearance. */
-export function referencedHandlers(definition: unknown): string[] {
-  const names = new Set<string>();
-  walk(definition, (value) => {
-    const match = PLACEHOLDER.exec(value);
-    if (match) names.add(match[1] as string);
-    return value;
-  });
-  return [...names];
+function strings(value: unknown): string[] {
+  if (typeof value === "string") return [value];
+  if (Array.isArray(value)) return value.flatMap(strings);
+  if (value !== null && typeof value === "object") return Object.values(value).flatMap(strings);
+  return [];
 }
 
-/** A copy of the definition with every `${handler}` placeholder replaced; unknown names are an error. */
-export function substituteHandlers<T>(definition: T, resolve: (handler: string) => string | undefined): T {
-  return walk(structuredClone(definition), (value) => {
-    const match = PLACEHOLDER.exec(value);
-    if (!match) return value;
-    const replacement = resolve(match[1] as string);
-    if (replacement === undefined) throw new Error(`state machine refers to unknown handler "${match[1]}"`);
-    return replacement;
-  });
+/** The handler names the definition refers to, sorted and without duplicates. */
+export function referencedHandlers(definition: Record<string, unknown>): string[] {
+  const names = strings(definition).flatMap((text) =>
+    [...text.matchAll(PLACEHOLDER)].map((match) => match[1] ?? ""),
+  );
+  return [...new Set(names)].sort();
 }
 
-function walk<T>(node: T, onString: (value: string) => string): T {
-  if (typeof node === "string") return onString(node) as T;
-  if (Array.isArray(node)) return node.map((item) => walk(item, onString)) as T;
-  if (node && typeof node === "object") {
-    for (const [key, value] of Object.entries(node))
-      (node as Record<string, unknown>)[key] = walk(value, onString);
+/** The definition with every `${handler}` replaced by that function's ARN; an unknown name is an error. */
+export function substituteFunctionArns(
+  definition: Record<string, unknown>,
+  functionArns: Record<string, string>,
+): Record<string, unknown> {
+  const unknown = referencedHandlers(definition).filter((name) => !(name in functionArns));
+  if (unknown.length > 0) {
+    throw new Error(
+      `the definition refers to ${unknown.map((name) => `\${${name}}`).join(", ")}, which is no function`,
+    );
   }
-  return node;
+  const replace = (value: unknown): unknown => {
+    if (typeof value === "string")
+      return value.replace(PLACEHOLDER, (_, name: string) => functionArns[name] as string);
+    if (Array.isArray(value)) return value.map(replace);
+    if (value !== null && typeof value === "object") {
+      return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, replace(inner)]));
+    }
+    return value;
+  };
+  return replace(definition) as Record<string, unknown>;
 }

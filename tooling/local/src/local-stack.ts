@@ -2,8 +2,7 @@
 // "local"), and the environment each handler would get from infra.
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateStateMachineCommand, ListStateMachinesCommand, SFNClient } from "@aws-sdk/client-sfn";
-import { substituteHandlers } from "@fleet/bundle";
-import type { PackageManifest } from "@fleet/bundle";
+import { type PackageManifest, referencedHandlers, substituteFunctionArns } from "@fleet/bundle";
 import { awsClient } from "@fleet/shared-aws";
 
 export const LOCAL_ACCOUNT = "000000000000";
@@ -27,7 +26,12 @@ export async function provisionLocalStack(manifest: PackageManifest): Promise<Re
   const env: Record<string, string> = { LISTS_BUCKET: localNames.listsBucket };
   for (const [name, spec] of Object.entries(manifest.stateMachines)) {
     env.STATE_MACHINE_ARN = await ensureStateMachine(localNames.stateMachine(manifest, name), () =>
-      JSON.stringify(substituteHandlers(spec.definition, (handler) => localNames.functionArn(manifest, handler))),
+      JSON.stringify(
+        substituteFunctionArns(
+          spec.definition,
+          Object.fromEntries(referencedHandlers(spec.definition).map((h) => [h, localNames.functionArn(manifest, h)])),
+        ),
+      ),
     );
   }
   return env;

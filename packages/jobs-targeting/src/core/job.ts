@@ -56,7 +56,6 @@ export async function createJob(
     return {
       jobId: input.jobName,
       jobArn: created.jobArn as string,
-      status: "IN_PROGRESS",
       outcome: "created",
     };
   } catch (error) {

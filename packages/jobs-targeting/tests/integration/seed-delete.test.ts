@@ -1,13 +1,11 @@
 // seed-things against the emulator: seeding and deleting are idempotent, and a run cut short by its deadline
 // resumes from its cursor and finishes with nothing lost and nothing done twice.
 import { IoTClient, ListThingsCommand } from "@aws-sdk/client-iot";
-import { beforeAll, describe, expect, it, jest } from "@jest/globals";
 import { awsClient } from "@fleet/shared-aws";
+import { beforeAll, describe, expect, it } from "@jest/globals";
 import { type Call, callsPerThing, configureHandlers, invoke, recordCalls } from "../support/integration";
 
 configureHandlers("it-seed-lists");
-// The shared config sets testTimeout per project, which jest 30 does not apply to tests; set it here.
-jest.setTimeout(60_000);
 
 interface SeedResult {
   done: boolean;
@@ -22,7 +20,8 @@ async function thingsNamed(prefix: string): Promise<string[]> {
   let nextToken: string | undefined;
   do {
     const page = await awsClient(IoTClient).send(new ListThingsCommand({ maxResults: 250, nextToken }));
-    for (const thing of page.things ?? []) if (thing.thingName?.startsWith(prefix)) names.push(thing.thingName);
+    for (const thing of page.things ?? [])
+      if (thing.thingName?.startsWith(prefix)) names.push(thing.thingName);
     nextToken = page.nextToken;
   } while (nextToken);
   return names;
@@ -31,7 +30,8 @@ async function thingsNamed(prefix: string): Promise<string[]> {
 /** Invokes with a clock so short that the run is cut, then again with each cursor until done. */
 async function cutShortThenResume(event: Record<string, unknown>): Promise<SeedResult[]> {
   const results = [await invoke<SeedResult>("seed-things", event, 1_000)];
-  while (!results.at(-1)?.done) results.push(await invoke<SeedResult>("seed-things", { ...event, cursor: results.at(-1)?.cursor }));
+  while (!results.at(-1)?.done)
+    results.push(await invoke<SeedResult>("seed-things", { ...event, cursor: results.at(-1)?.cursor }));
   return results;
 }
 
@@ -42,20 +42,38 @@ beforeAll(async () => {
 
 describe("seed-things against the emulator", () => {
   it("seeds prefix0…prefix{n-1}, then counts them as existing on a second run without re-creating any", async () => {
-    const first = await invoke<SeedResult>("seed-things", { mode: "seed", demoThingPrefix: "itSeedA", seedConfigNumber: 300 });
-    expect(first).toMatchObject({ done: true, cursor: null, counts: { created: 300, existed: 0, failed: 0 }, failures: [] });
+    const first = await invoke<SeedResult>("seed-things", {
+      mode: "seed",
+      demoThingPrefix: "itSeedA",
+      seedConfigNumber: 300,
+    });
+    expect(first).toMatchObject({
+      done: true,
+      cursor: null,
+      counts: { created: 300, existed: 0, failed: 0 },
+      failures: [],
+    });
     expect(first.run.achievedRate).toBeGreaterThan(0);
-    expect((await thingsNamed("itSeedA")).sort()).toEqual(Array.from({ length: 300 }, (_, i) => `itSeedA${i}`).sort());
+    expect((await thingsNamed("itSeedA")).sort()).toEqual(
+      Array.from({ length: 300 }, (_, i) => `itSeedA${i}`).sort(),
+    );
 
     calls.length = 0;
-    const again = await invoke<SeedResult>("seed-things", { mode: "seed", demoThingPrefix: "itSeedA", seedConfigNumber: 300 });
+    const again = await invoke<SeedResult>("seed-things", {
+      mode: "seed",
+      demoThingPrefix: "itSeedA",
+      seedConfigNumber: 300,
+    });
     expect(again.counts).toEqual({ created: 0, existed: 300, failed: 0 });
     expect(callsPerThing(calls, "CreateThingCommand").size).toBe(0);
   });
 
   it("deletes every thing with the prefix, and a second delete finds nothing", async () => {
     const deleted = await invoke<SeedResult>("seed-things", { mode: "delete", demoThingPrefix: "itSeedA" });
-    expect(deleted).toMatchObject({ done: true, counts: { listed: 300, deleted: 300, absent: 0, failed: 0 } });
+    expect(deleted).toMatchObject({
+      done: true,
+      counts: { listed: 300, deleted: 300, absent: 0, failed: 0 },
+    });
     expect(await thingsNamed("itSeedA")).toEqual([]);
     const again = await invoke<SeedResult>("seed-things", { mode: "delete", demoThingPrefix: "itSeedA" });
     expect(again).toMatchObject({ done: true, counts: { listed: 0, deleted: 0, absent: 0, failed: 0 } });
@@ -63,7 +81,11 @@ describe("seed-things against the emulator", () => {
 
   it("a seed cut short by its deadline resumes and creates every thing exactly once", async () => {
     calls.length = 0;
-    const results = await cutShortThenResume({ mode: "seed", demoThingPrefix: "itSeedCut", seedConfigNumber: 400 });
+    const results = await cutShortThenResume({
+      mode: "seed",
+      demoThingPrefix: "itSeedCut",
+      seedConfigNumber: 400,
+    });
     expect(results.length).toBeGreaterThan(1);
     expect(results[0]?.done).toBe(false);
     expect(results.at(-1)?.counts).toEqual({ created: 400, existed: 0, failed: 0 });

@@ -11,10 +11,17 @@ import {
 } from "@aws-sdk/client-iot";
 import { GetThingShadowCommand } from "@aws-sdk/client-iot-data-plane";
 import { CreateStateMachineCommand, DescribeExecutionCommand, SFNClient } from "@aws-sdk/client-sfn";
-import { beforeAll, describe, expect, it, jest } from "@jest/globals";
 import { awsClient, ConflictError, iotDataClient, NotFoundError } from "@fleet/shared-aws";
+import { beforeAll, describe, expect, it, jest } from "@jest/globals";
 import definition from "../../src/state-machine.asl.json" with { type: "json" };
-import { type Call, callsPerThing, configureHandlers, createBucketWith, invoke, recordCalls } from "../support/integration";
+import {
+  type Call,
+  callsPerThing,
+  configureHandlers,
+  createBucketWith,
+  invoke,
+  recordCalls,
+} from "../support/integration";
 
 jest.setTimeout(120_000);
 const BUCKET = "it-job-lists";
@@ -44,9 +51,14 @@ interface Step {
 }
 
 /** A step cut short by a clock of `timeoutMs`, then invoked again with each cursor until done. */
-async function cutShortThenResume(name: "fill-exclude-group" | "fast-track", event: Record<string, unknown>, timeoutMs: number) {
+async function cutShortThenResume(
+  name: "fill-exclude-group" | "fast-track",
+  event: Record<string, unknown>,
+  timeoutMs: number,
+) {
   const results = [await invoke<Step>(name, event, timeoutMs)];
-  while (!results.at(-1)?.done) results.push(await invoke<Step>(name, { ...event, cursor: results.at(-1)?.cursor }));
+  while (!results.at(-1)?.done)
+    results.push(await invoke<Step>(name, { ...event, cursor: results.at(-1)?.cursor }));
   return results;
 }
 
@@ -57,21 +69,32 @@ beforeAll(async () => {
   configureHandlers(BUCKET);
   await createBucketWith(BUCKET, { "exclude.csv": excludeList(), "other.csv": "x1\n" });
   calls = await recordCalls();
-  const seeded = await invoke<Step>("seed-things", { mode: "seed", demoThingPrefix: PREFIX, seedConfigNumber: 2000 });
+  const seeded = await invoke<Step>("seed-things", {
+    mode: "seed",
+    demoThingPrefix: PREFIX,
+    seedConfigNumber: 2000,
+  });
   expect(seeded.counts).toEqual({ created: 2000, existed: 0, failed: 0 });
 });
 
 describe("targeted job, step by step, against the emulator", () => {
   it("preview counts targets and exclusions and creates nothing", async () => {
     calls.length = 0;
-    const preview = await invoke("preview", { fleetIndexQuery: QUERY, excludeListFileName: "exclude.csv", jobName: JOB, sampleSize: 3 });
+    const preview = await invoke("preview", {
+      fleetIndexQuery: QUERY,
+      excludeListFileName: "exclude.csv",
+      jobName: JOB,
+      sampleSize: 3,
+    });
     expect(preview).toMatchObject({
       done: true,
       matched: 2000,
       targeted: 1710,
       excluded: 290,
       excludeList: { names: 295, invalid: 0, duplicates: 5 },
-      targetQuery: expect.stringMatching(/^\(shadow\.reported\.updateKey:\d{13} OR \(thingName:itJob\*\)\) AND NOT thingGroupNames:itJobJob-exclude$/),
+      targetQuery: expect.stringMatching(
+        /^\(shadow\.reported\.updateKey:\d{13} OR \(thingName:itJob\*\)\) AND NOT thingGroupNames:itJobJob-exclude$/,
+      ),
     });
     expect(calls.every((call) => ["SearchIndexCommand"].includes(call.command))).toBe(true);
   });
@@ -95,7 +118,7 @@ describe("targeted job, step by step, against the emulator", () => {
     expect(last.counts).toMatchObject({ missing: 5, invalid: 0, failed: 0 });
     // A repeat read in the same invocation as its first appearance is skipped; one read after a continuation is
     // added again (AddThingToThingGroup is idempotent). Either way every appearance is accounted for.
-    expect(last.counts.added + last.counts.duplicate).toBe(295);
+    expect((last.counts.added ?? 0) + (last.counts.duplicate ?? 0)).toBe(295);
     expect(last.failures.map((f) => f.name).sort()).toEqual(UNKNOWN);
     expect(last.failures.every((f) => f.reason === "thing does not exist")).toBe(true);
     // Each listed thing was added once per appearance in the list at most (a repeat is skipped within a run).
@@ -130,35 +153,51 @@ describe("targeted job, step by step, against the emulator", () => {
     const start = async (event: Record<string, unknown>) => {
       // Read at the handler's cold start, which is its first invocation in this file.
       process.env.STATE_MACHINE_ARN = stateMachineArn;
-      return invoke<{ executionArn: string; existing: Record<string, boolean>; plan: Record<string, unknown> }>(
-        "start-targeted-job",
-        event,
-      );
+      return invoke<{
+        executionArn: string;
+        existing: Record<string, boolean>;
+        plan: Record<string, unknown>;
+      }>("start-targeted-job", event);
     };
 
     it("recognises the filled exclude group, starts the execution with the plan and returns its ARN", async () => {
-      const started = await start({ jobName: JOB, fleetIndexQuery: QUERY, excludeListFileName: "exclude.csv" });
+      const started = await start({
+        jobName: JOB,
+        fleetIndexQuery: QUERY,
+        excludeListFileName: "exclude.csv",
+      });
       expect(started.existing).toEqual({ targetGroup: false, excludeGroup: true, job: false });
-      expect(started.plan).toMatchObject({ jobName: JOB, excludeGroupName: EXCLUDE_GROUP, excludeListFileName: "exclude.csv" });
-      const execution = await awsClient(SFNClient).send(new DescribeExecutionCommand({ executionArn: started.executionArn }));
+      expect(started.plan).toMatchObject({
+        jobName: JOB,
+        excludeGroupName: EXCLUDE_GROUP,
+        excludeListFileName: "exclude.csv",
+      });
+      const execution = await awsClient(SFNClient).send(
+        new DescribeExecutionCommand({ executionArn: started.executionArn }),
+      );
       expect(execution.stateMachineArn).toBe(stateMachineArn);
       expect(JSON.parse(execution.input ?? "{}")).toEqual(started.plan);
     });
 
     it("refuses the same jobName with another list, and a list that does not exist", async () => {
       const other = start({ jobName: JOB, fleetIndexQuery: QUERY, excludeListFileName: "other.csv" });
-      await expect(other).rejects.toThrow(/exclude group itJobJob-exclude was filled from another list \(Exclude list exclude\.csv/);
-      await expect(other).rejects.toHaveProperty("name", ConflictError.name);
-      await expect(start({ jobName: "itJobOther", excludeListFileName: "missing.csv" })).rejects.toHaveProperty(
-        "name",
-        NotFoundError.name,
+      await expect(other).rejects.toThrow(
+        /exclude group itJobJob-exclude was filled from another list \(Exclude list exclude\.csv/,
       );
+      await expect(other).rejects.toHaveProperty("name", ConflictError.name);
+      await expect(
+        start({ jobName: "itJobOther", excludeListFileName: "missing.csv" }),
+      ).rejects.toHaveProperty("name", NotFoundError.name);
     });
   });
 
   it("create-job creates the CONTINUOUS job on the group, and a re-run finds it", async () => {
     const targetGroupArn = `arn:aws:iot:us-east-1:123456789012:thinggroup/${JOB}`;
-    const event = { jobName: JOB, targetGroupArn, job: { document: { operation: "update" }, rollout: { maximumPerMinute: 500 } } };
+    const event = {
+      jobName: JOB,
+      targetGroupArn,
+      job: { document: { operation: "update" }, rollout: { maximumPerMinute: 500 } },
+    };
     await expect(invoke("create-job", event)).resolves.toMatchObject({ jobId: JOB, outcome: "created" });
     const { job } = await iot().send(new DescribeJobCommand({ jobId: JOB }));
     expect(job).toMatchObject({
@@ -210,11 +249,13 @@ describe("targeted job, step by step, against the emulator", () => {
       excludeGroup: "deleted",
       things: { counts: { listed: 2000, deleted: 2000, absent: 0, failed: 0 } },
     });
-    await expect(iot().send(new DescribeJobCommand({ jobId: JOB }))).rejects.toHaveProperty("name", "ResourceNotFoundException");
-    await expect(iot().send(new DescribeThingGroupCommand({ thingGroupName: EXCLUDE_GROUP }))).rejects.toHaveProperty(
+    await expect(iot().send(new DescribeJobCommand({ jobId: JOB }))).rejects.toHaveProperty(
       "name",
       "ResourceNotFoundException",
     );
+    await expect(
+      iot().send(new DescribeThingGroupCommand({ thingGroupName: EXCLUDE_GROUP })),
+    ).rejects.toHaveProperty("name", "ResourceNotFoundException");
     const left = await iot().send(new ListThingsCommand({ maxResults: 250 }));
     expect((left.things ?? []).filter((t) => t.thingName?.startsWith(PREFIX))).toEqual([]);
 

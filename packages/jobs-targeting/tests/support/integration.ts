@@ -27,7 +27,11 @@ export function configureHandlers(bucket: string, extra: Record<string, string> 
 type Handler = (event: unknown, context: ReturnType<typeof localContext>) => Promise<unknown>;
 
 /** Invokes a real handler as Lambda would, with `timeoutMs` left on the clock (its deadline is half of that, at most 30 s before). */
-export async function invoke<R = Record<string, unknown>>(name: HandlerName, event: unknown, timeoutMs = 600_000): Promise<R> {
+export async function invoke<R = Record<string, unknown>>(
+  name: HandlerName,
+  event: unknown,
+  timeoutMs = 600_000,
+): Promise<R> {
   const { handler } = (await import(`../../src/handlers/${name}.ts`)) as { handler: Handler };
   return (await handler(event, localContext({ functionName: name, timeoutMs }))) as R;
 }
@@ -42,22 +46,26 @@ export interface Call {
 /** Records every command sent through the handlers' IoT and shadow clients from now on. */
 export async function recordCalls(): Promise<Call[]> {
   const calls: Call[] = [];
-  const clients = [awsClient(IoTClient, { paced: true }), awsClient(IoTClient), await iotDataClient({ paced: true })];
-  for (const client of clients) {
-    client.middlewareStack.add(
-      (next, context) => async (args) => {
-        const call: Call = { command: context.commandName as string, input: args.input as Record<string, unknown> };
-        calls.push(call);
-        try {
-          return await next(args);
-        } catch (error) {
-          call.error = (error as Error).name;
-          throw error;
-        }
-      },
-      { step: "initialize", name: "recordCalls", override: true },
-    );
-  }
+  type Args = { input: object };
+  // An SDK initialize middleware (typed loosely: its types live in a package this one does not depend on).
+  const record =
+    (next: (args: Args) => Promise<unknown>, context: { commandName?: string }) => async (args: Args) => {
+      const call: Call = {
+        command: context.commandName as string,
+        input: args.input as Record<string, unknown>,
+      };
+      calls.push(call);
+      try {
+        return await next(args);
+      } catch (error) {
+        call.error = (error as Error).name;
+        throw error;
+      }
+    };
+  const options = { step: "initialize", name: "recordCalls", override: true } as const;
+  awsClient(IoTClient, { paced: true }).middlewareStack.add(record as never, options);
+  awsClient(IoTClient).middlewareStack.add(record as never, options);
+  (await iotDataClient({ paced: true })).middlewareStack.add(record as never, options);
   return calls;
 }
 
@@ -75,8 +83,12 @@ export function callsPerThing(calls: Call[], command: string): Map<string, numbe
   return counts;
 }
 
-export async function createBucketWith(bucket: string, objects: Record<string, Uint8Array | string>): Promise<void> {
+export async function createBucketWith(
+  bucket: string,
+  objects: Record<string, Uint8Array | string>,
+): Promise<void> {
   const s3 = awsClient(S3Client);
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  for (const [key, body] of Object.entries(objects)) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+  for (const [key, body] of Object.entries(objects))
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
 }

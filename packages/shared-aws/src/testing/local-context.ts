@@ -5,6 +5,7 @@ import type { Context } from "aws-lambda";
 export function localContext(options: {
   functionName: string;
   timeoutMs?: number;
+  memoryMb?: number;
   region?: string;
 }): Context {
   const timeoutMs = options.timeoutMs ?? 900_000;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { referencedHandlers, substituteFunctionArns } from "../../src/state-machine-definition";
+import { referencedHandlers, substituteFunctionArns } from "../../src/state-machine";
 
 const definition = {
   StartAt: "A",
