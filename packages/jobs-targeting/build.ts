@@ -3,4 +3,5 @@ import { bundleHandlers } from "@fleet/bundle";
 import { manifest } from "./src/index";
 
 const results = await bundleHandlers(manifest, import.meta.dirname);
-for (const { handler, bytes } of results) console.log(`${manifest.name}/${handler}: ${(bytes / 1024).toFixed(0)} KiB`);
+for (const { handler, bytes } of results)
+  console.log(`${manifest.name}/${handler}: ${(bytes / 1024).toFixed(0)} KiB`);

@@ -10,7 +10,7 @@ interface VarDeclaration<T> {
   description: string;
 }
 
-// Rates are calls per second; defaults are AWS's default quotas (../shared/reference/aws-limits.md). Accounts
+// Rates are calls per second; defaults are AWS IoT Core's default quotas. Accounts
 // can have them raised, and several stacks may share one account, so each stack sets its own share.
 const rate = (quota: string, fallback: number): VarDeclaration<number> => ({
   spec: env.number({ default: fallback, min: 0.1, max: 100_000 }),

@@ -27,7 +27,7 @@ const fleetQuery = z.string().superRefine((query, ctx) => {
 const decimals = (places: number) => (n: number) =>
   Math.abs(Math.round(n * 10 ** places) - n * 10 ** places) < 1e-9;
 
-// ---- job settings (CreateJob's limits, ../shared/reference/aws-iot-semantics.md) ----
+// ---- job settings (CreateJob's limits in the AWS IoT API reference) ----
 
 const rolloutSchema = z.strictObject({
   maximumPerMinute: z.number().int().min(1).max(1000).default(1000),

@@ -15,7 +15,9 @@ export class AppError extends Error {
 
   constructor(message: string, options: AppErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = options.name ?? new.target.name;
+    // Names are spelled out, not taken from the class: a minifying bundler renames classes, and Step Functions
+    // Retry rules and callers match on these names.
+    this.name = options.name ?? "AppError";
     this.retryable = options.retryable ?? false;
     this.details = options.details;
   }
@@ -23,6 +25,7 @@ export class AppError extends Error {
 
 /** A bad event or argument: one message per bad field. Nothing was changed. */
 export class ValidationError extends AppError {
+  override name = "ValidationError";
   readonly issues: string[];
 
   constructor(issues: string[], subject = "event") {
@@ -32,16 +35,24 @@ export class ValidationError extends AppError {
 }
 
 /** A missing or malformed environment variable, raised at cold start. */
-export class ConfigError extends AppError {}
+export class ConfigError extends AppError {
+  override name = "ConfigError";
+}
 
 /** The request contradicts something that already exists (e.g. the same job name with another query). */
-export class ConflictError extends AppError {}
+export class ConflictError extends AppError {
+  override name = "ConflictError";
+}
 
 /** Something the request names does not exist. */
-export class NotFoundError extends AppError {}
+export class NotFoundError extends AppError {
+  override name = "NotFoundError";
+}
 
 /** Worth trying again: throttling, a 5xx, a dropped connection, a resource still being built. */
 export class TransientError extends AppError {
+  override name = "TransientError";
+
   constructor(message: string, options: Omit<AppErrorOptions, "retryable"> = {}) {
     super(message, { ...options, retryable: true });
   }

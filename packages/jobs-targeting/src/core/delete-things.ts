@@ -64,7 +64,7 @@ export async function deleteThings(deps: DeleteDeps, input: DeleteInput): Promis
         elapsedMs: listing.elapsedMs,
         attempts: listing.pages,
         throttles: 0,
-        achievedRate: 0,
+        achievedRate: Math.round((listing.pages / Math.max(listing.elapsedMs, 1)) * 100_000) / 100,
         targetRate: deps.listRate,
       };
       return stepResult(
