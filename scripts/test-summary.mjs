@@ -3,7 +3,9 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
-const roots = ["packages", "tooling"].flatMap((dir) => readdirSync(dir).map((name) => join(dir, name))).concat("infra");
+const roots = ["packages", "tooling"]
+  .flatMap((dir) => readdirSync(dir).map((name) => join(dir, name)))
+  .concat("infra");
 let passed = 0;
 let failed = 0;
 let skipped = 0;
@@ -20,7 +22,9 @@ for (const dir of roots) {
   passed += summary.passed;
   failed += summary.failed + summary.runtimeErrors;
   skipped += summary.skipped;
-  console.log(`  ${dir.padEnd(32)} ${summary.passed} passed, ${summary.failed} failed, ${summary.skipped} skipped`);
+  console.log(
+    `  ${dir.padEnd(32)} ${summary.passed} passed, ${summary.failed} failed, ${summary.skipped} skipped`,
+  );
 }
 if (missing.length > 0) {
   console.error(`no test results from: ${missing.join(", ")}`);

@@ -4,11 +4,11 @@
 // the functions that read a state machine's ARN (an entry handler starting executions).
 import { locateBundle } from "@fleet/bundle/locate";
 import type { PackageManifest } from "@fleet/bundle/manifest";
+import { referencedHandlers } from "@fleet/bundle/state-machine";
 import * as pulumi from "@pulumi/pulumi";
 import { awsScope } from "../aws-scope";
 import { handlerEnvironment, missingRequired, settingsProblems } from "../handler-env";
 import type { PermissionContext, PolicyStatement } from "../policies/document";
-import { referencedHandlers } from "@fleet/bundle/state-machine";
 import { NodeLambda } from "./node-lambda";
 import { Workflow } from "./state-machine";
 

@@ -2,12 +2,12 @@
 // package's functions, a role that may invoke only those, logs with retention, tracing, failure alarms.
 
 import type { StateMachineSpec } from "@fleet/bundle/manifest";
+import { referencedHandlers, substituteFunctionArns } from "@fleet/bundle/state-machine";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { awsScope } from "../aws-scope";
 import { policyDocument, regionalArn, serviceTrustPolicy } from "../policies/document";
 import { stateMachineStatements } from "../policies/platform";
-import { referencedHandlers, substituteFunctionArns } from "@fleet/bundle/state-machine";
 import { countAlarm } from "./alarm";
 import { retentionProblem } from "./log-retention";
 import type { NodeLambda } from "./node-lambda";

@@ -3,12 +3,12 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { BUNDLE_ENTRY_FILE } from "@fleet/bundle/manifest";
+import { referencedHandlers } from "@fleet/bundle/state-machine";
 import { manifest } from "@fleet/jobs-targeting";
 import { beforeAll, describe, expect, it } from "@jest/globals";
 import aslValidator from "asl-validator";
 import type { AwsScope, PolicyDocument } from "../../src/policies/document";
 import { TARGETED_JOB_STATE_MACHINE } from "../../src/policies/jobs-targeting";
-import { referencedHandlers } from "@fleet/bundle/state-machine";
 import type { RecordedResource } from "../../tools/mocks";
 import { MOCK_ACCOUNT_ID } from "../../tools/mocks";
 import { type Synthesis, synthesize } from "../../tools/synthesize";

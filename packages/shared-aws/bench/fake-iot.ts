@@ -22,19 +22,31 @@ export async function startFakeIot(rate: number, latencyMs: [number, number] = [
       setTimeout(() => {
         const match = /^\/things\/([^/?]+)/.exec(req.url ?? "");
         if (req.method !== "POST" || !match) {
-          res.writeHead(404, { "content-type": "application/json", "x-amzn-ErrorType": "ResourceNotFoundException" });
+          res.writeHead(404, {
+            "content-type": "application/json",
+            "x-amzn-ErrorType": "ResourceNotFoundException",
+          });
           res.end(JSON.stringify({ message: `no route ${req.method} ${req.url}` }));
           return;
         }
         if (!bucket.take()) {
-          res.writeHead(400, { "content-type": "application/json", "x-amzn-ErrorType": "ThrottlingException" });
+          res.writeHead(400, {
+            "content-type": "application/json",
+            "x-amzn-ErrorType": "ThrottlingException",
+          });
           res.end(JSON.stringify({ message: "Rate exceeded" }));
           return;
         }
         const thingName = decodeURIComponent(match[1] as string);
         created.set(thingName, (created.get(thingName) ?? 0) + 1);
         res.writeHead(200, { "content-type": "application/json" });
-        res.end(JSON.stringify({ thingName, thingArn: `arn:aws:iot:us-east-1:000000000000:thing/${thingName}`, thingId: thingName }));
+        res.end(
+          JSON.stringify({
+            thingName,
+            thingArn: `arn:aws:iot:us-east-1:000000000000:thing/${thingName}`,
+            thingId: thingName,
+          }),
+        );
       }, delay);
     });
   });

@@ -97,7 +97,10 @@ function summarise(
 
 const outcomes: Outcome[] = [];
 for (const { rate, concurrency } of SCENARIOS) {
-  const names = Array.from({ length: Math.round(rate * SECONDS) }, (_, i) => `bench-${rate}-${concurrency}-${i}`);
+  const names = Array.from(
+    { length: Math.round(rate * SECONDS) },
+    (_, i) => `bench-${rate}-${concurrency}-${i}`,
+  );
   for (const run of [runPaced, runAdaptive]) {
     const o = await run(rate, concurrency, names);
     outcomes.push(o);
@@ -109,7 +112,9 @@ for (const { rate, concurrency } of SCENARIOS) {
   }
 }
 
-console.log("\nmethod    rate  conc  items  calls  throttled  lost  dup  seconds  achieved/s  ratio  throttled%");
+console.log(
+  "\nmethod    rate  conc  items  calls  throttled  lost  dup  seconds  achieved/s  ratio  throttled%",
+);
 for (const o of outcomes) {
   const achieved = o.succeeded / o.seconds;
   console.log(
@@ -129,4 +134,6 @@ for (const o of outcomes) {
     ].join(" "),
   );
 }
-console.log(`\nfake service: token bucket at the target rate, burst max(2, 5 % of rate), 3–12 ms latency; ${SECONDS} s of work each.`);
+console.log(
+  `\nfake service: token bucket at the target rate, burst max(2, 5 % of rate), 3–12 ms latency; ${SECONDS} s of work each.`,
+);

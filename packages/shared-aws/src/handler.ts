@@ -61,11 +61,12 @@ export function normalizeErrors(logger: Logger): MiddlewareObj {
 export function defineHandler<S extends z.ZodType, R>(definition: HandlerDefinition<S, R>) {
   const logger = containerLogger(definition.name);
   const margin = definition.deadlineMarginMs ?? DEFAULT_DEADLINE_MARGIN_MS;
-  return middy<z.output<S>, R, Error, Context>()
+  // Callers send the schema's input (defaults optional); validateEvent hands the handler its output.
+  return middy<z.input<S>, R, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(validateEvent(definition.schema))
     .use(normalizeErrors(logger))
     .handler((event, lambda) =>
-      definition.handler(event, { logger, lambda, deadline: deadlineFrom(lambda, margin) }),
+      definition.handler(event as z.output<S>, { logger, lambda, deadline: deadlineFrom(lambda, margin) }),
     );
 }

@@ -10,8 +10,17 @@ const options = {
   ...(values.things ? { things: Number(values.things) } : {}),
   ...(values.excluded ? { excluded: Number(values.excluded) } : {}),
 };
-if (!(Number.isInteger(options.things) && options.things > 0 && options.excluded >= 0 && options.excluded < options.things)) {
-  console.error(`--things must be a positive integer and --excluded a smaller one (got ${options.things}, ${options.excluded})`);
+if (
+  !(
+    Number.isInteger(options.things) &&
+    options.things > 0 &&
+    options.excluded >= 0 &&
+    options.excluded < options.things
+  )
+) {
+  console.error(
+    `--things must be a positive integer and --excluded a smaller one (got ${options.things}, ${options.excluded})`,
+  );
   process.exit(2);
 }
 
@@ -59,7 +68,9 @@ clearProgress();
 console.log(`\n${bold("Summary")}`);
 console.log(`  things seeded        ${summary.seeded}`);
 console.log(`  excluded (list)      ${summary.excluded}`);
-console.log(`  preview              ${summary.previewTargeted} targeted, ${summary.previewExcluded} excluded`);
+console.log(
+  `  preview              ${summary.previewTargeted} targeted, ${summary.previewExcluded} excluded`,
+);
 console.log(`  fast-tracked         ${summary.fastTracked}`);
 console.log(`  job status           ${summary.jobStatus}`);
 console.log("\n  step               items   seconds   items/s");
@@ -69,5 +80,7 @@ for (const t of summary.timings) {
   );
 }
 const failed = summary.checks.filter((c) => !c.ok);
-console.log(`\n  checks: ${summary.checks.length - failed.length} passed, ${failed.length} failed; ${((performance.now() - started) / 1000).toFixed(1)} s in all`);
+console.log(
+  `\n  checks: ${summary.checks.length - failed.length} passed, ${failed.length} failed; ${((performance.now() - started) / 1000).toFixed(1)} s in all`,
+);
 if (failed.length > 0) process.exitCode = 1;

@@ -6,7 +6,9 @@ if (command === "start") {
   const endpoint = await ensureLocalEmulator((line) => console.error(line));
   console.log(`local AWS emulator: ${endpoint}`);
 } else if (command === "stop") {
-  console.log((await stopLocalEmulator()) ? "stopped the local AWS emulator" : "no local AWS emulator was running");
+  console.log(
+    (await stopLocalEmulator()) ? "stopped the local AWS emulator" : "no local AWS emulator was running",
+  );
 } else if (command === "status") {
   console.log(`local AWS emulator: ${await localEmulatorStatus()}`);
 } else {

@@ -18,10 +18,14 @@ export function handlerInvoker(manifest: PackageManifest): Invoke {
     if (!spec) throw new Error(`${manifest.name} has no handler "${name}"`);
     let handler = loaded.get(name);
     if (!handler) {
-      handler = import(join(repoRoot, manifest.packageDir, spec.entry)).then((m: { handler: LambdaHandler }) => m.handler);
+      handler = import(join(repoRoot, manifest.packageDir, spec.entry)).then(
+        (m: { handler: LambdaHandler }) => m.handler,
+      );
       loaded.set(name, handler);
     }
-    const context = localContext({ functionName: `${manifest.name}-${name}`, timeoutMs: spec.timeoutSeconds * 1000,
+    const context = localContext({
+      functionName: `${manifest.name}-${name}`,
+      timeoutMs: spec.timeoutSeconds * 1000,
       memoryMb: spec.memoryMb,
     });
     return (await handler)(event, context);

@@ -31,15 +31,21 @@ const { values, positionals } = parseArgs({
 
 const [target] = positionals;
 const [packageName, handlerName] = (target ?? "").split("/");
-if (!packageName || !handlerName) fail(`name a handler as <package>/<handler> (packages: ${packageNames().join(", ")})`);
+if (!packageName || !handlerName)
+  fail(`name a handler as <package>/<handler> (packages: ${packageNames().join(", ")})`);
 if (!values.event) fail("--event <file.json> is required");
 
 const manifest = await loadManifest(packageName).catch((error: Error) => fail(error.message));
 const spec = manifest.handlers[handlerName];
-if (!spec) fail(`unknown handler "${handlerName}" in ${packageName}; handlers: ${Object.keys(manifest.handlers).join(", ")}`);
+if (!spec)
+  fail(
+    `unknown handler "${handlerName}" in ${packageName}; handlers: ${Object.keys(manifest.handlers).join(", ")}`,
+  );
 
 // `./run` and pnpm change folder; a relative --event path means the caller's folder.
-const eventPath = isAbsolute(values.event) ? values.event : resolve(process.env.FLEET_CALLER_CWD ?? process.env.INIT_CWD ?? process.cwd(), values.event);
+const eventPath = isAbsolute(values.event)
+  ? values.event
+  : resolve(process.env.FLEET_CALLER_CWD ?? process.env.INIT_CWD ?? process.cwd(), values.event);
 let event: unknown;
 try {
   event = JSON.parse(readFileSync(eventPath, "utf8"));
@@ -52,7 +58,9 @@ if (remote) {
   if (values.profile) process.env.AWS_PROFILE = values.profile;
   if (values.region) process.env.AWS_REGION = values.region;
   delete process.env.AWS_ENDPOINT_URL;
-  console.error(`invoking ${packageName}/${handlerName} against AWS (${values.profile ?? "default profile"}, ${process.env.AWS_REGION ?? "region from your config"})`);
+  console.error(
+    `invoking ${packageName}/${handlerName} against AWS (${values.profile ?? "default profile"}, ${process.env.AWS_REGION ?? "region from your config"})`,
+  );
 } else {
   const endpoint = process.env.AWS_ENDPOINT_URL ?? (await ensureLocalEmulator((line) => console.error(line)));
   Object.assign(process.env, emulatorEnv(endpoint));
@@ -79,6 +87,12 @@ try {
 } catch (error) {
   const e = error as Error & { retryable?: boolean; details?: unknown };
   console.error(`\n── error (${Math.round(performance.now() - started)} ms) ──`);
-  console.log(JSON.stringify({ errorType: e.name, errorMessage: e.message, retryable: e.retryable, details: e.details }, null, 2));
+  console.log(
+    JSON.stringify(
+      { errorType: e.name, errorMessage: e.message, retryable: e.retryable, details: e.details },
+      null,
+      2,
+    ),
+  );
   process.exitCode = 1;
 }

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { dirname, join } from "node:path";
 import { EMULATOR_ENV, isServing, startEmulator } from "@fleet/testing/emulator";
 import { repoRoot } from "./repo";
+
 const stateFile = join(repoRoot, ".tools", "emulator.json");
 
 interface EmulatorState {

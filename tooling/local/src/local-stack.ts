@@ -29,7 +29,9 @@ export async function provisionLocalStack(manifest: PackageManifest): Promise<Re
       JSON.stringify(
         substituteFunctionArns(
           spec.definition,
-          Object.fromEntries(referencedHandlers(spec.definition).map((h) => [h, localNames.functionArn(manifest, h)])),
+          Object.fromEntries(
+            referencedHandlers(spec.definition).map((h) => [h, localNames.functionArn(manifest, h)]),
+          ),
         ),
       ),
     );

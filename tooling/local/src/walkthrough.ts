@@ -16,8 +16,8 @@ import { manifest } from "@fleet/jobs-targeting";
 import { awsClient, iotDataClient, pace } from "@fleet/shared-aws";
 import { startEmulator } from "@fleet/testing/emulator";
 import { handlerInvoker, untilDone } from "./handlers";
-import { runStateMachineLocally } from "./local-state-machine";
 import { provisionLocalStack } from "./local-stack";
+import { runStateMachineLocally } from "./local-state-machine";
 
 export interface WalkthroughOptions {
   things: number;
@@ -79,7 +79,10 @@ export function excludedNames(options: WalkthroughOptions): string[] {
   return Array.from({ length: options.excluded }, (_, i) => `${options.prefix}${Math.floor(i * stride)}`);
 }
 
-export async function runWalkthrough(options: WalkthroughOptions, report: Reporter): Promise<WalkthroughSummary> {
+export async function runWalkthrough(
+  options: WalkthroughOptions,
+  report: Reporter,
+): Promise<WalkthroughSummary> {
   const timings: StepTiming[] = [];
   const checks: Check[] = [];
   const check = (name: string, ok: boolean, detail: string) => {
@@ -88,7 +91,10 @@ export async function runWalkthrough(options: WalkthroughOptions, report: Report
   };
   const timed = async <T>(step: string, items: number, work: () => Promise<T>): Promise<T> => {
     const started = performance.now();
-    const ticker = setInterval(() => report.progress(`${step}… ${Math.round((performance.now() - started) / 1000)} s`), 2000);
+    const ticker = setInterval(
+      () => report.progress(`${step}… ${Math.round((performance.now() - started) / 1000)} s`),
+      2000,
+    );
     try {
       return await work();
     } finally {
@@ -135,10 +141,17 @@ export async function runWalkthrough(options: WalkthroughOptions, report: Report
     const previewRuns = await untilDone<Counted & { targeted: number; excluded: number; sample: unknown }>(
       invoke,
       "preview",
-      { jobName: options.jobName, fleetIndexQuery: query, excludeListFileName: options.listKey, sampleSize: 5 },
+      {
+        jobName: options.jobName,
+        fleetIndexQuery: query,
+        excludeListFileName: options.listKey,
+        sampleSize: 5,
+      },
     );
     const preview = previewRuns.at(-1) as { targeted: number; excluded: number; sample: unknown };
-    report.info(`preview: ${preview.targeted} targeted, ${preview.excluded} excluded; sample ${JSON.stringify(preview.sample)}`);
+    report.info(
+      `preview: ${preview.targeted} targeted, ${preview.excluded} excluded; sample ${JSON.stringify(preview.sample)}`,
+    );
 
     report.step(`Starting job ${options.jobName} (start-targeted-job → state machine, run locally)`);
     const started = (await invoke("start-targeted-job", {
@@ -150,7 +163,9 @@ export async function runWalkthrough(options: WalkthroughOptions, report: Report
       new DescribeExecutionCommand({ executionArn: started.executionArn }),
     );
     report.info(`execution ${started.executionArn}`);
-    report.limitation("the emulator has no DescribeIndex: the index-status step checks the index answers a search instead");
+    report.limitation(
+      "the emulator has no DescribeIndex: the index-status step checks the index answers a search instead",
+    );
     report.limitation(
       "the emulator has no dynamic thing groups: the job targets the group's ARN, and membership is checked through the fleet index instead",
     );
@@ -163,8 +178,13 @@ export async function runWalkthrough(options: WalkthroughOptions, report: Report
           },
           "create-target-group": async (payload) => {
             const { groupName } = payload as { groupName: string };
-            const exclude = await iot.send(new DescribeThingGroupCommand({ thingGroupName: `${groupName}-exclude` }));
-            const groupArn = (exclude.thingGroupArn as string).replace(/thinggroup\/.*$/, `thinggroup/${groupName}`);
+            const exclude = await iot.send(
+              new DescribeThingGroupCommand({ thingGroupName: `${groupName}-exclude` }),
+            );
+            const groupArn = (exclude.thingGroupArn as string).replace(
+              /thinggroup\/.*$/,
+              `thinggroup/${groupName}`,
+            );
             return { groupName, groupArn, outcome: "emulator-lacks-dynamic-groups" };
           },
         },
@@ -174,7 +194,9 @@ export async function runWalkthrough(options: WalkthroughOptions, report: Report
       }),
     )) as { steps?: Record<string, Counted> };
     const fastTracked = output.steps?.fastTrack?.counts ?? {};
-    report.info(`fill: ${JSON.stringify(output.steps?.fill?.counts ?? {})}; fast-track: ${JSON.stringify(fastTracked)}`);
+    report.info(
+      `fill: ${JSON.stringify(output.steps?.fill?.counts ?? {})}; fast-track: ${JSON.stringify(fastTracked)}`,
+    );
 
     report.step("Verifying targeted and excluded devices");
     const excludedSet = new Set(excluded);
@@ -183,8 +205,16 @@ export async function runWalkthrough(options: WalkthroughOptions, report: Report
     const targetedNames = [...shadows.keys()].filter((name) => !excludedSet.has(name));
     const missed = targetedNames.filter((name) => shadows.get(name) !== plan.updateValue);
     const leaked = excluded.filter((name) => shadows.get(name) !== undefined);
-    check("every targeted device got the fast-track write", missed.length === 0, `${targetedNames.length - missed.length} of ${targetedNames.length}${missed.length ? `; missing e.g. ${missed.slice(0, 3).join(", ")}` : ""}`);
-    check("no excluded device got it", leaked.length === 0, `${leaked.length} of ${excluded.length} excluded written${leaked.length ? `: ${leaked.slice(0, 3).join(", ")}` : ""}`);
+    check(
+      "every targeted device got the fast-track write",
+      missed.length === 0,
+      `${targetedNames.length - missed.length} of ${targetedNames.length}${missed.length ? `; missing e.g. ${missed.slice(0, 3).join(", ")}` : ""}`,
+    );
+    check(
+      "no excluded device got it",
+      leaked.length === 0,
+      `${leaked.length} of ${excluded.length} excluded written${leaked.length ? `: ${leaked.slice(0, 3).join(", ")}` : ""}`,
+    );
     const members = await listGroup(iot, `${options.jobName}-exclude`);
     check("the exclude group holds the list", members === excluded.length, `${members} members`);
     check(
@@ -216,7 +246,11 @@ export async function runWalkthrough(options: WalkthroughOptions, report: Report
       .send(new DescribeJobCommand({ jobId: options.jobName }))
       .then((r) => r.job?.status ?? "gone")
       .catch(() => "gone");
-    check("teardown left nothing behind", leftThings === 0 && groupsLeft === 0 && jobLeft === "gone", `${leftThings} things, exclude group ${groupsLeft ? "present" : "gone"}, job ${jobLeft}`);
+    check(
+      "teardown left nothing behind",
+      leftThings === 0 && groupsLeft === 0 && jobLeft === "gone",
+      `${leftThings} things, exclude group ${groupsLeft ? "present" : "gone"}, job ${jobLeft}`,
+    );
 
     return {
       seeded: options.things,
@@ -261,7 +295,8 @@ async function readUpdateValues(options: WalkthroughOptions): Promise<Map<string
     },
     { rate: 400, concurrency: 8 },
   );
-  if (result.failed.length > 0) throw new Error(`could not read ${result.failed.length} shadows: ${result.failed[0]?.reason}`);
+  if (result.failed.length > 0)
+    throw new Error(`could not read ${result.failed.length} shadows: ${result.failed[0]?.reason}`);
   return values;
 }
 

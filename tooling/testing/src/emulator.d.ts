@@ -9,5 +9,9 @@ export interface Emulator {
   reset(): Promise<void>;
 }
 export const EMULATOR_ENV: Record<string, string>;
-export function startEmulator(options?: { timeoutMs?: number; detached?: boolean; logFile?: string }): Promise<Emulator>;
+export function startEmulator(options?: {
+  timeoutMs?: number;
+  detached?: boolean;
+  logFile?: string;
+}): Promise<Emulator>;
 export function isServing(endpoint: string): Promise<boolean>;

@@ -105,14 +105,18 @@ export async function startEmulator({ timeoutMs = 30_000, detached = false, logF
     child.stderr?.destroy();
     child.unref();
   }
-  return emulatorHandle(endpoint, async () => {
-    if (child.exitCode === null) {
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
-      await exited;
-      clearTimeout(timer);
-    }
-  }, child.pid);
+  return emulatorHandle(
+    endpoint,
+    async () => {
+      if (child.exitCode === null) {
+        child.kill("SIGTERM");
+        const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
+        await exited;
+        clearTimeout(timer);
+      }
+    },
+    child.pid,
+  );
 }
 
 function emulatorHandle(endpoint, stop, pid) {

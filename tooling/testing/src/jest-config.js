@@ -11,7 +11,11 @@ const base = {
     "^.+\\.ts$": [
       fileURLToPath(import.meta.resolve("@swc/jest")),
       {
-        jsc: { parser: { syntax: "typescript" }, target: "es2023", experimental: { keepImportAttributes: true } },
+        jsc: {
+          parser: { syntax: "typescript" },
+          target: "es2023",
+          experimental: { keepImportAttributes: true },
+        },
         module: { type: "es6" },
       },
     ],

@@ -26,7 +26,8 @@ describe("awsClient", () => {
 
   it("retries adaptively by default and leaves retries to the pacer for paced work", async () => {
     expect(await awsClient(IoTClient).config.maxAttempts()).toBe(6);
-    expect((await awsClient(IoTClient).config.retryStrategy()).mode).toBe("adaptive");
+    const strategy = (await awsClient(IoTClient).config.retryStrategy()) as { mode?: string };
+    expect(strategy.mode).toBe("adaptive");
     expect(await awsClient(IoTClient, { paced: true }).config.maxAttempts()).toBe(1);
   });
 });

@@ -28,7 +28,7 @@ describe("handler logging", () => {
     const good = localContext({ functionName: "fn-a" });
     const bad = localContext({ functionName: "fn-b" });
     await handler({ n: 1 }, good);
-    await handler({ n: "one" }, bad).catch(() => undefined);
+    await handler({ n: "one" } as never, bad).catch(() => undefined);
     for (const spy of spies) spy.mockRestore();
 
     const records = lines.map((line) => JSON.parse(line));

@@ -6,7 +6,9 @@ import { type AppError, awsClient, defineHandler, TransientError, ValidationErro
 import { localContext } from "../../src/testing";
 
 const iot = mockClient(IoTClient);
-afterEach(() => iot.reset());
+afterEach(() => {
+  iot.reset();
+});
 
 const schema = z.object({
   mode: z.enum(["seed", "delete"]),
@@ -38,7 +40,7 @@ describe("defineHandler", () => {
   });
 
   it("rejects a bad event with one message per bad field and makes no AWS call", async () => {
-    const bad = handler({ mode: "grow", prefix: "bad name!", count: 0 }, context());
+    const bad = handler({ mode: "grow", prefix: "bad name!", count: 0 } as never, context());
     await expect(bad).rejects.toBeInstanceOf(ValidationError);
     const error = (await bad.catch((e: unknown) => e)) as ValidationError;
     expect(error.issues).toHaveLength(3);

@@ -8,7 +8,13 @@ describe("the seed-000 walkthrough against the emulator", () => {
   it("targets the query minus the exclude list, fast-tracks exactly the targets, and tears down to nothing", async () => {
     const limitations: string[] = [];
     const summary = await runWalkthrough(
-      { things: 60, excluded: 18, prefix: "demoTest", jobName: "demoTestJob", listKey: "demo-test-exclude.csv" },
+      {
+        things: 60,
+        excluded: 18,
+        prefix: "demoTest",
+        jobName: "demoTestJob",
+        listKey: "demo-test-exclude.csv",
+      },
       { ...quiet, limitation: (line) => limitations.push(line) },
     );
     expect(summary.checks.filter((c) => !c.ok)).toEqual([]);
@@ -30,6 +36,11 @@ describe("the seed-000 walkthrough against the emulator", () => {
     ]);
     // Each feature the emulator lacks is said in one plain line.
     expect(limitations).toHaveLength(3);
-    expect(summary.timings.map((t) => t.step)).toEqual(["seed", "state machine", "verify shadows", "teardown"]);
+    expect(summary.timings.map((t) => t.step)).toEqual([
+      "seed",
+      "state machine",
+      "verify shadows",
+      "teardown",
+    ]);
   });
 });

@@ -22,11 +22,15 @@ describe("startEmulator", () => {
   it("fails loudly, saying what to install, when moto cannot start", async () => {
     delete process.env.AWS_ENDPOINT_URL;
     process.env.MOTO_PYTHON = "/nonexistent/python";
-    await expect(startEmulator({ timeoutMs: 5000 })).rejects.toThrow(/moto server .* exited before serving[\s\S]*\.\/run setup/);
+    await expect(startEmulator({ timeoutMs: 5000 })).rejects.toThrow(
+      /moto server .* exited before serving[\s\S]*\.\/run setup/,
+    );
   });
 
   it("fails loudly when AWS_ENDPOINT_URL does not answer", async () => {
     process.env.AWS_ENDPOINT_URL = "http://127.0.0.1:9";
-    await expect(startEmulator()).rejects.toThrow("AWS_ENDPOINT_URL=http://127.0.0.1:9 does not answer as a moto server");
+    await expect(startEmulator()).rejects.toThrow(
+      "AWS_ENDPOINT_URL=http://127.0.0.1:9 does not answer as a moto server",
+    );
   });
 });
