@@ -42,6 +42,19 @@ export function validateEvent(schema: z.ZodType): MiddlewareObj {
   };
 }
 
+/** One INFO line per successful invocation with its duration, so every run leaves a trace in the logs. */
+export function logCompletion(logger: Logger): MiddlewareObj {
+  let started = 0;
+  return {
+    before() {
+      started = performance.now();
+    },
+    after() {
+      logger.info("handled", { durationMs: Math.round(performance.now() - started) });
+    },
+  };
+}
+
 /** Every error leaves as an AppError (name, cause, retryable), logged once with its details. */
 export function normalizeErrors(logger: Logger): MiddlewareObj {
   return {
@@ -64,6 +77,7 @@ export function defineHandler<S extends z.ZodType, R>(definition: HandlerDefinit
   // Callers send the schema's input (defaults optional); validateEvent hands the handler its output.
   return middy<z.input<S>, R, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logCompletion(logger))
     .use(validateEvent(definition.schema))
     .use(normalizeErrors(logger))
     .handler((event, lambda) =>

@@ -26,6 +26,7 @@ export {
   defineHandler,
   type HandlerContext,
   type HandlerDefinition,
+  logCompletion,
   normalizeErrors,
   validateEvent,
 } from "./handler";

@@ -34,13 +34,15 @@ describe("handler logging", () => {
     const records = lines.map((line) => JSON.parse(line));
     expect(records.map((r) => [r.message, r.function_name, r.function_request_id])).toEqual([
       ["working", "fn-a", good.awsRequestId],
+      ["handled", "fn-a", good.awsRequestId],
       ["rejected event", "fn-b", bad.awsRequestId],
     ]);
-    expect(records[1].error).toEqual({
+    expect(records[1].durationMs).toEqual(expect.any(Number));
+    expect(records[2].error).toEqual({
       name: "ValidationError",
       message: expect.stringContaining("n: "),
       retryable: false,
     });
-    expect(records[1].issues).toEqual([expect.stringMatching(/^n: Invalid input: expected number/)]);
+    expect(records[2].issues).toEqual([expect.stringMatching(/^n: Invalid input: expected number/)]);
   });
 });
