@@ -2,9 +2,9 @@
 import { join } from "node:path";
 import type { PackageManifest } from "@fleet/bundle";
 import { localContext } from "@fleet/shared-aws/testing";
+import type { Invoke } from "@fleet/testing/state-machine";
 import { repoRoot } from "./repo";
 
-export type Invoke = (handler: string, event: unknown) => Promise<unknown>;
 type LambdaHandler = (event: unknown, context: unknown) => Promise<unknown>;
 
 /**

@@ -15,9 +15,9 @@ import { DescribeExecutionCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { manifest } from "@fleet/jobs-targeting";
 import { awsClient, iotDataClient, pace } from "@fleet/shared-aws";
 import { startEmulator } from "@fleet/testing/emulator";
+import { runStateMachineLocally } from "@fleet/testing/state-machine";
 import { handlerInvoker, untilDone } from "./handlers";
 import { provisionLocalStack } from "./local-stack";
-import { runStateMachineLocally } from "./local-state-machine";
 
 export interface WalkthroughOptions {
   things: number;
@@ -112,6 +112,7 @@ export async function runWalkthrough(
     Object.assign(process.env, stackEnv);
     report.info(`emulator at ${emulator.endpoint}; lists bucket ${stackEnv.LISTS_BUCKET}`);
     const invoke = handlerInvoker(manifest);
+    const targetedJob = manifest.stateMachines["targeted-job"] as { definition: object };
     const iot = awsClient(IoTClient);
     const bucket = stackEnv.LISTS_BUCKET as string;
     // The emulator searches named fields only: a bare `myDemoThings*` term (every field, on AWS) finds nothing.
@@ -170,7 +171,7 @@ export async function runWalkthrough(
       "the emulator has no dynamic thing groups: the job targets the group's ARN, and membership is checked through the fleet index instead",
     );
     const output = (await timed("state machine", options.things, () =>
-      runStateMachineLocally(manifest, "targeted-job", JSON.parse(execution.input ?? "{}"), invoke, {
+      runStateMachineLocally(targetedJob.definition, JSON.parse(execution.input ?? "{}"), invoke, {
         substitutes: {
           "index-status": async () => {
             await iot.send(new SearchIndexCommand({ queryString: query, maxResults: 1 }));

@@ -4,8 +4,8 @@
 import { DescribeJobCommand, IoTClient } from "@aws-sdk/client-iot";
 import { CreateStateMachineCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { awsClient } from "@fleet/shared-aws";
+import { runStateMachineLocally } from "@fleet/testing/state-machine";
 import { beforeAll, describe, expect, it, jest } from "@jest/globals";
-import { StateMachine } from "aws-local-stepfunctions";
 import type { HandlerName } from "../../src/config";
 import definition from "../../src/state-machine.asl.json" with { type: "json" };
 import {
@@ -25,13 +25,10 @@ const FLEET = Array.from({ length: 200 }, (_, i) => `${PREFIX}${i}`);
 const EXCLUDED = FLEET.filter((_, i) => i % 7 === 0);
 const ACCOUNT_ARN = "arn:aws:iot:us-east-1:123456789012";
 
-type Json = Parameters<StateMachine["run"]>[0];
-type States = Record<string, { Type: string; Parameters?: { FunctionName?: string } }>;
-
 /** Stand-ins for the states whose AWS calls the emulator lacks. */
-const EMULATOR_LACKS: Record<string, (payload: Record<string, unknown>) => unknown> = {
-  IndexStatus: () => ({ indexStatus: "ACTIVE", ready: true }),
-  CreateTargetGroup: (payload) => ({
+const EMULATOR_LACKS: Partial<Record<HandlerName, (payload: Record<string, unknown>) => unknown>> = {
+  "index-status": () => ({ indexStatus: "ACTIVE", ready: true }),
+  "create-target-group": (payload) => ({
     groupName: payload.groupName,
     groupArn: `${ACCOUNT_ARN}:thinggroup/${payload.groupName}`,
     outcome: "created",
@@ -63,37 +60,31 @@ beforeAll(async () => {
 
 describe("the state machine with the real handlers, locally, against the emulator", () => {
   it("runs from the start handler's plan to a fast-tracked job, exclusions confirmed first, looping on cursors", async () => {
-    const { plan } = await invoke<{ plan: Json }>("start-targeted-job", {
+    const { plan } = await invoke<{ plan: unknown }>("start-targeted-job", {
       jobName: JOB,
       fleetIndexQuery: `thingName:${PREFIX}*`,
       excludeListFileName: "exclude.csv",
     });
     const order: string[] = [];
-    const states = definition.States as States;
-    const handlers = Object.fromEntries(
-      Object.entries(states)
-        .filter(([, state]) => state.Type === "Task")
-        .map(([stateName]) => [
-          stateName,
-          async (input: Json) => {
-            const { FunctionName, Payload } = input as {
-              FunctionName: string;
-              Payload: Record<string, unknown>;
-            };
-            const fn = /^\$\{(.+)\}$/.exec(FunctionName)?.[1] as HandlerName;
-            order.push(fn);
-            const standIn = EMULATOR_LACKS[stateName];
-            const result = standIn ? standIn(Payload) : await invoke(fn, Payload, CLOCK_MS[fn]);
-            return { Payload: result } as Json;
-          },
-        ]),
-    );
-    const waits = Object.fromEntries(
-      Object.entries(states).flatMap(([name, s]) => (s.Type === "Wait" ? [[name, 0]] : [])),
-    );
-    const output = (await new StateMachine(definition as never).run(plan, {
-      overrides: { taskResourceLocalHandlers: handlers, waitTimeOverrides: waits },
-    }).result) as {
+    const record =
+      (run: (fn: HandlerName, payload: Record<string, unknown>) => unknown) =>
+      async (fn: string, payload: unknown) => {
+        order.push(fn);
+        return run(fn as HandlerName, payload as Record<string, unknown>);
+      };
+    const standIn = (fn: string) => (payload: unknown) =>
+      record((name, p) => (EMULATOR_LACKS[name] as (p: Record<string, unknown>) => unknown)(p))(fn, payload);
+    const output = (await runStateMachineLocally(
+      definition,
+      plan,
+      record((fn, payload) => invoke(fn, payload, CLOCK_MS[fn])),
+      {
+        substitutes: {
+          "index-status": standIn("index-status"),
+          "create-target-group": standIn("create-target-group"),
+        },
+      },
+    )) as {
       steps: Record<string, { done?: boolean; counts?: Record<string, number>; confirmed?: boolean }>;
     };
 

@@ -3,16 +3,15 @@
 // parse each payload with the real handler's event schema, so a mapping that sends a wrong shape fails here.
 
 import { parseOrThrow, TransientError } from "@fleet/shared-aws";
+import { runStateMachineLocally } from "@fleet/testing/state-machine";
 import { describe, expect, it } from "@jest/globals";
 import aslValidator from "asl-validator";
-import { StateMachine } from "aws-local-stepfunctions";
 import type { z } from "zod";
 import type { HandlerName } from "../../src/config";
 import { manifest } from "../../src/index";
 import * as schemas from "../../src/schemas";
 import definition from "../../src/state-machine.asl.json" with { type: "json" };
 
-type Json = Parameters<StateMachine["run"]>[0];
 type StateDefinition = {
   Type: string;
   Parameters?: { FunctionName?: string };
@@ -61,32 +60,17 @@ type Fake = (payload: Record<string, unknown>, call: number) => unknown;
 /** Runs the definition with fake steps (answers given per call) and records every step's payload in order. */
 async function execute(input: unknown, fakes: Partial<Record<HandlerName, Fake>>) {
   const calls: { fn: HandlerName; payload: Record<string, unknown> }[] = [];
-  const handlers = Object.fromEntries(
-    taskStates.map(([stateName]) => [
-      stateName,
-      async (input: Json) => {
-        const { FunctionName, Payload } = input as { FunctionName: string; Payload: Record<string, unknown> };
-        const fn = /^\$\{(.+)\}$/.exec(FunctionName)?.[1] as HandlerName;
-        parseOrThrow(STEP_SCHEMAS[fn] as z.ZodType, Payload, `${fn} payload`);
-        calls.push({ fn, payload: Payload });
-        const fake = fakes[fn];
-        if (!fake) throw new Error(`no fake for ${fn}`);
-        return { Payload: (await fake(Payload, calls.filter((c) => c.fn === fn).length)) as Json };
-      },
-    ]),
-  );
-  const waits = Object.fromEntries(
-    Object.entries(states).flatMap(([name, s]) => (s.Type === "Wait" ? [[name, 0]] : [])),
-  );
-  const retries = Object.fromEntries(taskStates.map(([name]) => [name, 0]));
-  const execution = new StateMachine(definition as never).run(input as Json, {
-    overrides: {
-      taskResourceLocalHandlers: handlers,
-      waitTimeOverrides: waits,
-      retryIntervalOverrides: retries,
-    },
-  });
-  const output = await execution.result.catch((error: Error) => ({ failed: error.cause ?? error }));
+  const step = async (name: string, payload: unknown) => {
+    const fn = name as HandlerName;
+    parseOrThrow(STEP_SCHEMAS[fn] as z.ZodType, payload, `${fn} payload`);
+    calls.push({ fn, payload: payload as Record<string, unknown> });
+    const fake = fakes[fn];
+    if (!fake) throw new Error(`no fake for ${fn}`);
+    return fake(payload as Record<string, unknown>, calls.filter((c) => c.fn === fn).length);
+  };
+  const output = await runStateMachineLocally(definition, input, step).catch((error: Error) => ({
+    failed: error.cause ?? error,
+  }));
   return { calls, order: calls.map((c) => c.fn), output: output as Record<string, unknown> };
 }
 
