@@ -12,10 +12,3 @@ export function deadlineFrom(context: RemainingTime, marginMs = DEFAULT_DEADLINE
   const remaining = context.getRemainingTimeInMillis();
   return Date.now() + Math.max(0, remaining - Math.min(marginMs, remaining / 2));
 }
-
-/** A step's answer: `done`, or the cursor to invoke it again with. */
-export type Continuation<C> = { done: true; cursor?: undefined } | { done: false; cursor: C };
-
-export function continuation<C>(finished: boolean, cursor: C): Continuation<C> {
-  return finished ? { done: true } : { done: false, cursor };
-}

@@ -1,12 +1,6 @@
 export { awsClient, type ClientOptions, iotDataClient, RETRY_CONFIG, resetClients } from "./clients";
 export { type ConfigOf, env, loadConfig, type VarSpec } from "./config";
-export {
-  type Continuation,
-  continuation,
-  DEFAULT_DEADLINE_MARGIN_MS,
-  deadlineFrom,
-  type RemainingTime,
-} from "./continuation";
+export { DEFAULT_DEADLINE_MARGIN_MS, deadlineFrom, type RemainingTime } from "./continuation";
 export {
   AppError,
   type AppErrorOptions,
