@@ -1,7 +1,8 @@
 // Runs a stream of work items at a target rate with bounded concurrency. Throttles and transient errors are
 // retried with backoff and slow the rate down (multiplicative decrease), which then recovers towards the
 // target (additive increase). It stops taking items at the deadline and reports exactly what it consumed, so a
-// caller can resume after the last consumed item. No item is lost, none is done twice within a run.
+// caller can resume after the last consumed item, carrying `retry` (items taken but not yet done) with it.
+// No item is lost, none is done twice within a run.
 import { classifyError, type ErrorKind, errorMessage, errorName } from "./errors";
 
 export interface PaceOptions<T> {
@@ -43,8 +44,17 @@ export interface FailedItem<T> {
 }
 
 export interface PaceResult<T> {
-  /** The stream was exhausted and every item settled. */
+  /** The stream was read to its end, every item succeeded or failed for good, and nothing is left to retry. */
   done: boolean;
+  /** The stream was read to its end. */
+  exhausted: boolean;
+  /**
+   * Items taken from the stream but not done for a reason that may pass (throttled past maxAttempts, or still
+   * waiting at the hard deadline): also in `failed`, with `retryable: true`. Carry them into the next run.
+   */
+  retry: T[];
+  /** Reading the stream itself failed; every item taken before that settled, and `lastConsumed` still holds. */
+  sourceError?: { name: string; message: string };
   /** Items taken from the stream; every one of them succeeded or is in `failed`. */
   consumed: number;
   /** The last item taken from the stream: resume after it. */
@@ -115,6 +125,8 @@ export async function pace<T>(
 
   const result: PaceResult<T> = {
     done: false,
+    exhausted: false,
+    retry: [],
     consumed: 0,
     lastConsumed: undefined,
     succeeded: 0,
@@ -203,8 +215,15 @@ export async function pace<T>(
     }
     const now = Date.now();
     let job = takeDueRetry(retries, now);
-    if (!job && !exhausted && now < deadline) {
-      const next = await iterator.next();
+    if (!job && !exhausted && !result.sourceError && now < deadline) {
+      let next: IteratorResult<T>;
+      try {
+        next = await iterator.next();
+      } catch (error) {
+        // Keep what this run achieved: stop taking items, let those in flight settle, and report the error.
+        result.sourceError = { name: errorName(error), message: errorMessage(error) };
+        continue;
+      }
       if (next.done) {
         exhausted = true;
         continue;
@@ -240,8 +259,10 @@ export async function pace<T>(
     void run(job);
   }
 
-  if (!exhausted) await iterator.return?.();
-  result.done = exhausted;
+  if (!exhausted && !result.sourceError) await iterator.return?.();
+  result.exhausted = exhausted;
+  result.retry = result.failed.filter((failure) => failure.retryable).map((failure) => failure.item);
+  result.done = exhausted && result.retry.length === 0 && !result.sourceError;
   result.elapsedMs = Date.now() - started;
   const seconds = Math.max(result.elapsedMs, 1) / 1000;
   result.achievedRate = result.attempts / seconds;

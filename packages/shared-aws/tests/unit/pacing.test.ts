@@ -116,6 +116,45 @@ describe("pace", () => {
       errorName: "ThrottlingException",
     });
     expect(result.failed[0]?.reason).toMatch(/^gave up after 3 attempts: Rate exceeded/);
+    // Not done: the item is handed back to be carried into the next run.
+    expect(result).toMatchObject({ exhausted: true, done: false, retry: [1] });
+  });
+
+  it("is done only when no item is left to retry; a fatal failure is final", async () => {
+    const result = await pace(
+      [1, 2],
+      async (item) => {
+        if (item === 2) throw Object.assign(new Error("bad"), { name: "InvalidRequestException" });
+      },
+      { rate: 500, concurrency: 1 },
+    );
+    expect(result).toMatchObject({ exhausted: true, done: true, retry: [] });
+    expect(result.failed).toHaveLength(1);
+  });
+
+  it("keeps the run's progress when reading the stream fails, and reports the error", async () => {
+    const done: number[] = [];
+    async function* failing() {
+      for (let i = 0; i < 5; i++) yield i;
+      throw Object.assign(new Error("socket hang up"), { name: "TimeoutError" });
+    }
+    const result = await pace(
+      failing(),
+      async (item) => {
+        await delay(5);
+        done.push(item);
+      },
+      { rate: 500, concurrency: 3 },
+    );
+    expect(result.sourceError).toEqual({ name: "TimeoutError", message: "socket hang up" });
+    expect(result).toMatchObject({
+      done: false,
+      exhausted: false,
+      consumed: 5,
+      lastConsumed: 4,
+      succeeded: 5,
+    });
+    expect(done.sort()).toEqual([0, 1, 2, 3, 4]);
   });
 
   it("stops at the deadline with a cursor, and resuming after it finishes exactly the rest", async () => {
@@ -175,6 +214,8 @@ describe("pace", () => {
     expect(second.consumed).toBeGreaterThan(0);
     expect(second.failed).toHaveLength(second.consumed);
     expect(second.failed.every((f) => f.retryable && f.reason.includes("deadline"))).toBe(true);
+    expect(second.retry).toEqual(second.failed.map((f) => f.item));
+    expect(second.done).toBe(false);
   });
 
   it("refuses a nonsensical rate or concurrency", async () => {
