@@ -27,7 +27,8 @@ export const VARS = {
   STATE_MACHINE_ARN: {
     spec: env.string({ pattern: /^arn:aws[a-z-]*:states:/ }),
     required: true,
-    description: "ARN of the targeted-job state machine that start-targeted-job starts",
+    description:
+      "ARN of the targeted-job state machine: start-targeted-job starts it (or finds a running execution), teardown stops a job's running executions",
   },
   UPDATE_KEY: {
     spec: env.string({ default: "updateKey", pattern: /^[a-zA-Z0-9_]{1,64}$/ }),
@@ -69,7 +70,7 @@ export const HANDLER_VARS = {
   ],
   "start-targeted-job": ["LISTS_BUCKET", "STATE_MACHINE_ARN", "UPDATE_KEY"],
   "fill-exclude-group": ["LISTS_BUCKET", "ADD_THING_TO_GROUP_RATE", "CONCURRENCY"],
-  teardown: ["DELETE_THING_RATE", "LIST_THINGS_RATE", "CONCURRENCY"],
+  teardown: ["STATE_MACHINE_ARN", "DELETE_THING_RATE", "LIST_THINGS_RATE", "CONCURRENCY"],
   preview: ["LISTS_BUCKET", "UPDATE_KEY", "SEARCH_INDEX_RATE"],
   "ensure-indexing": [],
   "index-status": [],

@@ -27,7 +27,11 @@ export const manifest: PackageManifest = {
       SHORT,
     ),
     handler("fill-exclude-group", "Fills a static thing group from an S3 exclude list; resumable", LONG),
-    handler("teardown", "Cancels and deletes a job, its groups and optionally its test things", LONG),
+    handler(
+      "teardown",
+      "Stops a job's running executions; cancels and deletes the job, its groups and optionally its test things",
+      LONG,
+    ),
     handler("preview", "Counts the devices a job would target and exclude; creates nothing", LONG),
     handler("ensure-indexing", "State machine step: thing indexing on, other settings kept", SHORT),
     handler("index-status", "State machine step: the AWS_Things index status", SHORT),

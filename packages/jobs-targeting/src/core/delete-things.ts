@@ -1,26 +1,33 @@
 // Deletes every thing whose name starts with a prefix, in two phases so that no listing is ever paged while
 // its results are being deleted (the original skipped things that way): first list the whole registry page by
 // page and keep the matching names, then delete exactly those at the DeleteThing rate. The names travel in the
-// cursor as a compact snapshot, so a continuation deletes exactly the rest without listing again.
+// cursor as a compact snapshot (name suffixes, with the prefix they belong to), so a continuation deletes
+// exactly the rest without listing again; a cursor is refused with any other prefix.
 import { DeleteThingCommand, type IoTClient, ListThingsCommand } from "@aws-sdk/client-iot";
-import { pace } from "@fleet/shared-aws";
 import { z } from "zod";
 import { isNotFound } from "./aws-errors";
+import { type PaceTuning, paceCarried, retrySchema } from "./carry";
 import { rateGate } from "./gate";
 import { snapshotOf, snapshotSchema, snapshotSize, suffixesOf } from "./name-snapshot";
-import { addPaceResult, emptyTally, type Logger, type StepResult, stepResult, tallySchema } from "./tally";
+import { checkCursorPrefix } from "./names";
+import { emptyTally, type Logger, type StepResult, stepResult, tallySchema } from "./tally";
 
 export const deleteCursorSchema = z.discriminatedUnion("phase", [
   z.strictObject({
     phase: z.literal("list"),
+    /** The snapshot holds suffixes of this prefix. */
+    prefix: z.string(),
     nextToken: z.string(),
     snapshot: snapshotSchema,
     tally: tallySchema,
   }),
   z.strictObject({
     phase: z.literal("delete"),
+    prefix: z.string(),
     snapshot: snapshotSchema,
     position: z.number().int().min(0),
+    /** Thing names taken but not deleted yet for a reason that may pass: deleted first by the next invocation. */
+    retry: retrySchema(z.string()).optional(),
     tally: tallySchema,
   }),
 ]);
@@ -36,6 +43,8 @@ export interface DeleteDeps {
   concurrency: number;
   deadline: number;
   logger: Logger;
+  /** pace()'s retries within an invocation; its defaults unless set. */
+  tuning?: PaceTuning;
 }
 
 export interface DeleteInput {
@@ -48,6 +57,7 @@ const PAGE_SIZE = 250;
 
 export async function deleteThings(deps: DeleteDeps, input: DeleteInput): Promise<StepResult<DeleteCursor>> {
   const { cursor } = input;
+  checkCursorPrefix(cursor, input.prefix);
   const tally = cursor?.tally ?? emptyTally({ listed: 0, deleted: 0, absent: 0, failed: 0 });
   let snapshot = cursor?.snapshot ?? snapshotOf([]);
   let position = cursor?.phase === "delete" ? cursor.position : 0;
@@ -69,7 +79,7 @@ export async function deleteThings(deps: DeleteDeps, input: DeleteInput): Promis
       };
       return stepResult(
         false,
-        { phase: "list" as const, nextToken: listing.nextToken, snapshot, tally },
+        { phase: "list" as const, prefix: input.prefix, nextToken: listing.nextToken, snapshot, tally },
         tally,
         run,
       );
@@ -91,14 +101,31 @@ export async function deleteThings(deps: DeleteDeps, input: DeleteInput): Promis
       throw error;
     }
   };
-  const result = await pace(names, deleteThing, {
-    rate: deps.deleteRate,
-    concurrency: deps.concurrency,
-    deadline: deps.deadline,
+  const paced = await paceCarried({
+    carried: cursor?.phase === "delete" ? cursor.retry : undefined,
+    stream: names,
+    keyOf: (name) => name,
+    itemOf: (name) => name,
+    worker: deleteThing,
+    pace: {
+      ...deps.tuning,
+      rate: deps.deleteRate,
+      concurrency: deps.concurrency,
+      deadline: deps.deadline,
+      describe: (name) => name,
+    },
+    tally,
+    logger: deps.logger,
   });
-  const run = addPaceResult(tally, result, deps.deleteRate, deps.logger);
-  const next = { phase: "delete" as const, snapshot, position: position + result.consumed, tally };
-  return stepResult(result.done, next, tally, run);
+  const next = {
+    phase: "delete" as const,
+    prefix: input.prefix,
+    snapshot,
+    position: position + paced.streamConsumed,
+    retry: paced.retry,
+    tally,
+  };
+  return stepResult(paced.done, next, tally, paced.run);
 }
 
 interface Listing {

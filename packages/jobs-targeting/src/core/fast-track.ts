@@ -1,12 +1,14 @@
 // Fast-track: every device matching the fleet query that is not excluded gets the job's update value in its
 // reported shadow, so the dynamic group (which matches that value) takes it in at once instead of waiting for
 // the fleet query to be evaluated. Exclusion is a constant-time check of the document's group names and of the
-// list itself, so no excluded device is written even if the index lagged behind the group.
+// list itself, so no excluded device is written even if the index lagged behind the group. The cursor is the
+// position after the last document read (excluded ones included), so a long run of excluded devices is never
+// read twice; the deadline is checked on every document, written or skipped.
 import type { IoTClient } from "@aws-sdk/client-iot";
 import { type IoTDataPlaneClient, UpdateThingShadowCommand } from "@aws-sdk/client-iot-data-plane";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { pace } from "@fleet/shared-aws";
 import { z } from "zod";
+import { type PaceTuning, paceCarried, retrySchema, sourceFailure } from "./carry";
 import { loadExcludeSet } from "./exclude-list";
 import {
   FIRST_PAGE,
@@ -17,7 +19,6 @@ import {
 } from "./fleet-search";
 import { rateGate } from "./gate";
 import {
-  addPaceResult,
   count,
   emptyTally,
   type Logger,
@@ -27,7 +28,13 @@ import {
   tallySchema,
 } from "./tally";
 
-export const fastTrackCursorSchema = z.strictObject({ position: searchPositionSchema, tally: tallySchema });
+export const fastTrackCursorSchema = z.strictObject({
+  /** After the last document read. */
+  position: searchPositionSchema,
+  /** Things whose shadow write failed for a reason that may pass: written first by the next invocation. */
+  retry: retrySchema(z.string()).optional(),
+  tally: tallySchema,
+});
 export type FastTrackCursor = z.infer<typeof fastTrackCursorSchema>;
 
 export interface FastTrackDeps {
@@ -42,6 +49,8 @@ export interface FastTrackDeps {
   concurrency: number;
   deadline: number;
   logger: Logger;
+  /** pace()'s retries within an invocation; its defaults unless set. */
+  tuning?: PaceTuning;
 }
 
 export interface FastTrackInput {
@@ -51,11 +60,6 @@ export interface FastTrackInput {
   updateKey: string;
   updateValue: number;
   cursor?: FastTrackCursor | null | undefined;
-}
-
-interface Target {
-  thingName: string;
-  after: SearchPosition;
 }
 
 export async function fastTrack(
@@ -75,31 +79,67 @@ export async function fastTrack(
   const payload = new TextEncoder().encode(
     JSON.stringify({ state: { reported: { [input.updateKey]: input.updateValue } } }),
   );
-  const writeShadow = async (target: Target) => {
-    await shadows.send(new UpdateThingShadowCommand({ thingName: target.thingName, payload }));
+  const writeShadow = async (thingName: string) => {
+    await shadows.send(new UpdateThingShadowCommand({ thingName, payload }));
     return "updated";
   };
 
-  const result = await pace(targets(found, isExcluded, tally), writeShadow, {
-    rate: deps.shadowRate,
-    concurrency: deps.concurrency,
-    deadline: deps.deadline,
-    describe: (target) => target.thingName,
+  const read: Reading = { position: from, stoppedAtDeadline: false };
+  const paced = await paceCarried({
+    carried: input.cursor?.retry,
+    stream: targets(found, { isExcluded, tally, deadline: deps.deadline, read }),
+    keyOf: (thingName) => thingName,
+    itemOf: (thingName) => thingName,
+    worker: writeShadow,
+    pace: {
+      ...deps.tuning,
+      rate: deps.shadowRate,
+      concurrency: deps.concurrency,
+      deadline: deps.deadline,
+      describe: (thingName) => thingName,
+    },
+    tally,
+    logger: deps.logger,
   });
-  const run = addPaceResult(tally, result, deps.shadowRate, deps.logger);
-  return stepResult(result.done, { position: result.lastConsumed?.after ?? from, tally }, tally, run);
+  if (paced.sourceError && paced.consumed === 0 && read.position === from) {
+    throw sourceFailure(`the fleet index for ${JSON.stringify(input.queryString)}`, paced.sourceError);
+  }
+  const done = paced.done && !read.stoppedAtDeadline;
+  return stepResult(done, { position: read.position, retry: paced.retry, tally }, tally, paced.run);
 }
 
-/** Matches that are not excluded; the excluded ones are counted as they are read, before the cursor. */
+interface Reading {
+  /** After the last document read. */
+  position: SearchPosition;
+  /** The deadline came before the search ended (while skipping excluded devices, or between pages). */
+  stoppedAtDeadline: boolean;
+}
+
+/**
+ * Matches that are not excluded. Every document read, excluded or not, is counted here and moves
+ * `read.position` past it: pace() pulls the next target only when it will write it, so whatever was read lies
+ * before the cursor. The deadline is checked on every document, so a long run of excluded devices (pages of
+ * them at the SearchIndex rate) cannot hold the invocation past it.
+ */
 async function* targets(
   found: AsyncIterable<Found>,
-  isExcluded: (thingName: string, groups: string[] | undefined) => boolean,
-  tally: Tally,
-): AsyncGenerator<Target> {
+  context: {
+    isExcluded: (thingName: string, groups: string[] | undefined) => boolean;
+    tally: Tally;
+    deadline: number;
+    read: Reading;
+  },
+): AsyncGenerator<string> {
+  const { tally, read } = context;
   for await (const { doc, after } of found) {
+    if (Date.now() >= context.deadline) {
+      read.stoppedAtDeadline = true;
+      return;
+    }
+    read.position = after;
     if (!doc.thingName) continue;
     count(tally, "matched");
-    if (isExcluded(doc.thingName, doc.thingGroupNames)) count(tally, "excluded");
-    else yield { thingName: doc.thingName, after };
+    if (context.isExcluded(doc.thingName, doc.thingGroupNames)) count(tally, "excluded");
+    else yield doc.thingName;
   }
 }

@@ -1,6 +1,9 @@
 // Fills a static thing group from an exclude list at the AddThingToThingGroup rate, resumable by byte offset.
-// Names of things that do not exist and lines that are not thing names are reported, never fatal. The cursor
-// pins the list's ETag: byte offsets into a list that has since changed would skip or repeat names.
+// Names of things that do not exist and lines that are not thing names are reported, never fatal. A name whose
+// add failed for a reason that may pass is carried in the cursor and added first by the next invocation: the
+// fill is done only when nothing is left to retry, and a name that still fails is a final failure (`failed`),
+// which the state machine refuses to target around. The cursor pins the list's ETag: byte offsets into a list
+// that has since changed would skip or repeat names.
 import {
   AddThingToThingGroupCommand,
   CreateThingGroupCommand,
@@ -8,13 +11,13 @@ import {
   type IoTClient,
 } from "@aws-sdk/client-iot";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { ConflictError, pace } from "@fleet/shared-aws";
+import { ConflictError } from "@fleet/shared-aws";
 import { z } from "zod";
 import { isNotFound, unlessNotFound } from "./aws-errors";
+import { type PaceTuning, paceCarried, retrySchema, sourceFailure } from "./carry";
 import { excludeGroupDescription, type ListEntry, readExcludeList } from "./exclude-list";
 import { headObject } from "./s3-objects";
 import {
-  addPaceResult,
   count,
   emptyTally,
   type Logger,
@@ -26,8 +29,11 @@ import {
 } from "./tally";
 
 export const fillCursorSchema = z.strictObject({
+  /** Byte offset in the list after the last line read. */
   from: z.number().int().min(0),
   etag: z.string(),
+  /** Names whose add failed for a reason that may pass: added first by the next invocation. */
+  retry: retrySchema(z.string()).optional(),
   tally: tallySchema,
 });
 export type FillCursor = z.infer<typeof fillCursorSchema>;
@@ -43,17 +49,14 @@ export interface FillDeps {
   concurrency: number;
   deadline: number;
   logger: Logger;
+  /** pace()'s retries within an invocation; its defaults unless set. */
+  tuning?: PaceTuning;
 }
 
 export interface FillInput {
   excludeListFileName: string;
   staticGroupName: string;
   cursor?: FillCursor | null | undefined;
-}
-
-interface Member {
-  name: string;
-  end: number;
 }
 
 export async function fillExcludeGroup(deps: FillDeps, input: FillInput): Promise<StepResult<FillCursor>> {
@@ -69,18 +72,18 @@ export async function fillExcludeGroup(deps: FillDeps, input: FillInput): Promis
     await ensureStaticGroup(deps.iot, input.staticGroupName, excludeGroupDescription(list.key, etag));
 
   const tally = cursor?.tally ?? emptyTally({ added: 0, missing: 0, invalid: 0, duplicate: 0, failed: 0 });
-  const from = cursor?.from ?? 0;
-  const members = uniqueMembers(readExcludeList(deps.s3, list, from), tally, deps.logger);
-  const addToGroup = async (member: Member) => {
+  const read = { from: cursor?.from ?? 0 };
+  const members = uniqueMembers(readExcludeList(deps.s3, list, read.from), tally, deps.logger, read);
+  const addToGroup = async (name: string) => {
     try {
       await deps.paced.send(
-        new AddThingToThingGroupCommand({ thingGroupName: input.staticGroupName, thingName: member.name }),
+        new AddThingToThingGroupCommand({ thingGroupName: input.staticGroupName, thingName: name }),
       );
       return "added";
     } catch (error) {
       if (!isNotFound(error)) throw error;
       const failure = {
-        name: member.name,
+        name,
         reason: "thing does not exist",
         error: "ResourceNotFoundException",
         retryable: false,
@@ -89,27 +92,42 @@ export async function fillExcludeGroup(deps: FillDeps, input: FillInput): Promis
       return undefined;
     }
   };
-  const result = await pace(members, addToGroup, {
-    rate: deps.rate,
-    concurrency: deps.concurrency,
-    deadline: deps.deadline,
-    describe: (member) => member.name,
+  const paced = await paceCarried({
+    carried: cursor?.retry,
+    stream: members,
+    keyOf: (name) => name,
+    itemOf: (name) => name,
+    worker: addToGroup,
+    pace: {
+      ...deps.tuning,
+      rate: deps.rate,
+      concurrency: deps.concurrency,
+      deadline: deps.deadline,
+      describe: (name) => name,
+    },
+    tally,
+    logger: deps.logger,
   });
-  const run = addPaceResult(tally, result, deps.rate, deps.logger);
-  return stepResult(result.done, { from: result.lastConsumed?.end ?? from, etag, tally }, tally, run);
+  if (paced.sourceError && paced.consumed === 0 && read.from === (cursor?.from ?? 0)) {
+    throw sourceFailure(`s3://${list.bucket}/${list.key}`, paced.sourceError);
+  }
+  return stepResult(paced.done, { from: read.from, etag, retry: paced.retry, tally }, tally, paced.run);
 }
 
 /**
  * The list's valid names, each once per invocation. Invalid lines and repeats are tallied here, as they are
- * read: pace() pulls the next name only when it will add it, so whatever was tallied lies before the cursor.
+ * read, and `read.from` moves past every line read: pace() pulls the next name only when it will add it, so
+ * whatever was read (tallied or taken) lies before the cursor.
  */
 async function* uniqueMembers(
   entries: AsyncIterable<ListEntry>,
   tally: Tally,
   logger: Logger,
-): AsyncGenerator<Member> {
+  read: { from: number },
+): AsyncGenerator<string> {
   const seen = new Set<string>();
   for await (const entry of entries) {
+    read.from = entry.end;
     if (entry.kind === "invalid") {
       const failure = { name: entry.text, reason: entry.reason, error: "InvalidThingName", retryable: false };
       recordFailure(tally, failure, logger, "invalid");
@@ -117,7 +135,7 @@ async function* uniqueMembers(
       count(tally, "duplicate");
     } else {
       seen.add(entry.name);
-      yield { name: entry.name, end: entry.end };
+      yield entry.name;
     }
   }
 }

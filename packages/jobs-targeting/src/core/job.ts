@@ -1,16 +1,18 @@
 // The CONTINUOUS job on the dynamic group. The emulator overwrites a job on a second CreateJob and AWS refuses
-// it, so the job is described first: an existing job on the same group is a re-run (carry on); one that is
-// finished or aimed elsewhere is a conflict named in the error.
+// it, so the job is described first: an existing job on the same group with the same settings is a re-run
+// (carry on); one that is finished, aimed elsewhere or set up differently is a conflict named in the error.
 import {
   CreateJobCommand,
   type CreateJobCommandInput,
   DescribeJobCommand,
+  GetJobDocumentCommand,
   type IoTClient,
   type Job,
 } from "@aws-sdk/client-iot";
 import { ConflictError } from "@fleet/shared-aws";
 import { type JobSettings, jobDocumentText } from "../schemas";
 import { isAlreadyExists, unlessNotFound } from "./aws-errors";
+import { sameData } from "./json";
 
 /** Job states a re-run cannot carry on with: the job is over or going away. */
 const FINISHED_STATUSES = new Set(["CANCELED", "COMPLETED", "DELETION_IN_PROGRESS"]);
@@ -47,12 +49,11 @@ export async function createJob(
   iot: IoTClient,
   input: { jobName: string; targetGroupArn: string; job: JobSettings },
 ): Promise<CreateJobResult> {
+  const request = createJobRequest(input.jobName, input.targetGroupArn, input.job);
   const existing = await describeJob(iot, input.jobName);
-  if (existing) return carryOn(existing, input.targetGroupArn);
+  if (existing) return carryOn(existing, request);
   try {
-    const created = await iot.send(
-      new CreateJobCommand(createJobRequest(input.jobName, input.targetGroupArn, input.job)),
-    );
+    const created = await iot.send(new CreateJobCommand(request));
     return {
       jobId: input.jobName,
       jobArn: created.jobArn as string,
@@ -60,7 +61,7 @@ export async function createJob(
     };
   } catch (error) {
     const raced = isAlreadyExists(error) ? await describeJob(iot, input.jobName) : undefined;
-    if (raced) return carryOn(raced, input.targetGroupArn);
+    if (raced) return carryOn(raced, request);
     throw error;
   }
 }
@@ -81,8 +82,68 @@ export function jobConflict(job: Job, targetGroupArn: string): string | undefine
   return undefined;
 }
 
-function carryOn(job: Job, targetGroupArn: string): CreateJobResult {
-  const conflict = jobConflict(job, targetGroupArn);
+/**
+ * The settings in which an existing job differs from the job `request` would create, by the request's field
+ * names: description, document / documentSource, rollout, abortCriteria, inProgressTimeoutMinutes,
+ * retryCriteria. DescribeJob does not return an inline document: pass GetJobDocument's answer to compare it.
+ */
+export function jobSettingsDifferences(
+  job: Job,
+  request: CreateJobCommandInput,
+  documentText?: string | undefined,
+): string[] {
+  const differences: string[] = [];
+  const compare = (field: string, found: unknown, wanted: unknown) => {
+    if (!sameData(found, wanted)) differences.push(field);
+  };
+  compare("description", job.description, request.description);
+  if (request.documentSource !== undefined || job.documentSource !== undefined) {
+    compare("documentSource", job.documentSource, request.documentSource);
+  } else if (documentText !== undefined) {
+    compare("document", parsedDocument(documentText), parsedDocument(request.document));
+  }
+  compare("rollout", job.jobExecutionsRolloutConfig, request.jobExecutionsRolloutConfig);
+  compare("abortCriteria", job.abortConfig?.criteriaList, request.abortConfig?.criteriaList);
+  compare(
+    "inProgressTimeoutMinutes",
+    job.timeoutConfig?.inProgressTimeoutInMinutes,
+    request.timeoutConfig?.inProgressTimeoutInMinutes,
+  );
+  compare(
+    "retryCriteria",
+    job.jobExecutionsRetryConfig?.criteriaList,
+    request.jobExecutionsRetryConfig?.criteriaList,
+  );
+  return differences;
+}
+
+/** The existing job's inline document, when it has one (a job from an S3 document has documentSource instead). */
+export async function jobDocumentOf(iot: IoTClient, job: Job): Promise<string | undefined> {
+  if (job.documentSource) return undefined;
+  const answer = await unlessNotFound(() => iot.send(new GetJobDocumentCommand({ jobId: job.jobId })));
+  return answer?.document;
+}
+
+/** A ConflictError message naming the settings an existing job has otherwise, or undefined. */
+export function settingsConflict(jobId: string, differences: string[]): string | undefined {
+  if (differences.length === 0) return undefined;
+  return `job ${jobId} already exists with other settings (${differences.join(", ")} differ from this request); use another jobName, or run teardown for ${jobId} first`;
+}
+
+function parsedDocument(text: string | undefined): unknown {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function carryOn(job: Job, request: CreateJobCommandInput): CreateJobResult {
+  const conflict =
+    jobConflict(job, request.targets?.[0] as string) ??
+    // DescribeJob only: an inline document was compared when the execution was planned.
+    settingsConflict(job.jobId as string, jobSettingsDifferences(job, request));
   if (conflict) throw new ConflictError(conflict);
   return {
     jobId: job.jobId as string,

@@ -1,4 +1,5 @@
 // AWS IoT naming rules (the service model's patterns and lengths), checked before anything is created.
+import { ValidationError } from "@fleet/shared-aws";
 
 /** Thing and thing group names: 1–128 of `[a-zA-Z0-9:_-]`. */
 export const THING_NAME = /^[a-zA-Z0-9:_-]{1,128}$/;
@@ -18,4 +19,13 @@ export function thingNameProblem(name: string): string | undefined {
   if (name.length > THING_NAME_MAX) return `longer than ${THING_NAME_MAX} characters`;
   if (!THING_NAME.test(name)) return "only letters, digits, ':', '_' and '-' are allowed";
   return undefined;
+}
+
+/** A cursor made for another prefix would create (or delete) things it never meant to. */
+export function checkCursorPrefix(cursor: { prefix: string } | undefined | null, prefix: string): void {
+  if (cursor && cursor.prefix !== prefix) {
+    throw new ValidationError([
+      `cursor: it continues a run for prefix ${JSON.stringify(cursor.prefix)}, not ${JSON.stringify(prefix)}; pass that prefix, or start without a cursor`,
+    ]);
+  }
 }

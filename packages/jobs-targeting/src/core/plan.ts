@@ -14,7 +14,16 @@ import {
 } from "../schemas";
 import { unlessNotFound } from "./aws-errors";
 import { excludeGroupDescription } from "./exclude-list";
-import { describeJob, jobConflict } from "./job";
+import { executionInput, executionNameFor, runningExecutionsOf } from "./executions";
+import {
+  createJobRequest,
+  describeJob,
+  jobConflict,
+  jobDocumentOf,
+  jobSettingsDifferences,
+  settingsConflict,
+} from "./job";
+import { sameData } from "./json";
 import { excludeGroupNameFor } from "./names";
 import { buildTargetQuery, checkedTargetQuery, updateValueOf } from "./query";
 import { headObject, objectUrl } from "./s3-objects";
@@ -86,10 +95,17 @@ export async function planTargetedJob(
 
   const existingJob = await describeJob(deps.iot, jobName);
   if (existingJob) {
+    const targetGroupArn = group?.thingGroupArn as string;
     const conflict = group
-      ? jobConflict(existingJob, group.thingGroupArn as string)
+      ? jobConflict(existingJob, targetGroupArn)
       : `job ${jobName} already exists but its target group ${jobName} does not; run teardown for ${jobName} first`;
     if (conflict) throw new ConflictError(conflict);
+    // The same name with another rollout, abort, timeout, retry configuration or document is another job.
+    const request = createJobRequest(jobName, targetGroupArn, job);
+    const document = request.document === undefined ? undefined : await jobDocumentOf(deps.iot, existingJob);
+    const differences = jobSettingsDifferences(existingJob, request, document);
+    const settings = settingsConflict(jobName, differences);
+    if (settings) throw new ConflictError(settings);
   }
 
   const plan: TargetedJobPlan = {
@@ -132,16 +148,38 @@ export interface StartDeps extends PlanDeps {
 export interface StartResult {
   executionArn: string;
   executionName: string;
+  /** An execution of this very request was already running: it is returned, and no other was started. */
+  alreadyRunning: boolean;
   /** What an earlier run of this job already created; the execution carries on from there. */
   existing: Existing;
   /** The execution's input. */
   plan: TargetedJobPlan;
 }
 
+/**
+ * Plans the request and starts the state machine on it, unless an execution of this job is running already:
+ * one with the same request is returned (`alreadyRunning`), one with another request is a ConflictError naming
+ * it. (Two starts at the same instant can still both start one; each carries on from what the other created.)
+ */
 export async function startTargetedJob(deps: StartDeps, event: StartTargetedJobEvent): Promise<StartResult> {
   const { plan, existing } = await planTargetedJob(deps, event);
+  const running = await runningExecutionsOf(deps.sfn, deps.stateMachineArn, plan.jobName);
+  let same: { executionArn: string; executionName: string; plan: TargetedJobPlan } | undefined;
+  for (const execution of running) {
+    const executionArn = execution.executionArn as string;
+    const input = await executionInput(deps.sfn, executionArn);
+    const differences = planDifferences(input, plan);
+    if (differences.length > 0) {
+      throw new ConflictError(
+        `execution ${executionArn} of job ${plan.jobName} is running with another request (${differences.join(", ")} differ); wait for it to end, or run teardown for ${plan.jobName} (it stops the execution) first`,
+      );
+    }
+    same ??= { executionArn, executionName: execution.name as string, plan: input as TargetedJobPlan };
+  }
+  if (same) return { ...same, alreadyRunning: true, existing };
+
   // Execution names are unique for 90 days; a re-run needs a new one. jobName ≤ 64 + 14 stays under 80.
-  const executionName = `${plan.jobName}-${deps.now()}`;
+  const executionName = executionNameFor(plan.jobName, deps.now());
   const started = await deps.sfn.send(
     new StartExecutionCommand({
       stateMachineArn: deps.stateMachineArn,
@@ -149,5 +187,35 @@ export async function startTargetedJob(deps: StartDeps, event: StartTargetedJobE
       input: JSON.stringify(plan),
     }),
   );
-  return { executionArn: started.executionArn as string, executionName, existing, plan };
+  return {
+    executionArn: started.executionArn as string,
+    executionName,
+    alreadyRunning: false,
+    existing,
+    plan,
+  };
+}
+
+/**
+ * The fields in which a running execution's input differs from this plan. The update value (and the target
+ * query built with it) is left out: a run whose dynamic group does not exist yet picks a new one each time.
+ */
+export function planDifferences(running: unknown, plan: TargetedJobPlan): string[] {
+  if (typeof running !== "object" || running === null) return ["input"];
+  const other = running as Record<string, unknown>;
+  const differences: string[] = [];
+  for (const [field, value] of Object.entries(plan)) {
+    if (field === "updateValue" || field === "targetQuery") continue;
+    if (field === "job" && typeof other.job === "object" && other.job !== null) {
+      const otherJob = other.job as Record<string, unknown>;
+      const fields = new Set([...Object.keys(plan.job), ...Object.keys(otherJob)]);
+      for (const jobField of [...fields].sort()) {
+        const mine = (plan.job as Record<string, unknown>)[jobField];
+        if (!sameData(mine, otherJob[jobField])) differences.push(`job.${jobField}`);
+      }
+    } else if (!sameData(value, other[field])) {
+      differences.push(field);
+    }
+  }
+  return differences;
 }

@@ -2,13 +2,19 @@
 // counted, never replaced: DescribeThing first, because CreateThing with the same name is a silent success on
 // AWS and a silent replacement on the emulator — neither tells us the thing was already there.
 import { CreateThingCommand, DescribeThingCommand, type IoTClient } from "@aws-sdk/client-iot";
-import { pace } from "@fleet/shared-aws";
 import { z } from "zod";
 import { isAlreadyExists, unlessNotFound } from "./aws-errors";
-import { addPaceResult, emptyTally, type Logger, type StepResult, stepResult, tallySchema } from "./tally";
+import { type PaceTuning, paceCarried, retrySchema } from "./carry";
+import { checkCursorPrefix } from "./names";
+import { emptyTally, type Logger, type StepResult, stepResult, tallySchema } from "./tally";
 
 export const seedCursorSchema = z.strictObject({
+  /** The prefix the cursor was made for: a cursor is refused with any other. */
+  prefix: z.string(),
+  /** The next index never taken. */
   next: z.number().int().min(0),
+  /** Indices taken but not created yet for a reason that may pass: created first by the next invocation. */
+  retry: retrySchema(z.number().int().min(0)).optional(),
   tally: tallySchema,
 });
 export type SeedCursor = z.infer<typeof seedCursorSchema>;
@@ -21,6 +27,8 @@ export interface SeedDeps {
   concurrency: number;
   deadline: number;
   logger: Logger;
+  /** pace()'s retries within an invocation; its defaults unless set. */
+  tuning?: PaceTuning;
 }
 
 export interface SeedInput {
@@ -30,6 +38,7 @@ export interface SeedInput {
 }
 
 export async function seedThings(deps: SeedDeps, input: SeedInput): Promise<StepResult<SeedCursor>> {
+  checkCursorPrefix(input.cursor, input.prefix);
   const start = input.cursor?.next ?? 0;
   const tally = input.cursor?.tally ?? emptyTally({ created: 0, existed: 0, failed: 0 });
   const nameOf = (index: number) => `${input.prefix}${index}`;
@@ -48,14 +57,24 @@ export async function seedThings(deps: SeedDeps, input: SeedInput): Promise<Step
     }
   };
 
-  const result = await pace(indices(start, input.count), createUnlessExists, {
-    rate: deps.rate,
-    concurrency: deps.concurrency,
-    deadline: deps.deadline,
-    describe: nameOf,
+  const paced = await paceCarried({
+    carried: input.cursor?.retry,
+    stream: indices(start, input.count),
+    keyOf: (index) => index,
+    itemOf: (index) => index,
+    worker: createUnlessExists,
+    pace: {
+      ...deps.tuning,
+      rate: deps.rate,
+      concurrency: deps.concurrency,
+      deadline: deps.deadline,
+      describe: nameOf,
+    },
+    tally,
+    logger: deps.logger,
   });
-  const run = addPaceResult(tally, result, deps.rate, deps.logger);
-  return stepResult(result.done, { next: start + result.consumed, tally }, tally, run);
+  const cursor = { prefix: input.prefix, next: start + paced.streamConsumed, retry: paced.retry, tally };
+  return stepResult(paced.done, cursor, tally, paced.run);
 }
 
 function* indices(from: number, to: number): Generator<number> {

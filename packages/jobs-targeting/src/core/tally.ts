@@ -1,7 +1,7 @@
 // What a resumable step reports: counts since its first invocation (carried in its cursor) and the items that
-// failed, each with its reason. Step Functions caps a state's data at 256 KB, so the result keeps the first
-// failures and counts the rest; every failure is also logged in full.
-import type { PaceResult } from "@fleet/shared-aws";
+// failed for good, each with its reason (items still being retried travel in the cursor: see carry.ts). Step
+// Functions caps a state's data at 256 KB, so the result keeps the first failures and counts the rest; every
+// failure is also logged in full.
 import { z } from "zod";
 
 export const MAX_REPORTED_FAILURES = 50;
@@ -50,30 +50,6 @@ export function recordFailure(tally: Tally, failure: Failure, logger: Logger, la
   count(tally, label);
   if (tally.failures.length < MAX_REPORTED_FAILURES) tally.failures.push(failure);
   else tally.failuresOmitted += 1;
-}
-
-/** Adds a pace() run's outcome counts and failures to the tally; returns the run's throughput. */
-export function addPaceResult<T>(
-  tally: Tally,
-  result: PaceResult<T>,
-  targetRate: number,
-  logger: Logger,
-): RunStats {
-  for (const [label, n] of Object.entries(result.outcomes)) count(tally, label, n);
-  for (const failed of result.failed) {
-    recordFailure(
-      tally,
-      { name: failed.id, reason: failed.reason, error: failed.errorName, retryable: failed.retryable },
-      logger,
-    );
-  }
-  return {
-    elapsedMs: result.elapsedMs,
-    attempts: result.attempts,
-    throttles: result.throttles,
-    achievedRate: Math.round(result.achievedRate * 100) / 100,
-    targetRate,
-  };
 }
 
 /** The answer of a resumable step: `cursor` (null once done) is what to invoke it with next. */

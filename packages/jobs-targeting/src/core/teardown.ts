@@ -1,6 +1,7 @@
-// The seed's tear-down steps as one idempotent call: cancel (force) and delete the job, delete its dynamic and
-// exclude groups, optionally delete the test things. Every step first looks at what is there, so a repeat (or a
-// continuation, which repeats the cheap steps) reports "absent" instead of failing.
+// The seed's tear-down steps as one idempotent call: stop the job's running state machine executions (so none
+// goes on creating what is being deleted), cancel (force) and delete the job, delete its dynamic and exclude
+// groups, optionally delete the test things. Every step first looks at what is there, so a repeat (or a
+// continuation, which repeats the cheap steps) reports what it found instead of failing.
 import {
   CancelJobCommand,
   DeleteDynamicThingGroupCommand,
@@ -9,17 +10,27 @@ import {
   DescribeThingGroupCommand,
   type IoTClient,
 } from "@aws-sdk/client-iot";
+import type { SFNClient } from "@aws-sdk/client-sfn";
 import { unlessNotFound } from "./aws-errors";
 import { type DeleteCursor, type DeleteDeps, deleteThings } from "./delete-things";
+import { stopRunningExecutions } from "./executions";
 import { describeJob } from "./job";
 import { excludeGroupNameFor } from "./names";
 import type { StepResult } from "./tally";
 
 export type ResourceOutcome = "deleted" | "deleting" | "absent" | "kept";
 
+export interface TeardownDeps extends DeleteDeps {
+  sfn: SFNClient;
+  /** The targeted-job state machine, whose running executions of this job are stopped first. */
+  stateMachineArn: string;
+}
+
 export interface TeardownResult {
   done: boolean;
   cursor: DeleteCursor | null;
+  /** ARNs of the executions of this job that were running and are now stopped. */
+  stoppedExecutions: string[];
   job: ResourceOutcome;
   targetGroup: ResourceOutcome;
   excludeGroup: ResourceOutcome;
@@ -29,20 +40,40 @@ export interface TeardownResult {
 }
 
 export async function teardown(
-  deps: DeleteDeps,
+  deps: TeardownDeps,
   input: { jobName: string; thingPrefix?: string | undefined; cursor?: DeleteCursor | undefined },
 ): Promise<TeardownResult> {
   const notes: string[] = [];
+  const stoppedExecutions = await stopRunningExecutions(
+    deps.sfn,
+    deps.stateMachineArn,
+    input.jobName,
+    "stopped by jobs-targeting teardown",
+  );
+  if (stoppedExecutions.length > 0) {
+    notes.push(
+      "a step the stopped executions had already invoked finishes that invocation (Step Functions does not interrupt a Lambda; at most 15 minutes): run teardown again after that to remove anything it created",
+    );
+  }
   const job = await removeJob(deps.iot, input.jobName);
   const targetGroup = await removeGroup(deps.iot, input.jobName, "dynamic", notes);
   const excludeGroup = await removeGroup(deps.iot, excludeGroupNameFor(input.jobName), "static", notes);
   if (!input.thingPrefix)
-    return { done: true, cursor: null, job, targetGroup, excludeGroup, notes, things: null };
+    return {
+      done: true,
+      cursor: null,
+      stoppedExecutions,
+      job,
+      targetGroup,
+      excludeGroup,
+      notes,
+      things: null,
+    };
   const { done, cursor, ...things } = await deleteThings(deps, {
     prefix: input.thingPrefix,
     cursor: input.cursor,
   });
-  return { done, cursor, job, targetGroup, excludeGroup, notes, things };
+  return { done, cursor, stoppedExecutions, job, targetGroup, excludeGroup, notes, things };
 }
 
 async function removeJob(iot: IoTClient, jobId: string): Promise<ResourceOutcome> {

@@ -1,4 +1,5 @@
 import { IoTClient } from "@aws-sdk/client-iot";
+import { SFNClient } from "@aws-sdk/client-sfn";
 import { awsClient, defineHandler } from "@fleet/shared-aws";
 import { handlerConfig } from "../config";
 import { teardown } from "../core/teardown";
@@ -7,6 +8,7 @@ import { teardownEvent } from "../schemas";
 const config = handlerConfig("teardown");
 const paced = awsClient(IoTClient, { paced: true });
 const iot = awsClient(IoTClient);
+const sfn = awsClient(SFNClient);
 
 export const handler = defineHandler({
   name: "teardown",
@@ -16,6 +18,8 @@ export const handler = defineHandler({
       {
         paced,
         iot,
+        sfn,
+        stateMachineArn: config.STATE_MACHINE_ARN,
         deleteRate: config.DELETE_THING_RATE,
         listRate: config.LIST_THINGS_RATE,
         concurrency: config.CONCURRENCY,

@@ -10,7 +10,12 @@ import {
   ListThingsInThingGroupCommand,
 } from "@aws-sdk/client-iot";
 import { GetThingShadowCommand } from "@aws-sdk/client-iot-data-plane";
-import { CreateStateMachineCommand, DescribeExecutionCommand, SFNClient } from "@aws-sdk/client-sfn";
+import {
+  CreateStateMachineCommand,
+  DescribeExecutionCommand,
+  ListExecutionsCommand,
+  SFNClient,
+} from "@aws-sdk/client-sfn";
 import { awsClient, ConflictError, iotDataClient, NotFoundError } from "@fleet/shared-aws";
 import { beforeAll, describe, expect, it, jest } from "@jest/globals";
 import definition from "../../src/state-machine.asl.json" with { type: "json" };
@@ -64,6 +69,9 @@ async function cutShortThenResume(
 
 const iot = () => awsClient(IoTClient);
 let calls: Call[];
+/** The execution start-targeted-job started (the emulator keeps it RUNNING: it runs no definition). */
+let startedExecution: string;
+let stateMachineArn: string;
 
 beforeAll(async () => {
   configureHandlers(BUCKET);
@@ -128,18 +136,20 @@ describe("targeted job, step by step, against the emulator", () => {
     expect((members.things ?? []).sort()).toEqual([...EXCLUDED].sort());
   });
 
-  it("confirm-exclusions sees every member in the fleet index", async () => {
+  it("confirm-exclusions finds every member in the fleet index, by name", async () => {
     await expect(invoke("confirm-exclusions", { groupName: EXCLUDE_GROUP })).resolves.toEqual({
       done: true,
       cursor: null,
       confirmed: true,
       members: 290,
       indexed: 290,
+      missing: 0,
+      stale: 0,
+      examples: { missing: [], stale: [] },
     });
   });
 
   describe("start-targeted-job", () => {
-    let stateMachineArn: string;
     beforeAll(async () => {
       const created = await awsClient(SFNClient).send(
         new CreateStateMachineCommand({
@@ -155,6 +165,7 @@ describe("targeted job, step by step, against the emulator", () => {
       process.env.STATE_MACHINE_ARN = stateMachineArn;
       return invoke<{
         executionArn: string;
+        alreadyRunning: boolean;
         existing: Record<string, boolean>;
         plan: Record<string, unknown>;
       }>("start-targeted-job", event);
@@ -177,6 +188,30 @@ describe("targeted job, step by step, against the emulator", () => {
       );
       expect(execution.stateMachineArn).toBe(stateMachineArn);
       expect(JSON.parse(execution.input ?? "{}")).toEqual(started.plan);
+      expect(started.alreadyRunning).toBe(false);
+      startedExecution = started.executionArn;
+    });
+
+    it("started again with the same request, returns the running execution instead of starting a second", async () => {
+      const again = await start({ jobName: JOB, fleetIndexQuery: QUERY, excludeListFileName: "exclude.csv" });
+      expect(again).toMatchObject({ executionArn: startedExecution, alreadyRunning: true });
+      const { executions = [] } = await awsClient(SFNClient).send(
+        new ListExecutionsCommand({ stateMachineArn, statusFilter: "RUNNING" }),
+      );
+      expect(executions.map((e) => e.executionArn)).toEqual([startedExecution]);
+    });
+
+    it("refuses another request for the job while its execution runs, naming the execution", async () => {
+      const other = start({
+        jobName: JOB,
+        fleetIndexQuery: QUERY,
+        excludeListFileName: "exclude.csv",
+        rollout: { maximumPerMinute: 10 },
+      });
+      await expect(other).rejects.toHaveProperty("name", ConflictError.name);
+      await expect(other).rejects.toThrow(
+        `execution ${startedExecution} of job ${JOB} is running with another request (job.rollout differ)`,
+      );
     });
 
     it("refuses the same jobName with another list, and a list that does not exist", async () => {
@@ -240,10 +275,11 @@ describe("targeted job, step by step, against the emulator", () => {
     expect(new Set(await Promise.all(EXCLUDED.map(reported)))).toEqual(new Set([undefined]));
   });
 
-  it("teardown removes the job, the exclude group and every thing, and a second teardown finds nothing", async () => {
+  it("teardown stops the job's running execution, removes the job, the exclude group and every thing, and a second teardown finds nothing to stop or delete", async () => {
     const first = await invoke("teardown", { jobName: JOB, thingPrefix: PREFIX });
     expect(first).toMatchObject({
       done: true,
+      stoppedExecutions: [startedExecution],
       job: "deleted",
       targetGroup: "absent",
       excludeGroup: "deleted",
@@ -256,11 +292,17 @@ describe("targeted job, step by step, against the emulator", () => {
     await expect(
       iot().send(new DescribeThingGroupCommand({ thingGroupName: EXCLUDE_GROUP })),
     ).rejects.toHaveProperty("name", "ResourceNotFoundException");
+    const stopped = await awsClient(SFNClient).send(
+      new DescribeExecutionCommand({ executionArn: startedExecution }),
+    );
+    expect(stopped.status).toBe("ABORTED");
     const left = await iot().send(new ListThingsCommand({ maxResults: 250 }));
     expect((left.things ?? []).filter((t) => t.thingName?.startsWith(PREFIX))).toEqual([]);
 
+    // The emulator deletes a job at once; on AWS, DeleteJob is asynchronous and a prompt repeat sees "deleting".
     await expect(invoke("teardown", { jobName: JOB, thingPrefix: PREFIX })).resolves.toMatchObject({
       done: true,
+      stoppedExecutions: [],
       job: "absent",
       targetGroup: "absent",
       excludeGroup: "absent",

@@ -14,6 +14,7 @@ import {
   SearchIndexCommand,
   UpdateIndexingConfigurationCommand,
 } from "@aws-sdk/client-iot";
+import { ListExecutionsCommand, SFNClient, StopExecutionCommand } from "@aws-sdk/client-sfn";
 import { TransientError } from "@fleet/shared-aws";
 import { afterEach, describe, expect, it } from "@jest/globals";
 import { mockClient } from "aws-sdk-client-mock";
@@ -23,9 +24,12 @@ import { createTargetGroup } from "../../src/core/target-group";
 import { teardown } from "../../src/core/teardown";
 
 const iotMock = mockClient(IoTClient);
+const sfnMock = mockClient(SFNClient);
 const iot = new IoTClient({ region: "us-east-1" });
+const sfn = new SFNClient({ region: "us-east-1" });
 afterEach(() => {
   iotMock.reset();
+  sfnMock.reset();
 });
 
 const ARN = "arn:aws:iot:us-east-1:000000000000";
@@ -70,7 +74,21 @@ describe("calls the emulator lacks, at the AWS API reference's request shapes", 
     );
   });
 
-  it("DeleteDynamicThingGroup request matches the AWS API reference shape; teardown cancels (force) and deletes the job first (emulator lacks dynamic groups)", async () => {
+  it("DeleteDynamicThingGroup request matches the AWS API reference shape; teardown stops the job's running executions, then cancels (force) and deletes the job first (emulator lacks dynamic groups)", async () => {
+    const SM = "arn:aws:states:us-east-1:000000000000:stateMachine:sm";
+    const execution = (name: string) => ({
+      name,
+      executionArn: `arn:aws:states:us-east-1:000000000000:execution:sm:${name}`,
+      stateMachineArn: SM,
+      status: "RUNNING" as const,
+      startDate: new Date(),
+    });
+    sfnMock
+      .on(ListExecutionsCommand, { nextToken: undefined })
+      .resolves({ executions: [execution("job1-1"), execution("job1-a-2")], nextToken: "page2" })
+      .on(ListExecutionsCommand, { nextToken: "page2" })
+      .resolves({ executions: [execution("job1-3"), execution("other-4")] });
+    sfnMock.on(StopExecutionCommand).resolves({ stopDate: new Date() });
     iotMock.on(DescribeJobCommand).resolves({ job: { jobId: "job1", status: "IN_PROGRESS" } });
     iotMock
       .on(DescribeThingGroupCommand, { thingGroupName: "job1" })
@@ -81,6 +99,8 @@ describe("calls the emulator lacks, at the AWS API reference's request shapes", 
     const deps = {
       paced: iot,
       iot,
+      sfn,
+      stateMachineArn: SM,
       deleteRate: 10,
       listRate: 10,
       concurrency: 1,
@@ -91,12 +111,24 @@ describe("calls the emulator lacks, at the AWS API reference's request shapes", 
     expect(result).toEqual({
       done: true,
       cursor: null,
+      stoppedExecutions: [execution("job1-1").executionArn, execution("job1-3").executionArn],
       job: "deleted",
       targetGroup: "deleted",
       excludeGroup: "deleted",
-      notes: [],
+      notes: [expect.stringMatching(/^a step the stopped executions had already invoked finishes/)],
       things: null,
     });
+    // Only this job's executions (job1-<time>, not job1-a's), every page, each stopped before any IoT call.
+    expect(sfnMock.commandCalls(ListExecutionsCommand).map((c) => c.args[0].input)).toEqual([
+      { stateMachineArn: SM, statusFilter: "RUNNING", maxResults: 1000, nextToken: undefined },
+      { stateMachineArn: SM, statusFilter: "RUNNING", maxResults: 1000, nextToken: "page2" },
+    ]);
+    expect(sfnMock.commandCalls(StopExecutionCommand).map((c) => c.args[0].input.executionArn)).toEqual(
+      result.stoppedExecutions,
+    );
+    const lastStop = sfnMock.commandCalls(StopExecutionCommand).at(-1);
+    const firstIotCall = iotMock.calls()[0];
+    expect(lastStop && firstIotCall && lastStop.calledBefore(firstIotCall)).toBe(true);
     expect(iotMock.calls().map((c) => [c.args[0].constructor.name, c.args[0].input])).toEqual([
       ["DescribeJobCommand", { jobId: "job1" }],
       ["CancelJobCommand", { jobId: "job1", force: true, comment: "jobs-targeting teardown" }],

@@ -52,7 +52,10 @@ const cases: Record<HandlerName, { event: unknown; fields: string[] }> = {
   "ensure-indexing": { event: {}, fields: ["fleetIndexQuery"] },
   "index-status": { event: { indexName: "AWS_Things" }, fields: ["(root)"] },
   "confirm-exclusions": {
-    event: { groupName: "", cursor: { phase: "elsewhere", nextToken: null, members: 0, indexed: 0 } },
+    event: {
+      groupName: "",
+      cursor: { phase: "elsewhere", nextToken: null, pending: [], members: 0, indexed: 0, stale: 0 },
+    },
     fields: ["groupName", "cursor.phase"],
   },
   "create-target-group": { event: { groupName: "g", queryString: thirteenTerms }, fields: ["queryString"] },

@@ -10,7 +10,12 @@ import {
   IoTClient,
 } from "@aws-sdk/client-iot";
 import { S3Client } from "@aws-sdk/client-s3";
-import { SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import {
+  DescribeExecutionCommand,
+  ListExecutionsCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from "@aws-sdk/client-sfn";
 import { ConflictError, NotFoundError, parseOrThrow } from "@fleet/shared-aws";
 import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
 import { mockClient } from "aws-sdk-client-mock";
@@ -179,6 +184,7 @@ describe("planTargetedJob", () => {
 
   it("starts the execution with the plan as its input and returns its ARN", async () => {
     account({});
+    sfnMock.on(ListExecutionsCommand).resolves({ executions: [] });
     sfnMock
       .on(StartExecutionCommand)
       .resolves({ executionArn: "arn:aws:states:us-east-1:000000000000:execution:sm:job1-1" });
@@ -188,9 +194,72 @@ describe("planTargetedJob", () => {
       event(),
     );
     expect(result.executionArn).toBe("arn:aws:states:us-east-1:000000000000:execution:sm:job1-1");
+    expect(result.alreadyRunning).toBe(false);
     const input = sfnMock.commandCalls(StartExecutionCommand)[0]?.args[0].input;
     expect(input?.name).toBe(`job1-${NOW}`);
     expect(JSON.parse(input?.input ?? "")).toEqual(result.plan);
+  });
+});
+
+describe("startTargetedJob with an execution of the job running", () => {
+  const SM = "arn:aws:states:us-east-1:000000000000:stateMachine:sm";
+  const sfn = new SFNClient({ region: "us-east-1" });
+  const arnOf = (name: string) => `arn:aws:states:us-east-1:000000000000:execution:sm:${name}`;
+  /** Running executions by name, each with its input; ListExecutions pages one at a time. */
+  function running(executions: Record<string, unknown>) {
+    const names = Object.keys(executions);
+    names.forEach((name, i) => {
+      sfnMock.on(ListExecutionsCommand, { nextToken: i === 0 ? undefined : `t${i}` }).resolves({
+        executions: [
+          { name, executionArn: arnOf(name), stateMachineArn: SM, status: "RUNNING", startDate: new Date() },
+        ],
+        nextToken: i + 1 < names.length ? `t${i + 1}` : undefined,
+      });
+      sfnMock
+        .on(DescribeExecutionCommand, { executionArn: arnOf(name) })
+        .resolves({ input: JSON.stringify(executions[name]) });
+    });
+    sfnMock.on(StartExecutionCommand).resolves({ executionArn: arnOf("started") });
+  }
+  const runningPlan = async () => {
+    account({});
+    // What an earlier start of the same request planned, a little earlier (hence another update value).
+    const { plan } = await planTargetedJob({ ...deps, now: () => EARLIER }, event());
+    return plan;
+  };
+
+  it("returns the running execution of the same request instead of starting a second one", async () => {
+    const plan = await runningPlan();
+    running({ [`job1-a-${EARLIER}`]: { ...plan, jobName: "job1-a" }, [`job1-${EARLIER}`]: plan });
+    const result = await startTargetedJob({ ...deps, sfn, stateMachineArn: SM }, event());
+    expect(result).toMatchObject({
+      executionArn: arnOf(`job1-${EARLIER}`),
+      executionName: `job1-${EARLIER}`,
+      alreadyRunning: true,
+      plan,
+    });
+    expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    // Every page was read; job1-a's execution is another job's, not looked into.
+    expect(sfnMock.commandCalls(ListExecutionsCommand).map((c) => c.args[0].input)).toEqual([
+      { stateMachineArn: SM, statusFilter: "RUNNING", maxResults: 1000, nextToken: undefined },
+      { stateMachineArn: SM, statusFilter: "RUNNING", maxResults: 1000, nextToken: "t1" },
+    ]);
+    expect(sfnMock.commandCalls(DescribeExecutionCommand)).toHaveLength(1);
+  });
+
+  it("refuses another request while one is running, naming the execution and what differs", async () => {
+    const plan = await runningPlan();
+    running({ [`job1-${EARLIER}`]: { ...plan, job: { ...plan.job, rollout: { maximumPerMinute: 10 } } } });
+    const start = startTargetedJob({ ...deps, sfn, stateMachineArn: SM }, event());
+    await expect(start).rejects.toBeInstanceOf(ConflictError);
+    await expect(start).rejects.toThrow(
+      `execution ${arnOf(`job1-${EARLIER}`)} of job job1 is running with another request (job.rollout differ)`,
+    );
+    running({ [`job1-${EARLIER}`]: plan });
+    await expect(
+      startTargetedJob({ ...deps, sfn, stateMachineArn: SM }, event({ fleetIndexQuery: "thingName:x*" })),
+    ).rejects.toThrow(/is running with another request \(fleetIndexQuery differ\)/);
+    expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
 });
 

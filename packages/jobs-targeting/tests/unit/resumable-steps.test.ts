@@ -2,8 +2,10 @@
 // need what the emulator cannot give: paged search results, paged listings, and a list changing mid-run.
 import {
   AddThingToThingGroupCommand,
+  CreateThingCommand,
   CreateThingGroupCommand,
   DeleteThingCommand,
+  DescribeThingCommand,
   DescribeThingGroupCommand,
   IoTClient,
   ListThingsCommand,
@@ -11,14 +13,16 @@ import {
   SearchIndexCommand,
 } from "@aws-sdk/client-iot";
 import { IoTDataPlaneClient, UpdateThingShadowCommand } from "@aws-sdk/client-iot-data-plane";
-import { S3Client } from "@aws-sdk/client-s3";
-import { ConflictError } from "@fleet/shared-aws";
-import { afterEach, describe, expect, it } from "@jest/globals";
+import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { AppError, ConflictError, TransientError, ValidationError } from "@fleet/shared-aws";
+import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
 import { mockClient } from "aws-sdk-client-mock";
-import { confirmExclusions } from "../../src/core/confirm-exclusions";
+import { CARRY_ROUNDS } from "../../src/core/carry";
+import { confirmExclusions, MAX_PENDING_BYTES } from "../../src/core/confirm-exclusions";
 import { type DeleteCursor, deleteThings } from "../../src/core/delete-things";
 import { type FastTrackCursor, fastTrack } from "../../src/core/fast-track";
 import { type FillCursor, fillExcludeGroup } from "../../src/core/fill-group";
+import { type SeedCursor, seedThings } from "../../src/core/seed";
 import type { StepResult } from "../../src/core/tally";
 import { serveObjects, utf8 } from "../support/s3-fake";
 
@@ -37,6 +41,13 @@ afterEach(() => {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const notFound = () => Object.assign(new Error("not found"), { name: "ResourceNotFoundException" });
+const throttled = () =>
+  Object.assign(new Error("Rate exceeded"), {
+    name: "ThrottlingException",
+    $metadata: { httpStatusCode: 400 },
+  });
+/** pace() gives an item up after two quick attempts, so a throttled item ends an invocation as retryable. */
+const quickGiveUp = { maxAttempts: 2, baseBackoffMs: 1, maxBackoffMs: 2 };
 
 /** Invokes `step` with a short deadline until it is done, as the state machine would; returns every result. */
 async function untilDone<C>(
@@ -197,7 +208,16 @@ describe("confirm-exclusions", () => {
       passes.push(result);
     }
     expect(passes).toHaveLength(3 + 6);
-    expect(result).toEqual({ done: true, cursor: null, confirmed: true, members: 600, indexed: 600 });
+    expect(result).toEqual({
+      done: true,
+      cursor: null,
+      confirmed: true,
+      members: 600,
+      indexed: 600,
+      missing: 0,
+      stale: 0,
+      examples: { missing: [], stale: [] },
+    });
     expect(iotMock.commandCalls(SearchIndexCommand)[0]?.args[0].input).toEqual({
       indexName: "AWS_Things",
       queryString: "thingGroupNames:g",
@@ -214,6 +234,9 @@ describe("confirm-exclusions", () => {
       confirmed: false,
       members: 600,
       indexed: 599,
+      missing: 1,
+      stale: 0,
+      examples: { missing: ["dev599"], stale: [] },
     });
   });
 });
@@ -276,5 +299,348 @@ describe("fill-exclude-group", () => {
     await expect(fill).rejects.toBeInstanceOf(ConflictError);
     await expect(fill).rejects.toThrow(/changed since this fill started \(etag an-older-version, now /);
     expect(iotMock.calls()).toHaveLength(0);
+  });
+});
+
+describe("retryable failures travel in the cursor (fill, seed, delete, fast-track)", () => {
+  const fillDeps = (deadline = Number.POSITIVE_INFINITY) => ({
+    paced: iot,
+    iot,
+    s3,
+    bucket: "b",
+    rate: 3000,
+    concurrency: 4,
+    deadline,
+    logger,
+    tuning: quickGiveUp,
+  });
+  const fillInput = (cursor?: FillCursor | null) => ({
+    excludeListFileName: "list.csv",
+    staticGroupName: "job1-exclude",
+    cursor,
+  });
+  const added = () =>
+    iotMock.commandCalls(AddThingToThingGroupCommand).map((c) => c.args[0].input.thingName as string);
+
+  beforeEach(() => {
+    serveObjects(s3Mock, { "list.csv": utf8(Array.from({ length: 20 }, (_, i) => `d${i}`).join("\n")) });
+    iotMock.on(DescribeThingGroupCommand).rejects(notFound());
+    iotMock.on(CreateThingGroupCommand).resolves({});
+  });
+
+  it("fill: a name throttled past pace()'s attempts is not done: carried, added first by the next invocation", async () => {
+    let throttles = 2; // d7's first two attempts: both of the first invocation's
+    iotMock.on(AddThingToThingGroupCommand).callsFake(async (input: { thingName: string }) => {
+      if (input.thingName === "d7" && throttles-- > 0) throw throttled();
+      return {};
+    });
+    const first = await fillExcludeGroup(fillDeps(), fillInput());
+    expect(first.done).toBe(false);
+    expect(first.cursor).toMatchObject({ retry: [{ item: "d7", rounds: 1 }] });
+    expect(first.counts).toMatchObject({ added: 19, failed: 0 });
+    expect(first.failures).toEqual([]);
+
+    const callsBefore = added().length;
+    const second = await fillExcludeGroup(fillDeps(), fillInput(first.cursor));
+    expect(added().slice(callsBefore)).toEqual(["d7"]);
+    expect(second).toMatchObject({ done: true, cursor: null });
+    expect(second.counts).toEqual({ added: 20, missing: 0, invalid: 0, duplicate: 0, failed: 0 });
+  });
+
+  it(`fill: a name still failing after ${CARRY_ROUNDS} more invocations is a final failure with its reason`, async () => {
+    iotMock.on(AddThingToThingGroupCommand).callsFake(async (input: { thingName: string }) => {
+      if (input.thingName === "d7") throw throttled();
+      return {};
+    });
+    const results = await untilDone<FillCursor>((cursor) => fillExcludeGroup(fillDeps(), fillInput(cursor)));
+    expect(results.map((r) => r.done)).toEqual([false, false, false, true]);
+    expect(results.slice(0, 3).map((r) => r.cursor?.retry)).toEqual([
+      [{ item: "d7", rounds: 1 }],
+      [{ item: "d7", rounds: 2 }],
+      [{ item: "d7", rounds: 3 }],
+    ]);
+    const last = results.at(-1);
+    expect(last?.counts).toEqual({ added: 19, missing: 0, invalid: 0, duplicate: 0, failed: 1 });
+    expect(last?.failures).toEqual([
+      {
+        name: "d7",
+        reason: `gave up after 2 attempts: Rate exceeded (still failing after being retried in ${CARRY_ROUNDS} more invocations)`,
+        error: "ThrottlingException",
+        retryable: true,
+      },
+    ]);
+    expect(added().filter((name) => name === "d7")).toHaveLength(2 * (1 + CARRY_ROUNDS));
+  });
+
+  it("fill: carried names the deadline left untouched stay carried with their rounds; the list is not read again", async () => {
+    iotMock.on(AddThingToThingGroupCommand).resolves({});
+    const cursor: FillCursor = {
+      from: 9999,
+      etag: "",
+      retry: [
+        { item: "d3", rounds: 2 },
+        { item: "d4", rounds: 1 },
+      ],
+      tally: { counts: { added: 18, failed: 0 }, failures: [], failuresOmitted: 0 },
+    };
+    const { createHash } = await import("node:crypto");
+    cursor.etag = createHash("md5")
+      .update(utf8(Array.from({ length: 20 }, (_, i) => `d${i}`).join("\n")))
+      .digest("hex");
+    const stopped = await fillExcludeGroup(fillDeps(0), fillInput(cursor));
+    expect(stopped).toMatchObject({ done: false, cursor: { from: 9999, retry: cursor.retry } });
+    expect(added()).toEqual([]);
+  });
+
+  it("fill: a list that cannot be read fails the invocation when it achieved nothing (retryable or not, by the error)", async () => {
+    iotMock.on(AddThingToThingGroupCommand).resolves({});
+    s3Mock.on(GetObjectCommand).rejects(Object.assign(new Error("Access Denied"), { name: "AccessDenied" }));
+    const denied = fillExcludeGroup(fillDeps(), fillInput());
+    await expect(denied).rejects.toBeInstanceOf(AppError);
+    await expect(denied).rejects.toMatchObject({ name: "AccessDenied" });
+    await expect(denied).rejects.toThrow(/^reading s3:\/\/b\/list\.csv failed: AccessDenied: Access Denied$/);
+    s3Mock
+      .on(GetObjectCommand)
+      .rejects(Object.assign(new Error("Please reduce your request rate."), { name: "SlowDown" }));
+    await expect(fillExcludeGroup(fillDeps(), fillInput())).rejects.toBeInstanceOf(TransientError);
+  });
+
+  it("seed: a throttled index is carried and created first by the next invocation; a cursor for another prefix is refused", async () => {
+    let throttles = 2;
+    const created: string[] = [];
+    iotMock.on(DescribeThingCommand).rejects(notFound());
+    iotMock.on(CreateThingCommand).callsFake(async (input: { thingName: string }) => {
+      if (input.thingName === "s4" && throttles-- > 0) throw throttled();
+      created.push(input.thingName);
+      return {};
+    });
+    const deps = { paced: iot, rate: 3000, concurrency: 2, deadline: Number.POSITIVE_INFINITY, logger };
+    const first = await seedThings({ ...deps, tuning: quickGiveUp }, { prefix: "s", count: 10 });
+    expect(first).toMatchObject({
+      done: false,
+      cursor: { prefix: "s", next: 10, retry: [{ item: 4, rounds: 1 }] },
+    });
+    expect(created).not.toContain("s4");
+    const second = await seedThings(deps, { prefix: "s", count: 10, cursor: first.cursor as SeedCursor });
+    expect(second).toMatchObject({ done: true, counts: { created: 10, existed: 0, failed: 0 } });
+    expect(created.at(-1)).toBe("s4");
+
+    const calls = iotMock.calls().length;
+    const other = seedThings(deps, { prefix: "t", count: 10, cursor: first.cursor as SeedCursor });
+    await expect(other).rejects.toBeInstanceOf(ValidationError);
+    await expect(other).rejects.toThrow('cursor: it continues a run for prefix "s", not "t"');
+    expect(iotMock.calls()).toHaveLength(calls);
+  });
+
+  it("delete: a delete cursor is refused with another prefix (its names are suffixes of the first), before any call", async () => {
+    iotMock.on(ListThingsCommand).resolves({ things: [{ thingName: "A1" }, { thingName: "A2" }] });
+    iotMock.on(DeleteThingCommand).resolves({});
+    const deps = { paced: iot, iot, deleteRate: 3000, listRate: 1000, concurrency: 2, logger };
+    const cut = await deleteThings({ ...deps, deadline: 0 }, { prefix: "A" });
+    // The listing finished; the deadline stopped the deletes before the first one.
+    expect(cut).toMatchObject({ done: false, cursor: { phase: "delete", prefix: "A", position: 0 } });
+    const calls = iotMock.calls().length;
+    const other = deleteThings(
+      { ...deps, deadline: Number.POSITIVE_INFINITY },
+      { prefix: "B", cursor: cut.cursor as DeleteCursor },
+    );
+    await expect(other).rejects.toBeInstanceOf(ValidationError);
+    await expect(other).rejects.toThrow('cursor: it continues a run for prefix "A", not "B"');
+    expect(iotMock.calls()).toHaveLength(calls);
+    expect(iotMock.commandCalls(DeleteThingCommand)).toHaveLength(0);
+  });
+
+  it("delete: a throttled name is carried and deleted by the next invocation", async () => {
+    let throttles = 2;
+    iotMock.on(ListThingsCommand).resolves({ things: [{ thingName: "A1" }, { thingName: "A2" }] });
+    iotMock.on(DeleteThingCommand).callsFake(async (input: { thingName: string }) => {
+      if (input.thingName === "A2" && throttles-- > 0) throw throttled();
+      return {};
+    });
+    const deps = { paced: iot, iot, deleteRate: 3000, listRate: 1000, concurrency: 2, logger };
+    const first = await deleteThings(
+      { ...deps, deadline: Number.POSITIVE_INFINITY, tuning: quickGiveUp },
+      { prefix: "A" },
+    );
+    expect(first).toMatchObject({ done: false, cursor: { position: 2, retry: [{ item: "A2", rounds: 1 }] } });
+    const second = await deleteThings(
+      { ...deps, deadline: Number.POSITIVE_INFINITY },
+      { prefix: "A", cursor: first.cursor as DeleteCursor },
+    );
+    expect(second).toMatchObject({ done: true, counts: { listed: 2, deleted: 2, absent: 0, failed: 0 } });
+  });
+});
+
+describe("fast-track over a long run of excluded devices", () => {
+  const EXCLUDED_IN_A_ROW = 4000;
+  const names = [
+    ...Array.from({ length: EXCLUDED_IN_A_ROW }, (_, i) => `x${i}`),
+    ...Array.from({ length: 50 }, (_, i) => `t${i}`),
+  ];
+  const deps = (deadline: number) => ({
+    iot,
+    shadows: async () => shadows,
+    s3,
+    bucket: "b",
+    searchRate: 40,
+    shadowRate: 3000,
+    concurrency: 4,
+    deadline,
+    logger,
+  });
+  const input = (cursor: FastTrackCursor | null) => ({
+    queryString: "thingName:*",
+    excludeGroupName: "job1-exclude",
+    excludeListFileName: null,
+    updateKey: "k",
+    updateValue: 7,
+    cursor,
+  });
+
+  it(`stops at its deadline while skipping ${EXCLUDED_IN_A_ROW} excluded devices, and the next run continues after them`, async () => {
+    const byToken = pages(
+      names.map((thingName) => ({
+        thingName,
+        thingGroupNames: thingName.startsWith("x") ? ["job1-exclude"] : [],
+      })),
+      100,
+    );
+    iotMock.on(SearchIndexCommand).callsFake((request: { nextToken?: string }) => {
+      const page = byToken.get(request.nextToken);
+      return { things: page?.items, nextToken: page?.nextToken };
+    });
+    dataMock.on(UpdateThingShadowCommand).resolves({});
+
+    const SLICE_MS = 300;
+    const started = Date.now();
+    const first = await fastTrack(deps(started + SLICE_MS), input(null));
+    // One page at 40 a second is 25 ms apart: returning within a page or two of the deadline.
+    expect(Date.now() - started).toBeLessThan(SLICE_MS + 150);
+    expect(first.done).toBe(false);
+    const readFirst = first.counts.matched ?? 0;
+    expect(readFirst).toBeGreaterThan(0);
+    expect(readFirst).toBeLessThan(EXCLUDED_IN_A_ROW);
+    expect(first.counts).toMatchObject({ excluded: readFirst, updated: 0 });
+    // The cursor is after the last document read, skipped ones included.
+    expect(first.cursor?.position).toEqual({
+      pageToken: readFirst <= 100 ? null : `token-${Math.floor((readFirst - 1) / 100) * 100}`,
+      skip: ((readFirst - 1) % 100) + 1,
+    });
+
+    const rest = await untilDone<FastTrackCursor>(
+      (cursor, deadline) => fastTrack(deps(deadline), input(cursor)),
+      SLICE_MS,
+    );
+    const all = [first, ...rest];
+    expect(all.length).toBeGreaterThan(2);
+    expect(rest.at(-1)?.counts).toEqual({
+      matched: names.length,
+      excluded: EXCLUDED_IN_A_ROW,
+      updated: 50,
+      failed: 0,
+    });
+    const written = dataMock.commandCalls(UpdateThingShadowCommand).map((c) => c.args[0].input.thingName);
+    expect(written.sort()).toEqual(names.filter((n) => n.startsWith("t")).sort());
+  });
+
+  it("keeps its progress when the search fails midway, and fails the invocation that achieves nothing", async () => {
+    const byToken = pages(
+      names.slice(EXCLUDED_IN_A_ROW).map((thingName) => ({ thingName, thingGroupNames: [] })),
+      25,
+    );
+    let failing: Error | undefined;
+    iotMock.on(SearchIndexCommand).callsFake((request: { nextToken?: string }) => {
+      if (request.nextToken === "token-25" && failing) throw failing;
+      const page = byToken.get(request.nextToken);
+      return { things: page?.items, nextToken: page?.nextToken };
+    });
+    dataMock.on(UpdateThingShadowCommand).resolves({});
+    failing = Object.assign(new Error("not allowed"), { name: "InvalidRequestException" });
+
+    const first = await fastTrack(deps(Number.POSITIVE_INFINITY), input(null));
+    expect(first).toMatchObject({
+      done: false,
+      cursor: { position: { pageToken: null, skip: 25 } },
+      counts: { matched: 25, updated: 25 },
+    });
+    const again = fastTrack(deps(Number.POSITIVE_INFINITY), input(first.cursor));
+    await expect(again).rejects.toMatchObject({ name: "InvalidRequestException" });
+    await expect(again).rejects.toThrow(
+      /^reading the fleet index for "thingName:\*" failed: InvalidRequestException/,
+    );
+    failing = throttled();
+    await expect(fastTrack(deps(Number.POSITIVE_INFINITY), input(first.cursor))).rejects.toBeInstanceOf(
+      TransientError,
+    );
+    failing = undefined;
+    const last = await fastTrack(deps(Number.POSITIVE_INFINITY), input(first.cursor));
+    expect(last).toMatchObject({ done: true, counts: { matched: 50, updated: 50, failed: 0 } });
+    expect(dataMock.commandCalls(UpdateThingShadowCommand)).toHaveLength(50);
+  });
+});
+
+describe("confirm-exclusions compares names, not counts", () => {
+  const members = Array.from({ length: 300 }, (_, i) => `dev${i}`);
+  function account(memberNames: string[], indexed: string[]) {
+    const memberPages = pages(memberNames, 250);
+    const indexPages = pages(
+      indexed.map((thingName) => ({ thingName })),
+      100,
+    );
+    iotMock.on(ListThingsInThingGroupCommand).callsFake((input: { nextToken?: string }) => {
+      const page = memberPages.get(input.nextToken);
+      return { things: page?.items ?? [], nextToken: page?.nextToken };
+    });
+    iotMock.on(SearchIndexCommand).callsFake((input: { nextToken?: string }) => {
+      const page = indexPages.get(input.nextToken);
+      return { things: page?.items ?? [], nextToken: page?.nextToken };
+    });
+  }
+  const deps = (deadline: number) => ({ iot, listRate: 1000, searchRate: 1000, deadline });
+
+  it("does not confirm when stale index entries (things no longer members) make up the count of a missing member", async () => {
+    // The index lists as many documents as the group has members: one member missing, one stale entry.
+    account(members, [...members.filter((name) => name !== "dev123"), "leftTheGroup"]);
+    await expect(confirmExclusions(deps(Number.POSITIVE_INFINITY), { groupName: "g" })).resolves.toEqual({
+      done: true,
+      cursor: null,
+      confirmed: false,
+      members: 300,
+      indexed: 300,
+      missing: 1,
+      stale: 1,
+      examples: { missing: ["dev123"], stale: ["leftTheGroup"] },
+    });
+  });
+
+  it("confirms with stale entries as long as every member is in the index", async () => {
+    account(members, ["leftTheGroup", ...members]);
+    await expect(
+      confirmExclusions(deps(Number.POSITIVE_INFINITY), { groupName: "g" }),
+    ).resolves.toMatchObject({
+      done: true,
+      confirmed: true,
+      missing: 0,
+      stale: 1,
+    });
+  });
+
+  it("carries the names still to check in its cursor, and refuses to go on when they would not fit", async () => {
+    const many = Array.from({ length: 1000 }, (_, i) => `${"n".repeat(124)}${1000 + i}`); // 128 characters
+    account(many, many);
+    let result = await confirmExclusions(deps(0), { groupName: "g" });
+    expect(result).toMatchObject({ done: false, cursor: { phase: "members", members: 250 } });
+    expect(result.cursor?.pending).toHaveLength(250);
+    let error: unknown;
+    try {
+      while (result.cursor) {
+        expect(JSON.stringify(result.cursor.pending).length).toBeLessThanOrEqual(MAX_PENDING_BYTES);
+        result = await confirmExclusions(deps(0), { groupName: "g", cursor: result.cursor });
+      }
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toMatchObject({ name: "ExclusionsTooLarge" });
+    expect(String(error)).toMatch(/more than a cursor can carry \(64 KB\)\. Nothing was confirmed/);
   });
 });

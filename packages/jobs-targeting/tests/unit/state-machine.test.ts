@@ -44,7 +44,7 @@ const plan = (withList: boolean) =>
     job: { document: { operation: "update" }, rollout: { maximumPerMinute: 1000 } },
   });
 
-const tally = { counts: {}, failures: [], failuresOmitted: 0 };
+const tally = { counts: { failed: 0 }, failures: [], failuresOmitted: 0 };
 const run = { elapsedMs: 1, attempts: 1, throttles: 0, achievedRate: 1, targetRate: 1 };
 const step = (done: boolean, cursor: unknown = null) => ({
   done,
@@ -53,6 +53,25 @@ const step = (done: boolean, cursor: unknown = null) => ({
   run,
 });
 const fillCursor = (from: number) => ({ from, etag: "e", tally });
+/** A confirm-exclusions answer: a pass still going (with its cursor), or a finished one. */
+const confirmation = (confirmed: boolean, cursor: unknown = null) => ({
+  done: cursor === null,
+  cursor,
+  confirmed,
+  members: 3,
+  indexed: confirmed ? 3 : 2,
+  missing: confirmed ? 0 : 1,
+  stale: 0,
+  examples: { missing: confirmed ? [] : ["dev3"], stale: [] },
+});
+const confirmCursor = {
+  phase: "index",
+  nextToken: "t1",
+  pending: ["dev2", "dev3"],
+  members: 3,
+  indexed: 1,
+  stale: 0,
+};
 const searchCursor = (skip: number) => ({ position: { pageToken: null, skip }, tally });
 
 type Fake = (payload: Record<string, unknown>, call: number) => unknown;
@@ -78,7 +97,7 @@ const happyFakes: Partial<Record<HandlerName, Fake>> = {
   "ensure-indexing": () => ({ changed: false, changes: [], thingIndexingMode: "REGISTRY_AND_SHADOW" }),
   "index-status": () => ({ indexStatus: "ACTIVE", ready: true }),
   "fill-exclude-group": () => step(true),
-  "confirm-exclusions": () => ({ done: true, cursor: null, confirmed: true, members: 3, indexed: 3 }),
+  "confirm-exclusions": () => confirmation(true),
   "create-target-group": () => ({
     groupName: "myFirstJob",
     groupArn: "arn:aws:iot:us-east-1:000000000000:thinggroup/myFirstJob",
@@ -127,16 +146,7 @@ describe("state machine run (aws-local-stepfunctions, fake steps)", () => {
       ...happyFakes,
       "index-status": (_, n) => ({ indexStatus: n < 3 ? "BUILDING" : "ACTIVE", ready: n >= 3 }),
       "fill-exclude-group": (_, n) => (n < 3 ? step(false, fillCursor(n * 100)) : step(true)),
-      "confirm-exclusions": (_, n) =>
-        n === 1
-          ? {
-              done: false,
-              cursor: { phase: "index", nextToken: "t1", members: 3, indexed: 1 },
-              confirmed: false,
-              members: 3,
-              indexed: 1,
-            }
-          : { done: true, cursor: null, confirmed: n >= 3, members: 3, indexed: n >= 3 ? 3 : 2 },
+      "confirm-exclusions": (_, n) => (n === 1 ? confirmation(false, confirmCursor) : confirmation(n >= 3)),
       "fast-track": (_, n) => (n < 2 ? step(false, searchCursor(100)) : step(true)),
     });
     expect(order).toEqual([
@@ -166,11 +176,7 @@ describe("state machine run (aws-local-stepfunctions, fake steps)", () => {
       staticGroupName: "myFirstJob-exclude",
     });
     // Within a pass the cursor is carried on; after a pass that did not confirm, the next pass starts afresh.
-    expect(payloads("confirm-exclusions").map((p) => p.cursor)).toEqual([
-      null,
-      { phase: "index", nextToken: "t1", members: 3, indexed: 1 },
-      null,
-    ]);
+    expect(payloads("confirm-exclusions").map((p) => p.cursor)).toEqual([null, confirmCursor, null]);
     expect(payloads("create-target-group")[0]).toEqual({
       groupName: "myFirstJob",
       queryString: plan(true).targetQuery,
@@ -219,10 +225,45 @@ describe("state machine run (aws-local-stepfunctions, fake steps)", () => {
     expect(order.at(-1)).toBe("fast-track");
   });
 
+  it("fails, targeting nothing, when the fill could not add every listed name (final failures after carrying)", async () => {
+    const failure = {
+      name: "dev7",
+      reason:
+        "gave up after 8 attempts: Rate exceeded (still failing after being retried in 3 more invocations)",
+      error: "ThrottlingException",
+      retryable: true,
+    };
+    const { order, output } = await execute(plan(true), {
+      ...happyFakes,
+      // A name still retried travels in the cursor (done: false); once it fails for good, it is counted.
+      "fill-exclude-group": (_, n) =>
+        n < 4
+          ? step(false, { ...fillCursor(300), retry: [{ item: "dev7", rounds: n }] })
+          : {
+              ...step(true),
+              counts: { added: 299, missing: 0, invalid: 0, duplicate: 0, failed: 1 },
+              failures: [failure],
+            },
+    });
+    expect(order).toEqual([
+      "ensure-indexing",
+      "index-status",
+      "fill-exclude-group",
+      "fill-exclude-group",
+      "fill-exclude-group",
+      "fill-exclude-group",
+    ]);
+    const failed = output.failed as Error;
+    expect(String(failed.name)).toBe("ExclusionsIncomplete");
+    expect(failed.message).toMatch(
+      /^1 exclude-list names could not be added to the exclude group .* no dynamic group and no job were created/,
+    );
+  });
+
   it("fails, targeting nothing, when the index never reflects the exclusions", async () => {
     const { order, output } = await execute(plan(true), {
       ...happyFakes,
-      "confirm-exclusions": () => ({ done: true, cursor: null, confirmed: false, members: 3, indexed: 2 }),
+      "confirm-exclusions": () => confirmation(false),
     });
     expect(order.filter((fn) => fn === "confirm-exclusions")).toHaveLength(121);
     expect(order).not.toContain("create-target-group");
