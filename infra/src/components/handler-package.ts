@@ -1,7 +1,8 @@
 // Deploys one handler package from its manifest: a NodeLambda per handler and a Workflow per state machine.
 // Everything is checked first (planHandlerPackage), so that a domain component can refuse bad input before it
 // creates its first resource. Functions a definition calls are created first, then the state machines, then
-// the functions that read a state machine's ARN (an entry handler starting executions).
+// every other function: those may read a state machine's ARN (an entry handler starting executions, a teardown
+// stopping them) and be granted actions on it and its executions.
 import { locateBundle } from "@fleet/bundle/locate";
 import type { PackageManifest } from "@fleet/bundle/manifest";
 import { referencedHandlers } from "@fleet/bundle/state-machine";

@@ -17,7 +17,7 @@ export interface JobsTargetingArgs extends DomainSettings {
   alarmTopicArn?: pulumi.Input<string>;
 }
 
-/** The state machine ARN start-targeted-job reads. */
+/** The state machine ARN start-targeted-job (starts executions) and teardown (stops them) read. */
 const STATE_MACHINE_VARIABLES = { STATE_MACHINE_ARN: TARGETED_JOB_STATE_MACHINE };
 
 export class JobsTargeting extends pulumi.ComponentResource {

@@ -26,6 +26,25 @@ const iot = (context: JobsTargetingContext) => {
   };
 };
 const readLists = (context: JobsTargetingContext) => allow(["s3:GetObject"], [`${context.listsBucketArn}/*`]);
+/**
+ * For handlers that check an object exists (HeadObject) or read it: without s3:ListBucket on the bucket, S3
+ * answers a missing key with 403 AccessDenied instead of 404, and the handler could not say "does not exist".
+ */
+const readAndLookUpLists = (context: JobsTargetingContext): PolicyStatement[] => [
+  readLists(context),
+  allow(["s3:ListBucket"], [context.listsBucketArn]),
+];
+
+/** The targeted-job state machine's ARN, and the ARN pattern of its executions. */
+function targetedJobStateMachine(context: JobsTargetingContext, handler: string) {
+  const stateMachineArn = context.stateMachineArns[TARGETED_JOB_STATE_MACHINE];
+  if (!stateMachineArn)
+    throw new Error(`${handler} needs the ${TARGETED_JOB_STATE_MACHINE} state machine's ARN`);
+  // arn:<partition>:states:<region>:<account>:stateMachine:<name> → …:execution:<name>:*
+  const executions = `${stateMachineArn.replace(/:stateMachine:([^:]+)$/, ":execution:$1")}:*`;
+  if (!executions.includes(":execution:")) throw new Error(`${stateMachineArn} is not a state machine ARN`);
+  return { stateMachineArn, executions };
+}
 const deleteThings = (context: JobsTargetingContext): PolicyStatement[] => [
   allow(["iot:DeleteThing"], [iot(context).things]),
   allowWithoutResourceType(["iot:ListThings"], context.scope),
@@ -40,31 +59,41 @@ export const JOBS_TARGETING_PERMISSIONS: Record<
     ...deleteThings(context),
   ],
   "start-targeted-job": (context) => {
-    const stateMachineArn = context.stateMachineArns[TARGETED_JOB_STATE_MACHINE];
-    if (!stateMachineArn)
-      throw new Error(`start-targeted-job needs the ${TARGETED_JOB_STATE_MACHINE} state machine's ARN`);
+    const { stateMachineArn, executions } = targetedJobStateMachine(context, "start-targeted-job");
     return [
-      allow(["states:StartExecution"], [stateMachineArn]),
-      // Refuses a jobName whose groups or job exist with another query or list; checks list and document exist.
+      // Finds a running execution of the job (returned, or a conflict) before starting one.
+      allow(["states:ListExecutions", "states:StartExecution"], [stateMachineArn]),
+      allow(["states:DescribeExecution"], [executions]),
+      // Refuses a jobName whose groups or job exist with another query, list or job settings.
       allow(["iot:DescribeThingGroup"], [iot(context).groups]),
-      allow(["iot:DescribeJob"], [iot(context).jobs]),
-      readLists(context),
+      allow(["iot:DescribeJob", "iot:GetJobDocument"], [iot(context).jobs]),
+      // Checks that the list and the document exist.
+      ...readAndLookUpLists(context),
     ];
   },
   "fill-exclude-group": (context) => [
     allow(["iot:CreateThingGroup", "iot:DescribeThingGroup"], [iot(context).groups]),
     allow(["iot:AddThingToThingGroup"], [iot(context).things, iot(context).groups]),
-    readLists(context),
+    ...readAndLookUpLists(context),
   ],
-  teardown: (context) => [
-    allow(["iot:CancelJob", "iot:DeleteJob", "iot:DescribeJob"], [iot(context).jobs]),
-    allow(
-      ["iot:DescribeThingGroup", "iot:DeleteThingGroup", "iot:DeleteDynamicThingGroup"],
-      [iot(context).groups],
-    ),
-    ...deleteThings(context),
+  teardown: (context) => {
+    const { stateMachineArn, executions } = targetedJobStateMachine(context, "teardown");
+    return [
+      // Stops the job's running executions before deleting what they build.
+      allow(["states:ListExecutions"], [stateMachineArn]),
+      allow(["states:StopExecution"], [executions]),
+      allow(["iot:CancelJob", "iot:DeleteJob", "iot:DescribeJob"], [iot(context).jobs]),
+      allow(
+        ["iot:DescribeThingGroup", "iot:DeleteThingGroup", "iot:DeleteDynamicThingGroup"],
+        [iot(context).groups],
+      ),
+      ...deleteThings(context),
+    ];
+  },
+  preview: (context) => [
+    allow(["iot:SearchIndex"], [iot(context).thingIndex]),
+    ...readAndLookUpLists(context),
   ],
-  preview: (context) => [allow(["iot:SearchIndex"], [iot(context).thingIndex]), readLists(context)],
   "ensure-indexing": (context) => [
     allowWithoutResourceType(
       ["iot:GetIndexingConfiguration", "iot:UpdateIndexingConfiguration"],
@@ -89,6 +118,6 @@ export const JOBS_TARGETING_PERMISSIONS: Record<
   "fast-track": (context) => [
     allow(["iot:SearchIndex"], [iot(context).thingIndex]),
     allow(["iot:UpdateThingShadow"], [iot(context).things]),
-    readLists(context),
+    ...readAndLookUpLists(context),
   ],
 };

@@ -126,6 +126,38 @@ export function describeStack(stack: string): void {
         }
       });
 
+      it("listing and stopping executions: start-targeted-job and teardown, only for their own state machine", () => {
+        const arn = stateMachine().computed.arn as string;
+        const executions = `${arn.replace(":stateMachine:", ":execution:")}:*`;
+        expect(executions).toMatch(
+          new RegExp(`^arn:aws:states:${scope.region}:${MOCK_ACCOUNT_ID}:execution:[^:]+:\\*$`),
+        );
+        const expected: Record<string, Record<string, string[]>> = {
+          "start-targeted-job": {
+            "states:ListExecutions": [arn],
+            "states:DescribeExecution": [executions],
+            "states:StopExecution": [],
+          },
+          teardown: {
+            "states:ListExecutions": [arn],
+            "states:DescribeExecution": [],
+            "states:StopExecution": [executions],
+          },
+        };
+        const none = {
+          "states:ListExecutions": [],
+          "states:DescribeExecution": [],
+          "states:StopExecution": [],
+        };
+        for (const handler of handlers) {
+          const policy = functionPolicy(handler);
+          const actual = Object.fromEntries(
+            Object.keys(none).map((action) => [action, granted(policy, action)]),
+          );
+          expect({ handler, actual }).toEqual({ handler, actual: expected[handler] ?? none });
+        }
+      });
+
       it("S3 reads are limited to the objects of this stack's lists bucket", () => {
         const [bucket, ...others] = ofType("aws:s3/bucket:Bucket");
         expect(others).toEqual([]);
@@ -133,6 +165,24 @@ export function describeStack(stack: string): void {
         expect(readers.length).toBeGreaterThan(0);
         for (const { document } of readers)
           expect(granted(document, "s3:GetObject")).toEqual([`${bucket?.computed.arn}/*`]);
+      });
+
+      it("handlers that look objects up get s3:ListBucket on the lists bucket, so a missing key is a 404, not a 403", () => {
+        const [bucket] = ofType("aws:s3/bucket:Bucket");
+        // HeadObject (start-targeted-job, fill-exclude-group, preview) or GetObject of a named list (fast-track).
+        const lookingUp = ["fast-track", "fill-exclude-group", "preview", "start-targeted-job"];
+        for (const handler of handlers) {
+          expect({ handler, resources: granted(functionPolicy(handler), "s3:ListBucket") }).toEqual({
+            handler,
+            resources: lookingUp.includes(handler) ? [bucket?.computed.arn] : [],
+          });
+        }
+        const listers = rolePolicies().filter(
+          ({ document }) => granted(document, "s3:ListBucket").length > 0,
+        );
+        expect(listers.map((p) => p.name).sort()).toEqual(
+          lookingUp.map((handler) => `${DOMAIN}-${handler}-policy`).sort(),
+        );
       });
 
       it("IoT actions are scoped to thing, thinggroup, job and index ARNs of this account and region", () => {

@@ -192,6 +192,66 @@ describe("SecureBucket and Alerts", () => {
 });
 
 describe("deployHandlerPackage", () => {
+  it("creates every function that is not a step after the state machine: each may read its ARN and be granted on it", async () => {
+    // An entry handler starting executions and a teardown stopping them, both reading the ARN; a plain step.
+    const machineArn = { required: true, description: "the state machine" };
+    const withStop: PackageManifest = {
+      ...demo,
+      handlers: {
+        start: spec({ MACHINE_ARN: machineArn }),
+        stop: spec({ MACHINE_ARN: machineArn }),
+        step: spec(),
+      },
+    };
+    mkdirSync(path.join(repoRoot, demo.packageDir, "dist", "stop"), { recursive: true });
+    writeFileSync(
+      path.join(repoRoot, demo.packageDir, "dist", "stop", "index.mjs"),
+      "export const handler = () => 1;\n",
+    );
+    const plan = planHandlerPackage(withStop, {
+      repoRoot,
+      permitted: ["start", "step", "stop"],
+      configured: [],
+      suppliedByInfra: [],
+      stateMachineVariables: { MACHINE_ARN: "flow" },
+    });
+    const contexts: Record<string, Record<string, string>> = {};
+    const recording = (handler: string) => (context: { stateMachineArns: Record<string, string> }) => {
+      contexts[handler] = context.stateMachineArns;
+      return [];
+    };
+    const { functions, workflows } = deployHandlerPackage(
+      "demo2",
+      {
+        plan,
+        permissions: { start: recording("start"), stop: recording("stop"), step: recording("step") },
+        environment: {},
+        logRetentionDays: 30,
+      },
+      new Parent("p5"),
+    );
+    const machine = await new Promise<string>((resolve) =>
+      pulumi
+        .all([functions.start!.arn, functions.stop!.arn, workflows.flow!.arn])
+        .apply(([, , arn]) => resolve(arn)),
+    );
+    const order = awsResources()
+      .filter(
+        (r) => r.type === "aws:lambda/function:Function" || r.type === "aws:sfn/stateMachine:StateMachine",
+      )
+      .map((r) => r.name);
+    expect(order).toEqual(["demo2-step", "demo2-flow", "demo2-start", "demo2-stop"]);
+    const variables = (name: string) =>
+      (
+        awsResources().find((r) => r.name === name)?.inputs.environment as {
+          variables?: Record<string, string>;
+        }
+      )?.variables;
+    expect(variables("demo2-stop")?.MACHINE_ARN).toBe(machine);
+    expect(variables("demo2-start")?.MACHINE_ARN).toBe(machine);
+    expect(contexts).toEqual({ step: {}, start: { flow: machine }, stop: { flow: machine } });
+  });
+
   it("creates the steps, then the state machine, then the functions that read its ARN", async () => {
     const stepOnly: PackageManifest = { ...demo, handlers: { ...demo.handlers, step: spec() } };
     const plan = planHandlerPackage(stepOnly, {

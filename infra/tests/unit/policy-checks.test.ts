@@ -37,6 +37,52 @@ describe("policyProblems accepts what the builders produce", () => {
   });
 });
 
+describe("jobs-targeting statements on the state machine", () => {
+  const executions = "arn:aws:states:eu-west-1:123456789012:execution:targeted-job-1:*";
+  const grants = (handler: string) =>
+    Object.fromEntries(
+      JOBS_TARGETING_PERMISSIONS[handler]!(context)
+        .filter((s) => s.Action.some((a) => a.startsWith("states:")))
+        .flatMap((s) => s.Action.map((action) => [action, s.Resource])),
+    );
+
+  it("start-targeted-job lists and starts executions of its state machine and reads their input", () => {
+    expect(grants("start-targeted-job")).toEqual({
+      "states:ListExecutions": [context.stateMachineArns["targeted-job"]],
+      "states:StartExecution": [context.stateMachineArns["targeted-job"]],
+      "states:DescribeExecution": [executions],
+    });
+  });
+
+  it("teardown lists the executions of its state machine and stops them", () => {
+    expect(grants("teardown")).toEqual({
+      "states:ListExecutions": [context.stateMachineArns["targeted-job"]],
+      "states:StopExecution": [executions],
+    });
+  });
+
+  it("both refuse to build without the state machine's ARN", () => {
+    for (const handler of ["start-targeted-job", "teardown"]) {
+      expect(() => JOBS_TARGETING_PERMISSIONS[handler]!({ ...context, stateMachineArns: {} })).toThrow(
+        `${handler} needs the targeted-job state machine's ARN`,
+      );
+    }
+  });
+
+  it("handlers that look up objects in the lists bucket may list it (a missing key is then a 404)", () => {
+    const listers = Object.keys(JOBS_TARGETING_PERMISSIONS).filter((handler) =>
+      JOBS_TARGETING_PERMISSIONS[handler]!(context).some((s) => s.Action.includes("s3:ListBucket")),
+    );
+    expect(listers.sort()).toEqual(["fast-track", "fill-exclude-group", "preview", "start-targeted-job"]);
+    for (const handler of listers) {
+      const statement = JOBS_TARGETING_PERMISSIONS[handler]!(context).find((s) =>
+        s.Action.includes("s3:ListBucket"),
+      );
+      expect(statement?.Resource).toEqual([context.listsBucketArn]);
+    }
+  });
+});
+
 describe("policyProblems flags", () => {
   it("the * action and service-wide or partial action wildcards", () => {
     const arn = "arn:aws:iot:eu-west-1:123456789012:thing/*";

@@ -66,8 +66,16 @@ export async function createJob(
   }
 }
 
-export const describeJob = async (iot: IoTClient, jobId: string): Promise<Job | undefined> =>
-  (await unlessNotFound(() => iot.send(new DescribeJobCommand({ jobId }))))?.job;
+/** A job as DescribeJob answers: the job, and the S3 URL of its document when it was created from one. */
+export type DescribedJob = Job & { documentSource?: string | undefined };
+
+export async function describeJob(iot: IoTClient, jobId: string): Promise<DescribedJob | undefined> {
+  const answer = await unlessNotFound(() => iot.send(new DescribeJobCommand({ jobId })));
+  if (!answer?.job) return undefined;
+  return answer.documentSource === undefined
+    ? answer.job
+    : { ...answer.job, documentSource: answer.documentSource };
+}
 
 /** Why an existing job cannot be carried on with for this target group, or undefined when it can. */
 export function jobConflict(job: Job, targetGroupArn: string): string | undefined {
@@ -88,7 +96,7 @@ export function jobConflict(job: Job, targetGroupArn: string): string | undefine
  * retryCriteria. DescribeJob does not return an inline document: pass GetJobDocument's answer to compare it.
  */
 export function jobSettingsDifferences(
-  job: Job,
+  job: DescribedJob,
   request: CreateJobCommandInput,
   documentText?: string | undefined,
 ): string[] {
@@ -118,7 +126,7 @@ export function jobSettingsDifferences(
 }
 
 /** The existing job's inline document, when it has one (a job from an S3 document has documentSource instead). */
-export async function jobDocumentOf(iot: IoTClient, job: Job): Promise<string | undefined> {
+export async function jobDocumentOf(iot: IoTClient, job: DescribedJob): Promise<string | undefined> {
   if (job.documentSource) return undefined;
   const answer = await unlessNotFound(() => iot.send(new GetJobDocumentCommand({ jobId: job.jobId })));
   return answer?.document;
@@ -139,7 +147,7 @@ function parsedDocument(text: string | undefined): unknown {
   }
 }
 
-function carryOn(job: Job, request: CreateJobCommandInput): CreateJobResult {
+function carryOn(job: DescribedJob, request: CreateJobCommandInput): CreateJobResult {
   const conflict =
     jobConflict(job, request.targets?.[0] as string) ??
     // DescribeJob only: an inline document was compared when the execution was planned.

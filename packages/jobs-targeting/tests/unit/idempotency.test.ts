@@ -7,6 +7,7 @@ import {
   DescribeJobCommand,
   DescribeThingCommand,
   DescribeThingGroupCommand,
+  GetJobDocumentCommand,
   IoTClient,
 } from "@aws-sdk/client-iot";
 import { S3Client } from "@aws-sdk/client-s3";
@@ -40,6 +41,12 @@ const EARLIER = 1_690_000_000_000;
 const ARN = "arn:aws:iot:us-east-1:000000000000";
 const notFound = () => Object.assign(new Error("not found"), { name: "ResourceNotFoundException" });
 const alreadyExists = () => Object.assign(new Error("exists"), { name: "ResourceAlreadyExistsException" });
+/** What DescribeJob shows of a job this tool created with the default settings. */
+const JOB_AS_CREATED = {
+  description: "Targeted job job1 (jobs-targeting)",
+  jobExecutionsRolloutConfig: { maximumPerMinute: 1000 },
+  targetSelection: "CONTINUOUS" as const,
+};
 const deps: PlanDeps = { iot, s3, bucket: "lists", updateKey: "updateKey", now: () => NOW };
 const LIST = utf8("dev1\ndev2\n");
 let listEtag = "";
@@ -59,8 +66,13 @@ const targetQuery = (updateValue: number, withList = true) =>
     excludeGroupName: withList ? "job1-exclude" : null,
   });
 
-/** An account holding the given groups (by name) and job. */
-function account(groups: Record<string, Record<string, unknown>>, job?: Record<string, unknown>) {
+/** An account holding the given groups (by name) and job (by default with the default document). */
+function account(
+  groups: Record<string, Record<string, unknown>>,
+  job?: Record<string, unknown>,
+  document = '{"operation":"update","jobName":"job1"}',
+) {
+  iotMock.on(GetJobDocumentCommand).resolves({ document });
   iotMock.on(DescribeThingGroupCommand).callsFake((input: { thingGroupName: string }) => {
     const group = groups[input.thingGroupName];
     if (!group) throw notFound();
@@ -71,7 +83,9 @@ function account(groups: Record<string, Record<string, unknown>>, job?: Record<s
     };
   });
   if (job)
-    iotMock.on(DescribeJobCommand).resolves({ job: { jobId: "job1", jobArn: `${ARN}:job/job1`, ...job } });
+    iotMock
+      .on(DescribeJobCommand)
+      .resolves({ job: { jobId: "job1", jobArn: `${ARN}:job/job1`, ...JOB_AS_CREATED, ...job } });
   else iotMock.on(DescribeJobCommand).rejects(notFound());
 }
 
@@ -117,6 +131,60 @@ describe("planTargetedJob", () => {
     expect(existing).toEqual({ targetGroup: true, excludeGroup: true, job: true });
     expect(plan.updateValue).toBe(EARLIER);
     expect(plan.targetQuery).toBe(targetQuery(EARLIER));
+  });
+
+  describe("refuses the same jobName whose job exists with other settings, naming each field that differs", () => {
+    // A function: the list's ETag is known only once the list is served (beforeEach).
+    const groups = () => ({
+      job1: { queryString: targetQuery(EARLIER) },
+      "job1-exclude": {
+        thingGroupProperties: { thingGroupDescription: excludeGroupDescription("list.csv", listEtag) },
+      },
+    });
+    const running = { status: "IN_PROGRESS", targets: [`${ARN}:thinggroup/job1`] };
+
+    it.each([
+      ["rollout", { rollout: { maximumPerMinute: 50 } }, {}, undefined],
+      [
+        "rollout, abortCriteria, inProgressTimeoutMinutes, retryCriteria",
+        {
+          rollout: {
+            maximumPerMinute: 1000,
+            exponentialRate: {
+              baseRatePerMinute: 50,
+              incrementFactor: 2,
+              rateIncreaseCriteria: { numberOfSucceededThings: 100 },
+            },
+          },
+          abortCriteria: [{ failureType: "FAILED", thresholdPercentage: 10, minNumberOfExecutedThings: 100 }],
+          inProgressTimeoutMinutes: 60,
+          retryCriteria: [{ failureType: "FAILED", numberOfRetries: 3 }],
+        },
+        {},
+        undefined,
+      ],
+      ["description", { description: "another" }, {}, undefined],
+      ["document", { document: { operation: "update", firmware: "2.0" } }, {}, undefined],
+      ["documentSource", { documentFileName: "doc.json" }, {}, undefined],
+      ["inProgressTimeoutMinutes", {}, { timeoutConfig: { inProgressTimeoutInMinutes: 30 } }, undefined],
+      ["document", {}, {}, '{"operation":"rollback"}'],
+    ])("%s", async (fields, request, job, document) => {
+      account(groups(), { ...running, ...job }, document);
+      const plan = planTargetedJob(deps, event(request));
+      await expect(plan).rejects.toBeInstanceOf(ConflictError);
+      await expect(plan).rejects.toThrow(
+        `job job1 already exists with other settings (${fields} differ from this request)`,
+      );
+    });
+
+    it("and carries on when they are the same, whatever the key order or absent empty settings", async () => {
+      account(
+        groups(),
+        { ...running, abortConfig: { criteriaList: [] }, timeoutConfig: {} },
+        '{"jobName":"job1","operation":"update"}',
+      );
+      await expect(planTargetedJob(deps, event())).resolves.toMatchObject({ existing: { job: true } });
+    });
   });
 
   it("refuses the same jobName with another query, naming both queries", async () => {
@@ -298,11 +366,28 @@ describe("createTargetGroup and createJob", () => {
     );
   });
 
+  it("createJob refuses an existing job of that name on the group with other settings", async () => {
+    account(
+      { job1: { queryString: targetQuery(NOW) } },
+      {
+        status: "IN_PROGRESS",
+        targets: [`${ARN}:thinggroup/job1`],
+        jobExecutionsRolloutConfig: { maximumPerMinute: 10 },
+      },
+    );
+    await expect(
+      createJob(iot, { jobName: "job1", targetGroupArn: `${ARN}:thinggroup/job1`, job }),
+    ).rejects.toThrow("job job1 already exists with other settings (rollout differ from this request)");
+    expect(iotMock.commandCalls(CreateJobCommand)).toHaveLength(0);
+  });
+
   it("judge a job created concurrently (ResourceAlreadyExists) like any existing one", async () => {
     iotMock
       .on(DescribeJobCommand)
       .rejectsOnce(notFound())
-      .resolves({ job: { jobId: "job1", status: "IN_PROGRESS", targets: [`${ARN}:thinggroup/job1`] } });
+      .resolves({
+        job: { jobId: "job1", status: "IN_PROGRESS", targets: [`${ARN}:thinggroup/job1`], ...JOB_AS_CREATED },
+      });
     iotMock.on(CreateJobCommand).rejects(alreadyExists());
     await expect(
       createJob(iot, { jobName: "job1", targetGroupArn: `${ARN}:thinggroup/job1`, job }),

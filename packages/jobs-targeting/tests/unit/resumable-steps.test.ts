@@ -482,7 +482,7 @@ describe("fast-track over a long run of excluded devices", () => {
     shadows: async () => shadows,
     s3,
     bucket: "b",
-    searchRate: 40,
+    searchRate: 20,
     shadowRate: 3000,
     concurrency: 4,
     deadline,
@@ -514,8 +514,9 @@ describe("fast-track over a long run of excluded devices", () => {
     const SLICE_MS = 300;
     const started = Date.now();
     const first = await fastTrack(deps(started + SLICE_MS), input(null));
-    // One page at 40 a second is 25 ms apart: returning within a page or two of the deadline.
-    expect(Date.now() - started).toBeLessThan(SLICE_MS + 150);
+    // Pages at 20 a second are 50 ms apart: it returns within a page or two of its deadline (the margin allows
+    // for a loaded machine), where reading all 40 pages of excluded devices would take 2 s.
+    expect(Date.now() - started).toBeLessThan(SLICE_MS + 500);
     expect(first.done).toBe(false);
     const readFirst = first.counts.matched ?? 0;
     expect(readFirst).toBeGreaterThan(0);

@@ -15,10 +15,10 @@ const packageDir = join(repoRoot, manifest.packageDir);
 const eventsDir = join(packageDir, "events");
 
 // The order a user would follow: seed, start jobs, run the steps by hand, tear down, delete.
+// A job name has one running execution at a time: the list-less start of myFirstJob comes after its teardown.
 const ORDER = [
   "seed-things.json",
   "preview.json",
-  "start-targeted-job.json",
   "start-targeted-job.walkthrough.json",
   "start-targeted-job.exclude-list.json",
   "start-targeted-job.rollout.json",
@@ -30,6 +30,7 @@ const ORDER = [
   "create-job.json",
   "fast-track.json",
   "teardown.json",
+  "start-targeted-job.json",
   "teardown.job-only.json",
   "seed-things.delete.json",
 ];
