@@ -9,9 +9,11 @@ import { beforeAll, describe, expect, it } from "@jest/globals";
 import aslValidator from "asl-validator";
 import type { AwsScope, PolicyDocument } from "../../src/policies/document";
 import { TARGETED_JOB_STATE_MACHINE } from "../../src/policies/jobs-targeting";
+import { findRepoRoot } from "../../src/repo-root";
 import type { RecordedResource } from "../../tools/mocks";
 import { MOCK_ACCOUNT_ID } from "../../tools/mocks";
 import { type Synthesis, synthesize } from "../../tools/synthesize";
+import { bundledOperations, requiredActions } from "./bundle-commands";
 import { policyProblems, trustProblems, WILDCARD_RESOURCE_ACTIONS } from "./policy-checks";
 
 const DOMAIN = "jobs-targeting";
@@ -95,6 +97,21 @@ export function describeStack(stack: string): void {
           document.Statement.filter((s) => s.Resource?.includes("*") && s.Action.includes(action)),
         );
         expect(onStar.length).toBeGreaterThan(0);
+      });
+
+      it("every AWS operation a handler's bundle can send is allowed by its role", () => {
+        const root = findRepoRoot(process.cwd());
+        for (const handler of handlers) {
+          const bundle = path.join(root, manifest.packageDir, "dist", handler, BUNDLE_ENTRY_FILE);
+          const operations = bundledOperations(bundle);
+          expect({ handler, operations: operations.length > 0 }).toEqual({ handler, operations: true });
+          const env = (fn(handler).inputs.environment as { variables: Record<string, string> }).variables;
+          const policy = functionPolicy(handler);
+          const denied = requiredActions(operations, env).filter(
+            (action) => granted(policy, action).length === 0,
+          );
+          expect({ handler, denied }).toEqual({ handler, denied: [] });
+        }
       });
 
       it("functions trust only Lambda; the state machine role only Step Functions of this account", () => {
