@@ -9,7 +9,7 @@ import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client
 import { awsClient, iotDataClient, pace } from "@fleet/shared-aws";
 import { startEmulator } from "@fleet/testing/emulator";
 import { fastTrack } from "../src/core/fast-track";
-import { fillExcludeGroup } from "../src/core/fill-group";
+import { fillExcludeGroup } from "../src/core/fill-exclude-group";
 import { seedThings } from "../src/core/seed";
 import type { StepResult } from "../src/core/tally";
 import { type Api, installFakeAws } from "./fake-aws";

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { confirmCursorSchema } from "./core/confirm-exclusions";
 import { deleteCursorSchema } from "./core/delete-things";
 import { fastTrackCursorSchema } from "./core/fast-track";
-import { fillCursorSchema } from "./core/fill-group";
+import { fillCursorSchema } from "./core/fill-exclude-group";
 import { JOB_NAME, THING_NAME, THING_NAME_MAX } from "./core/names";
 import { previewCursorSchema } from "./core/preview";
 import { queryProblems } from "./core/query";

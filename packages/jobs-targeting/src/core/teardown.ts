@@ -14,7 +14,7 @@ import type { SFNClient } from "@aws-sdk/client-sfn";
 import { unlessNotFound } from "./aws-errors";
 import { type DeleteCursor, type DeleteDeps, deleteThings } from "./delete-things";
 import { stopRunningExecutions } from "./executions";
-import { describeJob } from "./job";
+import { describeJob } from "./create-job";
 import { excludeGroupNameFor } from "./names";
 import type { StepResult } from "./tally";
 

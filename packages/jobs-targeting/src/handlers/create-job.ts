@@ -1,6 +1,6 @@
 import { IoTClient } from "@aws-sdk/client-iot";
 import { awsClient, defineHandler } from "@fleet/shared-aws";
-import { createJob } from "../core/job";
+import { createJob } from "../core/create-job";
 import { createJobEvent } from "../schemas";
 
 const iot = awsClient(IoTClient);

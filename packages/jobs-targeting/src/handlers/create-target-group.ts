@@ -1,6 +1,6 @@
 import { IoTClient } from "@aws-sdk/client-iot";
 import { awsClient, defineHandler } from "@fleet/shared-aws";
-import { createTargetGroup } from "../core/target-group";
+import { createTargetGroup } from "../core/create-target-group";
 import { createTargetGroupEvent } from "../schemas";
 
 const iot = awsClient(IoTClient);

@@ -2,7 +2,7 @@ import { IoTClient } from "@aws-sdk/client-iot";
 import { S3Client } from "@aws-sdk/client-s3";
 import { awsClient, defineHandler } from "@fleet/shared-aws";
 import { handlerConfig } from "../config";
-import { fillExcludeGroup } from "../core/fill-group";
+import { fillExcludeGroup } from "../core/fill-exclude-group";
 import { fillExcludeGroupEvent } from "../schemas";
 
 const config = handlerConfig("fill-exclude-group");

@@ -3,7 +3,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { awsClient, defineHandler } from "@fleet/shared-aws";
 import { handlerConfig } from "../config";
-import { startTargetedJob } from "../core/plan";
+import { startTargetedJob } from "../core/start-targeted-job";
 import { startTargetedJobEvent } from "../schemas";
 
 const config = handlerConfig("start-targeted-job");

@@ -20,7 +20,7 @@ import { afterEach, describe, expect, it } from "@jest/globals";
 import { mockClient } from "aws-sdk-client-mock";
 import { searchPage } from "../../src/core/fleet-search";
 import { ensureIndexing, indexStatus } from "../../src/core/indexing";
-import { createTargetGroup } from "../../src/core/target-group";
+import { createTargetGroup } from "../../src/core/create-target-group";
 import { teardown } from "../../src/core/teardown";
 
 const iotMock = mockClient(IoTClient);

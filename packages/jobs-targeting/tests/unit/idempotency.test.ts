@@ -21,11 +21,11 @@ import { ConflictError, NotFoundError, parseOrThrow } from "@fleet/shared-aws";
 import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
 import { mockClient } from "aws-sdk-client-mock";
 import { excludeGroupDescription } from "../../src/core/exclude-list";
-import { createJob } from "../../src/core/job";
-import { type PlanDeps, planTargetedJob, startTargetedJob } from "../../src/core/plan";
+import { createJob } from "../../src/core/create-job";
+import { type PlanDeps, planTargetedJob, startTargetedJob } from "../../src/core/start-targeted-job";
 import { buildTargetQuery } from "../../src/core/query";
 import { seedThings } from "../../src/core/seed";
-import { createTargetGroup } from "../../src/core/target-group";
+import { createTargetGroup } from "../../src/core/create-target-group";
 import { jobSettingsSchema, startTargetedJobEvent, targetedJobPlan } from "../../src/schemas";
 import { serveObjects, utf8 } from "../support/s3-fake";
 

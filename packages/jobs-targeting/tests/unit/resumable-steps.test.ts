@@ -21,7 +21,7 @@ import { CARRY_ROUNDS } from "../../src/core/carry";
 import { confirmExclusions, MAX_PENDING_BYTES } from "../../src/core/confirm-exclusions";
 import { type DeleteCursor, deleteThings } from "../../src/core/delete-things";
 import { type FastTrackCursor, fastTrack } from "../../src/core/fast-track";
-import { type FillCursor, fillExcludeGroup } from "../../src/core/fill-group";
+import { type FillCursor, fillExcludeGroup } from "../../src/core/fill-exclude-group";
 import { type SeedCursor, seedThings } from "../../src/core/seed";
 import type { StepResult } from "../../src/core/tally";
 import { serveObjects, utf8 } from "../support/s3-fake";

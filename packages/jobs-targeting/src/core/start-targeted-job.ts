@@ -22,7 +22,7 @@ import {
   jobDocumentOf,
   jobSettingsDifferences,
   settingsConflict,
-} from "./job";
+} from "./create-job";
 import { sameData } from "./json";
 import { excludeGroupNameFor } from "./names";
 import { buildTargetQuery, checkedTargetQuery, updateValueOf } from "./query";
