@@ -56,20 +56,39 @@ afterAll(async () => {
 });
 
 describe("bundleHandlers", () => {
-  it("writes one folder per handler holding only index.mjs and its source map (no node_modules)", async () => {
-    expect(await listFiles(path.join(copyA, "dist"))).toEqual([
-      "bye/index.mjs",
-      "bye/index.mjs.map",
-      "hello/index.mjs",
-      "hello/index.mjs.map",
-    ]);
-    const map = JSON.parse(await readFile(path.join(copyA, "dist/hello/index.mjs.map"), "utf8"));
+  it("writes one folder per handler holding only index.mjs (no node_modules, no source map)", async () => {
+    expect(await listFiles(path.join(copyA, "dist"))).toEqual(["bye/index.mjs", "hello/index.mjs"]);
+    expect(await readFile(path.join(copyA, "dist/hello/index.mjs"), "utf8")).not.toContain(
+      "sourceMappingURL",
+    );
+  });
+
+  it("writes a linked source map, mappings only, when asked", async () => {
+    const copy = path.join(workDir, "c/pkg");
+    await cp(path.join(fixture, "src"), path.join(copy, "src"), { recursive: true });
+    await bundleHandlers(manifest, copy, { sourcemap: true });
+    expect(await listFiles(path.join(copy, "dist/hello"))).toEqual(["index.mjs", "index.mjs.map"]);
+    const map = JSON.parse(await readFile(path.join(copy, "dist/hello/index.mjs.map"), "utf8"));
     expect(map.sources).toEqual(
       expect.arrayContaining(["../../src/handlers/hello.ts", "../../src/greeting.cjs"]),
     );
-    expect(await readFile(path.join(copyA, "dist/hello/index.mjs"), "utf8")).toContain(
+    expect(map.sourcesContent).toBeUndefined();
+    expect(await readFile(path.join(copy, "dist/hello/index.mjs"), "utf8")).toContain(
       "//# sourceMappingURL=index.mjs.map",
     );
+  });
+
+  it("reports each bundle's size and the bytes each input module contributes to it", async () => {
+    const [bye, hello] = await bundleHandlers(manifest, copyB);
+    expect(hello?.bytes).toBe((await readFile(path.join(copyB, "dist/hello/index.mjs"))).length);
+    expect(hello?.inputs).toEqual(
+      expect.objectContaining({
+        "src/handlers/hello.ts": expect.any(Number),
+        "src/greeting.cjs": expect.any(Number),
+      }),
+    );
+    expect(Object.keys(hello?.inputs ?? {}).some((input) => input.includes("node_modules/zod/"))).toBe(true);
+    expect(Object.keys(bye?.inputs ?? {})).toEqual(["src/handlers/bye.ts"]);
   });
 
   it("produces byte-identical output from the same sources at another path, with no absolute paths inside", async () => {
@@ -100,7 +119,7 @@ describe("bundleHandlers", () => {
   it("removes stale files of a previous build", async () => {
     await writeFile(path.join(copyB, "dist/hello/stale.txt"), "left over");
     await bundleHandlers(manifest, copyB);
-    expect(await listFiles(path.join(copyB, "dist/hello"))).toEqual(["index.mjs", "index.mjs.map"]);
+    expect(await listFiles(path.join(copyB, "dist/hello"))).toEqual(["index.mjs"]);
   });
 
   it("refuses an entry outside the package", async () => {
