@@ -8,17 +8,18 @@ import { bundleHandlers, locateBundle, type PackageManifest } from "../../src/in
 const packageRoot = path.resolve(import.meta.dirname, "../..");
 const fixture = path.join(packageRoot, "tests/fixtures/hello-package");
 
+const hello = {
+  entry: "src/handlers/hello.ts",
+  description: "says hello",
+  timeoutSeconds: 3,
+  memoryMb: 128,
+  env: {},
+};
 const manifest: PackageManifest = {
   name: "hello",
   packageDir: "pkg",
   handlers: {
-    hello: {
-      entry: "src/handlers/hello.ts",
-      description: "says hello",
-      timeoutSeconds: 3,
-      memoryMb: 128,
-      env: {},
-    },
+    hello,
     bye: { entry: "src/handlers/bye.ts", description: "says bye", timeoutSeconds: 3, memoryMb: 128, env: {} },
   },
   stateMachines: {},
@@ -125,7 +126,7 @@ describe("bundleHandlers", () => {
   it("refuses an entry outside the package", async () => {
     const escaping = {
       ...manifest,
-      handlers: { evil: { ...manifest.handlers.hello!, entry: "../outside.ts" } },
+      handlers: { evil: { ...hello, entry: "../outside.ts" } },
     };
     await expect(bundleHandlers(escaping, copyA)).rejects.toThrow(
       /evil: entry must be a path inside the package/,
