@@ -1,7 +1,7 @@
 // Event schemas of every handler (the contract of the console, the CLI and the state machine), with the
 // defaults of the original tool. Types are inferred from them. Unknown fields are refused: a misspelt
 // `fleetIndexquery` must not silently become the default query.
-import { z } from "zod";
+import * as z from "zod/mini";
 import { confirmCursorSchema } from "./core/confirm-exclusions";
 import { deleteCursorSchema } from "./core/delete-things";
 import { fastTrackCursorSchema } from "./core/fast-track";
@@ -15,66 +15,79 @@ export const JOB_DOCUMENT_MAX_BYTES = 32 * 1024;
 
 const jobName = z
   .string()
-  .regex(JOB_NAME, "must be 1-64 letters, digits, '_' or '-', starting with a letter or digit");
-const thingGroupName = z.string().regex(THING_NAME, "must be 1-128 letters, digits, ':', '_' or '-'");
+  .check(z.regex(JOB_NAME, "must be 1-64 letters, digits, '_' or '-', starting with a letter or digit"));
+const thingGroupName = z
+  .string()
+  .check(z.regex(THING_NAME, "must be 1-128 letters, digits, ':', '_' or '-'"));
 const thingPrefix = z
   .string()
-  .regex(/^[a-zA-Z0-9:_-]{1,120}$/, "must be 1-120 letters, digits, ':', '_' or '-'");
-const objectKey = z.string().min(1).max(1024);
-const fleetQuery = z.string().superRefine((query, ctx) => {
-  for (const problem of queryProblems(query)) ctx.addIssue({ code: "custom", message: `query ${problem}` });
-});
+  .check(z.regex(/^[a-zA-Z0-9:_-]{1,120}$/, "must be 1-120 letters, digits, ':', '_' or '-'"));
+const objectKey = z.string().check(z.minLength(1), z.maxLength(1024));
+const fleetQuery = z.string().check(
+  z.superRefine((query, ctx) => {
+    for (const problem of queryProblems(query)) ctx.addIssue({ code: "custom", message: `query ${problem}` });
+  }),
+);
+const integer = (min: number, max?: number) =>
+  z.int().check(z.minimum(min), ...(max === undefined ? [] : [z.maximum(max)]));
 const decimals = (places: number) => (n: number) =>
   Math.abs(Math.round(n * 10 ** places) - n * 10 ** places) < 1e-9;
 
 // ---- job settings (CreateJob's limits in the AWS IoT API reference) ----
 
 const rolloutSchema = z.strictObject({
-  maximumPerMinute: z.number().int().min(1).max(1000).default(1000),
-  exponentialRate: z
-    .strictObject({
-      baseRatePerMinute: z.number().int().min(1).max(1000),
-      incrementFactor: z.number().min(1.1).max(5).refine(decimals(1), "must have at most one decimal"),
+  maximumPerMinute: z._default(integer(1, 1000), 1000),
+  exponentialRate: z.optional(
+    z.strictObject({
+      baseRatePerMinute: integer(1, 1000),
+      incrementFactor: z
+        .number()
+        .check(z.minimum(1.1), z.maximum(5), z.refine(decimals(1), "must have at most one decimal")),
       rateIncreaseCriteria: z
         .strictObject({
-          numberOfNotifiedThings: z.number().int().min(1).optional(),
-          numberOfSucceededThings: z.number().int().min(1).optional(),
+          numberOfNotifiedThings: z.optional(integer(1)),
+          numberOfSucceededThings: z.optional(integer(1)),
         })
-        .refine(
-          (c) => (c.numberOfNotifiedThings === undefined) !== (c.numberOfSucceededThings === undefined),
-          "give exactly one of numberOfNotifiedThings, numberOfSucceededThings",
+        .check(
+          z.refine(
+            (c) => (c.numberOfNotifiedThings === undefined) !== (c.numberOfSucceededThings === undefined),
+            "give exactly one of numberOfNotifiedThings, numberOfSucceededThings",
+          ),
         ),
-    })
-    .optional(),
+    }),
+  ),
 });
 
 const jobSettingsFields = {
   /** Inline job document: an object or its JSON text. */
-  document: z.union([z.record(z.string(), z.unknown()), z.string()]).optional(),
-  description: z.string().max(2028).optional(),
-  rollout: rolloutSchema.default({ maximumPerMinute: 1000 }),
-  abortCriteria: z
-    .array(
-      z.strictObject({
-        failureType: z.enum(["FAILED", "REJECTED", "TIMED_OUT", "ALL"]),
-        action: z.literal("CANCEL").default("CANCEL"),
-        thresholdPercentage: z.number().min(0).max(100).refine(decimals(2), "must have at most two decimals"),
-        minNumberOfExecutedThings: z.number().int().min(1),
-      }),
-    )
-    .min(1)
-    .optional(),
-  inProgressTimeoutMinutes: z.number().int().min(1).max(10080).optional(),
-  retryCriteria: z
-    .array(
-      z.strictObject({
-        failureType: z.enum(["FAILED", "TIMED_OUT", "ALL"]),
-        numberOfRetries: z.number().int().min(0).max(10),
-      }),
-    )
-    .min(1)
-    .max(2)
-    .optional(),
+  document: z.optional(z.union([z.record(z.string(), z.unknown()), z.string()])),
+  description: z.optional(z.string().check(z.maxLength(2028))),
+  rollout: z._default(rolloutSchema, { maximumPerMinute: 1000 }),
+  abortCriteria: z.optional(
+    z
+      .array(
+        z.strictObject({
+          failureType: z.enum(["FAILED", "REJECTED", "TIMED_OUT", "ALL"]),
+          action: z._default(z.literal("CANCEL"), "CANCEL"),
+          thresholdPercentage: z
+            .number()
+            .check(z.minimum(0), z.maximum(100), z.refine(decimals(2), "must have at most two decimals")),
+          minNumberOfExecutedThings: integer(1),
+        }),
+      )
+      .check(z.minLength(1)),
+  ),
+  inProgressTimeoutMinutes: z.optional(integer(1, 10080)),
+  retryCriteria: z.optional(
+    z
+      .array(
+        z.strictObject({
+          failureType: z.enum(["FAILED", "TIMED_OUT", "ALL"]),
+          numberOfRetries: integer(0, 10),
+        }),
+      )
+      .check(z.minLength(1), z.maxLength(2)),
+  ),
 };
 
 type JobSettingsShape = {
@@ -84,7 +97,7 @@ type JobSettingsShape = {
 };
 
 /** Rules across fields: the document is a JSON object of at most 32 KB; retries within AWS's combined limits. */
-function checkJobSettings(settings: JobSettingsShape, ctx: z.RefinementCtx): void {
+function checkJobSettings(settings: JobSettingsShape, ctx: z.core.$RefinementCtx<JobSettingsShape>): void {
   if (typeof settings.document === "string") {
     let parsed: unknown;
     try {
@@ -129,17 +142,19 @@ export const jobDocumentText = (document: Record<string, unknown> | string) =>
 
 /** Job settings as the state machine passes them to create-job (a document or an S3 document URL). */
 export const jobSettingsSchema = z
-  .strictObject({ ...jobSettingsFields, documentSource: z.url({ protocol: /^https$/ }).optional() })
-  .superRefine((settings, ctx) => {
-    checkJobSettings(settings, ctx);
-    if ((settings.document === undefined) === (settings.documentSource === undefined)) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["document"],
-        message: "give exactly one of document, documentSource",
-      });
-    }
-  });
+  .strictObject({ ...jobSettingsFields, documentSource: z.optional(z.url({ protocol: /^https$/ })) })
+  .check(
+    z.superRefine((settings, ctx) => {
+      checkJobSettings(settings, ctx);
+      if ((settings.document === undefined) === (settings.documentSource === undefined)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["document"],
+          message: "give exactly one of document, documentSource",
+        });
+      }
+    }),
+  );
 export type JobSettings = z.output<typeof jobSettingsSchema>;
 
 // ---- entry handlers ----
@@ -148,72 +163,76 @@ export const seedThingsEvent = z
   .discriminatedUnion("mode", [
     z.strictObject({
       mode: z.literal("seed"),
-      demoThingPrefix: thingPrefix.default("delete123Me"),
-      seedConfigNumber: z.number().int().min(1).max(1_000_000).default(2000),
-      cursor: seedCursorSchema.optional(),
+      demoThingPrefix: z._default(thingPrefix, "delete123Me"),
+      seedConfigNumber: z._default(integer(1, 1_000_000), 2000),
+      cursor: z.optional(seedCursorSchema),
     }),
     z.strictObject({
       mode: z.literal("delete"),
-      demoThingPrefix: thingPrefix.default("delete123Me"),
+      demoThingPrefix: z._default(thingPrefix, "delete123Me"),
       /** Accepted for symmetry with seed events; delete removes every thing with the prefix. */
-      seedConfigNumber: z.number().int().min(1).optional(),
-      cursor: deleteCursorSchema.optional(),
+      seedConfigNumber: z.optional(integer(1)),
+      cursor: z.optional(deleteCursorSchema),
     }),
   ])
-  .superRefine((event, ctx) => {
-    if (event.mode !== "seed") return;
-    const longest = `${event.demoThingPrefix}${event.seedConfigNumber - 1}`;
-    if (longest.length > THING_NAME_MAX) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["demoThingPrefix"],
-        message: `makes thing names up to ${longest.length} characters; the limit is ${THING_NAME_MAX}`,
-      });
-    }
-  });
+  .check(
+    z.superRefine((event, ctx) => {
+      if (event.mode !== "seed") return;
+      const longest = `${event.demoThingPrefix}${event.seedConfigNumber - 1}`;
+      if (longest.length > THING_NAME_MAX) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["demoThingPrefix"],
+          message: `makes thing names up to ${longest.length} characters; the limit is ${THING_NAME_MAX}`,
+        });
+      }
+    }),
+  );
 export type SeedThingsEvent = z.output<typeof seedThingsEvent>;
 
 export const startTargetedJobEvent = z
   .strictObject({
     ...jobSettingsFields,
-    jobName: jobName.default("otaDemoJob"),
-    fleetIndexQuery: fleetQuery.default("*"),
-    excludeListFileName: objectKey.optional(),
+    jobName: z._default(jobName, "otaDemoJob"),
+    fleetIndexQuery: z._default(fleetQuery, "*"),
+    excludeListFileName: z.optional(objectKey),
     /** Key of a job document in the lists bucket, instead of an inline `document`. */
-    documentFileName: objectKey.optional(),
+    documentFileName: z.optional(objectKey),
   })
-  .superRefine((event, ctx) => {
-    checkJobSettings(event, ctx);
-    if (event.document !== undefined && event.documentFileName !== undefined) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["documentFileName"],
-        message: "give document or documentFileName, not both",
-      });
-    }
-  });
+  .check(
+    z.superRefine((event, ctx) => {
+      checkJobSettings(event, ctx);
+      if (event.document !== undefined && event.documentFileName !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["documentFileName"],
+          message: "give document or documentFileName, not both",
+        });
+      }
+    }),
+  );
 export type StartTargetedJobEvent = z.output<typeof startTargetedJobEvent>;
 
 export const fillExcludeGroupEvent = z.strictObject({
   excludeListFileName: objectKey,
   staticGroupName: thingGroupName,
-  cursor: fillCursorSchema.nullish(),
+  cursor: z.nullish(fillCursorSchema),
 });
 
 export const teardownEvent = z.strictObject({
   jobName,
   /** Also delete every thing whose name starts with this prefix. */
-  thingPrefix: thingPrefix.optional(),
-  cursor: deleteCursorSchema.optional(),
+  thingPrefix: z.optional(thingPrefix),
+  cursor: z.optional(deleteCursorSchema),
 });
 
 export const previewEvent = z.strictObject({
-  fleetIndexQuery: fleetQuery.default("*"),
-  excludeListFileName: objectKey.optional(),
+  fleetIndexQuery: z._default(fleetQuery, "*"),
+  excludeListFileName: z.optional(objectKey),
   /** The job name the target query would be built for (its length counts against the query limits). */
-  jobName: jobName.default("otaDemoJob"),
-  sampleSize: z.number().int().min(0).max(100).default(10),
-  cursor: previewCursorSchema.optional(),
+  jobName: z._default(jobName, "otaDemoJob"),
+  sampleSize: z._default(integer(0, 100), 10),
+  cursor: z.optional(previewCursorSchema),
 });
 
 // ---- state machine steps ----
@@ -222,10 +241,10 @@ export const previewEvent = z.strictObject({
 export const targetedJobPlan = z.strictObject({
   jobName,
   fleetIndexQuery: fleetQuery,
-  excludeListFileName: objectKey.nullable(),
-  excludeGroupName: thingGroupName.nullable(),
-  updateKey: z.string().regex(/^[a-zA-Z0-9_]{1,64}$/),
-  updateValue: z.number().int().min(0),
+  excludeListFileName: z.nullable(objectKey),
+  excludeGroupName: z.nullable(thingGroupName),
+  updateKey: z.string().check(z.regex(/^[a-zA-Z0-9_]{1,64}$/)),
+  updateValue: integer(0),
   targetQuery: fleetQuery,
   job: jobSettingsSchema,
 });
@@ -236,7 +255,7 @@ export const indexStatusEvent = z.strictObject({});
 
 export const confirmExclusionsEvent = z.strictObject({
   groupName: thingGroupName,
-  cursor: confirmCursorSchema.nullish(),
+  cursor: z.nullish(confirmCursorSchema),
 });
 
 export const createTargetGroupEvent = z.strictObject({ groupName: thingGroupName, queryString: fleetQuery });
@@ -245,15 +264,20 @@ export const createJobEvent = z.strictObject({
   jobName,
   targetGroupArn: z
     .string()
-    .regex(/^arn:aws[a-z-]*:iot:[a-z0-9-]+:\d{12}:thinggroup\/[a-zA-Z0-9:_-]+$/, "must be a thing group ARN"),
+    .check(
+      z.regex(
+        /^arn:aws[a-z-]*:iot:[a-z0-9-]+:\d{12}:thinggroup\/[a-zA-Z0-9:_-]+$/,
+        "must be a thing group ARN",
+      ),
+    ),
   job: jobSettingsSchema,
 });
 
 export const fastTrackEvent = z.strictObject({
   queryString: fleetQuery,
-  excludeGroupName: thingGroupName.nullish(),
-  excludeListFileName: objectKey.nullish(),
+  excludeGroupName: z.nullish(thingGroupName),
+  excludeListFileName: z.nullish(objectKey),
   updateKey: targetedJobPlan.shape.updateKey,
   updateValue: targetedJobPlan.shape.updateValue,
-  cursor: fastTrackCursorSchema.nullish(),
+  cursor: z.nullish(fastTrackCursorSchema),
 });

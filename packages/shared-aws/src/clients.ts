@@ -12,8 +12,8 @@ export interface ClientOptions {
   paced?: boolean;
 }
 
-// SDK client constructors each take their own service-specific config type.
-type ClientConstructor<C> = new (config: any) => C;
+// SDK client constructors each take their own service-specific config type; all of them take the retry settings.
+type ClientConstructor<C> = new (config: (typeof RETRY_CONFIG)[keyof typeof RETRY_CONFIG]) => C;
 
 const instances = new Map<ClientConstructor<unknown>, Map<boolean, unknown>>();
 

@@ -1,28 +1,33 @@
 // The handler wrapper: Middy with one concern per middleware — Powertools logging with the Lambda context,
-// event validation before any AWS call, and error normalisation. A handler module is wiring only.
+// Powertools metrics, event validation before any AWS call, and error normalisation. A handler module is wiring
+// only. Schemas are any zod 4 schema (`zod/mini` keeps bundles small); see validation.ts.
 import { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import type { Metrics } from "@aws-lambda-powertools/metrics";
 import middy, { type MiddlewareObj } from "@middy/core";
 import type { Context } from "aws-lambda";
-import type { z } from "zod";
+import type { $ZodType, input, output } from "zod/v4/core";
 import { DEFAULT_DEADLINE_MARGIN_MS, deadlineFrom } from "./continuation";
 import { normalizeError, ValidationError } from "./errors";
+import { containerMetrics, publishMetrics } from "./metrics";
 import { parseOrThrow } from "./validation";
 
 export interface HandlerContext {
   logger: Logger;
+  /** Flushed when the invocation ends; a step result's counts are added to it by the wrapper. */
+  metrics: Metrics;
   lambda: Context;
   /** Epoch ms after which the handler should take no new work and return a cursor. */
   deadline: number;
 }
 
-export interface HandlerDefinition<S extends z.ZodType, R> {
-  /** Service name in every log line (POWERTOOLS_SERVICE_NAME overrides it). */
+export interface HandlerDefinition<S extends $ZodType, R> {
+  /** Service name in every log line and metric (POWERTOOLS_SERVICE_NAME overrides it). */
   name: string;
   schema: S;
   /** Time kept back before the Lambda's own timeout; see deadlineFrom. */
   deadlineMarginMs?: number;
-  handler: (event: z.output<S>, context: HandlerContext) => Promise<R>;
+  handler: (event: output<S>, context: HandlerContext) => Promise<R>;
 }
 
 let sharedLogger: Logger | undefined;
@@ -34,7 +39,7 @@ export function containerLogger(serviceName: string): Logger {
 }
 
 /** Replaces the raw event with the schema's output (defaults applied), or fails with one message per field. */
-export function validateEvent(schema: z.ZodType): MiddlewareObj {
+export function validateEvent(schema: $ZodType): MiddlewareObj {
   return {
     before(request) {
       request.event = parseOrThrow(schema, request.event ?? {}, "event");
@@ -71,16 +76,23 @@ export function normalizeErrors(logger: Logger): MiddlewareObj {
   };
 }
 
-export function defineHandler<S extends z.ZodType, R>(definition: HandlerDefinition<S, R>) {
+export function defineHandler<S extends $ZodType, R>(definition: HandlerDefinition<S, R>) {
   const logger = containerLogger(definition.name);
+  const metrics = containerMetrics(definition.name);
   const margin = definition.deadlineMarginMs ?? DEFAULT_DEADLINE_MARGIN_MS;
   // Callers send the schema's input (defaults optional); validateEvent hands the handler its output.
-  return middy<z.input<S>, R, Error, Context>()
+  return middy<input<S>, R, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(publishMetrics(metrics))
     .use(logCompletion(logger))
     .use(validateEvent(definition.schema))
     .use(normalizeErrors(logger))
     .handler((event, lambda) =>
-      definition.handler(event as z.output<S>, { logger, lambda, deadline: deadlineFrom(lambda, margin) }),
+      definition.handler(event as output<S>, {
+        logger,
+        metrics,
+        lambda,
+        deadline: deadlineFrom(lambda, margin),
+      }),
     );
 }

@@ -24,6 +24,7 @@ export {
   normalizeErrors,
   validateEvent,
 } from "./handler";
+export { containerMetrics, publishMetrics, type StepCounts } from "./metrics";
 export { type FailedItem, type PaceOptions, type PaceProgress, type PaceResult, pace } from "./pacing";
 export { type Line, type LineSplitOptions, readS3Lines, type S3LineSource, splitLines } from "./s3-lines";
 export { formatIssues, parseOrThrow } from "./validation";

@@ -1,5 +1,5 @@
-// Bundles every handler of a package into `dist/<handler>/index.mjs` (+ source map): one self-contained ESM file
-// per function, AWS SDK included, so a deployment never zips a pnpm node_modules tree.
+// Bundles every handler of a package into `dist/<handler>/index.mjs`: one self-contained ESM file per function,
+// AWS SDK included, so a deployment never zips a pnpm node_modules tree. Source maps only when asked for.
 import { rm } from "node:fs/promises";
 import path from "node:path";
 import { build } from "esbuild";
@@ -14,6 +14,16 @@ export interface BundleResult {
   /** Absolute path of the handler's bundle folder. */
   dir: string;
   bytes: number;
+  /** Bytes each input module contributes to the bundle, by path relative to the package (esbuild's metafile). */
+  inputs: Record<string, number>;
+}
+
+export interface BundleOptions {
+  /**
+   * Also write a linked `index.mjs.map` (mappings only; Lambda uses it with NODE_OPTIONS=--enable-source-maps).
+   * Default: on when the BUNDLE_SOURCEMAP environment variable is `1`. Off, the archive holds only the code.
+   */
+  sourcemap?: boolean;
 }
 
 /**
@@ -23,7 +33,9 @@ export interface BundleResult {
 export async function bundleHandlers(
   manifest: PackageManifest,
   packageDirAbs: string,
+  options: BundleOptions = {},
 ): Promise<BundleResult[]> {
+  const sourcemap = options.sourcemap ?? process.env.BUNDLE_SOURCEMAP === "1";
   const names = Object.keys(manifest.handlers).sort();
   if (names.length === 0) throw new Error(`${manifest.name}: the manifest declares no handlers`);
   const distDir = path.join(packageDirAbs, "dist");
@@ -48,7 +60,7 @@ export async function bundleHandlers(
     mainFields: ["module", "main"],
     minify: true,
     // Linked: the sourceMappingURL comment lets `node --enable-source-maps` find the map in Lambda.
-    sourcemap: "linked",
+    sourcemap: sourcemap ? "linked" : false,
     // Stack traces need only the mappings; leaving the sources out keeps the archive small.
     sourcesContent: false,
     banner: { js: REQUIRE_SHIM },
@@ -60,7 +72,10 @@ export async function bundleHandlers(
   return names.map((name) => {
     const output = result.metafile.outputs[path.posix.join("dist", name, BUNDLE_ENTRY_FILE)];
     if (!output) throw new Error(`${manifest.name}/${name}: esbuild produced no ${BUNDLE_ENTRY_FILE}`);
-    return { handler: name, dir: path.join(packageDirAbs, bundleDir(name)), bytes: output.bytes };
+    const inputs = Object.fromEntries(
+      Object.entries(output.inputs).map(([input, { bytesInOutput }]) => [input, bytesInOutput]),
+    );
+    return { handler: name, dir: path.join(packageDirAbs, bundleDir(name)), bytes: output.bytes, inputs };
   });
 }
 

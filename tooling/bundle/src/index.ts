@@ -1,4 +1,4 @@
-export { type BundleResult, bundleHandlers } from "./bundle";
+export { type BundleOptions, type BundleResult, bundleHandlers } from "./bundle";
 export { locateBundle } from "./locate";
 export {
   BUNDLE_ENTRY_FILE,

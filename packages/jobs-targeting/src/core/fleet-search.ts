@@ -7,14 +7,14 @@ import {
   type ThingDocument,
 } from "@aws-sdk/client-iot";
 import { errorName, TransientError } from "@fleet/shared-aws";
-import { z } from "zod";
+import * as z from "zod/mini";
 import type { Gate } from "./gate";
 
 export const searchPositionSchema = z.object({
   /** Token the page was fetched with; null for the first page. */
-  pageToken: z.string().nullable(),
+  pageToken: z.nullable(z.string()),
   /** Documents of that page already done. */
-  skip: z.number().int().min(0),
+  skip: z.int().check(z.minimum(0)),
 });
 export type SearchPosition = z.infer<typeof searchPositionSchema>;
 

@@ -1,10 +1,10 @@
 // A compact, resumable record of a set of thing names sharing a prefix: numeric suffixes as runs
 // (`delete123Me0 … delete123Me99999` is one pair of numbers), anything else listed. It lets a delete carry the
 // names it listed in its cursor instead of paging through a listing while deleting from it.
-import { z } from "zod";
+import * as z from "zod/mini";
 
 export const snapshotSchema = z.object({
-  runs: z.array(z.tuple([z.number().int().min(0), z.number().int().min(0)])),
+  runs: z.array(z.tuple([z.int().check(z.minimum(0)), z.int().check(z.minimum(0))])),
   others: z.array(z.string()),
 });
 export type NameSnapshot = z.infer<typeof snapshotSchema>;

@@ -2,7 +2,7 @@
 // each, and the dynamic-group query it would use (checked against AWS's limits). Reads only; creates nothing.
 import type { IoTClient } from "@aws-sdk/client-iot";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { type ExcludeSet, loadExcludeSet } from "./exclude-list";
 import { FIRST_PAGE, searchFleet, searchPositionSchema } from "./fleet-search";
 import { rateGate } from "./gate";
@@ -11,9 +11,9 @@ import { checkedTargetQuery } from "./query";
 import { headObject } from "./s3-objects";
 
 const countsSchema = z.strictObject({
-  matched: z.number().int().min(0),
-  targeted: z.number().int().min(0),
-  excluded: z.number().int().min(0),
+  matched: z.int().check(z.minimum(0)),
+  targeted: z.int().check(z.minimum(0)),
+  excluded: z.int().check(z.minimum(0)),
 });
 const sampleSchema = z.strictObject({ targeted: z.array(z.string()), excluded: z.array(z.string()) });
 

@@ -2,11 +2,11 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "@jest/globals";
-import type { z } from "zod";
+import * as z from "zod/mini";
 import { HANDLER_VARS, type HandlerName } from "../../src/config";
 import * as schemas from "../../src/schemas";
 
-const SCHEMAS: Record<HandlerName, z.ZodType> = {
+const SCHEMAS: Record<HandlerName, z.ZodMiniType> = {
   "seed-things": schemas.seedThingsEvent,
   "start-targeted-job": schemas.startTargetedJobEvent,
   "fill-exclude-group": schemas.fillExcludeGroupEvent,
@@ -39,7 +39,8 @@ describe("sample events", () => {
 
   for (const file of files) {
     it(`${file} is a valid ${handlerOf(file)} event`, () => {
-      const parsed = SCHEMAS[handlerOf(file)].safeParse(
+      const parsed = z.safeParse(
+        SCHEMAS[handlerOf(file)],
         JSON.parse(readFileSync(path.join(dir, file), "utf8")),
       );
       expect(parsed.error?.issues ?? []).toEqual([]);

@@ -6,7 +6,7 @@ import { parseOrThrow, TransientError } from "@fleet/shared-aws";
 import { runStateMachineLocally } from "@fleet/testing/state-machine";
 import { describe, expect, it } from "@jest/globals";
 import aslValidator from "asl-validator";
-import type { z } from "zod";
+import type * as z from "zod/mini";
 import type { HandlerName } from "../../src/config";
 import { manifest } from "../../src/index";
 import * as schemas from "../../src/schemas";
@@ -22,7 +22,7 @@ const taskStates = Object.entries(states).filter(([, state]) => state.Type === "
 const functionOf = (state: StateDefinition) =>
   /^\$\{(.+)\}$/.exec(state.Parameters?.FunctionName ?? "")?.[1] as HandlerName;
 
-const STEP_SCHEMAS: Partial<Record<HandlerName, z.ZodType>> = {
+const STEP_SCHEMAS: Partial<Record<HandlerName, z.ZodMiniType>> = {
   "ensure-indexing": schemas.ensureIndexingEvent,
   "index-status": schemas.indexStatusEvent,
   "fill-exclude-group": schemas.fillExcludeGroupEvent,
@@ -81,7 +81,7 @@ async function execute(input: unknown, fakes: Partial<Record<HandlerName, Fake>>
   const calls: { fn: HandlerName; payload: Record<string, unknown> }[] = [];
   const step = async (name: string, payload: unknown) => {
     const fn = name as HandlerName;
-    parseOrThrow(STEP_SCHEMAS[fn] as z.ZodType, payload, `${fn} payload`);
+    parseOrThrow(STEP_SCHEMAS[fn] as z.ZodMiniType, payload, `${fn} payload`);
     calls.push({ fn, payload: payload as Record<string, unknown> });
     const fake = fakes[fn];
     if (!fake) throw new Error(`no fake for ${fn}`);

@@ -1,5 +1,5 @@
 import { describe, expect, it, jest } from "@jest/globals";
-import { z } from "zod";
+import * as z from "zod/mini";
 
 // The level is read when the container's logger is created, as in Lambda.
 process.env.POWERTOOLS_LOG_LEVEL = "INFO";

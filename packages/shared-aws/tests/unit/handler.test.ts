@@ -1,7 +1,7 @@
 import { CreateThingCommand, IoTClient } from "@aws-sdk/client-iot";
 import { afterEach, describe, expect, it } from "@jest/globals";
 import { mockClient } from "aws-sdk-client-mock";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { type AppError, awsClient, defineHandler, TransientError, ValidationError } from "../../src";
 import { localContext } from "../../src/testing";
 
@@ -12,11 +12,8 @@ afterEach(() => {
 
 const schema = z.object({
   mode: z.enum(["seed", "delete"]),
-  prefix: z
-    .string()
-    .regex(/^[a-zA-Z0-9_-]+$/)
-    .default("delete123Me"),
-  count: z.number().int().min(1).max(1_000_000).default(2000),
+  prefix: z._default(z.string().check(z.regex(/^[a-zA-Z0-9_-]+$/)), "delete123Me"),
+  count: z._default(z.int().check(z.minimum(1), z.maximum(1_000_000)), 2000),
 });
 
 const handler = defineHandler({

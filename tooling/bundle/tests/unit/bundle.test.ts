@@ -8,17 +8,18 @@ import { bundleHandlers, locateBundle, type PackageManifest } from "../../src/in
 const packageRoot = path.resolve(import.meta.dirname, "../..");
 const fixture = path.join(packageRoot, "tests/fixtures/hello-package");
 
+const hello = {
+  entry: "src/handlers/hello.ts",
+  description: "says hello",
+  timeoutSeconds: 3,
+  memoryMb: 128,
+  env: {},
+};
 const manifest: PackageManifest = {
   name: "hello",
   packageDir: "pkg",
   handlers: {
-    hello: {
-      entry: "src/handlers/hello.ts",
-      description: "says hello",
-      timeoutSeconds: 3,
-      memoryMb: 128,
-      env: {},
-    },
+    hello,
     bye: { entry: "src/handlers/bye.ts", description: "says bye", timeoutSeconds: 3, memoryMb: 128, env: {} },
   },
   stateMachines: {},
@@ -56,20 +57,39 @@ afterAll(async () => {
 });
 
 describe("bundleHandlers", () => {
-  it("writes one folder per handler holding only index.mjs and its source map (no node_modules)", async () => {
-    expect(await listFiles(path.join(copyA, "dist"))).toEqual([
-      "bye/index.mjs",
-      "bye/index.mjs.map",
-      "hello/index.mjs",
-      "hello/index.mjs.map",
-    ]);
-    const map = JSON.parse(await readFile(path.join(copyA, "dist/hello/index.mjs.map"), "utf8"));
+  it("writes one folder per handler holding only index.mjs (no node_modules, no source map)", async () => {
+    expect(await listFiles(path.join(copyA, "dist"))).toEqual(["bye/index.mjs", "hello/index.mjs"]);
+    expect(await readFile(path.join(copyA, "dist/hello/index.mjs"), "utf8")).not.toContain(
+      "sourceMappingURL",
+    );
+  });
+
+  it("writes a linked source map, mappings only, when asked", async () => {
+    const copy = path.join(workDir, "c/pkg");
+    await cp(path.join(fixture, "src"), path.join(copy, "src"), { recursive: true });
+    await bundleHandlers(manifest, copy, { sourcemap: true });
+    expect(await listFiles(path.join(copy, "dist/hello"))).toEqual(["index.mjs", "index.mjs.map"]);
+    const map = JSON.parse(await readFile(path.join(copy, "dist/hello/index.mjs.map"), "utf8"));
     expect(map.sources).toEqual(
       expect.arrayContaining(["../../src/handlers/hello.ts", "../../src/greeting.cjs"]),
     );
-    expect(await readFile(path.join(copyA, "dist/hello/index.mjs"), "utf8")).toContain(
+    expect(map.sourcesContent).toBeUndefined();
+    expect(await readFile(path.join(copy, "dist/hello/index.mjs"), "utf8")).toContain(
       "//# sourceMappingURL=index.mjs.map",
     );
+  });
+
+  it("reports each bundle's size and the bytes each input module contributes to it", async () => {
+    const [bye, hello] = await bundleHandlers(manifest, copyB);
+    expect(hello?.bytes).toBe((await readFile(path.join(copyB, "dist/hello/index.mjs"))).length);
+    expect(hello?.inputs).toEqual(
+      expect.objectContaining({
+        "src/handlers/hello.ts": expect.any(Number),
+        "src/greeting.cjs": expect.any(Number),
+      }),
+    );
+    expect(Object.keys(hello?.inputs ?? {}).some((input) => input.includes("node_modules/zod/"))).toBe(true);
+    expect(Object.keys(bye?.inputs ?? {})).toEqual(["src/handlers/bye.ts"]);
   });
 
   it("produces byte-identical output from the same sources at another path, with no absolute paths inside", async () => {
@@ -100,13 +120,13 @@ describe("bundleHandlers", () => {
   it("removes stale files of a previous build", async () => {
     await writeFile(path.join(copyB, "dist/hello/stale.txt"), "left over");
     await bundleHandlers(manifest, copyB);
-    expect(await listFiles(path.join(copyB, "dist/hello"))).toEqual(["index.mjs", "index.mjs.map"]);
+    expect(await listFiles(path.join(copyB, "dist/hello"))).toEqual(["index.mjs"]);
   });
 
   it("refuses an entry outside the package", async () => {
     const escaping = {
       ...manifest,
-      handlers: { evil: { ...manifest.handlers.hello!, entry: "../outside.ts" } },
+      handlers: { evil: { ...hello, entry: "../outside.ts" } },
     };
     await expect(bundleHandlers(escaping, copyA)).rejects.toThrow(
       /evil: entry must be a path inside the package/,
