@@ -1,16 +1,16 @@
-// `pnpm invoke` with every sample event of every package, against the emulator, as a user would run it.
+// `./run invoke` with every sample event of jobs-targeting, against the emulator, as a user would run it.
 import { execFile } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { manifest } from "@fleet/jobs-targeting";
 import { awsClient } from "@fleet/shared-aws";
 import { beforeAll, describe, expect, it } from "@jest/globals";
+import { findManifest, repoRoot } from "../../src/domains";
 import { provisionLocalStack } from "../../src/local-stack";
-import { repoRoot } from "../../src/repo";
 
 const run = promisify(execFile);
+const manifest = await findManifest("jobs-targeting");
 const packageDir = join(repoRoot, manifest.packageDir);
 const eventsDir = join(packageDir, "events");
 
@@ -46,7 +46,7 @@ async function invoke(file: string) {
     const { stdout, stderr } = await run(
       join(repoRoot, "node_modules", ".bin", "tsx"),
       [
-        join(repoRoot, "tooling/local/src/invoke.ts"),
+        join(repoRoot, "apps/local/src/invoke.ts"),
         `jobs-targeting/${handler}`,
         "--event",
         join(eventsDir, file),
@@ -71,7 +71,7 @@ beforeAll(async () => {
   }
 });
 
-describe("pnpm invoke jobs-targeting/<handler> --event events/<file>", () => {
+describe("./run invoke jobs-targeting/<handler> --event events/<file>", () => {
   it("covers every sample event", () => {
     expect([...ORDER].sort()).toEqual(
       readdirSync(eventsDir)

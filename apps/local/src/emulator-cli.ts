@@ -1,5 +1,5 @@
-// pnpm emulator start|stop|status — the local AWS that `pnpm invoke` uses.
-import { ensureLocalEmulator, localEmulatorStatus, stopLocalEmulator } from "./local-emulator";
+// ./run emulator start|stop|status — the local AWS that `./run invoke` uses.
+import { ensureLocalEmulator, localEmulatorStatus, stopLocalEmulator } from "./background-emulator";
 
 const command = process.argv[2] ?? "status";
 if (command === "start") {
@@ -12,6 +12,6 @@ if (command === "start") {
 } else if (command === "status") {
   console.log(`local AWS emulator: ${await localEmulatorStatus()}`);
 } else {
-  console.error(`usage: pnpm emulator start|stop|status (got "${command}")`);
+  console.error(`usage: ./run emulator start|stop|status (got "${command}")`);
   process.exitCode = 2;
 }

@@ -1,9 +1,9 @@
-// The long-lived local AWS that `pnpm invoke` calls share, so that state survives between invocations
+// The long-lived local AWS that `./run invoke` calls share, so that state survives between invocations
 // (seed things, then preview them). Its address lives in .tools/emulator.json.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { EMULATOR_ENV, isServing, startEmulator } from "@fleet/testing/emulator";
-import { repoRoot } from "./repo";
+import { repoRoot } from "./domains";
 
 const stateFile = join(repoRoot, ".tools", "emulator.json");
 
@@ -24,7 +24,7 @@ export async function ensureLocalEmulator(log: (line: string) => void): Promise<
   mkdirSync(dirname(stateFile), { recursive: true });
   const emulator = await startEmulator({ detached: true, logFile: join(repoRoot, ".tools", "moto.log") });
   writeFileSync(stateFile, JSON.stringify({ endpoint: emulator.endpoint, pid: emulator.pid }));
-  log(`started the local AWS emulator at ${emulator.endpoint} (pnpm emulator stop ends it)`);
+  log(`started the local AWS emulator at ${emulator.endpoint} (./run emulator stop ends it)`);
   return emulator.endpoint;
 }
 

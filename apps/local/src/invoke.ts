@@ -1,17 +1,16 @@
-// pnpm invoke <package>/<handler> --event <file.json> [--profile P] [--region R]
+// ./run invoke <package>/<handler> --event <file.json> [--profile P] [--region R]
 // The local twin of `aws lambda invoke`: runs the handler's source in this process against the local
 // emulator (default) or a real account, prints its logs as they come and then its result.
 import { readFileSync } from "node:fs";
-import { isAbsolute, join, resolve } from "node:path";
+import { isAbsolute, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { localContext } from "@fleet/shared-aws/testing";
-import { emulatorEnv, ensureLocalEmulator } from "./local-emulator";
+import { handlerInvoker } from "@fleet/shared-aws/testing";
+import { emulatorEnv, ensureLocalEmulator } from "./background-emulator";
+import { findManifest, repoRoot } from "./domains";
 import { provisionLocalStack } from "./local-stack";
-import { loadManifest, packageNames } from "./packages";
-import { repoRoot } from "./repo";
 
-const USAGE = `usage: pnpm invoke <package>/<handler> --event <file.json> [--profile NAME] [--region REGION] [--timeout-seconds N]
-  default: against the local AWS emulator (started in the background if needed)
+const USAGE = `usage: ./run invoke <package>/<handler> --event <file.json> [--profile NAME] [--region REGION] [--timeout-seconds N]
+  default: against the local AWS emulator (started in the background if needed), with the package's local stack
   --profile/--region: against a real account; the handler's environment (LISTS_BUCKET, …) comes from yours`;
 
 function fail(message: string): never {
@@ -31,11 +30,10 @@ const { values, positionals } = parseArgs({
 
 const [target] = positionals;
 const [packageName, handlerName] = (target ?? "").split("/");
-if (!packageName || !handlerName)
-  fail(`name a handler as <package>/<handler> (packages: ${packageNames().join(", ")})`);
+if (!packageName || !handlerName) fail("name a handler as <package>/<handler>, e.g. jobs-targeting/preview");
 if (!values.event) fail("--event <file.json> is required");
 
-const manifest = await loadManifest(packageName).catch((error: Error) => fail(error.message));
+const manifest = await findManifest(packageName).catch((error: Error) => fail(error.message));
 const spec = manifest.handlers[handlerName];
 if (!spec)
   fail(
@@ -70,18 +68,11 @@ if (remote) {
 }
 process.env.POWERTOOLS_LOG_LEVEL ??= "INFO";
 
-const { handler } = (await import(join(repoRoot, manifest.packageDir, spec.entry))) as {
-  handler: (event: unknown, context: unknown) => Promise<unknown>;
-};
 const timeoutSeconds = Number(values["timeout-seconds"] ?? spec.timeoutSeconds);
-const context = localContext({
-  functionName: `${manifest.name}-${handlerName}`,
-  timeoutMs: timeoutSeconds * 1000,
-  memoryMb: spec.memoryMb,
-});
+const invoke = handlerInvoker(manifest, repoRoot);
 const started = performance.now();
 try {
-  const result = await handler(event, context);
+  const result = await invoke(handlerName, event, { timeoutMs: timeoutSeconds * 1000 });
   console.error(`\n── result (${Math.round(performance.now() - started)} ms) ──`);
   console.log(JSON.stringify(result, null, 2));
 } catch (error) {

@@ -1,0 +1,18 @@
+export type {
+  BucketSpec,
+  EnvVarSpec,
+  LambdaHandlerSpec,
+  PackageManifest,
+  ResourceSpec,
+  StateMachineSpec,
+  TableSpec,
+} from "./manifest";
+export {
+  handlerResources,
+  manifestProblems,
+  type PackageResource,
+  packageResource,
+  resourceVariables,
+  stateMachineSteps,
+} from "./resources";
+export { referencedHandlers, substituteFunctionArns } from "./state-machine";
