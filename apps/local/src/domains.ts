@@ -1,8 +1,7 @@
 // The domain packages the local apps run: found in the workspace (see @fleet/manifest/workspace), so a new
 // package's handlers can be invoked and its scene played without a line here.
-import type { PackageManifest } from "@fleet/manifest";
+import type { PackageManifest, Scene } from "@fleet/manifest";
 import { findRepoRoot } from "@fleet/manifest/repo-root";
-import type { Scene } from "@fleet/manifest/scene";
 import { loadManifests, loadScenes } from "@fleet/manifest/workspace";
 
 export const repoRoot = findRepoRoot(import.meta.dirname);

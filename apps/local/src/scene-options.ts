@@ -1,7 +1,7 @@
 // `./run demo [<scene> [--<option> <value> …]]`: which scenes to play, each with its options. An option belongs
 // to one scene and is written in kebab case (`jobName` is `--job-name`); a number option takes an integer.
 import { parseArgs } from "node:util";
-import type { Scene, SceneOptions } from "@fleet/manifest/scene";
+import type { Scene, SceneOptions } from "@fleet/manifest";
 import type { SceneRun } from "./scenes";
 
 export class UsageError extends Error {

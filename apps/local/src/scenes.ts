@@ -1,7 +1,7 @@
 // Plays scenes against one local AWS emulator: started once, each scene's stack provisioned from its
 // package's manifest, its handlers and state machines run in this process, and what it measures and checks
 // collected into one report per scene. A scene that throws is reported as failed and the next one still plays.
-import type { Figure, Scene, SceneOptions, Stage } from "@fleet/manifest/scene";
+import type { Figure, Scene, SceneOptions, Stage } from "@fleet/manifest";
 import { handlerInvoker, untilDone } from "@fleet/shared-aws/testing";
 import { startEmulator } from "@fleet/testing/emulator";
 import { runStateMachineLocally } from "@fleet/testing/state-machine";

@@ -15,4 +15,5 @@ export {
   resourceVariables,
   stateMachineSteps,
 } from "./resources";
+export type { Figure, Scene, SceneOption, SceneOptions, Stage, Substitute } from "./scene";
 export { referencedHandlers, substituteFunctionArns } from "./state-machine";

@@ -1,4 +1,4 @@
-import type { Scene } from "@fleet/manifest/scene";
+import type { Scene } from "@fleet/manifest";
 import { describe, expect, it } from "@jest/globals";
 import { sceneRuns, UsageError } from "../../src/scene-options";
 
