@@ -13,7 +13,7 @@ import {
 import { GetThingShadowCommand } from "@aws-sdk/client-iot-data-plane";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { DescribeExecutionCommand, SFNClient } from "@aws-sdk/client-sfn";
-import type { Scene } from "@fleet/manifest/scene";
+import type { Scene } from "@fleet/manifest";
 import { awsClient, iotDataClient, pace } from "@fleet/shared-aws";
 import { manifest } from "./index";
 
