@@ -61,9 +61,11 @@ function sceneOptions(scene: Scene, args: string[]): SceneOptions {
 
 /** The scene's options, each with its default. */
 export function usage(scene: Scene): string {
-  const lines = Object.entries(scene.options).map(
-    ([name, spec]) =>
-      `  --${flag(name)} <${typeof spec.default}>  ${spec.description} (default ${spec.default})`,
-  );
+  const flags = Object.entries(scene.options).map(([name, spec]) => ({
+    flag: `--${flag(name)} <${typeof spec.default}>`,
+    about: `${spec.description} (default ${spec.default})`,
+  }));
+  const width = Math.max(...flags.map((entry) => entry.flag.length));
+  const lines = flags.map((entry) => `  ${entry.flag.padEnd(width)}  ${entry.about}`);
   return [`./run demo ${scene.manifest.name} [options]: ${scene.title}`, ...lines].join("\n");
 }

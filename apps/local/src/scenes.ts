@@ -77,7 +77,7 @@ async function playScene({ scene, options }: SceneRun, reporter: Reporter): Prom
     checks: [],
     seconds: 0,
   };
-  reporter.scene(scene.title);
+  reporter.scene(`${manifest.name}: ${scene.title}`);
   try {
     reporter.step(`Provisioning ${manifest.name}'s local stack from its manifest`);
     const env = await provisionLocalStack(manifest);

@@ -39,7 +39,7 @@ export function printSummary(reports: SceneReport[], seconds: number): void {
   for (const report of reports) {
     const failed = report.checks.filter((check) => !check.ok).length;
     console.log(
-      `\n  ${succeeded(report) ? "✔" : "✘"} ${bold(report.title)} (${report.seconds.toFixed(1)} s)`,
+      `\n  ${succeeded(report) ? "✔" : "✘"} ${bold(`${report.scene}: ${report.title}`)} (${report.seconds.toFixed(1)} s)`,
     );
     for (const { label, value } of report.figures) console.log(`    ${label.padEnd(24)} ${value}`);
     if (report.timings.length > 0) {

@@ -39,7 +39,7 @@ export function excludedNames(options: WalkthroughOptions): string[] {
 
 export const scene: Scene<WalkthroughOptions> = {
   manifest,
-  title: "jobs-targeting: a targeted job with an exclude list, fast-tracked, torn down",
+  title: "a targeted job with an exclude list, fast-tracked, torn down",
   options: {
     things: { description: "things to seed", default: 1000 },
     excluded: { description: "how many of them the exclude list names", default: 300 },
@@ -61,7 +61,6 @@ export const scene: Scene<WalkthroughOptions> = {
     const bucket = stage.env.LISTS_BUCKET as string;
     // The emulator searches named fields only: a bare `myDemoThings*` term (every field, on AWS) finds nothing.
     const query = `thingName:${prefix}*`;
-    stage.info(`lists bucket ${bucket}`);
     stage.limitation(
       `the emulator's fleet index matches named fields only, so the demo targets "${query}" (on AWS, the strict thing-name prefix)`,
     );

@@ -14,6 +14,7 @@ export interface SceneOption<T extends number | string> {
 export interface Scene<O extends SceneOptions = SceneOptions> {
   /** The package shown; the local stack is provisioned from its manifest. */
   manifest: PackageManifest;
+  /** What the scene shows, in a few words; printed after the package's name. */
   title: string;
   /** The scene's command-line options (`./run demo <package> --<name> <value>`). */
   options: { [K in keyof O]: SceneOption<O[K]> };
