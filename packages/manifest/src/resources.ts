@@ -49,7 +49,7 @@ export function manifestProblems(manifest: PackageManifest): string[] {
     for (const [variable, { resource }] of Object.entries(spec.env)) {
       if (carriers.has(variable) && carriers.get(variable) !== resource) {
         problems.push(
-          `${variable} carries ${describe(resource)} in ${handler} but ${describe(carriers.get(variable))} elsewhere`,
+          `${variable} carries ${carrying(resource)} in ${handler} but ${carrying(carriers.get(variable))} elsewhere`,
         );
       }
       carriers.set(variable, resource);
@@ -67,4 +67,4 @@ export function manifestProblems(manifest: PackageManifest): string[] {
   return problems;
 }
 
-const describe = (resource: string | undefined) => (resource ? `resource ${resource}` : "a setting");
+const carrying = (resource: string | undefined) => (resource ? `resource ${resource}` : "a setting");
