@@ -7,6 +7,7 @@
 import { locateBundle } from "@fleet/bundle/locate";
 import {
   handlerResources,
+  type LambdaHandlerSpec,
   manifestProblems,
   type PackageManifest,
   packageResource,
@@ -29,19 +30,29 @@ export interface DomainArgs extends DomainSettings {
   alarmTopicArn?: pulumi.Input<string>;
 }
 
+type StatementsOf = (context: PermissionContext) => PolicyStatement[];
+
 export interface HandlerPackageArgs extends DomainArgs {
   manifest: PackageManifest;
   /** Each handler's statements, built from the ARNs of what its manifest entry uses; every handler has some. */
-  permissions: Record<string, (context: PermissionContext) => PolicyStatement[]>;
+  permissions: Record<string, StatementsOf>;
   /** Values infra looks up for variables that carry no package resource (an account endpoint), by variable. */
   supplied?: Record<string, pulumi.Input<string>>;
 }
 
+export interface PlannedHandler {
+  name: string;
+  spec: LambdaHandlerSpec;
+  /** The absolute folder of its bundle. */
+  bundleDir: string;
+  statementsOf: StatementsOf;
+  /** Whether a state machine calls it. */
+  step: boolean;
+}
+
 export interface HandlerPackagePlan {
-  /** The absolute bundle folder of each handler. */
-  bundles: Record<string, string>;
-  /** Handlers a state machine calls. */
-  steps: Set<string>;
+  /** Every handler, in name order. */
+  handlers: PlannedHandler[];
   /** The stack's settings as the handlers' variables. */
   settings: Record<string, string>;
 }
@@ -63,16 +74,26 @@ export function planHandlerPackage(args: HandlerPackageArgs): HandlerPackagePlan
   const available = Object.fromEntries(
     [...Object.keys(settings), ...supplied, ...carried].map((v) => [v, v]),
   );
-  for (const handler of handlers) {
-    const missing = missingRequired(manifest.handlers[handler]!, available);
+  for (const [handler, spec] of Object.entries(manifest.handlers)) {
+    const missing = missingRequired(spec, available);
     if (missing.length > 0)
       problems.push(`${handler} requires ${missing.join(", ")}, which nothing supplies`);
   }
   // Statements are built only for a package that is otherwise sound: they may rely on it.
   if (problems.length === 0) problems.push(...statementProblems(args));
   if (problems.length > 0) throw new Error(`${manifest.name}: ${problems.join("; ")}`);
-  const bundles = Object.fromEntries(handlers.map((h) => [h, locateBundle(manifest, h, args.repoRoot)]));
-  return { bundles, steps: stateMachineSteps(manifest), settings };
+  const steps = stateMachineSteps(manifest);
+  return {
+    handlers: handlers.map((name) => ({
+      name,
+      spec: manifest.handlers[name] as LambdaHandlerSpec,
+      bundleDir: locateBundle(manifest, name, args.repoRoot),
+      // Every handler has statements: checked above.
+      statementsOf: args.permissions[name] as StatementsOf,
+      step: steps.has(name),
+    })),
+    settings,
+  };
 }
 
 /** Any stack's scope: statements are built once with ARNs of the right shape, before any ARN exists. */
@@ -83,12 +104,14 @@ const CHECK_SCOPE: AwsScope = { partition: "aws", region: "us-east-1", accountId
  * manifest entry does not use fails here, naming the handler, rather than in the middle of a deployment.
  */
 function statementProblems({ manifest, permissions }: HandlerPackageArgs): string[] {
-  return Object.entries(permissions).flatMap(([handler, statementsOf]) => {
+  return Object.entries(manifest.handlers).flatMap(([handler, spec]) => {
+    const statementsOf = permissions[handler];
+    if (!statementsOf) return [];
     const arns = Object.fromEntries(
-      handlerResources(manifest.handlers[handler]!).map((name) => [
-        name,
-        arnShape(packageResource(manifest, name)!.kind, name, CHECK_SCOPE),
-      ]),
+      handlerResources(spec).flatMap((name) => {
+        const target = packageResource(manifest, name);
+        return target ? [[name, arnShape(target.kind, name, CHECK_SCOPE)]] : [];
+      }),
     );
     try {
       statementsOf({ scope: CHECK_SCOPE, handler, arns });
@@ -118,34 +141,37 @@ export function deployHandlerPackage(
   args: HandlerPackageArgs,
   parent: pulumi.Resource,
 ): HandlerPackage {
-  const { bundles, steps, settings } = planHandlerPackage(args);
+  const plan = planHandlerPackage(args);
   const { manifest, logRetentionDays, alarmTopicArn } = args;
-  const handlers = Object.keys(manifest.handlers).sort();
   const scope = awsScope(parent);
 
-  const resources: Record<string, PackageResourceRef> = Object.fromEntries(
+  const resources = new Map<string, PackageResourceRef>(
     Object.entries(manifest.resources).map(([resource, spec]) => [
       resource,
       createPackageResource(`${name}-${resource}`, spec, parent),
     ]),
   );
-  const createFunction = (handler: string) => {
-    const spec = manifest.handlers[handler]!;
+  // Planning checked that each name is a resource or state machine of the package, created before its readers.
+  const created = (resource: string): PackageResourceRef => {
+    const ref = resources.get(resource);
+    if (!ref) throw new Error(`${manifest.name}: ${resource} was not created before a handler using it`);
+    return ref;
+  };
+  const createFunction = ({ name: handler, spec, bundleDir, statementsOf }: PlannedHandler) => {
     const carried = Object.fromEntries(
       Object.entries(spec.env).flatMap(([variable, { resource }]) =>
-        resource ? [[variable, resources[resource]!.value]] : [],
+        resource ? [[variable, created(resource).value]] : [],
       ),
     );
     const arns = pulumi.all(
-      Object.fromEntries(handlerResources(spec).map((resource) => [resource, resources[resource]!.arn])),
+      Object.fromEntries(handlerResources(spec).map((resource) => [resource, created(resource).arn])),
     );
-    const statementsOf = args.permissions[handler]!;
     return new NodeLambda(
       `${name}-${handler}`,
       {
         spec,
-        bundleDir: bundles[handler]!,
-        environment: handlerEnvironment(spec, { ...settings, ...args.supplied, ...carried }),
+        bundleDir,
+        environment: handlerEnvironment(spec, { ...plan.settings, ...args.supplied, ...carried }),
         statements: pulumi
           .all([scope, arns])
           .apply(([resolved, used]) => statementsOf({ scope: resolved, handler, arns: used })),
@@ -157,7 +183,8 @@ export function deployHandlerPackage(
   };
 
   const functions: Record<string, NodeLambda> = {};
-  for (const handler of handlers.filter((h) => steps.has(h))) functions[handler] = createFunction(handler);
+  for (const handler of plan.handlers.filter((h) => h.step))
+    functions[handler.name] = createFunction(handler);
   const workflows: Record<string, Workflow> = {};
   for (const [stateMachine, spec] of Object.entries(manifest.stateMachines)) {
     const workflow = new Workflow(
@@ -167,13 +194,14 @@ export function deployHandlerPackage(
     );
     workflows[stateMachine] = workflow;
     // A variable carrying a state machine holds its ARN.
-    resources[stateMachine] = { value: workflow.arn, arn: workflow.arn };
+    resources.set(stateMachine, { value: workflow.arn, arn: workflow.arn });
   }
-  for (const handler of handlers.filter((h) => !steps.has(h))) functions[handler] = createFunction(handler);
+  for (const handler of plan.handlers.filter((h) => !h.step))
+    functions[handler.name] = createFunction(handler);
 
   const outputs: DomainOutputs = {
     resources: Object.fromEntries(
-      Object.keys(manifest.resources).map((resource) => [resource, resources[resource]!.value]),
+      Object.keys(manifest.resources).map((resource) => [resource, created(resource).value]),
     ),
     stateMachines: Object.fromEntries(
       Object.entries(workflows).map(([key, workflow]) => [key, workflow.arn]),

@@ -54,14 +54,15 @@ export function describeStack({ stack, manifests, program, extraConfig }: StackU
   let synthesis: Synthesis;
   let scope: AwsScope;
   const handlers = manifests.flatMap((manifest) =>
-    Object.keys(manifest.handlers)
-      .sort()
-      .map((handler) => ({ manifest, handler, label: `${manifest.name}/${handler}` })),
+    Object.entries(manifest.handlers)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([handler, spec]) => ({ manifest, handler, spec, label: `${manifest.name}/${handler}` })),
   );
   const stateMachines = manifests.flatMap((manifest) =>
-    Object.keys(manifest.stateMachines).map((name) => ({
+    Object.entries(manifest.stateMachines).map(([name, { definition }]) => ({
       manifest,
       name,
+      definition,
       label: `${manifest.name}/${name}`,
     })),
   );
@@ -211,16 +212,14 @@ export function describeStack({ stack, manifests, program, extraConfig }: StackU
 
       it("a role names the packages' own buckets, tables and state machines exactly where its manifest entry uses them", () => {
         const resources = owned();
-        for (const { manifest, handler, label } of handlers) {
+        for (const { manifest, handler, spec, label } of handlers) {
           const arns = functionPolicy(manifest, handler).Statement.flatMap((s) =>
             s.Effect === "Allow" ? (s.Resource ?? []) : [],
           );
           const reached = resources
             .filter((resource) => arns.some(resource.covers))
             .map((resource) => `${resource.manifest.name}/${resource.name}`);
-          const uses = handlerResources(manifest.handlers[handler]!).map(
-            (name) => `${manifest.name}/${name}`,
-          );
+          const uses = handlerResources(spec).map((name) => `${manifest.name}/${name}`);
           expect({ label, reached: [...new Set(reached)].sort() }).toEqual({ label, reached: uses });
           // No bucket, table or state machine that is not a package's own (S3 ARNs carry no account to check).
           const foreign = arns.filter(
@@ -250,11 +249,11 @@ export function describeStack({ stack, manifests, program, extraConfig }: StackU
       });
 
       it("a state machine may invoke exactly the functions its definition calls", () => {
-        for (const { manifest, name, label } of stateMachines) {
+        for (const { manifest, name, definition, label } of stateMachines) {
           const policy = json(
             named("aws:iam/rolePolicy:RolePolicy", `${manifest.name}-${name}-policy`).inputs.policy,
           );
-          const steps = referencedHandlers(manifest.stateMachines[name]!.definition);
+          const steps = referencedHandlers(definition);
           expect({ label, steps: steps.length > 0 }).toEqual({ label, steps: true });
           expect(granted(policy, "lambda:InvokeFunction")).toEqual(
             steps.map((step) => fn(manifest, step).computed.arn).sort(),
@@ -333,7 +332,7 @@ export function describeStack({ stack, manifests, program, extraConfig }: StackU
 
     it.each(handlers)(
       "$label: Node.js on arm64 from its own bundle, every variable it reads set as its manifest and config say",
-      ({ manifest, handler }) => {
+      ({ manifest, handler, spec }) => {
         const { inputs } = fn(manifest, handler);
         expect(inputs).toEqual(
           expect.objectContaining({
@@ -347,7 +346,7 @@ export function describeStack({ stack, manifests, program, extraConfig }: StackU
         expect(archive.endsWith(path.join(manifest.packageDir, "dist", handler))).toBe(true);
         expect(existsSync(path.join(archive, BUNDLE_ENTRY_FILE))).toBe(true);
         const variables = variablesOf(manifest, handler);
-        const env = manifest.handlers[handler]!.env;
+        const env = spec.env;
         for (const [name, spec] of Object.entries(env)) {
           if (spec.required)
             expect({ name, value: variables[name] }).toEqual({ name, value: expect.stringMatching(/\S/) });
@@ -370,7 +369,7 @@ export function describeStack({ stack, manifests, program, extraConfig }: StackU
       },
     );
 
-    describe.each(stateMachines)("state machine $label", ({ manifest, name }) => {
+    describe.each(stateMachines)("state machine $label", ({ manifest, name, definition: source }) => {
       const definition = () => json<Record<string, unknown>>(stateMachine(manifest, name).inputs.definition);
 
       it("is valid Amazon States Language", () => {
@@ -382,7 +381,7 @@ export function describeStack({ stack, manifests, program, extraConfig }: StackU
       it("has every ${handler} placeholder replaced by the ARN of that handler's function", () => {
         const text = JSON.stringify(definition());
         expect(text).not.toContain("${");
-        for (const step of referencedHandlers(manifest.stateMachines[name]!.definition))
+        for (const step of referencedHandlers(source))
           expect(text).toContain(JSON.stringify(fn(manifest, step).computed.arn));
       });
 

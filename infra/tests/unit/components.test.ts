@@ -179,12 +179,13 @@ describe("planHandlerPackage", () => {
 
   it("plans a valid package: its bundles, the steps of its state machines, its settings as strings", () => {
     const plan = planHandlerPackage(args({ rates: { RATE: 5 } }));
-    expect(plan.bundles).toEqual(
-      Object.fromEntries(
-        ["start", "step", "stop"].map((h) => [h, path.join(repoRoot, "packages/demo/dist", h)]),
-      ),
+    expect(plan.handlers.map(({ name, bundleDir, step }) => ({ name, bundleDir, step }))).toEqual(
+      ["start", "step", "stop"].map((name) => ({
+        name,
+        bundleDir: path.join(repoRoot, "packages/demo/dist", name),
+        step: name === "step",
+      })),
     );
-    expect([...plan.steps]).toEqual(["step"]);
     expect(plan.settings).toEqual({ RATE: "5" });
   });
 });

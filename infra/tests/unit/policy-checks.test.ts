@@ -22,7 +22,12 @@ const contextOf = (handler: string): PermissionContext => ({
   handler,
   arns: { "targeted-job": stateMachineArn, lists: listsBucketArn },
 });
-const statementsOf = (handler: string) => JOBS_TARGETING_PERMISSIONS[handler]!(contextOf(handler));
+const builder = (handler: string) => {
+  const statementsOf = JOBS_TARGETING_PERMISSIONS[handler];
+  if (!statementsOf) throw new Error(`no statements for ${handler}`);
+  return statementsOf;
+};
+const statementsOf = (handler: string) => builder(handler)(contextOf(handler));
 const problemsOf = (...statements: PolicyStatement[]) => policyProblems(policyDocument(statements), scope);
 
 describe("policyProblems accepts what the builders produce", () => {
@@ -69,7 +74,7 @@ describe("jobs-targeting statements on the state machine", () => {
 
   it("refer to nothing a handler's manifest entry does not use", () => {
     for (const handler of ["start-targeted-job", "teardown"]) {
-      expect(() => JOBS_TARGETING_PERMISSIONS[handler]!({ ...contextOf(handler), arns: {} })).toThrow(
+      expect(() => builder(handler)({ ...contextOf(handler), arns: {} })).toThrow(
         `${handler}'s statements refer to targeted-job, which its manifest entry does not use`,
       );
     }
@@ -116,14 +121,15 @@ describe("policyProblems flags", () => {
   });
 
   it("a * resource without the region condition: removing the scoping condition fails the check", () => {
-    const [statement] = statementsOf("ensure-indexing");
-    expect(problemsOf(statement!)).toEqual([]);
-    const { Condition: _removed, ...unscoped } = statement!;
+    const [statement, ...others] = statementsOf("ensure-indexing");
+    if (!statement || others.length > 0) throw new Error("ensure-indexing has one statement");
+    expect(problemsOf(statement)).toEqual([]);
+    const { Condition: _removed, ...unscoped } = statement;
     expect(problemsOf(unscoped)).toEqual([
       "statement 0: grants * without the condition aws:RequestedRegion = eu-west-1",
     ]);
     const otherRegion = {
-      ...statement!,
+      ...statement,
       Condition: { StringEquals: { "aws:RequestedRegion": "us-east-1" } },
     };
     expect(problemsOf(otherRegion)).toHaveLength(1);

@@ -19,7 +19,7 @@ const quiet: Reporter = {
 
 describe("./run demo, every scene in one emulator", () => {
   it("plays the jobs-targeting walkthrough and the example scene, each measured in the emulator", async () => {
-    const [walkthrough] = sceneRuns(await allScenes(), [
+    const walkthrough = sceneRuns(await allScenes(), [
       "jobs-targeting",
       "--things",
       "60",
@@ -32,7 +32,10 @@ describe("./run demo, every scene in one emulator", () => {
       "--list-key",
       "demo-test-exclude.csv",
     ]);
-    const [jobs, files] = await playScenes([walkthrough!, { scene: example, options: { files: 4 } }], quiet);
+    const [jobs, files] = await playScenes(
+      [...walkthrough, { scene: example, options: { files: 4 } }],
+      quiet,
+    );
 
     expect(jobs?.error).toBeUndefined();
     expect(jobs?.checks.filter((c) => !c.ok)).toEqual([]);

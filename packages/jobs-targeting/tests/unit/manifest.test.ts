@@ -59,7 +59,10 @@ describe("manifest", () => {
     expect(manifest.resources).toEqual({ lists: expect.objectContaining({ kind: "bucket" }) });
     expect(resourceVariables(manifest)).toEqual({ LISTS_BUCKET: "lists", STATE_MACHINE_ARN: "targeted-job" });
     const users = (resource: string) =>
-      names.filter((name) => handlerResources(manifest.handlers[name]!).includes(resource)).sort();
+      Object.entries(manifest.handlers)
+        .filter(([, spec]) => handlerResources(spec).includes(resource))
+        .map(([name]) => name)
+        .sort();
     // create-job names a job document in the bucket, which IoT reads with create-job's credentials.
     expect(users("lists")).toEqual([
       "create-job",
