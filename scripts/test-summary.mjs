@@ -3,7 +3,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
-const roots = ["packages", "tooling"]
+const roots = ["packages", "tooling", "apps"]
   .flatMap((dir) => readdirSync(dir).map((name) => join(dir, name)))
   .concat("infra");
 let passed = 0;

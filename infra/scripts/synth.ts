@@ -2,7 +2,7 @@
 // prints the resource inventory as JSON - what `pulumi up` would create, without an AWS account or the Pulumi
 // CLI. `program` runs another build of the program (the tests pass the bundle the Pulumi CLI runs).
 import path from "node:path";
-import { findRepoRoot } from "../src/repo-root";
+import { findRepoRoot } from "@fleet/manifest/repo-root";
 import { inventory } from "../tools/inventory";
 import { INFRA_DIR } from "../tools/program-bundle";
 import { stackNames } from "../tools/stack-config";

@@ -1,7 +1,7 @@
-// Which value each handler's environment variable gets: infra supplies what it creates (bucket names, ARNs,
-// endpoints), the stack's config supplies tunables (rates, keys); a handler gets exactly the variables it
-// declares in its package's manifest.
-import type { LambdaHandlerSpec, PackageManifest } from "@fleet/bundle/manifest";
+// Which value each handler's environment variable gets: infra supplies what it creates (the bucket name or ARN
+// a variable carries, per the manifest) and what it looks up (endpoints), the stack's config supplies tunables
+// (rates, keys); a handler gets exactly the variables it declares in its package's manifest.
+import type { LambdaHandlerSpec, PackageManifest } from "@fleet/manifest";
 import type * as pulumi from "@pulumi/pulumi";
 
 export type EnvValues = Record<string, pulumi.Input<string>>;

@@ -1,12 +1,12 @@
 // The Pulumi program: reads the stack's config, composes one component per domain, exports what an operator
-// needs. The only module with side effects; a new domain adds its component and its export here.
-import { manifest as jobsTargetingManifest } from "@fleet/jobs-targeting";
+// needs. The only module with side effects. A domain is one line below: its component, given the platform's
+// settings and its block of the stack's config (`fleet:<key>`), exported under the same key.
+import { findRepoRoot } from "@fleet/manifest/repo-root";
 import * as aws from "@pulumi/aws";
 import { Alerts } from "./components/alerts";
+import type { DomainArgs } from "./components/handler-package";
 import { JobsTargeting } from "./components/jobs-targeting";
-import type { NodeLambda } from "./components/node-lambda";
-import { readStackConfig } from "./config";
-import { findRepoRoot } from "./repo-root";
+import { domainSettings, readStackConfig } from "./config";
 
 const config = readStackConfig();
 const repoRoot = findRepoRoot(import.meta.dirname);
@@ -15,27 +15,12 @@ const provider = new aws.Provider("aws", { region: config.region, defaultTags: {
 const opts = { providers: [provider] };
 
 const alerts = new Alerts("alerts", { email: config.alertEmail }, opts);
-
-const targeting = new JobsTargeting(
-  "jobs-targeting",
-  {
-    manifest: jobsTargetingManifest,
-    repoRoot,
-    logRetentionDays: config.logRetentionDays,
-    alarmTopicArn: alerts.topicArn,
-    ...config.jobsTargeting,
-  },
-  opts,
-);
-
-const functionOutputs = (functions: Record<string, NodeLambda>) =>
-  Object.fromEntries(
-    Object.entries(functions).map(([handler, fn]) => [handler, { name: fn.functionName, arn: fn.arn }]),
-  );
+const domain = (key: string): DomainArgs => ({
+  repoRoot,
+  logRetentionDays: config.logRetentionDays,
+  alarmTopicArn: alerts.topicArn,
+  ...domainSettings(config, key),
+});
 
 export const alertTopicArn = alerts.topicArn;
-export const jobsTargeting = {
-  listsBucket: targeting.bucketName,
-  stateMachineArn: targeting.stateMachineArn,
-  functions: functionOutputs(targeting.functions),
-};
+export const jobsTargeting = new JobsTargeting("jobs-targeting", domain("jobsTargeting"), opts).outputs;

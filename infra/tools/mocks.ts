@@ -109,6 +109,8 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
         return { name, arn: arn("states", `stateMachine:${name}`) };
       case "aws:sns/topic:Topic":
         return { name, arn: arn("sns", name) };
+      case "aws:dynamodb/table:Table":
+        return { name, arn: arn("dynamodb", `table/${name}`) };
       case "aws:s3/bucket:Bucket": {
         const bucket = (inputs.bucket as string | undefined) ?? autoName(logicalName);
         return { bucket, arn: `arn:aws:s3:::${bucket}` };

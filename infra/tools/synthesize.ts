@@ -24,10 +24,16 @@ const resolved = (value: unknown) =>
 
 /**
  * Runs the program once for `stack` and returns every resource it registered and its resolved outputs. Pulumi's
- * runtime state is per process (per test file under jest): call this once per process.
+ * runtime state is per process (per test file under jest): call this once per process. `extraConfig` adds keys
+ * to the stack's (`fleet:<key>` → value as JSON), as a new block in Pulumi.<stack>.yaml would.
  */
-export async function synthesize(stack: string, program = PROGRAM_ENTRY): Promise<Synthesis> {
-  const settings = readStackSettings(INFRA_DIR, stack);
+export async function synthesize(
+  stack: string,
+  program = PROGRAM_ENTRY,
+  extraConfig: Record<string, string> = {},
+): Promise<Synthesis> {
+  const stackSettings = readStackSettings(INFRA_DIR, stack);
+  const settings = { ...stackSettings, config: { ...stackSettings.config, ...extraConfig } };
   const region = settings.config["aws:region"];
   if (!region) throw new Error(`Pulumi.${stack}.yaml sets no aws:region`);
   const mocks = new RecordingMocks(region);

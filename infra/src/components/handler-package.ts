@@ -1,120 +1,180 @@
-// Deploys one handler package from its manifest: a NodeLambda per handler and a Workflow per state machine.
-// Everything is checked first (planHandlerPackage), so that a domain component can refuse bad input before it
-// creates its first resource. Functions a definition calls are created first, then the state machines, then
-// every other function: those may read a state machine's ARN (an entry handler starting executions, a teardown
+// Deploys one handler package from its manifest: the resources it owns, a NodeLambda per handler and a
+// Workflow per state machine, each handler's environment and the resources of its IAM statements derived from
+// the manifest. Everything is checked first (planHandlerPackage), so that a bad package is refused before its
+// first resource exists. Functions a definition calls are created first, then the state machines, then every
+// other function: those may read a state machine's ARN (an entry handler starting executions, a teardown
 // stopping them) and be granted actions on it and its executions.
 import { locateBundle } from "@fleet/bundle/locate";
-import type { PackageManifest } from "@fleet/bundle/manifest";
-import { referencedHandlers } from "@fleet/bundle/state-machine";
+import {
+  handlerResources,
+  type LambdaHandlerSpec,
+  manifestProblems,
+  type PackageManifest,
+  packageResource,
+  resourceVariables,
+  stateMachineSteps,
+} from "@fleet/manifest";
 import * as pulumi from "@pulumi/pulumi";
 import { awsScope } from "../aws-scope";
+import type { DomainSettings } from "../config";
 import { handlerEnvironment, missingRequired, settingsProblems } from "../handler-env";
-import type { PermissionContext, PolicyStatement } from "../policies/document";
+import type { AwsScope, PermissionContext, PolicyStatement } from "../policies/document";
 import { NodeLambda } from "./node-lambda";
+import { arnShape, createPackageResource, type PackageResourceRef } from "./package-resources";
 import { Workflow } from "./state-machine";
 
-export interface HandlerPackageRequirements {
+/** What every domain component gets from the program: the platform's settings and its block of the config. */
+export interface DomainArgs extends DomainSettings {
   repoRoot: string;
-  /** The handlers the domain has IAM statements for: every handler of the manifest, and only those. */
-  permitted: string[];
-  /** Variables the stack's config sets: each must be read by some handler. */
-  configured: string[];
-  /** Variables infra sets from what it creates; config may not set them. */
-  suppliedByInfra: string[];
-  /** Variables carrying a state machine's ARN: variable name → state machine name in the manifest. */
-  stateMachineVariables: Record<string, string>;
+  logRetentionDays: number;
+  alarmTopicArn?: pulumi.Input<string>;
+}
+
+type StatementsOf = (context: PermissionContext) => PolicyStatement[];
+
+export interface HandlerPackageArgs extends DomainArgs {
+  manifest: PackageManifest;
+  /** Each handler's statements, built from the ARNs of what its manifest entry uses; every handler has some. */
+  permissions: Record<string, StatementsOf>;
+  /** Values infra looks up for variables that carry no package resource (an account endpoint), by variable. */
+  supplied?: Record<string, pulumi.Input<string>>;
+}
+
+export interface PlannedHandler {
+  name: string;
+  spec: LambdaHandlerSpec;
+  /** The absolute folder of its bundle. */
+  bundleDir: string;
+  statementsOf: StatementsOf;
+  /** Whether a state machine calls it. */
+  step: boolean;
 }
 
 export interface HandlerPackagePlan {
-  manifest: PackageManifest;
-  /** The absolute bundle folder of each handler. */
-  bundles: Record<string, string>;
-  /** Handlers a state machine calls. */
-  steps: Set<string>;
-  stateMachineVariables: Record<string, string>;
+  /** Every handler, in name order. */
+  handlers: PlannedHandler[];
+  /** The stack's settings as the handlers' variables. */
+  settings: Record<string, string>;
 }
 
-/** Checks everything a deployment of `manifest` needs; throws one error naming every problem. */
-export function planHandlerPackage(
-  manifest: PackageManifest,
-  needs: HandlerPackageRequirements,
-): HandlerPackagePlan {
+/** Checks everything a deployment of the package needs; throws one error naming every problem. */
+export function planHandlerPackage(args: HandlerPackageArgs): HandlerPackagePlan {
+  const { manifest } = args;
   const handlers = Object.keys(manifest.handlers).sort();
-  const steps = new Set(
-    Object.values(manifest.stateMachines).flatMap((sm) => referencedHandlers(sm.definition)),
-  );
+  const permitted = Object.keys(args.permissions);
+  const settings = { ...asStrings(args.rates), ...asStrings(args.settings) };
+  const supplied = Object.keys(args.supplied ?? {});
+  const carried = Object.keys(resourceVariables(manifest));
   const problems = [
-    ...handlers.filter((h) => !needs.permitted.includes(h)).map((h) => `no IAM statements for handler ${h}`),
-    ...needs.permitted
-      .filter((h) => !handlers.includes(h))
-      .map((h) => `IAM statements for unknown handler ${h}`),
-    ...Object.entries(needs.stateMachineVariables)
-      .filter(([, stateMachine]) => !(stateMachine in manifest.stateMachines))
-      .map(([variable, stateMachine]) => `${variable} refers to unknown state machine ${stateMachine}`),
-    ...settingsProblems(manifest, needs.configured, [
-      ...needs.suppliedByInfra,
-      ...Object.keys(needs.stateMachineVariables),
-    ]),
+    ...manifestProblems(manifest),
+    ...handlers.filter((h) => !permitted.includes(h)).map((h) => `no IAM statements for handler ${h}`),
+    ...permitted.filter((h) => !handlers.includes(h)).map((h) => `IAM statements for unknown handler ${h}`),
+    ...settingsProblems(manifest, Object.keys(settings), [...carried, ...supplied]),
   ];
-  const supplied = Object.fromEntries(
-    [...needs.configured, ...needs.suppliedByInfra].map((name) => [name, name]),
+  const available = Object.fromEntries(
+    [...Object.keys(settings), ...supplied, ...carried].map((v) => [v, v]),
   );
-  for (const handler of handlers) {
-    // A function a state machine calls cannot be given that state machine's ARN: neither could be created first.
-    const available = steps.has(handler) ? supplied : { ...supplied, ...needs.stateMachineVariables };
-    const missing = missingRequired(manifest.handlers[handler]!, available);
+  for (const [handler, spec] of Object.entries(manifest.handlers)) {
+    const missing = missingRequired(spec, available);
     if (missing.length > 0)
       problems.push(`${handler} requires ${missing.join(", ")}, which nothing supplies`);
   }
+  // Statements are built only for a package that is otherwise sound: they may rely on it.
+  if (problems.length === 0) problems.push(...statementProblems(args));
   if (problems.length > 0) throw new Error(`${manifest.name}: ${problems.join("; ")}`);
-  const bundles = Object.fromEntries(handlers.map((h) => [h, locateBundle(manifest, h, needs.repoRoot)]));
-  return { manifest, bundles, steps, stateMachineVariables: needs.stateMachineVariables };
+  const steps = stateMachineSteps(manifest);
+  return {
+    handlers: handlers.map((name) => ({
+      name,
+      spec: manifest.handlers[name] as LambdaHandlerSpec,
+      bundleDir: locateBundle(manifest, name, args.repoRoot),
+      // Every handler has statements: checked above.
+      statementsOf: args.permissions[name] as StatementsOf,
+      step: steps.has(name),
+    })),
+    settings,
+  };
 }
 
-export interface HandlerPackageArgs {
-  plan: HandlerPackagePlan;
-  /** The statements of each handler, built from plain ARNs once they are known. */
-  permissions: Record<string, (context: PermissionContext) => pulumi.Input<PolicyStatement[]>>;
-  /** Values for the variables handlers read: what infra created and the stack's settings. */
-  environment: Record<string, pulumi.Input<string>>;
-  logRetentionDays: number;
-  alarmTopicArn?: pulumi.Input<string>;
+/** Any stack's scope: statements are built once with ARNs of the right shape, before any ARN exists. */
+const CHECK_SCOPE: AwsScope = { partition: "aws", region: "us-east-1", accountId: "000000000000" };
+
+/**
+ * Builds every handler's statements with ARNs shaped like the real ones: a statement naming a resource its
+ * manifest entry does not use fails here, naming the handler, rather than in the middle of a deployment.
+ */
+function statementProblems({ manifest, permissions }: HandlerPackageArgs): string[] {
+  return Object.entries(manifest.handlers).flatMap(([handler, spec]) => {
+    const statementsOf = permissions[handler];
+    if (!statementsOf) return [];
+    const arns = Object.fromEntries(
+      handlerResources(spec).flatMap((name) => {
+        const target = packageResource(manifest, name);
+        return target ? [[name, arnShape(target.kind, name, CHECK_SCOPE)]] : [];
+      }),
+    );
+    try {
+      statementsOf({ scope: CHECK_SCOPE, handler, arns });
+      return [];
+    } catch (error) {
+      return [(error as Error).message];
+    }
+  });
 }
 
 export interface HandlerPackage {
   functions: Record<string, NodeLambda>;
   workflows: Record<string, Workflow>;
+  /** What an operator needs: each resource's value (a bucket's name), each state machine's ARN, each function. */
+  outputs: DomainOutputs;
 }
 
+export interface DomainOutputs {
+  resources: Record<string, pulumi.Output<string>>;
+  stateMachines: Record<string, pulumi.Output<string>>;
+  functions: Record<string, { name: pulumi.Output<string>; arn: pulumi.Output<string> }>;
+}
+
+/** Plans, then creates the package's resources as children of `parent`, named `<name>-<resource>`. */
 export function deployHandlerPackage(
   name: string,
   args: HandlerPackageArgs,
   parent: pulumi.Resource,
 ): HandlerPackage {
-  const { manifest, bundles, steps, stateMachineVariables } = args.plan;
-  const handlers = Object.keys(manifest.handlers).sort();
+  const plan = planHandlerPackage(args);
+  const { manifest, logRetentionDays, alarmTopicArn } = args;
   const scope = awsScope(parent);
-  const { logRetentionDays, alarmTopicArn } = args;
 
-  const createFunction = (handler: string, stateMachineArns: Record<string, pulumi.Output<string>>) => {
-    const spec = manifest.handlers[handler]!;
-    const stateMachineEnv = Object.fromEntries(
-      Object.entries(stateMachineVariables)
-        .filter(([, stateMachine]) => stateMachine in stateMachineArns)
-        .map(([variable, stateMachine]) => [variable, stateMachineArns[stateMachine]!]),
+  const resources = new Map<string, PackageResourceRef>(
+    Object.entries(manifest.resources).map(([resource, spec]) => [
+      resource,
+      createPackageResource(`${name}-${resource}`, spec, parent),
+    ]),
+  );
+  // Planning checked that each name is a resource or state machine of the package, created before its readers.
+  const created = (resource: string): PackageResourceRef => {
+    const ref = resources.get(resource);
+    if (!ref) throw new Error(`${manifest.name}: ${resource} was not created before a handler using it`);
+    return ref;
+  };
+  const createFunction = ({ name: handler, spec, bundleDir, statementsOf }: PlannedHandler) => {
+    const carried = Object.fromEntries(
+      Object.entries(spec.env).flatMap(([variable, { resource }]) =>
+        resource ? [[variable, created(resource).value]] : [],
+      ),
     );
-    const permissions = args.permissions[handler]!;
+    const arns = pulumi.all(
+      Object.fromEntries(handlerResources(spec).map((resource) => [resource, created(resource).arn])),
+    );
     return new NodeLambda(
       `${name}-${handler}`,
       {
         spec,
-        bundleDir: bundles[handler]!,
-        environment: handlerEnvironment(spec, { ...args.environment, ...stateMachineEnv }),
+        bundleDir,
+        environment: handlerEnvironment(spec, { ...plan.settings, ...args.supplied, ...carried }),
         statements: pulumi
-          .all([scope, pulumi.all(stateMachineArns)])
-          .apply(([resolved, arns]) =>
-            pulumi.output(permissions({ scope: resolved, stateMachineArns: arns })),
-          ),
+          .all([scope, arns])
+          .apply(([resolved, used]) => statementsOf({ scope: resolved, handler, arns: used })),
         logRetentionDays,
         alarmTopicArn,
       },
@@ -123,22 +183,35 @@ export function deployHandlerPackage(
   };
 
   const functions: Record<string, NodeLambda> = {};
-  for (const handler of handlers.filter((h) => steps.has(h))) {
-    functions[handler] = createFunction(handler, {});
-  }
+  for (const handler of plan.handlers.filter((h) => h.step))
+    functions[handler.name] = createFunction(handler);
   const workflows: Record<string, Workflow> = {};
   for (const [stateMachine, spec] of Object.entries(manifest.stateMachines)) {
-    workflows[stateMachine] = new Workflow(
+    const workflow = new Workflow(
       `${name}-${stateMachine}`,
       { spec, functions, logRetentionDays, alarmTopicArn },
       { parent },
     );
+    workflows[stateMachine] = workflow;
+    // A variable carrying a state machine holds its ARN.
+    resources.set(stateMachine, { value: workflow.arn, arn: workflow.arn });
   }
-  const stateMachineArns = Object.fromEntries(
-    Object.entries(workflows).map(([key, workflow]) => [key, workflow.arn]),
-  );
-  for (const handler of handlers.filter((h) => !steps.has(h))) {
-    functions[handler] = createFunction(handler, stateMachineArns);
-  }
-  return { functions, workflows };
+  for (const handler of plan.handlers.filter((h) => !h.step))
+    functions[handler.name] = createFunction(handler);
+
+  const outputs: DomainOutputs = {
+    resources: Object.fromEntries(
+      Object.keys(manifest.resources).map((resource) => [resource, created(resource).value]),
+    ),
+    stateMachines: Object.fromEntries(
+      Object.entries(workflows).map(([key, workflow]) => [key, workflow.arn]),
+    ),
+    functions: Object.fromEntries(
+      Object.entries(functions).map(([handler, fn]) => [handler, { name: fn.functionName, arn: fn.arn }]),
+    ),
+  };
+  return { functions, workflows, outputs };
 }
+
+const asStrings = (values: Record<string, string | number>) =>
+  Object.fromEntries(Object.entries(values).map(([key, value]) => [key, String(value)]));

@@ -1,72 +1,32 @@
-// Seed 000 on AWS: the lists bucket, every jobs-targeting handler with least privilege, and the targeted-job
-// state machine that start-targeted-job starts.
-import type { PackageManifest } from "@fleet/bundle/manifest";
+// Seed 000 on AWS: the jobs-targeting package as its manifest describes it (the lists bucket, every handler,
+// the targeted-job state machine), with each handler's least-privilege statements.
+import { manifest } from "@fleet/jobs-targeting";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { DomainSettings } from "../config";
-import type { PermissionContext } from "../policies/document";
-import { JOBS_TARGETING_PERMISSIONS, TARGETED_JOB_STATE_MACHINE } from "../policies/jobs-targeting";
-import { deployHandlerPackage, planHandlerPackage } from "./handler-package";
+import { JOBS_TARGETING_PERMISSIONS } from "../policies/jobs-targeting";
+import { type DomainArgs, type DomainOutputs, deployHandlerPackage } from "./handler-package";
 import type { NodeLambda } from "./node-lambda";
-import { SecureBucket } from "./secure-bucket";
-
-export interface JobsTargetingArgs extends DomainSettings {
-  manifest: PackageManifest;
-  repoRoot: string;
-  logRetentionDays: number;
-  alarmTopicArn?: pulumi.Input<string>;
-}
-
-/** The state machine ARN start-targeted-job (starts executions) and teardown (stops them) read. */
-const STATE_MACHINE_VARIABLES = { STATE_MACHINE_ARN: TARGETED_JOB_STATE_MACHINE };
 
 export class JobsTargeting extends pulumi.ComponentResource {
-  public readonly bucketName: pulumi.Output<string>;
   public readonly functions: Record<string, NodeLambda>;
-  public readonly stateMachineArn: pulumi.Output<string>;
+  public readonly outputs: DomainOutputs;
 
-  constructor(name: string, args: JobsTargetingArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, args: DomainArgs, opts?: pulumi.ComponentResourceOptions) {
     super("fleet:index:JobsTargeting", name, {}, opts);
-    const configured = { ...asStrings(args.rates), ...asStrings(args.settings) };
-    const plan = planHandlerPackage(args.manifest, {
-      repoRoot: args.repoRoot,
-      permitted: Object.keys(JOBS_TARGETING_PERMISSIONS),
-      configured: Object.keys(configured),
-      suppliedByInfra: ["LISTS_BUCKET", "IOT_DATA_ENDPOINT"],
-      stateMachineVariables: STATE_MACHINE_VARIABLES,
-    });
-
-    const bucket = new SecureBucket(`${name}-lists`, {}, { parent: this });
     // Given to the shadow-writing handler so that it needs no iot:DescribeEndpoint.
-    const dataEndpoint = aws.iot.getEndpointOutput(
-      { endpointType: "iot:Data-ATS" },
-      { parent: this },
-    ).endpointAddress;
-    const permissions = Object.fromEntries(
-      Object.entries(JOBS_TARGETING_PERMISSIONS).map(([handler, statementsOf]) => [
-        handler,
-        (context: PermissionContext) =>
-          bucket.arn.apply((listsBucketArn) => statementsOf({ ...context, listsBucketArn })),
-      ]),
-    );
-    const { functions, workflows } = deployHandlerPackage(
+    const dataEndpoint = aws.iot.getEndpointOutput({ endpointType: "iot:Data-ATS" }, { parent: this });
+    const deployed = deployHandlerPackage(
       name,
       {
-        plan,
-        permissions,
-        environment: { ...configured, LISTS_BUCKET: bucket.bucketName, IOT_DATA_ENDPOINT: dataEndpoint },
-        logRetentionDays: args.logRetentionDays,
-        alarmTopicArn: args.alarmTopicArn,
+        ...args,
+        manifest,
+        permissions: JOBS_TARGETING_PERMISSIONS,
+        supplied: { IOT_DATA_ENDPOINT: dataEndpoint.endpointAddress },
       },
       this,
     );
-
-    this.bucketName = bucket.bucketName;
-    this.functions = functions;
-    this.stateMachineArn = workflows[TARGETED_JOB_STATE_MACHINE]!.arn;
-    this.registerOutputs({ bucketName: this.bucketName, stateMachineArn: this.stateMachineArn });
+    this.functions = deployed.functions;
+    this.outputs = deployed.outputs;
+    this.registerOutputs(this.outputs);
   }
 }
-
-const asStrings = (values: Record<string, string | number>) =>
-  Object.fromEntries(Object.entries(values).map(([key, value]) => [key, String(value)]));

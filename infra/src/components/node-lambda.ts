@@ -1,7 +1,7 @@
 // One Lambda function from a package's manifest and the bundle turbo built for it: its own role with exactly
 // the statements it is given (plus writing its own logs), a log group with retention created first, arm64.
 
-import type { LambdaHandlerSpec } from "@fleet/bundle/manifest";
+import type { LambdaHandlerSpec } from "@fleet/manifest";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { awsScope } from "../aws-scope";

@@ -1,8 +1,7 @@
 // A Step Functions state machine from a package's definition: placeholders replaced by the ARNs of the
 // package's functions, a role that may invoke only those, logs with retention, tracing, failure alarms.
 
-import type { StateMachineSpec } from "@fleet/bundle/manifest";
-import { referencedHandlers, substituteFunctionArns } from "@fleet/bundle/state-machine";
+import { referencedHandlers, type StateMachineSpec, substituteFunctionArns } from "@fleet/manifest";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { awsScope } from "../aws-scope";

@@ -22,11 +22,33 @@ export interface AwsScope {
   accountId: string;
 }
 
-/** What a handler's statements may refer to, resolved to plain strings. */
+/**
+ * What a handler's statements may refer to, resolved to plain strings: the stack's scope and the ARNs of
+ * exactly the package resources and state machines its manifest says it uses, so that a role can name no other.
+ */
 export interface PermissionContext {
   scope: AwsScope;
-  /** ARNs of the package's state machines by name; empty for the functions those state machines call. */
-  stateMachineArns: Record<string, string>;
+  handler: string;
+  /** ARN of each resource or state machine the handler uses, by its name in the manifest. */
+  arns: Record<string, string>;
+}
+
+/** The ARN of `name`, which the handler's manifest entry must say it uses (through a variable or `uses`). */
+export function arnOf(context: PermissionContext, name: string): string {
+  const arn = context.arns[name];
+  if (!arn) {
+    throw new Error(
+      `${context.handler}'s statements refer to ${name}, which its manifest entry does not use`,
+    );
+  }
+  return arn;
+}
+
+/** The ARN pattern of a state machine's executions: …:stateMachine:<name> → …:execution:<name>:*. */
+export function executionsOf(stateMachineArn: string): string {
+  const executions = stateMachineArn.replace(/:stateMachine:([^:]+)$/, ":execution:$1:*");
+  if (executions === stateMachineArn) throw new Error(`${stateMachineArn} is not a state machine ARN`);
+  return executions;
 }
 
 export const policyDocument = (statements: PolicyStatement[]): PolicyDocument => ({

@@ -1,22 +1,22 @@
 // Least privilege for each jobs-targeting handler, derived from the AWS calls its code makes. IoT resource
 // types (Service Authorization Reference, "AWS IoT"): thing, thinggroup (static and dynamic groups share
-// it), job, index; ListThings and the indexing configuration define none.
+// it), job, index; ListThings and the indexing configuration define none. The lists bucket and the
+// targeted-job state machine are the package's own, named as in its manifest: a handler's statements can
+// refer to them only where its manifest entry uses them.
 import {
   allow,
   allowWithoutResourceType,
+  arnOf,
+  executionsOf,
   type PermissionContext,
   type PolicyStatement,
   regionalArn,
 } from "./document";
 
-export interface JobsTargetingContext extends PermissionContext {
-  listsBucketArn: string;
-}
+const LISTS = "lists";
+const TARGETED_JOB = "targeted-job";
 
-/** The state machine start-targeted-job starts, by its name in the package manifest. */
-export const TARGETED_JOB_STATE_MACHINE = "targeted-job";
-
-const iot = (context: JobsTargetingContext) => {
+const iot = (context: PermissionContext) => {
   const arn = (resource: string) => regionalArn(context.scope, "iot", resource);
   return {
     things: arn("thing/*"),
@@ -25,45 +25,31 @@ const iot = (context: JobsTargetingContext) => {
     thingIndex: arn("index/AWS_Things"),
   };
 };
-const readLists = (context: JobsTargetingContext) => allow(["s3:GetObject"], [`${context.listsBucketArn}/*`]);
+const readLists = (context: PermissionContext) => allow(["s3:GetObject"], [`${arnOf(context, LISTS)}/*`]);
 /**
  * For handlers that check an object exists (HeadObject) or read it: without s3:ListBucket on the bucket, S3
  * answers a missing key with 403 AccessDenied instead of 404, and the handler could not say "does not exist".
  */
-const readAndLookUpLists = (context: JobsTargetingContext): PolicyStatement[] => [
+const readAndLookUpLists = (context: PermissionContext): PolicyStatement[] => [
   readLists(context),
-  allow(["s3:ListBucket"], [context.listsBucketArn]),
+  allow(["s3:ListBucket"], [arnOf(context, LISTS)]),
 ];
-
-/** The targeted-job state machine's ARN, and the ARN pattern of its executions. */
-function targetedJobStateMachine(context: JobsTargetingContext, handler: string) {
-  const stateMachineArn = context.stateMachineArns[TARGETED_JOB_STATE_MACHINE];
-  if (!stateMachineArn)
-    throw new Error(`${handler} needs the ${TARGETED_JOB_STATE_MACHINE} state machine's ARN`);
-  // arn:<partition>:states:<region>:<account>:stateMachine:<name> → …:execution:<name>:*
-  const executions = `${stateMachineArn.replace(/:stateMachine:([^:]+)$/, ":execution:$1")}:*`;
-  if (!executions.includes(":execution:")) throw new Error(`${stateMachineArn} is not a state machine ARN`);
-  return { stateMachineArn, executions };
-}
-const deleteThings = (context: JobsTargetingContext): PolicyStatement[] => [
+const deleteThings = (context: PermissionContext): PolicyStatement[] => [
   allow(["iot:DeleteThing"], [iot(context).things]),
   allowWithoutResourceType(["iot:ListThings"], context.scope),
 ];
 
-export const JOBS_TARGETING_PERMISSIONS: Record<
-  string,
-  (context: JobsTargetingContext) => PolicyStatement[]
-> = {
+export const JOBS_TARGETING_PERMISSIONS: Record<string, (context: PermissionContext) => PolicyStatement[]> = {
   "seed-things": (context) => [
     allow(["iot:CreateThing", "iot:DescribeThing"], [iot(context).things]),
     ...deleteThings(context),
   ],
   "start-targeted-job": (context) => {
-    const { stateMachineArn, executions } = targetedJobStateMachine(context, "start-targeted-job");
+    const stateMachineArn = arnOf(context, TARGETED_JOB);
     return [
       // Finds a running execution of the job (returned, or a conflict) before starting one.
       allow(["states:ListExecutions", "states:StartExecution"], [stateMachineArn]),
-      allow(["states:DescribeExecution"], [executions]),
+      allow(["states:DescribeExecution"], [executionsOf(stateMachineArn)]),
       // Refuses a jobName whose groups or job exist with another query, list or job settings.
       allow(["iot:DescribeThingGroup"], [iot(context).groups]),
       allow(["iot:DescribeJob", "iot:GetJobDocument"], [iot(context).jobs]),
@@ -77,11 +63,11 @@ export const JOBS_TARGETING_PERMISSIONS: Record<
     ...readAndLookUpLists(context),
   ],
   teardown: (context) => {
-    const { stateMachineArn, executions } = targetedJobStateMachine(context, "teardown");
+    const stateMachineArn = arnOf(context, TARGETED_JOB);
     return [
       // Stops the job's running executions before deleting what they build.
       allow(["states:ListExecutions"], [stateMachineArn]),
-      allow(["states:StopExecution"], [executions]),
+      allow(["states:StopExecution"], [executionsOf(stateMachineArn)]),
       allow(["iot:CancelJob", "iot:DeleteJob", "iot:DescribeJob"], [iot(context).jobs]),
       allow(
         ["iot:DescribeThingGroup", "iot:DeleteThingGroup", "iot:DeleteDynamicThingGroup"],

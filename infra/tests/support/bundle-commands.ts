@@ -3,13 +3,14 @@
 import { readFileSync } from "node:fs";
 
 // Commands the SDK's credential providers and S3 Express carry in every bundle; Lambda's role credentials never
-// call them.
+// call them. DynamoDB's client carries DescribeEndpoints for endpoint discovery, which is off unless enabled.
 const SDK_INTERNAL = new Set([
   "AssumeRole",
   "AssumeRoleWithWebIdentity",
   "CreateToken",
   "GetRoleCredentials",
   "CreateSession",
+  "DescribeEndpoints",
 ]);
 
 // Operation → IAM action. An operation missing here fails the test: add it, and grant it where it is sent.
@@ -38,6 +39,7 @@ const ACTION_OF: Record<string, string> = {
   SearchIndex: "iot:SearchIndex",
   UpdateIndexingConfiguration: "iot:UpdateIndexingConfiguration",
   UpdateThingShadow: "iot:UpdateThingShadow",
+  PutItem: "dynamodb:PutItem",
   GetObject: "s3:GetObject",
   HeadObject: "s3:GetObject",
   DescribeExecution: "states:DescribeExecution",

@@ -1,27 +1,71 @@
 // The checks every stack must pass, run against the real program under mocks with the stack's own config.
+// They know no domain: they loop over the manifests of the packages the stack must deploy (every domain
+// package of the workspace, see workspaceManifests) and derive what each must look like from its manifest.
 // Each tests/unit/stack-<name>.test.ts calls describeStack once: Pulumi's runtime is per test file.
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { BUNDLE_ENTRY_FILE } from "@fleet/bundle/manifest";
-import { referencedHandlers } from "@fleet/bundle/state-machine";
-import { manifest } from "@fleet/jobs-targeting";
+import { BUNDLE_ENTRY_FILE } from "@fleet/bundle/locate";
+import {
+  handlerResources,
+  type PackageManifest,
+  type ResourceSpec,
+  referencedHandlers,
+  resourceVariables,
+} from "@fleet/manifest";
+import { findRepoRoot } from "@fleet/manifest/repo-root";
+import { loadManifests } from "@fleet/manifest/workspace";
 import { beforeAll, describe, expect, it } from "@jest/globals";
 import aslValidator from "asl-validator";
-import type { AwsScope, PolicyDocument } from "../../src/policies/document";
-import { TARGETED_JOB_STATE_MACHINE } from "../../src/policies/jobs-targeting";
-import { findRepoRoot } from "../../src/repo-root";
+import { PLATFORM_KEYS, PROJECT } from "../../src/config";
+import { type AwsScope, executionsOf, type PolicyDocument } from "../../src/policies/document";
 import type { RecordedResource } from "../../tools/mocks";
 import { MOCK_ACCOUNT_ID } from "../../tools/mocks";
 import { type Synthesis, synthesize } from "../../tools/synthesize";
 import { bundledOperations, requiredActions } from "./bundle-commands";
 import { policyProblems, trustProblems, WILDCARD_RESOURCE_ACTIONS } from "./policy-checks";
 
-const DOMAIN = "jobs-targeting";
-const handlers = Object.keys(manifest.handlers).sort();
+const repoRoot = findRepoRoot(import.meta.dirname);
 
-export function describeStack(stack: string): void {
+/** The manifest of every domain package in the workspace: what every stack deploys. */
+export const workspaceManifests = (): Promise<PackageManifest[]> => loadManifests(repoRoot);
+
+/** A domain's key in the stack's config (`fleet:<key>`) and in the program's outputs: `jobs-targeting` → `jobsTargeting`. */
+export const domainKey = (manifest: PackageManifest) =>
+  manifest.name.replace(/-([a-z0-9])/g, (_, letter: string) => letter.toUpperCase());
+
+const RESOURCE_TYPES: Record<ResourceSpec["kind"], string> = {
+  bucket: "aws:s3/bucket:Bucket",
+  table: "aws:dynamodb/table:Table",
+};
+
+/** Services whose resources in a function's policy can only be the packages' own. */
+const OWNED_SERVICES = ["s3", "dynamodb", "states"];
+
+export interface StackUnderTest {
+  stack: string;
+  /** The packages the program must deploy, each as its component named after the manifest. */
+  manifests: PackageManifest[];
+  /** Another build of the program (default: its sources), and config keys added to the stack's. */
+  program?: string;
+  extraConfig?: Record<string, string>;
+}
+
+export function describeStack({ stack, manifests, program, extraConfig }: StackUnderTest): void {
   let synthesis: Synthesis;
   let scope: AwsScope;
+  const handlers = manifests.flatMap((manifest) =>
+    Object.entries(manifest.handlers)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([handler, spec]) => ({ manifest, handler, spec, label: `${manifest.name}/${handler}` })),
+  );
+  const stateMachines = manifests.flatMap((manifest) =>
+    Object.entries(manifest.stateMachines).map(([name, { definition }]) => ({
+      manifest,
+      name,
+      definition,
+      label: `${manifest.name}/${name}`,
+    })),
+  );
   const ofType = (type: string) => synthesis.resources.filter((r) => r.type === type && r.custom);
   const named = (type: string, name: string): RecordedResource => {
     const found = ofType(type).find((r) => r.name === name);
@@ -33,19 +77,44 @@ export function describeStack(stack: string): void {
     JSON.parse(synthesis.config[key] as string) as Record<string, unknown>;
   const rolePolicies = () =>
     ofType("aws:iam/rolePolicy:RolePolicy").map((r) => ({ name: r.name, document: json(r.inputs.policy) }));
-  const functionPolicy = (handler: string) =>
-    json(named("aws:iam/rolePolicy:RolePolicy", `${DOMAIN}-${handler}-policy`).inputs.policy);
-  const fn = (handler: string) => named("aws:lambda/function:Function", `${DOMAIN}-${handler}`);
-  const stateMachine = () =>
-    named("aws:sfn/stateMachine:StateMachine", `${DOMAIN}-${TARGETED_JOB_STATE_MACHINE}`);
+  const fn = (manifest: PackageManifest, handler: string) =>
+    named("aws:lambda/function:Function", `${manifest.name}-${handler}`);
+  const functionPolicy = (manifest: PackageManifest, handler: string) =>
+    json(named("aws:iam/rolePolicy:RolePolicy", `${manifest.name}-${handler}-policy`).inputs.policy);
+  const variablesOf = (manifest: PackageManifest, handler: string) =>
+    (fn(manifest, handler).inputs.environment as { variables: Record<string, string> }).variables;
+  const stateMachine = (manifest: PackageManifest, name: string) =>
+    named("aws:sfn/stateMachine:StateMachine", `${manifest.name}-${name}`);
   const granted = (document: PolicyDocument, action: string) =>
     document.Statement.filter((s) => s.Effect === "Allow" && s.Action.includes(action)).flatMap(
       (s) => s.Resource ?? [],
     );
 
+  /** What the stack created for a resource or state machine of a package: its value for variables, its ARN. */
+  const created = (manifest: PackageManifest, name: string) => {
+    const spec = manifest.resources[name];
+    if (!spec) {
+      const arn = stateMachine(manifest, name).computed.arn as string;
+      return { value: arn, arn, covers: (r: string) => r === arn || r === executionsOf(arn) };
+    }
+    const resource = named(RESOURCE_TYPES[spec.kind], `${manifest.name}-${name}`);
+    const arn = resource.computed.arn as string;
+    const value = (spec.kind === "bucket" ? resource.computed.bucket : resource.computed.name) as string;
+    return { value, arn, covers: (r: string) => r === arn || r.startsWith(`${arn}/`) };
+  };
+  /** Every resource and state machine of every package, with the package that owns it. */
+  const owned = () =>
+    manifests.flatMap((manifest) =>
+      [...Object.keys(manifest.resources), ...Object.keys(manifest.stateMachines)].map((name) => ({
+        manifest,
+        name,
+        ...created(manifest, name),
+      })),
+    );
+
   describe(`stack ${stack}`, () => {
     beforeAll(async () => {
-      synthesis = await synthesize(stack);
+      synthesis = await synthesize(stack, program, extraConfig);
       scope = {
         partition: "aws",
         region: synthesis.config["aws:region"] as string,
@@ -56,32 +125,61 @@ export function describeStack(stack: string): void {
     it("deploys with the stack's region and tags on every resource (provider default tags)", () => {
       const provider = named("pulumi:providers:aws", "aws");
       expect(provider.inputs.region).toBe(scope.region);
-      expect(json<{ tags: unknown }>(provider.inputs.defaultTags).tags).toEqual(configObject("fleet:tags"));
+      expect(json<{ tags: unknown }>(provider.inputs.defaultTags).tags).toEqual(
+        configObject(`${PROJECT}:tags`),
+      );
     });
 
-    it("creates every function, role, policy, log group and alarm of the manifest, and the state machine", () => {
-      for (const handler of handlers) {
+    it("has a config block for each package it deploys and none for another", () => {
+      const blocks = Object.keys(synthesis.config)
+        .filter((key) => key.startsWith(`${PROJECT}:`))
+        .map((key) => key.slice(PROJECT.length + 1))
+        .filter((key) => !PLATFORM_KEYS.includes(key));
+      expect(blocks.sort()).toEqual(manifests.map(domainKey).sort());
+    });
+
+    it("creates every function, role, policy, log group and alarm of every manifest, and every state machine", () => {
+      for (const { manifest, handler } of handlers) {
         for (const [type, name] of [
-          ["aws:lambda/function:Function", `${DOMAIN}-${handler}`],
-          ["aws:iam/role:Role", `${DOMAIN}-${handler}-role`],
-          ["aws:iam/rolePolicy:RolePolicy", `${DOMAIN}-${handler}-policy`],
-          ["aws:cloudwatch/logGroup:LogGroup", `${DOMAIN}-${handler}-logs`],
-          ["aws:cloudwatch/metricAlarm:MetricAlarm", `${DOMAIN}-${handler}-errors`],
+          ["aws:lambda/function:Function", `${manifest.name}-${handler}`],
+          ["aws:iam/role:Role", `${manifest.name}-${handler}-role`],
+          ["aws:iam/rolePolicy:RolePolicy", `${manifest.name}-${handler}-policy`],
+          ["aws:cloudwatch/logGroup:LogGroup", `${manifest.name}-${handler}-logs`],
+          ["aws:cloudwatch/metricAlarm:MetricAlarm", `${manifest.name}-${handler}-errors`],
         ] as const) {
           expect(named(type, name).name).toBe(name);
         }
       }
       expect(ofType("aws:lambda/function:Function")).toHaveLength(handlers.length);
-      expect(stateMachine().inputs.type).toBe("STANDARD");
-      for (const outcome of ["failed", "timed-out"]) {
-        named("aws:cloudwatch/metricAlarm:MetricAlarm", `${DOMAIN}-${TARGETED_JOB_STATE_MACHINE}-${outcome}`);
+      for (const { manifest, name } of stateMachines) {
+        expect(stateMachine(manifest, name).inputs.type).toBe("STANDARD");
+        for (const outcome of ["failed", "timed-out"]) {
+          named("aws:cloudwatch/metricAlarm:MetricAlarm", `${manifest.name}-${name}-${outcome}`);
+        }
       }
+      expect(ofType("aws:sfn/stateMachine:StateMachine")).toHaveLength(stateMachines.length);
       for (const alarm of ofType("aws:cloudwatch/metricAlarm:MetricAlarm")) {
         expect(alarm.inputs.alarmActions).toEqual([synthesis.outputs.alertTopicArn]);
       }
       expect(ofType("aws:sns/topicSubscription:TopicSubscription").map((r) => r.inputs)).toEqual([
-        expect.objectContaining({ protocol: "email", endpoint: synthesis.config["fleet:alertEmail"] }),
+        expect.objectContaining({ protocol: "email", endpoint: synthesis.config[`${PROJECT}:alertEmail`] }),
       ]);
+    });
+
+    it("creates exactly the resources the manifests own, each of its kind", () => {
+      for (const [kind, type] of Object.entries(RESOURCE_TYPES)) {
+        const expected = manifests.flatMap((manifest) =>
+          Object.entries(manifest.resources)
+            .filter(([, spec]) => spec.kind === kind)
+            .map(([name]) => `${manifest.name}-${name}`),
+        );
+        expect({
+          kind,
+          names: ofType(type)
+            .map((r) => r.name)
+            .sort(),
+        }).toEqual({ kind, names: expected.sort() });
+      }
     });
 
     describe("IAM", () => {
@@ -100,140 +198,72 @@ export function describeStack(stack: string): void {
       });
 
       it("every AWS operation a handler's bundle can send is allowed by its role", () => {
-        const root = findRepoRoot(process.cwd());
-        for (const handler of handlers) {
-          const bundle = path.join(root, manifest.packageDir, "dist", handler, BUNDLE_ENTRY_FILE);
+        for (const { manifest, handler, label } of handlers) {
+          const bundle = path.join(repoRoot, manifest.packageDir, "dist", handler, BUNDLE_ENTRY_FILE);
           const operations = bundledOperations(bundle);
-          expect({ handler, operations: operations.length > 0 }).toEqual({ handler, operations: true });
-          const env = (fn(handler).inputs.environment as { variables: Record<string, string> }).variables;
-          const policy = functionPolicy(handler);
-          const denied = requiredActions(operations, env).filter(
+          expect({ label, operations: operations.length > 0 }).toEqual({ label, operations: true });
+          const policy = functionPolicy(manifest, handler);
+          const denied = requiredActions(operations, variablesOf(manifest, handler)).filter(
             (action) => granted(policy, action).length === 0,
           );
-          expect({ handler, denied }).toEqual({ handler, denied: [] });
+          expect({ label, denied }).toEqual({ label, denied: [] });
         }
       });
 
-      it("functions trust only Lambda; the state machine role only Step Functions of this account", () => {
-        for (const handler of handlers) {
-          expect(
-            trustProblems(
-              json(named("aws:iam/role:Role", `${DOMAIN}-${handler}-role`).inputs.assumeRolePolicy),
-              "lambda.amazonaws.com",
-            ),
-          ).toEqual([]);
-        }
-        const trust = json(
-          named("aws:iam/role:Role", `${DOMAIN}-${TARGETED_JOB_STATE_MACHINE}-role`).inputs.assumeRolePolicy,
-        );
-        expect(trustProblems(trust, "states.amazonaws.com")).toEqual([]);
-        expect(trust.Statement[0]?.Condition).toEqual({
-          StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT_ID },
-          ArnLike: { "aws:SourceArn": `arn:aws:states:${scope.region}:${MOCK_ACCOUNT_ID}:stateMachine:*` },
-        });
-      });
-
-      it("only start-targeted-job may start executions, and only of its own state machine", () => {
-        for (const handler of handlers) {
-          const expected = handler === "start-targeted-job" ? [stateMachine().computed.arn] : [];
-          expect({ handler, resources: granted(functionPolicy(handler), "states:StartExecution") }).toEqual({
-            handler,
-            resources: expected,
-          });
-        }
-      });
-
-      it("listing and stopping executions: start-targeted-job and teardown, only for their own state machine", () => {
-        const arn = stateMachine().computed.arn as string;
-        const executions = `${arn.replace(":stateMachine:", ":execution:")}:*`;
-        expect(executions).toMatch(
-          new RegExp(`^arn:aws:states:${scope.region}:${MOCK_ACCOUNT_ID}:execution:[^:]+:\\*$`),
-        );
-        const expected: Record<string, Record<string, string[]>> = {
-          "start-targeted-job": {
-            "states:ListExecutions": [arn],
-            "states:DescribeExecution": [executions],
-            "states:StopExecution": [],
-          },
-          teardown: {
-            "states:ListExecutions": [arn],
-            "states:DescribeExecution": [],
-            "states:StopExecution": [executions],
-          },
-        };
-        const none = {
-          "states:ListExecutions": [],
-          "states:DescribeExecution": [],
-          "states:StopExecution": [],
-        };
-        for (const handler of handlers) {
-          const policy = functionPolicy(handler);
-          const actual = Object.fromEntries(
-            Object.keys(none).map((action) => [action, granted(policy, action)]),
+      it("a role names the packages' own buckets, tables and state machines exactly where its manifest entry uses them", () => {
+        const resources = owned();
+        for (const { manifest, handler, spec, label } of handlers) {
+          const arns = functionPolicy(manifest, handler).Statement.flatMap((s) =>
+            s.Effect === "Allow" ? (s.Resource ?? []) : [],
           );
-          expect({ handler, actual }).toEqual({ handler, actual: expected[handler] ?? none });
+          const reached = resources
+            .filter((resource) => arns.some(resource.covers))
+            .map((resource) => `${resource.manifest.name}/${resource.name}`);
+          const uses = handlerResources(spec).map((name) => `${manifest.name}/${name}`);
+          expect({ label, reached: [...new Set(reached)].sort() }).toEqual({ label, reached: uses });
+          // No bucket, table or state machine that is not a package's own (S3 ARNs carry no account to check).
+          const foreign = arns.filter(
+            (arn) =>
+              OWNED_SERVICES.some((service) => arn.startsWith(`arn:aws:${service}:`)) &&
+              !resources.some((resource) => resource.covers(arn)),
+          );
+          expect({ label, foreign }).toEqual({ label, foreign: [] });
         }
       });
 
-      it("S3 reads are limited to the objects of this stack's lists bucket", () => {
-        const [bucket, ...others] = ofType("aws:s3/bucket:Bucket");
-        expect(others).toEqual([]);
-        const readers = rolePolicies().filter(({ document }) => granted(document, "s3:GetObject").length > 0);
-        expect(readers.length).toBeGreaterThan(0);
-        for (const { document } of readers)
-          expect(granted(document, "s3:GetObject")).toEqual([`${bucket?.computed.arn}/*`]);
-      });
-
-      it("handlers that look objects up get s3:ListBucket on the lists bucket, so a missing key is a 404, not a 403", () => {
-        const [bucket] = ofType("aws:s3/bucket:Bucket");
-        // HeadObject (start-targeted-job, fill-exclude-group, preview) or GetObject of a named list (fast-track).
-        const lookingUp = ["fast-track", "fill-exclude-group", "preview", "start-targeted-job"];
-        for (const handler of handlers) {
-          expect({ handler, resources: granted(functionPolicy(handler), "s3:ListBucket") }).toEqual({
-            handler,
-            resources: lookingUp.includes(handler) ? [bucket?.computed.arn] : [],
+      it("functions trust only Lambda; state machine roles only Step Functions of this account", () => {
+        for (const { manifest, handler } of handlers) {
+          const role = named("aws:iam/role:Role", `${manifest.name}-${handler}-role`);
+          expect(trustProblems(json(role.inputs.assumeRolePolicy), "lambda.amazonaws.com")).toEqual([]);
+        }
+        for (const { manifest, name } of stateMachines) {
+          const trust = json(
+            named("aws:iam/role:Role", `${manifest.name}-${name}-role`).inputs.assumeRolePolicy,
+          );
+          expect(trustProblems(trust, "states.amazonaws.com")).toEqual([]);
+          expect(trust.Statement[0]?.Condition).toEqual({
+            StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT_ID },
+            ArnLike: { "aws:SourceArn": `arn:aws:states:${scope.region}:${MOCK_ACCOUNT_ID}:stateMachine:*` },
           });
         }
-        const listers = rolePolicies().filter(
-          ({ document }) => granted(document, "s3:ListBucket").length > 0,
-        );
-        expect(listers.map((p) => p.name).sort()).toEqual(
-          lookingUp.map((handler) => `${DOMAIN}-${handler}-policy`).sort(),
-        );
       });
 
-      it("IoT actions are scoped to thing, thinggroup, job and index ARNs of this account and region", () => {
-        const iotArn = new RegExp(
-          `^arn:aws:iot:${scope.region}:${MOCK_ACCOUNT_ID}:(thing|thinggroup|job|index)/`,
-        );
-        const iotStatements = rolePolicies().flatMap(({ document }) =>
-          document.Statement.filter((s) => s.Action.some((action) => action.startsWith("iot:"))),
-        );
-        for (const resource of iotStatements.flatMap((s) => s.Resource ?? []).filter((r) => r !== "*")) {
-          expect(resource).toMatch(iotArn);
+      it("a state machine may invoke exactly the functions its definition calls", () => {
+        for (const { manifest, name, definition, label } of stateMachines) {
+          const policy = json(
+            named("aws:iam/rolePolicy:RolePolicy", `${manifest.name}-${name}-policy`).inputs.policy,
+          );
+          const steps = referencedHandlers(definition);
+          expect({ label, steps: steps.length > 0 }).toEqual({ label, steps: true });
+          expect(granted(policy, "lambda:InvokeFunction")).toEqual(
+            steps.map((step) => fn(manifest, step).computed.arn).sort(),
+          );
         }
-        expect(granted(functionPolicy("fast-track"), "iot:UpdateThingShadow")).toEqual([
-          `arn:aws:iot:${scope.region}:${MOCK_ACCOUNT_ID}:thing/*`,
-        ]);
-      });
-
-      it("the state machine may invoke exactly the functions its definition calls", () => {
-        const policy = json(
-          named("aws:iam/rolePolicy:RolePolicy", `${DOMAIN}-${TARGETED_JOB_STATE_MACHINE}-policy`).inputs
-            .policy,
-        );
-        const steps = referencedHandlers(manifest.stateMachines[TARGETED_JOB_STATE_MACHINE]!.definition);
-        expect(steps.length).toBeGreaterThan(0);
-        expect(granted(policy, "lambda:InvokeFunction")).toEqual(
-          steps.map((step) => fn(step).computed.arn).sort(),
-        );
       });
     });
 
     it("buckets are encrypted, versioned, private, TLS-only and expire old versions", () => {
-      const buckets = ofType("aws:s3/bucket:Bucket");
-      expect(buckets.length).toBeGreaterThan(0);
-      for (const bucket of buckets) {
+      for (const bucket of ofType("aws:s3/bucket:Bucket")) {
         const prefix = bucket.name;
         expect(
           named("aws:s3/bucketVersioning:BucketVersioning", `${prefix}-versioning`).inputs
@@ -277,20 +307,33 @@ export function describeStack(stack: string): void {
       }
     });
 
+    it("tables are on demand, encrypted with the account's key and restorable to any point in time", () => {
+      for (const table of ofType("aws:dynamodb/table:Table")) {
+        expect({ table: table.name, inputs: table.inputs }).toEqual({
+          table: table.name,
+          inputs: expect.objectContaining({
+            billingMode: "PAY_PER_REQUEST",
+            serverSideEncryption: { enabled: true },
+            pointInTimeRecovery: { enabled: true },
+          }),
+        });
+      }
+    });
+
     it("every log group keeps its events for the stack's retention", () => {
       const groups = ofType("aws:cloudwatch/logGroup:LogGroup");
-      expect(groups).toHaveLength(handlers.length + Object.keys(manifest.stateMachines).length);
+      expect(groups).toHaveLength(handlers.length + stateMachines.length);
       for (const group of groups)
         expect({ group: group.name, days: group.inputs.retentionInDays }).toEqual({
           group: group.name,
-          days: Number(synthesis.config["fleet:logRetentionDays"]),
+          days: Number(synthesis.config[`${PROJECT}:logRetentionDays`]),
         });
     });
 
     it.each(handlers)(
-      "%s: Node.js on arm64 from its own bundle, with every variable it reads set",
-      (handler) => {
-        const { inputs } = fn(handler);
+      "$label: Node.js on arm64 from its own bundle, every variable it reads set as its manifest and config say",
+      ({ manifest, handler, spec }) => {
+        const { inputs } = fn(manifest, handler);
         expect(inputs).toEqual(
           expect.objectContaining({
             runtime: "nodejs22.x",
@@ -302,20 +345,32 @@ export function describeStack(stack: string): void {
         const archive = (inputs.code as { fileArchive: string }).fileArchive;
         expect(archive.endsWith(path.join(manifest.packageDir, "dist", handler))).toBe(true);
         expect(existsSync(path.join(archive, BUNDLE_ENTRY_FILE))).toBe(true);
-        const variables = (inputs.environment as { variables: Record<string, string> }).variables;
-        for (const [name, spec] of Object.entries(manifest.handlers[handler]!.env)) {
+        const variables = variablesOf(manifest, handler);
+        const env = spec.env;
+        for (const [name, spec] of Object.entries(env)) {
           if (spec.required)
             expect({ name, value: variables[name] }).toEqual({ name, value: expect.stringMatching(/\S/) });
         }
-        const configured = configObject("fleet:jobsTargeting") as { rates: Record<string, number> };
-        for (const [name, rate] of Object.entries(configured.rates)) {
-          if (name in manifest.handlers[handler]!.env) expect(variables[name]).toBe(String(rate));
+        for (const [name, resource] of Object.entries(resourceVariables(manifest)).filter(
+          ([v]) => v in env,
+        )) {
+          expect({ name, value: variables[name] }).toEqual({
+            name,
+            value: created(manifest, resource).value,
+          });
+        }
+        const block = configObject(`${PROJECT}:${domainKey(manifest)}`) as {
+          rates: Record<string, number>;
+          settings: Record<string, string | number>;
+        };
+        for (const [name, value] of Object.entries({ ...block.rates, ...block.settings })) {
+          if (name in env) expect({ name, value: variables[name] }).toEqual({ name, value: String(value) });
         }
       },
     );
 
-    describe("state machine", () => {
-      const definition = () => json<Record<string, unknown>>(stateMachine().inputs.definition);
+    describe.each(stateMachines)("state machine $label", ({ manifest, name, definition: source }) => {
+      const definition = () => json<Record<string, unknown>>(stateMachine(manifest, name).inputs.definition);
 
       it("is valid Amazon States Language", () => {
         const result = aslValidator(structuredClone(definition()));
@@ -326,32 +381,39 @@ export function describeStack(stack: string): void {
       it("has every ${handler} placeholder replaced by the ARN of that handler's function", () => {
         const text = JSON.stringify(definition());
         expect(text).not.toContain("${");
-        const steps = referencedHandlers(manifest.stateMachines[TARGETED_JOB_STATE_MACHINE]!.definition);
-        for (const step of steps) expect(text).toContain(JSON.stringify(fn(step).computed.arn));
+        for (const step of referencedHandlers(source))
+          expect(text).toContain(JSON.stringify(fn(manifest, step).computed.arn));
       });
 
       it("logs to its own log group and is traced", () => {
-        expect(stateMachine().inputs.loggingConfiguration).toEqual(
+        expect(stateMachine(manifest, name).inputs.loggingConfiguration).toEqual(
           expect.objectContaining({
             level: "ERROR",
             logDestination: expect.stringMatching(/:log-group:\/aws\/vendedlogs\/states\/.+:\*$/),
           }),
         );
-        expect(stateMachine().inputs.tracingConfiguration).toEqual({ enabled: true });
+        expect(stateMachine(manifest, name).inputs.tracingConfiguration).toEqual({ enabled: true });
       });
     });
 
-    it("exports the bucket, the state machine ARN and every function's name and ARN", () => {
-      const outputs = synthesis.outputs.jobsTargeting as {
-        listsBucket: string;
-        stateMachineArn: string;
-        functions: Record<string, { name: string; arn: string }>;
-      };
-      expect(outputs.listsBucket).toMatch(/^jobs-targeting-lists-/);
-      expect(outputs.stateMachineArn).toMatch(new RegExp(`^arn:aws:states:${scope.region}:`));
-      expect(Object.keys(outputs.functions).sort()).toEqual(handlers);
-      for (const handler of handlers)
-        expect(outputs.functions[handler]?.arn).toMatch(/:function:jobs-targeting-/);
+    it("exports, per package, each resource's value, each state machine's ARN, each function's name and ARN", () => {
+      for (const manifest of manifests) {
+        const outputs = synthesis.outputs[domainKey(manifest)];
+        expect(outputs).toEqual({
+          resources: Object.fromEntries(
+            Object.keys(manifest.resources).map((name) => [name, created(manifest, name).value]),
+          ),
+          stateMachines: Object.fromEntries(
+            Object.keys(manifest.stateMachines).map((name) => [name, created(manifest, name).arn]),
+          ),
+          functions: Object.fromEntries(
+            Object.keys(manifest.handlers).map((handler) => [
+              handler,
+              { name: fn(manifest, handler).computed.name, arn: fn(manifest, handler).computed.arn },
+            ]),
+          ),
+        });
+      }
     });
   });
 }

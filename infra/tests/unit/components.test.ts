@@ -3,15 +3,19 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { LambdaHandlerSpec, PackageManifest } from "@fleet/bundle/manifest";
-import { manifest as jobsTargetingManifest } from "@fleet/jobs-targeting";
+import type { LambdaHandlerSpec, PackageManifest } from "@fleet/manifest";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
 import * as pulumi from "@pulumi/pulumi";
 import { Alerts } from "../../src/components/alerts";
-import { deployHandlerPackage, planHandlerPackage } from "../../src/components/handler-package";
+import {
+  deployHandlerPackage,
+  type HandlerPackageArgs,
+  planHandlerPackage,
+} from "../../src/components/handler-package";
 import { JobsTargeting } from "../../src/components/jobs-targeting";
 import { NodeLambda } from "../../src/components/node-lambda";
 import { SecureBucket } from "../../src/components/secure-bucket";
+import { allow, arnOf, type PermissionContext } from "../../src/policies/document";
 import { RecordingMocks } from "../../tools/mocks";
 
 const mocks = new RecordingMocks("eu-west-1");
@@ -24,12 +28,23 @@ const spec = (env: LambdaHandlerSpec["env"] = {}): LambdaHandlerSpec => ({
   memoryMb: 256,
   env,
 });
+const machineArn = { required: true, description: "the state machine", resource: "flow" };
+// An entry handler starting executions, a teardown stopping them (both read the state machine's ARN), a step
+// reading the package's bucket and table, and a state machine calling the step.
 const demo: PackageManifest = {
   name: "demo",
   packageDir: "packages/demo",
+  resources: {
+    files: { kind: "bucket", description: "files" },
+    ledger: { kind: "table", description: "ledger", partitionKey: "id", sortKey: "at" },
+  },
   handlers: {
-    start: spec({ MACHINE_ARN: { required: true, description: "the state machine" } }),
-    step: spec({ MACHINE_ARN: { required: true, description: "the state machine" } }),
+    start: spec({ MACHINE_ARN: machineArn }),
+    stop: spec({ MACHINE_ARN: machineArn, RATE: { required: false, description: "calls per second" } }),
+    step: spec({
+      FILES_BUCKET: { required: true, description: "files", resource: "files" },
+      LEDGER_TABLE: { required: true, description: "ledger", resource: "ledger" },
+    }),
   },
   stateMachines: {
     flow: {
@@ -38,8 +53,17 @@ const demo: PackageManifest = {
     },
   },
 };
+const noStatements = { start: () => [], stop: () => [], step: () => [] };
+const args = (overrides: Partial<HandlerPackageArgs> = {}): HandlerPackageArgs => ({
+  manifest: demo,
+  permissions: noStatements,
+  repoRoot,
+  logRetentionDays: 30,
+  rates: {},
+  settings: {},
+  ...overrides,
+});
 
-const permissions = { start: () => [], step: () => [] };
 let repoRoot: string;
 class Parent extends pulumi.ComponentResource {
   constructor(name: string) {
@@ -102,79 +126,88 @@ describe("NodeLambda", () => {
 });
 
 describe("planHandlerPackage", () => {
-  const needs = {
-    repoRoot: "",
-    permitted: ["start", "step"],
-    configured: [],
-    suppliedByInfra: [],
-    stateMachineVariables: { MACHINE_ARN: "flow" },
-  };
-  const stepOnly: PackageManifest = { ...demo, handlers: { ...demo.handlers, step: spec() } };
-
   it("refuses a handler without IAM statements, and statements for an unknown handler", () => {
-    const attempt = () => planHandlerPackage(stepOnly, { ...needs, repoRoot, permitted: ["start", "stray"] });
+    const attempt = () =>
+      planHandlerPackage(args({ permissions: { start: () => [], stop: () => [], stray: () => [] } }));
     expect(attempt).toThrow("no IAM statements for handler step");
     expect(attempt).toThrow("IAM statements for unknown handler stray");
   });
 
-  it("refuses a state machine step that reads that state machine's ARN: neither could be created first", () => {
-    expect(() => planHandlerPackage(demo, { ...needs, repoRoot })).toThrow(
-      "step requires MACHINE_ARN, which nothing supplies",
+  it("refuses a manifest that contradicts itself: a state machine step reading that state machine's ARN", () => {
+    const looping = { ...demo, handlers: { ...demo.handlers, step: spec({ MACHINE_ARN: machineArn }) } };
+    expect(() => planHandlerPackage(args({ manifest: looping }))).toThrow(
+      "demo: step is a state machine step and cannot read the ARN of state machine flow",
     );
   });
 
-  it("refuses a variable pointing at a state machine the manifest lacks", () => {
-    expect(() =>
-      planHandlerPackage(stepOnly, { ...needs, repoRoot, stateMachineVariables: { MACHINE_ARN: "other" } }),
-    ).toThrow("MACHINE_ARN refers to unknown state machine other");
+  it("refuses statements naming a resource the handler's manifest entry does not use", () => {
+    const permissions = {
+      ...noStatements,
+      start: (context: PermissionContext) => [allow(["s3:GetObject"], [`${arnOf(context, "files")}/*`])],
+    };
+    expect(() => planHandlerPackage(args({ permissions }))).toThrow(
+      "demo: start's statements refer to files, which its manifest entry does not use",
+    );
   });
 
-  it("refuses a configured setting no handler reads, and one infra supplies", () => {
+  it("refuses a configured setting no handler reads, and one that carries a resource", () => {
     const attempt = () =>
-      planHandlerPackage(stepOnly, { ...needs, repoRoot, configured: ["MACHINE_ARN", "MACHIN_ARN"] });
-    expect(attempt).toThrow("MACHIN_ARN is read by no demo handler");
-    expect(attempt).toThrow("MACHINE_ARN is set by infra, not config");
+      planHandlerPackage(args({ rates: { RAET: 5, RATE: 5 }, settings: { FILES_BUCKET: "mine" } }));
+    expect(attempt).toThrow("RAET is read by no demo handler");
+    expect(attempt).toThrow("FILES_BUCKET is set by infra, not config");
+    expect(() => planHandlerPackage(args({ rates: { RATE: 5 } }))).not.toThrow();
+  });
+
+  it("refuses a required variable nothing supplies, and accepts it from infra's lookups", () => {
+    const needsEndpoint = {
+      ...demo,
+      handlers: { ...demo.handlers, start: spec({ ENDPOINT: { required: true, description: "endpoint" } }) },
+    };
+    expect(() => planHandlerPackage(args({ manifest: needsEndpoint }))).toThrow(
+      "start requires ENDPOINT, which nothing supplies",
+    );
+    expect(() =>
+      planHandlerPackage(args({ manifest: needsEndpoint, supplied: { ENDPOINT: "e.example.com" } })),
+    ).not.toThrow();
   });
 
   it("refuses handlers whose bundles were not built, naming the build command", () => {
-    expect(() =>
-      planHandlerPackage(stepOnly, { ...needs, repoRoot: path.join(repoRoot, "elsewhere") }),
-    ).toThrow(/Bundle of demo\/start not found at .*index\.mjs: run `pnpm build` first/);
+    expect(() => planHandlerPackage(args({ repoRoot: path.join(repoRoot, "elsewhere") }))).toThrow(
+      /Bundle of demo\/start not found at .*index\.mjs: run `pnpm build` first/,
+    );
   });
 
-  it("plans a valid package: its bundles and the steps of its state machines", () => {
-    const plan = planHandlerPackage(stepOnly, { ...needs, repoRoot });
-    expect(plan.bundles).toEqual({
-      start: path.join(repoRoot, "packages/demo/dist/start"),
-      step: path.join(repoRoot, "packages/demo/dist/step"),
-    });
-    expect([...plan.steps]).toEqual(["step"]);
+  it("plans a valid package: its bundles, the steps of its state machines, its settings as strings", () => {
+    const plan = planHandlerPackage(args({ rates: { RATE: 5 } }));
+    expect(plan.handlers.map(({ name, bundleDir, step }) => ({ name, bundleDir, step }))).toEqual(
+      ["start", "step", "stop"].map((name) => ({
+        name,
+        bundleDir: path.join(repoRoot, "packages/demo/dist", name),
+        step: name === "step",
+      })),
+    );
+    expect(plan.settings).toEqual({ RATE: "5" });
   });
 });
 
 describe("JobsTargeting", () => {
-  const args = {
-    manifest: jobsTargetingManifest,
-    repoRoot: "/nowhere",
-    logRetentionDays: 30,
-    rates: {},
-    settings: {},
-  };
+  const domainArgs = { repoRoot: "/nowhere", logRetentionDays: 30, rates: {}, settings: {} };
 
-  it("refuses a setting no handler reads and one that infra supplies", () => {
+  it("refuses a setting no handler reads and one that infra sets, before creating anything", () => {
     const attempt = () =>
       new JobsTargeting("jt", {
-        ...args,
+        ...domainArgs,
         rates: { SERCH_INDEX_RATE: 5 },
-        settings: { LISTS_BUCKET: "mine" },
+        settings: { LISTS_BUCKET: "mine", IOT_DATA_ENDPOINT: "e.example.com" },
       });
     expect(attempt).toThrow("SERCH_INDEX_RATE is read by no jobs-targeting handler");
     expect(attempt).toThrow("LISTS_BUCKET is set by infra, not config");
+    expect(attempt).toThrow("IOT_DATA_ENDPOINT is set by infra, not config");
     expect(awsResources()).toEqual([]);
   });
 
   it("refuses to deploy before its handlers were bundled, creating not even its bucket", () => {
-    expect(() => new JobsTargeting("jt", { ...args, repoRoot })).toThrow(
+    expect(() => new JobsTargeting("jt", { ...domainArgs, repoRoot })).toThrow(
       /Bundle of jobs-targeting\/\S+ not found at .*index\.mjs: run `pnpm build` first/,
     );
     expect(awsResources()).toEqual([]);
@@ -192,89 +225,75 @@ describe("SecureBucket and Alerts", () => {
 });
 
 describe("deployHandlerPackage", () => {
-  it("creates every function that is not a step after the state machine: each may read its ARN and be granted on it", async () => {
-    // An entry handler starting executions and a teardown stopping them, both reading the ARN; a plain step.
-    const machineArn = { required: true, description: "the state machine" };
-    const withStop: PackageManifest = {
-      ...demo,
-      handlers: {
-        start: spec({ MACHINE_ARN: machineArn }),
-        stop: spec({ MACHINE_ARN: machineArn }),
-        step: spec(),
-      },
-    };
-    mkdirSync(path.join(repoRoot, demo.packageDir, "dist", "stop"), { recursive: true });
-    writeFileSync(
-      path.join(repoRoot, demo.packageDir, "dist", "stop", "index.mjs"),
-      "export const handler = () => 1;\n",
-    );
-    const plan = planHandlerPackage(withStop, {
-      repoRoot,
-      permitted: ["start", "step", "stop"],
-      configured: [],
-      suppliedByInfra: [],
-      stateMachineVariables: { MACHINE_ARN: "flow" },
-    });
+  const resolved = <T>(output: pulumi.Output<T>) => new Promise<T>((resolve) => output.apply(resolve));
+  const variables = (name: string) =>
+    (
+      awsResources().find((r) => r.name === name)?.inputs.environment as {
+        variables?: Record<string, string>;
+      }
+    )?.variables;
+
+  it("creates the package's resources; the steps, then the state machine, then the functions reading its ARN", async () => {
     const contexts: Record<string, Record<string, string>> = {};
-    const recording = (handler: string) => (context: { stateMachineArns: Record<string, string> }) => {
-      contexts[handler] = context.stateMachineArns;
+    const recording = (context: { handler: string; arns: Record<string, string> }) => {
+      contexts[context.handler] = context.arns;
       return [];
     };
-    const { functions, workflows } = deployHandlerPackage(
-      "demo2",
-      {
-        plan,
-        permissions: { start: recording("start"), stop: recording("stop"), step: recording("step") },
-        environment: {},
-        logRetentionDays: 30,
-      },
-      new Parent("p5"),
-    );
-    const machine = await new Promise<string>((resolve) =>
-      pulumi
-        .all([functions.start!.arn, functions.stop!.arn, workflows.flow!.arn])
-        .apply(([, , arn]) => resolve(arn)),
-    );
-    const order = awsResources()
-      .filter(
-        (r) => r.type === "aws:lambda/function:Function" || r.type === "aws:sfn/stateMachine:StateMachine",
-      )
-      .map((r) => r.name);
-    expect(order).toEqual(["demo2-step", "demo2-flow", "demo2-start", "demo2-stop"]);
-    const variables = (name: string) =>
-      (
-        awsResources().find((r) => r.name === name)?.inputs.environment as {
-          variables?: Record<string, string>;
-        }
-      )?.variables;
-    expect(variables("demo2-stop")?.MACHINE_ARN).toBe(machine);
-    expect(variables("demo2-start")?.MACHINE_ARN).toBe(machine);
-    expect(contexts).toEqual({ step: {}, start: { flow: machine }, stop: { flow: machine } });
-  });
-
-  it("creates the steps, then the state machine, then the functions that read its ARN", async () => {
-    const stepOnly: PackageManifest = { ...demo, handlers: { ...demo.handlers, step: spec() } };
-    const plan = planHandlerPackage(stepOnly, {
-      repoRoot,
-      permitted: ["start", "step"],
-      configured: [],
-      suppliedByInfra: [],
-      stateMachineVariables: { MACHINE_ARN: "flow" },
-    });
-    const { functions, workflows } = deployHandlerPackage(
+    const { functions, outputs } = deployHandlerPackage(
       "demo",
-      { plan, permissions, environment: {}, logRetentionDays: 30 },
-      new Parent("p4"),
+      args({
+        permissions: { start: recording, stop: recording, step: recording },
+        rates: { RATE: 5 },
+      }),
+      new Parent("p1"),
     );
-    expect(Object.keys(functions).sort()).toEqual(["start", "step"]);
-    expect(Object.keys(workflows)).toEqual(["flow"]);
-    // Registration completes asynchronously; the ARNs resolve once every function and the state machine exist.
-    await new Promise((resolve) => pulumi.all([functions.start!.arn, workflows.flow!.arn]).apply(resolve));
+    expect(Object.keys(functions).sort()).toEqual(["start", "step", "stop"]);
+    // Registration completes asynchronously; the outputs resolve once every resource exists.
+    const arns = await resolved(pulumi.output(outputs));
     const order = awsResources()
-      .filter(
-        (r) => r.type === "aws:lambda/function:Function" || r.type === "aws:sfn/stateMachine:StateMachine",
-      )
+      .filter((r) => ["aws:lambda/function:Function", "aws:sfn/stateMachine:StateMachine"].includes(r.type))
       .map((r) => r.name);
-    expect(order).toEqual(["demo-step", "demo-flow", "demo-start"]);
+    expect(order).toEqual(["demo-step", "demo-flow", "demo-start", "demo-stop"]);
+    const owned = (type: string) =>
+      awsResources()
+        .filter((r) => r.type === type)
+        .map((r) => r.name);
+    expect([...owned("aws:s3/bucket:Bucket"), ...owned("aws:dynamodb/table:Table")]).toEqual([
+      "demo-files",
+      "demo-ledger",
+    ]);
+
+    // Each variable carrying a resource holds its value; settings reach only the handlers that read them.
+    const machine = arns.stateMachines.flow as string;
+    expect(arns.resources).toEqual({
+      files: expect.stringMatching(/^demo-files-/),
+      ledger: expect.any(String),
+    });
+    expect(variables("demo-step")).toEqual(
+      expect.objectContaining({ FILES_BUCKET: arns.resources.files, LEDGER_TABLE: arns.resources.ledger }),
+    );
+    expect(variables("demo-start")?.MACHINE_ARN).toBe(machine);
+    expect(variables("demo-stop")).toEqual(expect.objectContaining({ MACHINE_ARN: machine, RATE: "5" }));
+    expect(variables("demo-start")?.RATE).toBeUndefined();
+
+    // A handler's statements can name exactly what its manifest entry uses.
+    const table = awsResources().find((r) => r.type === "aws:dynamodb/table:Table");
+    expect(contexts).toEqual({
+      step: {
+        files: `arn:aws:s3:::${arns.resources.files}`,
+        ledger: table?.computed.arn,
+      },
+      start: { flow: machine },
+      stop: { flow: machine },
+    });
+    expect(table?.inputs).toEqual(
+      expect.objectContaining({
+        billingMode: "PAY_PER_REQUEST",
+        hashKey: "id",
+        rangeKey: "at",
+        serverSideEncryption: { enabled: true },
+        pointInTimeRecovery: { enabled: true },
+      }),
+    );
   });
 });

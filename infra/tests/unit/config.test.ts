@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
-import { parseStackConfig } from "../../src/config";
+import * as pulumi from "@pulumi/pulumi";
+import { domainSettings, parseStackConfig, readStackConfig } from "../../src/config";
 import { INFRA_DIR } from "../../tools/program-bundle";
 import { readStackSettings, stackNames } from "../../tools/stack-config";
 
@@ -8,22 +9,29 @@ const valid = {
   logRetentionDays: 30,
   alertEmail: "ops@example.com",
   tags: { environment: "test" },
-  jobsTargeting: { rates: { SEARCH_INDEX_RATE: 15 }, settings: { UPDATE_KEY: "updateKey", CONCURRENCY: 8 } },
+  domains: {
+    jobsTargeting: {
+      rates: { SEARCH_INDEX_RATE: 15 },
+      settings: { UPDATE_KEY: "updateKey", CONCURRENCY: 8 },
+    },
+    otherDomain: { rates: {}, settings: { TABLE_MODE: "strict" } },
+  },
 };
 
 describe("parseStackConfig", () => {
-  it.each(stackNames(INFRA_DIR))("accepts Pulumi.%s.yaml", (stack) => {
-    const { config } = readStackSettings(INFRA_DIR, stack);
-    const object = (key: string) => JSON.parse(config[key] as string);
-    const parsed = parseStackConfig({
-      region: config["aws:region"],
-      logRetentionDays: Number(config["fleet:logRetentionDays"]),
-      alertEmail: config["fleet:alertEmail"],
-      tags: object("fleet:tags"),
-      jobsTargeting: object("fleet:jobsTargeting"),
-    });
-    expect(parsed.tags.environment).toBe(stack);
-  });
+  it.each(stackNames(INFRA_DIR))(
+    "reads Pulumi.%s.yaml, every fleet: key besides the platform's a domain",
+    (stack) => {
+      const { config, secretKeys } = readStackSettings(INFRA_DIR, stack);
+      pulumi.runtime.setAllConfig(config, secretKeys);
+      const parsed = readStackConfig();
+      expect(parsed.tags.environment).toBe(stack);
+      for (const platformKey of ["logRetentionDays", "alertEmail", "tags"]) {
+        expect(Object.keys(parsed.domains)).not.toContain(platformKey);
+      }
+      expect(parsed.domains.jobsTargeting).toEqual(JSON.parse(config["fleet:jobsTargeting"] as string));
+    },
+  );
 
   it("reports every problem at once", () => {
     const attempt = () =>
@@ -32,7 +40,10 @@ describe("parseStackConfig", () => {
         logRetentionDays: "30",
         alertEmail: "",
         tags: { "aws:reserved": "x" },
-        jobsTargeting: { rates: { SEARCH_INDEX_RATE: 0, lower: 1 }, settings: { UPDATE_KEY: "" } },
+        domains: {
+          jobsTargeting: { rates: { SEARCH_INDEX_RATE: 0, lower: 1 }, settings: { UPDATE_KEY: "" } },
+          otherDomain: { settings: {} },
+        },
       });
     expect(attempt).toThrow(/aws:region must be an AWS region/);
     expect(attempt).toThrow(/fleet:logRetentionDays must be a number/);
@@ -40,17 +51,20 @@ describe("parseStackConfig", () => {
     expect(attempt).toThrow(/fleet:tags/);
     expect(attempt).toThrow(/rates\.SEARCH_INDEX_RATE must be a positive number/);
     expect(attempt).toThrow(/rates\.lower/);
-    expect(attempt).toThrow(/settings\.UPDATE_KEY must be a non-empty string/);
-  });
-
-  it("requires both maps of a domain", () => {
-    expect(() => parseStackConfig({ ...valid, jobsTargeting: { rates: {} } })).toThrow(
-      "fleet:jobsTargeting must have the maps `rates` and `settings`",
-    );
+    expect(attempt).toThrow(/fleet:jobsTargeting\.settings\.UPDATE_KEY must be a non-empty string/);
+    expect(attempt).toThrow("fleet:otherDomain must have the maps `rates` and `settings`");
   });
 
   it("returns a valid config unchanged", () => {
     expect(parseStackConfig(valid)).toEqual(valid);
+  });
+});
+
+describe("domainSettings", () => {
+  it("gives every domain its block by key, and names a missing one", () => {
+    const config = parseStackConfig(valid);
+    expect(domainSettings(config, "otherDomain")).toEqual(valid.domains.otherDomain);
+    expect(() => domainSettings(config, "otaDeploy")).toThrow("fleet:otaDeploy is missing");
   });
 });
 

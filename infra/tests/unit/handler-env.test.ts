@@ -1,4 +1,4 @@
-import type { PackageManifest } from "@fleet/bundle/manifest";
+import type { PackageManifest } from "@fleet/manifest";
 import { describe, expect, it } from "@jest/globals";
 import { handlerEnvironment, missingRequired, settingsProblems } from "../../src/handler-env";
 
@@ -15,6 +15,7 @@ const spec = {
 const manifest: PackageManifest = {
   name: "demo",
   packageDir: "packages/demo",
+  resources: {},
   handlers: { a: spec },
   stateMachines: {},
 };

@@ -4,6 +4,8 @@ import {
   type AwsScope,
   allow,
   allowWithoutResourceType,
+  executionsOf,
+  type PermissionContext,
   type PolicyStatement,
   policyDocument,
 } from "../../src/policies/document";
@@ -12,16 +14,25 @@ import { lambdaPlatformStatements, stateMachineStatements } from "../../src/poli
 import { policyProblems, trustProblems } from "../support/policy-checks";
 
 const scope: AwsScope = { partition: "aws", region: "eu-west-1", accountId: "123456789012" };
-const context = {
+const stateMachineArn = "arn:aws:states:eu-west-1:123456789012:stateMachine:targeted-job-1";
+const listsBucketArn = "arn:aws:s3:::lists-bucket-1";
+/** What a handler's statements get: the ARNs of what it uses; here every jobs-targeting resource. */
+const contextOf = (handler: string): PermissionContext => ({
   scope,
-  stateMachineArns: { "targeted-job": "arn:aws:states:eu-west-1:123456789012:stateMachine:targeted-job-1" },
-  listsBucketArn: "arn:aws:s3:::lists-bucket-1",
+  handler,
+  arns: { "targeted-job": stateMachineArn, lists: listsBucketArn },
+});
+const builder = (handler: string) => {
+  const statementsOf = JOBS_TARGETING_PERMISSIONS[handler];
+  if (!statementsOf) throw new Error(`no statements for ${handler}`);
+  return statementsOf;
 };
+const statementsOf = (handler: string) => builder(handler)(contextOf(handler));
 const problemsOf = (...statements: PolicyStatement[]) => policyProblems(policyDocument(statements), scope);
 
 describe("policyProblems accepts what the builders produce", () => {
   it.each(Object.keys(JOBS_TARGETING_PERMISSIONS))("%s", (handler) => {
-    expect(problemsOf(...JOBS_TARGETING_PERMISSIONS[handler]!(context))).toEqual([]);
+    expect(problemsOf(...statementsOf(handler))).toEqual([]);
   });
 
   it("function and state machine platform statements", () => {
@@ -41,45 +52,55 @@ describe("jobs-targeting statements on the state machine", () => {
   const executions = "arn:aws:states:eu-west-1:123456789012:execution:targeted-job-1:*";
   const grants = (handler: string) =>
     Object.fromEntries(
-      JOBS_TARGETING_PERMISSIONS[handler]!(context)
+      statementsOf(handler)
         .filter((s) => s.Action.some((a) => a.startsWith("states:")))
         .flatMap((s) => s.Action.map((action) => [action, s.Resource])),
     );
 
   it("start-targeted-job lists and starts executions of its state machine and reads their input", () => {
     expect(grants("start-targeted-job")).toEqual({
-      "states:ListExecutions": [context.stateMachineArns["targeted-job"]],
-      "states:StartExecution": [context.stateMachineArns["targeted-job"]],
+      "states:ListExecutions": [stateMachineArn],
+      "states:StartExecution": [stateMachineArn],
       "states:DescribeExecution": [executions],
     });
   });
 
   it("teardown lists the executions of its state machine and stops them", () => {
     expect(grants("teardown")).toEqual({
-      "states:ListExecutions": [context.stateMachineArns["targeted-job"]],
+      "states:ListExecutions": [stateMachineArn],
       "states:StopExecution": [executions],
     });
   });
 
-  it("both refuse to build without the state machine's ARN", () => {
+  it("refer to nothing a handler's manifest entry does not use", () => {
     for (const handler of ["start-targeted-job", "teardown"]) {
-      expect(() => JOBS_TARGETING_PERMISSIONS[handler]!({ ...context, stateMachineArns: {} })).toThrow(
-        `${handler} needs the targeted-job state machine's ARN`,
+      expect(() => builder(handler)({ ...contextOf(handler), arns: {} })).toThrow(
+        `${handler}'s statements refer to targeted-job, which its manifest entry does not use`,
       );
     }
+    expect(executionsOf(stateMachineArn)).toBe(executions);
+    expect(() => executionsOf(listsBucketArn)).toThrow(`${listsBucketArn} is not a state machine ARN`);
   });
 
   it("handlers that look up objects in the lists bucket may list it (a missing key is then a 404)", () => {
     const listers = Object.keys(JOBS_TARGETING_PERMISSIONS).filter((handler) =>
-      JOBS_TARGETING_PERMISSIONS[handler]!(context).some((s) => s.Action.includes("s3:ListBucket")),
+      statementsOf(handler).some((s) => s.Action.includes("s3:ListBucket")),
     );
     expect(listers.sort()).toEqual(["fast-track", "fill-exclude-group", "preview", "start-targeted-job"]);
     for (const handler of listers) {
-      const statement = JOBS_TARGETING_PERMISSIONS[handler]!(context).find((s) =>
-        s.Action.includes("s3:ListBucket"),
-      );
-      expect(statement?.Resource).toEqual([context.listsBucketArn]);
+      const statement = statementsOf(handler).find((s) => s.Action.includes("s3:ListBucket"));
+      expect(statement?.Resource).toEqual([listsBucketArn]);
     }
+  });
+
+  it("fast-track writes shadows of things only, and only it does", () => {
+    const writers = Object.keys(JOBS_TARGETING_PERMISSIONS).filter((handler) =>
+      statementsOf(handler).some((s) => s.Action.includes("iot:UpdateThingShadow")),
+    );
+    expect(writers).toEqual(["fast-track"]);
+    expect(
+      statementsOf("fast-track").find((s) => s.Action.includes("iot:UpdateThingShadow"))?.Resource,
+    ).toEqual(["arn:aws:iot:eu-west-1:123456789012:thing/*"]);
   });
 });
 
@@ -100,14 +121,15 @@ describe("policyProblems flags", () => {
   });
 
   it("a * resource without the region condition: removing the scoping condition fails the check", () => {
-    const [statement] = JOBS_TARGETING_PERMISSIONS["ensure-indexing"]!(context);
-    expect(problemsOf(statement!)).toEqual([]);
-    const { Condition: _removed, ...unscoped } = statement!;
+    const [statement, ...others] = statementsOf("ensure-indexing");
+    if (!statement || others.length > 0) throw new Error("ensure-indexing has one statement");
+    expect(problemsOf(statement)).toEqual([]);
+    const { Condition: _removed, ...unscoped } = statement;
     expect(problemsOf(unscoped)).toEqual([
       "statement 0: grants * without the condition aws:RequestedRegion = eu-west-1",
     ]);
     const otherRegion = {
-      ...statement!,
+      ...statement,
       Condition: { StringEquals: { "aws:RequestedRegion": "us-east-1" } },
     };
     expect(problemsOf(otherRegion)).toHaveLength(1);

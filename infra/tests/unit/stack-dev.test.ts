@@ -1,3 +1,3 @@
-import { describeStack } from "../support/stack-checks";
+import { describeStack, workspaceManifests } from "../support/stack-checks";
 
-describeStack("dev");
+describeStack({ stack: "dev", manifests: await workspaceManifests() });

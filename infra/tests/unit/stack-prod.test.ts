@@ -1,3 +1,3 @@
-import { describeStack } from "../support/stack-checks";
+import { describeStack, workspaceManifests } from "../support/stack-checks";
 
-describeStack("prod");
+describeStack({ stack: "prod", manifests: await workspaceManifests() });

@@ -1,3 +1,3 @@
-import { describeStack } from "../support/stack-checks";
+import { describeStack, workspaceManifests } from "../support/stack-checks";
 
-describeStack("staging");
+describeStack({ stack: "staging", manifests: await workspaceManifests() });

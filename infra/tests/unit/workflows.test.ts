@@ -3,9 +3,9 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
+import { findRepoRoot } from "@fleet/manifest/repo-root";
 import { describe, expect, it } from "@jest/globals";
 import { parse } from "yaml";
-import { findRepoRoot } from "../../src/repo-root";
 import { INFRA_DIR } from "../../tools/program-bundle";
 
 // The package's ES module build calls require() and fails; its CommonJS index pulls in ESM-only chalk for

@@ -1,13 +1,15 @@
 // Every environment variable this package reads, declared once: the handlers load their subset at cold start
 // (a bad value fails the cold start naming the variable) and the manifest derives what infra must set from
 // the same table, so the two can never drift apart.
-import type { EnvVarSpec } from "@fleet/bundle";
+import type { EnvVarSpec } from "@fleet/manifest";
 import { type ConfigOf, env, loadConfig, type VarSpec } from "@fleet/shared-aws";
 
 interface VarDeclaration<T> {
   spec: VarSpec<T>;
   required: boolean;
   description: string;
+  /** The manifest's resource or state machine the variable carries; infra sets it to that resource's value. */
+  resource?: string;
 }
 
 // Rates are calls per second; defaults are AWS IoT Core's default quotas. Accounts
@@ -23,12 +25,14 @@ export const VARS = {
     spec: env.string(),
     required: true,
     description: "Bucket holding exclude lists and job documents (the stack's lists bucket)",
+    resource: "lists",
   },
   STATE_MACHINE_ARN: {
     spec: env.string({ pattern: /^arn:aws[a-z-]*:states:/ }),
     required: true,
     description:
       "ARN of the targeted-job state machine: start-targeted-job starts it (or finds a running execution), teardown stops a job's running executions",
+    resource: "targeted-job",
   },
   UPDATE_KEY: {
     spec: env.string({ default: "updateKey", pattern: /^[a-zA-Z0-9_]{1,64}$/ }),
@@ -103,6 +107,9 @@ export function handlerConfig<H extends HandlerName>(
 export function handlerEnv(handler: HandlerName): Record<string, EnvVarSpec> {
   const names: readonly VarName[] = HANDLER_VARS[handler];
   return Object.fromEntries(
-    names.map((name) => [name, { required: VARS[name].required, description: VARS[name].description }]),
+    names.map((name) => {
+      const { required, description, resource } = VARS[name] as VarDeclaration<unknown>;
+      return [name, { required, description, ...(resource ? { resource } : {}) }];
+    }),
   );
 }

@@ -1,5 +1,6 @@
-// The manifest infra reads: every handler's entry, sizing and environment, and the state machine definition.
-import type { LambdaHandlerSpec, PackageManifest } from "@fleet/bundle";
+// The manifest infra and the local apps read: the lists bucket, every handler's entry, sizing, environment and
+// the resources it uses, and the state machine definition.
+import type { LambdaHandlerSpec, PackageManifest } from "@fleet/manifest";
 import { type HandlerName, handlerEnv } from "./config";
 import definition from "./state-machine.asl.json" with { type: "json" };
 
@@ -7,9 +8,16 @@ const handler = (
   name: HandlerName,
   description: string,
   sizing: { timeoutSeconds: number; memoryMb: number },
+  uses?: string[],
 ): [HandlerName, LambdaHandlerSpec] => [
   name,
-  { entry: `src/handlers/${name}.ts`, description, ...sizing, env: handlerEnv(name) },
+  {
+    entry: `src/handlers/${name}.ts`,
+    description,
+    ...sizing,
+    env: handlerEnv(name),
+    ...(uses ? { uses } : {}),
+  },
 ];
 
 // Paced steps run up to Lambda's 15 minutes and stop 30 s early with a cursor; single calls need seconds.
@@ -19,6 +27,12 @@ const SHORT = { timeoutSeconds: 60, memoryMb: 256 };
 export const manifest: PackageManifest = {
   name: "jobs-targeting",
   packageDir: "packages/jobs-targeting",
+  resources: {
+    lists: {
+      kind: "bucket",
+      description: "Exclude lists and job documents, named by the events that use them",
+    },
+  },
   handlers: Object.fromEntries([
     handler("seed-things", "Seeds or deletes test things by prefix at the registry quotas; resumable", LONG),
     handler(
@@ -41,7 +55,8 @@ export const manifest: PackageManifest = {
       LONG,
     ),
     handler("create-target-group", "State machine step: the job's dynamic thing group", SHORT),
-    handler("create-job", "State machine step: the CONTINUOUS job on the dynamic group", SHORT),
+    // IoT reads a job document kept in the lists bucket with create-job's credentials.
+    handler("create-job", "State machine step: the CONTINUOUS job on the dynamic group", SHORT, ["lists"]),
     // The exclude set of a long list lives in memory for constant-time lookups.
     handler(
       "fast-track",

@@ -5,12 +5,13 @@
 import { rm } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import type { PackageManifest } from "@fleet/manifest";
+import { loadManifests } from "@fleet/manifest/workspace";
 import { bundleHandlers } from "../src/bundle";
-import { BUNDLE_ENTRY_FILE, type PackageManifest } from "../src/manifest";
+import { BUNDLE_ENTRY_FILE } from "../src/layout";
 import { coldImportMs, median } from "./cold-import";
 import { buildFloors, type Floor, floorName } from "./floor";
 import { biggestOwners, sdkClients } from "./inputs";
-import { packageManifests } from "./manifests";
 
 const GOAL = 1.3;
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
@@ -60,7 +61,7 @@ async function subjectsOf(manifest: PackageManifest): Promise<Subject[]> {
   }));
 }
 
-const manifests = await packageManifests(repoRoot);
+const manifests = await loadManifests(repoRoot);
 const subjects = (await Promise.all(manifests.map(subjectsOf))).flat();
 
 // Each handler's import is paired with an import of its floor right after it, so a machine that gets busier

@@ -2,8 +2,9 @@
 // creates the AWS SDK clients the handler holds (one client of each, as a handler creates them at module scope).
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
+import type { PackageManifest } from "@fleet/manifest";
 import { bundleHandlers } from "../src/bundle";
-import { BUNDLE_ENTRY_FILE, type PackageManifest } from "../src/manifest";
+import { BUNDLE_ENTRY_FILE } from "../src/layout";
 import type { SdkClient } from "./inputs";
 
 export interface Floor {
@@ -44,7 +45,13 @@ export async function buildFloors(
       env: {},
     };
   }
-  const manifest: PackageManifest = { name: "floor", packageDir: workDir, handlers, stateMachines: {} };
+  const manifest: PackageManifest = {
+    name: "floor",
+    packageDir: workDir,
+    resources: {},
+    handlers,
+    stateMachines: {},
+  };
   const built = await bundleHandlers(manifest, workDir, { sourcemap: false });
   return new Map(
     built.map(({ handler, dir, bytes }) => [

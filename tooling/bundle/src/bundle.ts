@@ -2,8 +2,9 @@
 // AWS SDK included, so a deployment never zips a pnpm node_modules tree. Source maps only when asked for.
 import { rm } from "node:fs/promises";
 import path from "node:path";
+import type { PackageManifest } from "@fleet/manifest";
 import { build } from "esbuild";
-import { BUNDLE_ENTRY_FILE, bundleDir, type PackageManifest } from "./manifest";
+import { BUNDLE_ENTRY_FILE, bundleDir } from "./layout";
 
 // Some CommonJS dependencies call `require()` for Node built-ins; an ESM bundle has no `require` of its own.
 const REQUIRE_SHIM =

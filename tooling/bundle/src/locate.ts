@@ -1,7 +1,9 @@
-// Where a deployed handler's bundle lives, checked before anything is deployed from it.
+// Where a deployed handler's bundle lives, checked before anything is deployed from it. esbuild-free, so that
+// the Pulumi program can import it.
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { BUNDLE_ENTRY_FILE, bundleDir, type PackageManifest } from "./manifest";
+import type { PackageManifest } from "@fleet/manifest";
+import { BUNDLE_ENTRY_FILE, bundleDir } from "./layout";
 
 /**
  * The absolute folder holding `<handler>`'s bundle. Throws, naming the missing file, when the package has not
@@ -18,3 +20,5 @@ export function locateBundle(manifest: PackageManifest, handler: string, repoRoo
   }
   return dir;
 }
+
+export { BUNDLE_ENTRY_FILE, bundleDir } from "./layout";

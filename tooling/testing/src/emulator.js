@@ -3,7 +3,6 @@
 import { spawn } from "node:child_process";
 import { existsSync, openSync } from "node:fs";
 import { createServer } from "node:net";
-import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const INSTALL_HINT =
@@ -17,20 +16,12 @@ export const EMULATOR_ENV = {
   AWS_SECRET_ACCESS_KEY: "testing",
 };
 
-function repoRoot() {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, "pnpm-workspace.yaml"))) {
-    const parent = dirname(dir);
-    if (parent === dir) return process.cwd();
-    dir = parent;
-  }
-  return dir;
-}
+/** The virtual environment `./run setup` creates at the repository root (this file is in tooling/testing/src). */
+const SETUP_PYTHON = fileURLToPath(new URL("../../../.venv/bin/python", import.meta.url));
 
 function pythonForMoto() {
   if (process.env.MOTO_PYTHON) return process.env.MOTO_PYTHON;
-  const venv = join(repoRoot(), ".venv", "bin", "python");
-  return existsSync(venv) ? venv : "python3";
+  return existsSync(SETUP_PYTHON) ? SETUP_PYTHON : "python3";
 }
 
 function freePort() {

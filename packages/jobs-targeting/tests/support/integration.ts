@@ -2,9 +2,11 @@
 // Lambda context, and a record of every AWS call the handlers' clients send (to prove nothing is done twice).
 import { IoTClient } from "@aws-sdk/client-iot";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { findRepoRoot } from "@fleet/manifest/repo-root";
 import { awsClient, iotDataClient } from "@fleet/shared-aws";
-import { localContext } from "@fleet/shared-aws/testing";
+import { handlerInvoker } from "@fleet/shared-aws/testing";
 import type { HandlerName } from "../../src/config";
+import { manifest } from "../../src/index";
 
 /** The emulator serves a few hundred calls a second: rates high enough that it, not the pacer, is the limit. */
 export function configureHandlers(bucket: string, extra: Record<string, string> = {}): void {
@@ -24,17 +26,14 @@ export function configureHandlers(bucket: string, extra: Record<string, string> 
   });
 }
 
-type Handler = (event: unknown, context: ReturnType<typeof localContext>) => Promise<unknown>;
+const invokeHandler = handlerInvoker(manifest, findRepoRoot(import.meta.dirname));
 
 /** Invokes a real handler as Lambda would, with `timeoutMs` left on the clock (its deadline is half of that, at most 30 s before). */
-export async function invoke<R = Record<string, unknown>>(
+export const invoke = <R = Record<string, unknown>>(
   name: HandlerName,
   event: unknown,
   timeoutMs = 600_000,
-): Promise<R> {
-  const { handler } = (await import(`../../src/handlers/${name}.ts`)) as { handler: Handler };
-  return (await handler(event, localContext({ functionName: name, timeoutMs }))) as R;
-}
+): Promise<R> => invokeHandler<R>(name, event, { timeoutMs });
 
 export interface Call {
   command: string;

@@ -1,19 +1,16 @@
 // Serves S3 objects from memory through aws-sdk-client-mock, honouring `Range: bytes=N-` the way S3 does.
 import { createHash } from "node:crypto";
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { noSuchKey, s3NotFound } from "@fleet/shared-aws/testing";
 import type { AwsClientStub } from "aws-sdk-client-mock";
 
 type S3Mock = AwsClientStub<S3Client>;
-
-const notFound = () =>
-  Object.assign(new Error("Not Found"), { name: "NotFound", $metadata: { httpStatusCode: 404 } });
-const noSuchKey = () => Object.assign(new Error("The specified key does not exist."), { name: "NoSuchKey" });
 
 export function serveObjects(s3: S3Mock, objects: Record<string, Uint8Array>): void {
   const etag = (body: Uint8Array) => `"${createHash("md5").update(body).digest("hex")}"`;
   s3.on(HeadObjectCommand).callsFake((input: { Key: string }) => {
     const body = objects[input.Key];
-    if (!body) throw notFound();
+    if (!body) throw s3NotFound();
     return { ETag: etag(body), ContentLength: body.length };
   });
   s3.on(GetObjectCommand).callsFake((input: { Key: string; Range?: string }) => {

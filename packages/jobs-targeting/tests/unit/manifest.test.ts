@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { handlerResources, manifestProblems, resourceVariables } from "@fleet/manifest";
 import { ConfigError } from "@fleet/shared-aws";
 import { describe, expect, it } from "@jest/globals";
 import { HANDLER_VARS, type HandlerName, handlerConfig } from "../../src/config";
@@ -51,6 +52,26 @@ describe("manifest", () => {
     expect(() => handlerConfig("seed-things", { CREATE_THING_RATE: "fast" })).toThrow(
       /CREATE_THING_RATE must be a number/,
     );
+  });
+
+  it("owns the lists bucket; says which handlers use it and the state machine, and through which variable", () => {
+    expect(manifestProblems(manifest)).toEqual([]);
+    expect(manifest.resources).toEqual({ lists: expect.objectContaining({ kind: "bucket" }) });
+    expect(resourceVariables(manifest)).toEqual({ LISTS_BUCKET: "lists", STATE_MACHINE_ARN: "targeted-job" });
+    const users = (resource: string) =>
+      Object.entries(manifest.handlers)
+        .filter(([, spec]) => handlerResources(spec).includes(resource))
+        .map(([name]) => name)
+        .sort();
+    // create-job names a job document in the bucket, which IoT reads with create-job's credentials.
+    expect(users("lists")).toEqual([
+      "create-job",
+      "fast-track",
+      "fill-exclude-group",
+      "preview",
+      "start-targeted-job",
+    ]);
+    expect(users("targeted-job")).toEqual(["start-targeted-job", "teardown"]);
   });
 
   it("ships the state machine definition", () => {

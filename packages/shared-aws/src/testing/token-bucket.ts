@@ -29,11 +29,3 @@ export class TokenBucket {
     return false;
   }
 }
-
-/** The error an IoT control-plane API answers when throttled (HTTP 400, named by its type). */
-export function throttlingError(): Error & { $metadata: { httpStatusCode: number } } {
-  return Object.assign(new Error("Rate exceeded"), {
-    name: "ThrottlingException",
-    $metadata: { httpStatusCode: 400 },
-  });
-}

@@ -2,8 +2,9 @@ import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/pr
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import type { PackageManifest } from "@fleet/manifest";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { bundleHandlers, locateBundle, type PackageManifest } from "../../src/index";
+import { bundleHandlers, locateBundle } from "../../src/index";
 
 const packageRoot = path.resolve(import.meta.dirname, "../..");
 const fixture = path.join(packageRoot, "tests/fixtures/hello-package");
@@ -18,6 +19,7 @@ const hello = {
 const manifest: PackageManifest = {
   name: "hello",
   packageDir: "pkg",
+  resources: {},
   handlers: {
     hello,
     bye: { entry: "src/handlers/bye.ts", description: "says bye", timeoutSeconds: 3, memoryMb: 128, env: {} },

@@ -1,0 +1,94 @@
+// A package's stack in the local emulator, derived from its manifest as infra derives the real one: every
+// resource the package owns and every state machine, named `<package>-<name>-local` (infra names them
+// `<package>-<name>-<suffix>`), and the value of each variable that carries one of them.
+import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateStateMachineCommand, ListStateMachinesCommand, SFNClient } from "@aws-sdk/client-sfn";
+import {
+  manifestProblems,
+  type PackageManifest,
+  type ResourceSpec,
+  referencedHandlers,
+  resourceVariables,
+  substituteFunctionArns,
+} from "@fleet/manifest";
+import { awsClient } from "@fleet/shared-aws";
+
+export const LOCAL_ACCOUNT = "000000000000";
+const region = () => process.env.AWS_REGION ?? "us-east-1";
+
+export const localName = (manifest: PackageManifest, name: string) => `${manifest.name}-${name}-local`;
+
+const functionArn = (manifest: PackageManifest, handler: string) =>
+  `arn:aws:lambda:${region()}:${LOCAL_ACCOUNT}:function:${localName(manifest, handler)}`;
+
+/**
+ * Creates what is missing of the package's resources and state machines (each call is safe to repeat) and
+ * returns the handlers' environment: each variable carrying a resource → the bucket or table name, or the
+ * state machine ARN.
+ */
+export async function provisionLocalStack(manifest: PackageManifest): Promise<Record<string, string>> {
+  const problems = manifestProblems(manifest);
+  if (problems.length > 0) throw new Error(`${manifest.name}: ${problems.join("; ")}`);
+  const values: Record<string, string> = {};
+  for (const [name, spec] of Object.entries(manifest.resources)) {
+    values[name] = await ensureResource(localName(manifest, name), spec);
+  }
+  for (const [name, { definition }] of Object.entries(manifest.stateMachines)) {
+    const arns = referencedHandlers(definition).map((handler) => [handler, functionArn(manifest, handler)]);
+    values[name] = await ensureStateMachine(
+      localName(manifest, name),
+      JSON.stringify(substituteFunctionArns(definition, Object.fromEntries(arns))),
+    );
+  }
+  return Object.fromEntries(
+    Object.entries(resourceVariables(manifest)).map(([variable, resource]) => [
+      variable,
+      values[resource] as string,
+    ]),
+  );
+}
+
+/** Creates the resource unless it exists; returns what a variable carrying it holds (its name). */
+async function ensureResource(name: string, spec: ResourceSpec): Promise<string> {
+  try {
+    switch (spec.kind) {
+      case "bucket":
+        await awsClient(S3Client).send(new CreateBucketCommand({ Bucket: name }));
+        break;
+      case "table": {
+        const keys = [
+          { AttributeName: spec.partitionKey, KeyType: "HASH" as const },
+          ...(spec.sortKey ? [{ AttributeName: spec.sortKey, KeyType: "RANGE" as const }] : []),
+        ];
+        await awsClient(DynamoDBClient).send(
+          new CreateTableCommand({
+            TableName: name,
+            KeySchema: keys,
+            AttributeDefinitions: keys.map(({ AttributeName }) => ({ AttributeName, AttributeType: "S" })),
+            BillingMode: "PAY_PER_REQUEST",
+          }),
+        );
+        break;
+      }
+    }
+  } catch (error) {
+    if (!["BucketAlreadyOwnedByYou", "ResourceInUseException"].includes((error as Error).name)) throw error;
+  }
+  return name;
+}
+
+async function ensureStateMachine(name: string, definition: string): Promise<string> {
+  const sfn = awsClient(SFNClient);
+  const { stateMachines = [] } = await sfn.send(new ListStateMachinesCommand({}));
+  const existing = stateMachines.find((machine) => machine.name === name);
+  if (existing?.stateMachineArn) return existing.stateMachineArn;
+  const created = await sfn.send(
+    new CreateStateMachineCommand({
+      name,
+      definition,
+      roleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/${name}`,
+    }),
+  );
+  return created.stateMachineArn as string;
+}

@@ -1,0 +1,76 @@
+// The demo inside the test suite: every package's scene through the same runner `./run demo` uses, the
+// jobs-targeting walkthrough with fewer things, and the example package of @fleet/manifest's fixtures beside
+// it, which the runner knows nothing about but its manifest and scene.
+import { scene as example } from "@fleet/manifest/fixtures/example-domain/scene";
+import { describe, expect, it } from "@jest/globals";
+import { allScenes } from "../../src/domains";
+import { sceneRuns } from "../../src/scene-options";
+import { playScenes, type Reporter } from "../../src/scenes";
+
+const limitations: string[] = [];
+const quiet: Reporter = {
+  scene() {},
+  step() {},
+  info() {},
+  limitation: (line) => limitations.push(line),
+  progress() {},
+  check() {},
+};
+
+describe("./run demo, every scene in one emulator", () => {
+  it("plays the jobs-targeting walkthrough and the example scene, each measured in the emulator", async () => {
+    const walkthrough = sceneRuns(await allScenes(), [
+      "jobs-targeting",
+      "--things",
+      "60",
+      "--excluded",
+      "18",
+      "--prefix",
+      "demoTest",
+      "--job-name",
+      "demoTestJob",
+      "--list-key",
+      "demo-test-exclude.csv",
+    ]);
+    const [jobs, files] = await playScenes(
+      [...walkthrough, { scene: example, options: { files: 4 } }],
+      quiet,
+    );
+
+    expect(jobs?.error).toBeUndefined();
+    expect(jobs?.checks.filter((c) => !c.ok)).toEqual([]);
+    expect(jobs?.checks.map((c) => c.name)).toEqual([
+      "every targeted device got the fast-track write",
+      "no excluded device got it",
+      "the exclude group holds the list",
+      "preview counted the same targets",
+      "the job is CONTINUOUS on the target group at 1000/min",
+      "teardown left nothing behind",
+    ]);
+    expect(Object.fromEntries(jobs?.figures.map((f) => [f.label, f.value]) ?? [])).toEqual({
+      "things seeded": 60,
+      preview: "42 targeted, 18 excluded",
+      "exclude group members": 18,
+      "fast-tracked": 42,
+      // A CONTINUOUS job stays open for devices that join its group later.
+      "job status": expect.stringMatching(/^(QUEUED|IN_PROGRESS)$/),
+    });
+    expect(jobs?.timings.map((t) => [t.label, t.items])).toEqual([
+      ["seed", 60],
+      ["state machine", 60],
+      ["verify shadows", 60],
+      ["teardown", 60],
+    ]);
+    // Each feature the emulator lacks is said in one plain line.
+    expect(limitations).toHaveLength(3);
+
+    expect(files).toMatchObject({
+      scene: "example-domain",
+      figures: [{ label: "files recorded", value: 4 }],
+    });
+    expect(files?.error).toBeUndefined();
+    expect(files?.checks).toEqual([
+      { name: "every uploaded file is in the ledger", ok: true, detail: "4 of 4" },
+    ]);
+  });
+});

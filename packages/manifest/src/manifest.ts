@@ -1,0 +1,66 @@
+// The contract between a domain package and the layers above it (infra, the bundler, the local apps): what
+// to bundle, what each function needs to run, the resources the package owns and which handler reads which.
+
+export interface EnvVarSpec {
+  description: string;
+  /** A required variable must be set by infra; an optional one has a default in the handler's config. */
+  required: boolean;
+  /**
+   * The package resource or state machine this variable carries, by its name in `resources` or
+   * `stateMachines`: infra (and the local stack) set it to that resource's value (see `ResourceSpec`). Absent
+   * for settings (rates, keys), which come from the stack's config or the handler's defaults.
+   */
+  resource?: string;
+}
+
+export interface LambdaHandlerSpec {
+  /** Source entry, relative to the package directory, e.g. `src/handlers/seed-things.ts`. */
+  entry: string;
+  description: string;
+  timeoutSeconds: number;
+  memoryMb: number;
+  /** Every environment variable the handler reads. */
+  env: Record<string, EnvVarSpec>;
+  /**
+   * Package resources the handler uses without a variable naming them, e.g. an S3 object its event names
+   * that AWS reads with the handler's credentials. Its role is granted on them as on those its variables carry.
+   */
+  uses?: string[];
+}
+
+/** An S3 bucket: encrypted, versioned, private, TLS-only. A variable carrying it holds the bucket's name. */
+export interface BucketSpec {
+  kind: "bucket";
+  description: string;
+}
+
+/** A DynamoDB table, on-demand, keys of type string. A variable carrying it holds the table's name. */
+export interface TableSpec {
+  kind: "table";
+  description: string;
+  partitionKey: string;
+  sortKey?: string;
+}
+
+export type ResourceSpec = BucketSpec | TableSpec;
+
+export interface StateMachineSpec {
+  description: string;
+  /**
+   * Amazon States Language. Task states call `arn:aws:states:::lambda:invoke` with
+   * `"FunctionName": "${<handler-name>}"`; infra substitutes each placeholder with that function's ARN.
+   * A variable carrying the state machine holds its ARN.
+   */
+  definition: Record<string, unknown>;
+}
+
+export interface PackageManifest {
+  /** Short name used in resource names, e.g. `jobs-targeting`. */
+  name: string;
+  /** The package directory relative to the repository root; bundles are in `<packageDir>/dist/<handler>/`. */
+  packageDir: string;
+  /** The resources the package owns, by logical name: created with it in every stack and in the local stack. */
+  resources: Record<string, ResourceSpec>;
+  handlers: Record<string, LambdaHandlerSpec>;
+  stateMachines: Record<string, StateMachineSpec>;
+}

@@ -1,0 +1,100 @@
+import { describe, expect, it } from "@jest/globals";
+import {
+  handlerResources,
+  manifestProblems,
+  type PackageManifest,
+  packageResource,
+  resourceVariables,
+} from "../../src/index";
+import { manifest as example } from "../fixtures/example-domain/src/index";
+
+const handler = (env: PackageManifest["handlers"][string]["env"], uses?: string[]) => ({
+  entry: "src/handlers/x.ts",
+  description: "x",
+  timeoutSeconds: 10,
+  memoryMb: 128,
+  env,
+  ...(uses ? { uses } : {}),
+});
+const flow = {
+  description: "calls step",
+  definition: { StartAt: "S", States: { S: { Type: "Task", Resource: "${step}", End: true } } },
+};
+
+describe("what a manifest says about resources", () => {
+  it("resolves a name to the package's resource or state machine", () => {
+    expect(packageResource(example, "ledger")).toEqual({
+      name: "ledger",
+      kind: "table",
+      spec: example.resources.ledger,
+    });
+    expect(packageResource(example, "flow")).toEqual({ name: "flow", kind: "state-machine" });
+    expect(packageResource(example, "nothing")).toBeUndefined();
+  });
+
+  it("lists a handler's resources from its variables and its uses, once each", () => {
+    const spec = handler(
+      {
+        BUCKET: { required: true, description: "b", resource: "files" },
+        RATE: { required: false, description: "r" },
+      },
+      ["files", "archive"],
+    );
+    expect(handlerResources(spec)).toEqual(["archive", "files"]);
+  });
+
+  it("maps every variable carrying a resource to it, settings left out", () => {
+    expect(resourceVariables(example)).toEqual({
+      FLOW_ARN: "flow",
+      INBOX_BUCKET: "inbox",
+      LEDGER_TABLE: "ledger",
+    });
+  });
+});
+
+describe("manifestProblems", () => {
+  it("finds none in a consistent manifest", () => {
+    expect(manifestProblems(example)).toEqual([]);
+  });
+
+  it("names a handler using something the package does not have, and a name given to two things", () => {
+    const manifest: PackageManifest = {
+      ...example,
+      resources: { ...example.resources, flow: { kind: "bucket", description: "clash" } },
+      handlers: {
+        ...example.handlers,
+        start: handler({ FLOW_ARN: { required: true, description: "f", resource: "flow" } }, ["outbox"]),
+      },
+    };
+    expect(manifestProblems(manifest)).toEqual([
+      "flow names both a resource and a state machine",
+      "start uses outbox, which is no resource or state machine of example-domain",
+    ]);
+  });
+
+  it("refuses a variable carrying two things in two handlers", () => {
+    const manifest: PackageManifest = {
+      ...example,
+      handlers: {
+        ...example.handlers,
+        start: handler({ INBOX_BUCKET: { required: true, description: "i", resource: "ledger" } }),
+      },
+    };
+    expect(manifestProblems(manifest)).toEqual([
+      "INBOX_BUCKET carries resource inbox in record but resource ledger elsewhere",
+    ]);
+  });
+
+  it("refuses a state machine step reading a state machine's ARN: neither could be created first", () => {
+    const manifest: PackageManifest = {
+      name: "loop",
+      packageDir: "packages/loop",
+      resources: {},
+      handlers: { step: handler({ FLOW_ARN: { required: true, description: "f", resource: "flow" } }) },
+      stateMachines: { flow },
+    };
+    expect(manifestProblems(manifest)).toEqual([
+      "step is a state machine step and cannot read the ARN of state machine flow",
+    ]);
+  });
+});
