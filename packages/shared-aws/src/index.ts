@@ -25,5 +25,14 @@ export {
   validateEvent,
 } from "./handler";
 export { type FailedItem, type PaceOptions, type PaceProgress, type PaceResult, pace } from "./pacing";
-export { type Line, type LineSplitOptions, readS3Lines, type S3LineSource, splitLines } from "./s3-lines";
+export {
+  detectEncoding,
+  type Line,
+  type LineSplitOptions,
+  readS3Lines,
+  type S3LineSource,
+  splitLines,
+  type TextEncoding,
+  UnreadableLineError,
+} from "./s3-lines";
 export { formatIssues, parseOrThrow } from "./validation";
