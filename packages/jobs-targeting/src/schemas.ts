@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { confirmCursorSchema } from "./core/confirm-exclusions";
 import { deleteCursorSchema } from "./core/delete-things";
+import { listVersionSchema } from "./core/exclude-list";
 import { fastTrackCursorSchema } from "./core/fast-track";
 import { fillCursorSchema } from "./core/fill-exclude-group";
 import { JOB_NAME, THING_NAME, THING_NAME_MAX } from "./core/names";
@@ -236,7 +237,7 @@ export const indexStatusEvent = z.strictObject({});
 
 export const confirmExclusionsEvent = z.strictObject({
   groupName: thingGroupName,
-  cursor: confirmCursorSchema.nullish(),
+  cursor: z.nullish(confirmCursorSchema),
 });
 
 export const createTargetGroupEvent = z.strictObject({ groupName: thingGroupName, queryString: fleetQuery });
@@ -253,6 +254,8 @@ export const fastTrackEvent = z.strictObject({
   queryString: fleetQuery,
   excludeGroupName: thingGroupName.nullish(),
   excludeListFileName: objectKey.nullish(),
+  /** The list version the exclude group was filled from (fill-exclude-group's `list`); required with a list. */
+  excludeListVersion: z.nullish(listVersionSchema),
   updateKey: targetedJobPlan.shape.updateKey,
   updateValue: targetedJobPlan.shape.updateValue,
   cursor: fastTrackCursorSchema.nullish(),

@@ -9,8 +9,11 @@ const notFound = () =>
   Object.assign(new Error("Not Found"), { name: "NotFound", $metadata: { httpStatusCode: 404 } });
 const noSuchKey = () => Object.assign(new Error("The specified key does not exist."), { name: "NoSuchKey" });
 
+/** The ETag S3 gives a single-part object (its MD5), as the fake serves it and the list version names it. */
+export const etagOf = (body: Uint8Array) => createHash("md5").update(body).digest("hex");
+
 export function serveObjects(s3: S3Mock, objects: Record<string, Uint8Array>): void {
-  const etag = (body: Uint8Array) => `"${createHash("md5").update(body).digest("hex")}"`;
+  const etag = (body: Uint8Array) => `"${etagOf(body)}"`;
   s3.on(HeadObjectCommand).callsFake((input: { Key: string }) => {
     const body = objects[input.Key];
     if (!body) throw notFound();
