@@ -21,6 +21,7 @@ import {
   searchPositionSchema,
 } from "./fleet-search";
 import { rateGate } from "./gate";
+import type { ObjectLocation } from "./s3-objects";
 import {
   count,
   emptyTally,
@@ -71,19 +72,17 @@ export async function fastTrack(
   deps: FastTrackDeps,
   input: FastTrackInput,
 ): Promise<StepResult<FastTrackCursor>> {
-  if (input.excludeListFileName && !input.excludeListVersion) {
+  const list = input.excludeListFileName
+    ? { bucket: deps.bucket, key: input.excludeListFileName }
+    : undefined;
+  const pinned = input.excludeListVersion;
+  if (list && !pinned) {
     throw new ValidationError([
       "excludeListVersion: required with excludeListFileName (the `list` in fill-exclude-group's result)",
     ]);
   }
   const shadows = await deps.shadows();
-  const excludedNames = input.excludeListFileName
-    ? await pinnedExcludeSet(
-        deps.s3,
-        { bucket: deps.bucket, key: input.excludeListFileName },
-        input.excludeListVersion as ListVersion,
-      )
-    : new Set<string>();
+  const excludedNames = list && pinned ? await pinnedExcludeSet(deps.s3, list, pinned) : new Set<string>();
   const isExcluded = (thingName: string, groups: string[] | undefined) =>
     excludedNames.has(thingName) || (!!input.excludeGroupName && !!groups?.includes(input.excludeGroupName));
 
@@ -125,7 +124,7 @@ export async function fastTrack(
 /** The names of the list at the version the exclude group was filled from; a changed list is refused. */
 async function pinnedExcludeSet(
   s3: S3Client,
-  list: { bucket: string; key: string },
+  list: ObjectLocation,
   pinned: ListVersion,
 ): Promise<Set<string>> {
   checkUnchanged(list, pinned, await currentListVersion(s3, list), {
