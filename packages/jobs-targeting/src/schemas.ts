@@ -4,6 +4,7 @@
 import * as z from "zod/mini";
 import { confirmCursorSchema } from "./core/confirm-exclusions";
 import { deleteCursorSchema } from "./core/delete-things";
+import { listVersionSchema } from "./core/exclude-list";
 import { fastTrackCursorSchema } from "./core/fast-track";
 import { fillCursorSchema } from "./core/fill-exclude-group";
 import { JOB_NAME, THING_NAME, THING_NAME_MAX } from "./core/names";
@@ -277,6 +278,8 @@ export const fastTrackEvent = z.strictObject({
   queryString: fleetQuery,
   excludeGroupName: z.nullish(thingGroupName),
   excludeListFileName: z.nullish(objectKey),
+  /** The list version the exclude group was filled from (fill-exclude-group's `list`); required with a list. */
+  excludeListVersion: z.nullish(listVersionSchema),
   updateKey: targetedJobPlan.shape.updateKey,
   updateValue: targetedJobPlan.shape.updateValue,
   cursor: z.nullish(fastTrackCursorSchema),

@@ -122,14 +122,19 @@ export function errorMessage(error: unknown): string {
 
 /**
  * Turns anything thrown into an AppError: AppErrors pass through, throttling and 5xx become a TransientError
- * (so one Step Functions Retry rule covers them), other AWS errors keep their own name.
+ * (so one Step Functions Retry rule covers them), other errors keep their own name (plain `Error`s become
+ * UnexpectedError).
  */
 export function normalizeError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   const kind = classifyError(error);
   const name = errorName(error);
-  const status = (error as ErrorLike | null)?.$metadata?.httpStatusCode;
-  const details = { awsErrorName: name, ...(status === undefined ? {} : { httpStatusCode: status }) };
+  // Only AWS answers carry $metadata: anything else (a bug, a bad byte in a file) is not labelled an AWS error.
+  const metadata = (error as ErrorLike | null)?.$metadata;
+  const status = metadata?.httpStatusCode;
+  const details = metadata
+    ? { awsErrorName: name, ...(status === undefined ? {} : { httpStatusCode: status }) }
+    : undefined;
   if (kind !== "fatal") {
     return new TransientError(`${name}: ${errorMessage(error)}`, { cause: error, details });
   }

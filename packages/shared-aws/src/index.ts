@@ -26,5 +26,14 @@ export {
 } from "./handler";
 export { containerMetrics, publishMetrics, type StepCounts } from "./metrics";
 export { type FailedItem, type PaceOptions, type PaceProgress, type PaceResult, pace } from "./pacing";
-export { type Line, type LineSplitOptions, readS3Lines, type S3LineSource, splitLines } from "./s3-lines";
+export {
+  detectEncoding,
+  type Line,
+  type LineSplitOptions,
+  readS3Lines,
+  type S3LineSource,
+  splitLines,
+  type TextEncoding,
+  UnreadableLineError,
+} from "./s3-lines";
 export { formatIssues, parseOrThrow } from "./validation";

@@ -1,35 +1,38 @@
 // Before the dynamic group and the job exist, the fleet index must already know every exclude-group member:
 // the group's query says `NOT thingGroupNames:<group>`, and a member the index has not caught up with would be
 // targeted (the original's race). A pass lists the group's members in the registry, then reads the documents
-// the index returns for `thingGroupNames:<group>` and checks them off by name: confirmed only when every member
-// was found. Comparing names, not counts, matters: the index may still list things that left the group (stale
-// entries), and a count would let them stand in for members it has not indexed yet.
+// the index returns for `thingGroupNames:<group>`, and compares the two by name: confirmed only when every
+// member was found. Comparing names, not counts, matters: the index may still list things that left the group
+// (stale entries), and a count would let them stand in for members it has not indexed yet.
 //
-// A pass keeps the names in memory. It is resumable page by page while the names it still has to check fit in
-// a cursor (Step Functions caps a state's data at 256 KB); a pass that cannot finish in one invocation with
-// more names than that left fails with ExclusionsTooLarge rather than confirm anything it did not check. The
-// state machine waits between passes, never a Lambda.
+// A pass over a large group takes several invocations: the cursor carries the position (phase and page token)
+// and the comparison so far as a fixed-size difference sketch (members added, index documents taken out), never
+// the names themselves, so a group of a million members fits in a cursor as well as one of ten (Step Functions
+// caps a state's data at 256 KB; the sketch is at most ~64 KB). At the end of the pass the sketch lists the
+// members missing from the index and the stale entries by name while they are not many more than 200 together;
+// with more, the pass cannot name them and confirms nothing (the index is still catching up: the state machine
+// checks again). The state machine waits between passes, never a Lambda.
 import { type IoTClient, ListThingsInThingGroupCommand } from "@aws-sdk/client-iot";
-import { AppError } from "@fleet/shared-aws";
-import { z } from "zod";
+import * as z from "zod/mini";
+import { DifferenceSketch, MAX_ENCODED_LENGTH } from "./difference-sketch";
 import { searchPage } from "./fleet-search";
 import { rateGate } from "./gate";
 
-/** The most a cursor carries of the names a pass still has to check (their JSON, in bytes). */
-export const MAX_PENDING_BYTES = 64 * 1024;
-/** Names of stale index entries kept in the result, as examples. */
-const STALE_SAMPLE = 10;
-/** Members the index has not caught up with, named in the result. */
-const MISSING_SAMPLE = 10;
+/** Names of missing members and stale index entries kept in the result, as examples. */
+const EXAMPLES = 10;
+
+const count = z.int().check(z.minimum(0));
 
 export const confirmCursorSchema = z.strictObject({
+  /** Listing the group's members (registry), then reading the index's documents for the group. */
   phase: z.enum(["members", "index"]),
-  nextToken: z.string().nullable(),
-  /** Members phase: the members listed so far. Index phase: the members not found in the index yet. */
-  pending: z.array(z.string()),
-  members: z.number().int().min(0),
-  indexed: z.number().int().min(0),
-  stale: z.number().int().min(0),
+  /** The page to read next in this phase; null for its first. */
+  nextToken: z.nullable(z.string()),
+  /** Members listed and index documents read so far in this pass. */
+  members: count,
+  indexed: count,
+  /** The comparison so far: members added, index documents taken out (see difference-sketch.ts). */
+  sketch: z.string().check(z.maxLength(MAX_ENCODED_LENGTH)),
 });
 export type ConfirmCursor = z.infer<typeof confirmCursorSchema>;
 
@@ -54,6 +57,11 @@ export interface ConfirmResult {
   missing: number;
   /** Index documents of things that are not members (the index has not caught up with their leaving). */
   stale: number;
+  /**
+   * The pass named every difference between the group and the index. False when there were too many to name
+   * (not many more than 200): then `missing` and `stale` are lower bounds, and nothing is confirmed.
+   */
+  exact: boolean;
   /** Up to 10 names of each, for the log and the execution history. */
   examples: { missing: string[]; stale: string[] };
 }
@@ -67,11 +75,9 @@ export async function confirmExclusions(
   const cursor = input.cursor;
   let phase = cursor?.phase ?? "members";
   let nextToken = cursor?.nextToken ?? null;
-  const pending = new Set(cursor?.pending ?? []);
   let members = cursor?.members ?? 0;
   let indexed = cursor?.indexed ?? 0;
-  let stale = cursor?.stale ?? 0;
-  const staleExamples: string[] = [];
+  const sketch = cursor ? DifferenceSketch.decode(cursor.sketch, "cursor.sketch") : DifferenceSketch.empty();
   const listGate = rateGate(deps.listRate);
   const searchGate = rateGate(deps.searchRate);
   const indexQuery = `thingGroupNames:${input.groupName}`;
@@ -85,8 +91,10 @@ export async function confirmExclusions(
           nextToken: nextToken ?? undefined,
         }),
       );
-      for (const name of page.things ?? []) pending.add(name);
-      members = pending.size;
+      for (const name of page.things ?? []) {
+        sketch.update(name, 1);
+        members += 1;
+      }
       nextToken = page.nextToken ?? null;
       if (!nextToken) phase = "index";
     } else {
@@ -94,44 +102,50 @@ export async function confirmExclusions(
       const page = await searchPage(deps.iot, indexQuery, nextToken);
       for (const doc of page.things ?? []) {
         if (!doc.thingName) continue;
+        sketch.update(doc.thingName, -1);
         indexed += 1;
-        if (pending.delete(doc.thingName)) continue;
-        stale += 1;
-        if (staleExamples.length < STALE_SAMPLE) staleExamples.push(doc.thingName);
       }
       nextToken = page.nextToken ?? null;
-      if (!nextToken) {
-        const missing = [...pending];
-        return {
-          done: true,
-          cursor: null,
-          confirmed: missing.length === 0,
-          members,
-          indexed,
-          missing: missing.length,
-          stale,
-          examples: { missing: missing.slice(0, MISSING_SAMPLE), stale: staleExamples },
-        };
-      }
+      if (!nextToken) return outcome(sketch, members, indexed);
     }
     if (Date.now() >= deps.deadline) {
-      const names = [...pending];
-      if (JSON.stringify(names).length > MAX_PENDING_BYTES) {
-        throw new AppError(
-          `exclude group ${input.groupName}: a comparison pass could not finish within one invocation, and the ${names.length} names it still has to check (${phase === "members" ? `${members} members listed so far` : `${members} members, ${indexed} index documents read so far`}) are more than a cursor can carry (${MAX_PENDING_BYTES / 1024} KB). Nothing was confirmed. Raise LIST_THINGS_IN_GROUP_RATE and SEARCH_INDEX_RATE (and their quotas), or use a shorter exclude list`,
-          { name: "ExclusionsTooLarge" },
-        );
-      }
       return {
         done: false,
-        cursor: { phase, nextToken, pending: names, members, indexed, stale },
+        cursor: { phase, nextToken, members, indexed, sketch: sketch.encode() },
         confirmed: false,
         members,
         indexed,
-        missing: phase === "index" ? names.length : 0,
-        stale,
-        examples: { missing: [], stale: staleExamples },
+        missing: 0,
+        stale: 0,
+        exact: false,
+        examples: { missing: [], stale: [] },
       };
     }
   }
+}
+
+/** The end of a pass: the members the index lacks and its stale entries, by name, when the sketch can list them. */
+function outcome(sketch: DifferenceSketch, members: number, indexed: number): ConfirmResult {
+  const difference = sketch.difference();
+  const pass = { done: true, cursor: null, members, indexed } as const;
+  if (!difference) {
+    return {
+      ...pass,
+      confirmed: false,
+      missing: Math.max(0, members - indexed),
+      stale: Math.max(0, indexed - members),
+      exact: false,
+      examples: { missing: [], stale: [] },
+    };
+  }
+  const missing = difference.added.sort();
+  const stale = difference.removed.sort();
+  return {
+    ...pass,
+    confirmed: missing.length === 0,
+    missing: missing.length,
+    stale: stale.length,
+    exact: true,
+    examples: { missing: missing.slice(0, EXAMPLES), stale: stale.slice(0, EXAMPLES) },
+  };
 }

@@ -1,15 +1,18 @@
 // Fast-track: every device matching the fleet query that is not excluded gets the job's update value in its
 // reported shadow, so the dynamic group (which matches that value) takes it in at once instead of waiting for
 // the fleet query to be evaluated. Exclusion is a constant-time check of the document's group names and of the
-// list itself, so no excluded device is written even if the index lagged behind the group. The cursor is the
+// list itself, so no excluded device is written even if the index lagged behind the group. The list is read
+// at the version the exclude group was filled from (pinned by fill-exclude-group): if the list has changed
+// since, fast-track refuses it rather than skip other devices than the group holds. The cursor is the
 // position after the last document read (excluded ones included), so a long run of excluded devices is never
 // read twice; the deadline is checked on every document, written or skipped.
 import type { IoTClient } from "@aws-sdk/client-iot";
 import { type IoTDataPlaneClient, UpdateThingShadowCommand } from "@aws-sdk/client-iot-data-plane";
 import type { S3Client } from "@aws-sdk/client-s3";
+import { ValidationError } from "@fleet/shared-aws";
 import { z } from "zod";
 import { type PaceTuning, paceCarried, retrySchema, sourceFailure } from "./carry";
-import { loadExcludeSet } from "./exclude-list";
+import { checkUnchanged, currentListVersion, type ListVersion, loadExcludeSet } from "./exclude-list";
 import {
   FIRST_PAGE,
   type Found,
@@ -18,6 +21,7 @@ import {
   searchPositionSchema,
 } from "./fleet-search";
 import { rateGate } from "./gate";
+import type { ObjectLocation } from "./s3-objects";
 import {
   count,
   emptyTally,
@@ -57,6 +61,8 @@ export interface FastTrackInput {
   queryString: string;
   excludeGroupName?: string | null | undefined;
   excludeListFileName?: string | null | undefined;
+  /** The list version fill-exclude-group read (its result's `list`); required with a list. */
+  excludeListVersion?: ListVersion | null | undefined;
   updateKey: string;
   updateValue: number;
   cursor?: FastTrackCursor | null | undefined;
@@ -66,10 +72,17 @@ export async function fastTrack(
   deps: FastTrackDeps,
   input: FastTrackInput,
 ): Promise<StepResult<FastTrackCursor>> {
+  const list = input.excludeListFileName
+    ? { bucket: deps.bucket, key: input.excludeListFileName }
+    : undefined;
+  const pinned = input.excludeListVersion;
+  if (list && !pinned) {
+    throw new ValidationError([
+      "excludeListVersion: required with excludeListFileName (the `list` in fill-exclude-group's result)",
+    ]);
+  }
   const shadows = await deps.shadows();
-  const excludedNames = input.excludeListFileName
-    ? (await loadExcludeSet(deps.s3, { bucket: deps.bucket, key: input.excludeListFileName })).names
-    : new Set<string>();
+  const excludedNames = list && pinned ? await pinnedExcludeSet(deps.s3, list, pinned) : new Set<string>();
   const isExcluded = (thingName: string, groups: string[] | undefined) =>
     excludedNames.has(thingName) || (!!input.excludeGroupName && !!groups?.includes(input.excludeGroupName));
 
@@ -106,6 +119,20 @@ export async function fastTrack(
   }
   const done = paced.done && !read.stoppedAtDeadline;
   return stepResult(done, { position: read.position, retry: paced.retry, tally }, tally, paced.run);
+}
+
+/** The names of the list at the version the exclude group was filled from; a changed list is refused. */
+async function pinnedExcludeSet(
+  s3: S3Client,
+  list: ObjectLocation,
+  pinned: ListVersion,
+): Promise<Set<string>> {
+  checkUnchanged(list, pinned, await currentListVersion(s3, list), {
+    since: "the exclude group was filled from it",
+    advice:
+      "it is not read, since its names may not be the group's; run teardown and start the job again to use the new list",
+  });
+  return (await loadExcludeSet(s3, list, pinned)).names;
 }
 
 interface Reading {

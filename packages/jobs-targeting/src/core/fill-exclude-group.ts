@@ -1,22 +1,37 @@
 // Fills a static thing group from an exclude list at the AddThingToThingGroup rate, resumable by byte offset.
-// Names of things that do not exist and lines that are not thing names are reported, never fatal. A name whose
-// add failed for a reason that may pass is carried in the cursor and added first by the next invocation: the
-// fill is done only when nothing is left to retry, and a name that still fails is a final failure (`failed`),
-// which the state machine refuses to target around. The cursor pins the list's ETag: byte offsets into a list
-// that has since changed would skip or repeat names.
+// Names of things that do not exist are reported, never fatal; lines that are not thing names are reported with
+// their line number (right after a resume too: the cursor carries the next line's number) and the state machine
+// then refuses to target around the group (ExclusionsIncomplete), as a line may name a device meant to be
+// protected; a list without names is refused. A name whose add failed for a reason that may pass is carried in
+// the cursor and added first by the next invocation: the fill is done only when nothing is left to retry, and a
+// name that still fails is a final failure (`failed`), which the state machine refuses to target around too.
+// The fill pins the list's version (ETag, and VersionId in a versioned bucket): every invocation reads that
+// version, a list changed meanwhile is refused, and the result names the version so that fast-track reads it
+// too. A fill that fails leaves no empty group behind: the group it created is removed if it holds nobody.
 import {
   AddThingToThingGroupCommand,
   CreateThingGroupCommand,
+  DeleteThingGroupCommand,
   DescribeThingGroupCommand,
   type IoTClient,
+  ListThingsInThingGroupCommand,
 } from "@aws-sdk/client-iot";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { ConflictError } from "@fleet/shared-aws";
+import { ConflictError, classifyError, errorMessage } from "@fleet/shared-aws";
 import { z } from "zod";
 import { isNotFound, unlessNotFound } from "./aws-errors";
 import { type PaceTuning, paceCarried, retrySchema, sourceFailure } from "./carry";
-import { excludeGroupDescription, type ListEntry, readExcludeList } from "./exclude-list";
-import { headObject } from "./s3-objects";
+import {
+  checkUnchanged,
+  currentListVersion,
+  excludeGroupDescription,
+  type ListEntry,
+  type ListPosition,
+  type ListVersion,
+  noNamesError,
+  readExcludeList,
+} from "./exclude-list";
+import type { ObjectLocation } from "./s3-objects";
 import {
   count,
   emptyTally,
@@ -31,7 +46,13 @@ import {
 export const fillCursorSchema = z.strictObject({
   /** Byte offset in the list after the last line read. */
   from: z.number().int().min(0),
+  /** Number of the physical line at `from`, so line numbers stay right after a resume. */
+  line: z.number().int().min(1),
+  /** The list version this fill reads (versionId null in a bucket without versioning). */
   etag: z.string(),
+  versionId: z.string().nullable(),
+  /** This fill created the group, and removes it if the fill fails leaving it empty. */
+  createdGroup: z.boolean(),
   /** Names whose add failed for a reason that may pass: added first by the next invocation. */
   retry: retrySchema(z.string()).optional(),
   tally: tallySchema,
@@ -59,21 +80,62 @@ export interface FillInput {
   cursor?: FillCursor | null | undefined;
 }
 
-export async function fillExcludeGroup(deps: FillDeps, input: FillInput): Promise<StepResult<FillCursor>> {
-  const list = { bucket: deps.bucket, key: input.excludeListFileName };
-  const { etag } = await headObject(deps.s3, list);
-  const { cursor } = input;
-  if (cursor && cursor.etag !== etag) {
-    throw new ConflictError(
-      `s3://${list.bucket}/${list.key} changed since this fill started (etag ${cursor.etag}, now ${etag}); start the fill again without a cursor`,
-    );
-  }
-  if (!cursor)
-    await ensureStaticGroup(deps.iot, input.staticGroupName, excludeGroupDescription(list.key, etag));
+export interface FillResult extends StepResult<FillCursor> {
+  /** The list version read: fast-track reads this one, and refuses the list if it changed. */
+  list: ListVersion;
+  /** The fill ended incomplete (`invalid` or `failed` > 0) and removed the group it had created, empty. */
+  removedEmptyGroup: boolean;
+}
 
+export async function fillExcludeGroup(deps: FillDeps, input: FillInput): Promise<FillResult> {
+  const list = { bucket: deps.bucket, key: input.excludeListFileName };
+  const { cursor } = input;
+  const current = await currentListVersion(deps.s3, list);
+  const version = cursor ? { etag: cursor.etag, versionId: cursor.versionId } : current;
+  if (cursor) {
+    checkUnchanged(list, version, current, {
+      since: "this fill started",
+      advice: "byte offsets into it would skip or repeat names; start the fill again without a cursor",
+    });
+  }
+  const group = input.staticGroupName;
+  const description = excludeGroupDescription(list.key, version.etag);
+  const created = await ensureStaticGroup(deps.iot, group, description, !!cursor);
+  const createdGroup = cursor ? cursor.createdGroup : created;
+  try {
+    const result = await addListedNames(deps, input, list, version, createdGroup);
+    const { added = 0, missing = 0, failed = 0, invalid = 0 } = result.counts;
+    if (result.done && added + missing + failed + invalid === 0) throw noNamesError(list);
+    const incomplete = result.done && (failed > 0 || invalid > 0);
+    const removedEmptyGroup = incomplete && createdGroup && (await removeIfEmpty(deps.iot, group));
+    return { ...result, list: version, removedEmptyGroup };
+  } catch (error) {
+    // A failure Step Functions retries needs the group; any other ends the fill.
+    if (createdGroup && classifyError(error) === "fatal") {
+      await removeIfEmpty(deps.iot, group).catch((cleanup: unknown) =>
+        deps.logger.warn("could not remove the empty exclude group", { group, error: errorMessage(cleanup) }),
+      );
+    }
+    throw error;
+  }
+}
+
+async function addListedNames(
+  deps: FillDeps,
+  input: FillInput,
+  list: ObjectLocation,
+  version: ListVersion,
+  createdGroup: boolean,
+): Promise<StepResult<FillCursor>> {
+  const { cursor } = input;
   const tally = cursor?.tally ?? emptyTally({ added: 0, missing: 0, invalid: 0, duplicate: 0, failed: 0 });
-  const read = { from: cursor?.from ?? 0 };
-  const members = uniqueMembers(readExcludeList(deps.s3, list, read.from), tally, deps.logger, read);
+  const read: ListPosition = { from: cursor?.from ?? 0, line: cursor?.line ?? 1 };
+  const members = uniqueMembers(
+    readExcludeList(deps.s3, list, { ...read }, version),
+    tally,
+    deps.logger,
+    read,
+  );
   const addToGroup = async (name: string) => {
     try {
       await deps.paced.send(
@@ -111,23 +173,25 @@ export async function fillExcludeGroup(deps: FillDeps, input: FillInput): Promis
   if (paced.sourceError && paced.consumed === 0 && read.from === (cursor?.from ?? 0)) {
     throw sourceFailure(`s3://${list.bucket}/${list.key}`, paced.sourceError);
   }
-  return stepResult(paced.done, { from: read.from, etag, retry: paced.retry, tally }, tally, paced.run);
+  const next = { ...read, ...version, createdGroup, retry: paced.retry, tally };
+  return stepResult(paced.done, next, tally, paced.run);
 }
 
 /**
  * The list's valid names, each once per invocation. Invalid lines and repeats are tallied here, as they are
- * read, and `read.from` moves past every line read: pace() pulls the next name only when it will add it, so
+ * read, and `read` moves past every line read: pace() pulls the next name only when it will add it, so
  * whatever was read (tallied or taken) lies before the cursor.
  */
 async function* uniqueMembers(
   entries: AsyncIterable<ListEntry>,
   tally: Tally,
   logger: Logger,
-  read: { from: number },
+  read: ListPosition,
 ): AsyncGenerator<string> {
   const seen = new Set<string>();
   for await (const entry of entries) {
     read.from = entry.end;
+    read.line = entry.line + 1;
     if (entry.kind === "invalid") {
       const failure = { name: entry.text, reason: entry.reason, error: "InvalidThingName", retryable: false };
       recordFailure(tally, failure, logger, "invalid");
@@ -140,20 +204,41 @@ async function* uniqueMembers(
   }
 }
 
-/** Creates the group unless it exists; an existing group is used as it is (the fill is usable on its own). */
-async function ensureStaticGroup(iot: IoTClient, thingGroupName: string, description: string): Promise<void> {
+/**
+ * Creates the group unless it exists (true when it created it); an existing static group is used as it is (the
+ * fill is usable on its own). When resuming, the group must still exist: names added to it would be lost.
+ */
+async function ensureStaticGroup(
+  iot: IoTClient,
+  thingGroupName: string,
+  description: string,
+  resuming: boolean,
+): Promise<boolean> {
   const existing = await unlessNotFound(() => iot.send(new DescribeThingGroupCommand({ thingGroupName })));
   if (existing?.queryString) {
     throw new ConflictError(
       `${thingGroupName} is a dynamic thing group; an exclude list needs a static group`,
     );
   }
-  if (!existing) {
-    await iot.send(
-      new CreateThingGroupCommand({
-        thingGroupName,
-        thingGroupProperties: { thingGroupDescription: description },
-      }),
+  if (existing) return false;
+  if (resuming) {
+    throw new ConflictError(
+      `exclude group ${thingGroupName} no longer exists, though this fill has been adding to it; start the fill again without a cursor`,
     );
   }
+  await iot.send(
+    new CreateThingGroupCommand({
+      thingGroupName,
+      thingGroupProperties: { thingGroupDescription: description },
+    }),
+  );
+  return true;
+}
+
+/** Deletes the group if it holds no thing; true when it did. */
+async function removeIfEmpty(iot: IoTClient, thingGroupName: string): Promise<boolean> {
+  const page = await iot.send(new ListThingsInThingGroupCommand({ thingGroupName, maxResults: 1 }));
+  if ((page.things ?? []).length > 0) return false;
+  await iot.send(new DeleteThingGroupCommand({ thingGroupName }));
+  return true;
 }

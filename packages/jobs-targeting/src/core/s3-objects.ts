@@ -8,14 +8,21 @@ export interface ObjectLocation {
   key: string;
 }
 
-/** The object's ETag (its content identity) and size, or a NotFoundError naming the object. */
+/**
+ * The object's ETag (its content identity), size and version (null in a bucket that never had versioning on), or
+ * a NotFoundError naming the object.
+ */
 export async function headObject(
   s3: S3Client,
   object: ObjectLocation,
-): Promise<{ etag: string; size: number }> {
+): Promise<{ etag: string; size: number; versionId: string | null }> {
   try {
     const head = await s3.send(new HeadObjectCommand({ Bucket: object.bucket, Key: object.key }));
-    return { etag: (head.ETag ?? "").replaceAll('"', ""), size: head.ContentLength ?? 0 };
+    return {
+      etag: (head.ETag ?? "").replaceAll('"', ""),
+      size: head.ContentLength ?? 0,
+      versionId: head.VersionId ?? null,
+    };
   } catch (error) {
     if (isNotFound(error))
       throw new NotFoundError(`s3://${object.bucket}/${object.key} does not exist`, { cause: error });

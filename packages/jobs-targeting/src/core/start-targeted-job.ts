@@ -1,11 +1,13 @@
 // The seed's "jobs" request, checked and turned into the state machine's input before anything is created:
-// names and the final query against AWS's limits, the objects it names, and what already exists under this
-// job name. An earlier run of the same request is recognised (its update value is kept, so its dynamic group
-// and fast-tracked devices stay valid); the same job name with another query or list is refused by name.
+// names and the final query against AWS's limits, the objects it names (an exclude list must hold thing names
+// and nothing else), and what already exists under this job name. An earlier run of the same request is
+// recognised (its update value is kept, so its dynamic group and fast-tracked devices stay valid); the same job
+// name with another query or list is refused by name. The execution is claimed by its name, so two starts of
+// the same job at the same instant start one.
 import { DescribeThingGroupCommand, type IoTClient } from "@aws-sdk/client-iot";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { type SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
-import { ConflictError, ValidationError } from "@fleet/shared-aws";
+import { ConflictError, errorName, ValidationError } from "@fleet/shared-aws";
 import {
   JOB_DOCUMENT_MAX_BYTES,
   type JobSettings,
@@ -13,8 +15,6 @@ import {
   type TargetedJobPlan,
 } from "../schemas";
 import { unlessNotFound } from "./aws-errors";
-import { excludeGroupDescription } from "./exclude-list";
-import { executionInput, executionNameFor, runningExecutionsOf } from "./executions";
 import {
   createJobRequest,
   describeJob,
@@ -23,6 +23,14 @@ import {
   jobSettingsDifferences,
   settingsConflict,
 } from "./create-job";
+import { checkExcludeList, excludeGroupDescription } from "./exclude-list";
+import {
+  describeExecution,
+  executionArnFor,
+  executionNameFor,
+  executionsOf,
+  nextGeneration,
+} from "./executions";
 import { sameData } from "./json";
 import { excludeGroupNameFor } from "./names";
 import { buildTargetQuery, checkedTargetQuery, updateValueOf } from "./query";
@@ -52,12 +60,7 @@ export async function planTargetedJob(
   let updateValue = deps.now();
   let targetQuery = checkedTargetQuery({ ...parts, updateValue });
 
-  const list = event.excludeListFileName
-    ? {
-        key: event.excludeListFileName,
-        ...(await headObject(deps.s3, { bucket: deps.bucket, key: event.excludeListFileName })),
-      }
-    : undefined;
+  const list = event.excludeListFileName ? await checkedList(deps, event.excludeListFileName) : undefined;
   const job = await jobSettings(deps, event);
 
   const group = await describeGroup(deps.iot, jobName);
@@ -121,6 +124,17 @@ export async function planTargetedJob(
   return { plan, existing: { targetGroup: !!group, excludeGroup: !!excludeGroup, job: !!existingJob } };
 }
 
+/**
+ * The exclude list's key and version, once it is known to hold thing names and nothing else (read whole, at the
+ * version its HEAD named): a line that is not a thing name may be a device meant to be protected.
+ */
+async function checkedList(deps: PlanDeps, key: string) {
+  const location = { bucket: deps.bucket, key };
+  const head = await headObject(deps.s3, location);
+  await checkExcludeList(deps.s3, location, head);
+  return { key, ...head };
+}
+
 /** The job settings create-job receives: the document inline, or the URL of a checked object in the bucket. */
 async function jobSettings(deps: PlanDeps, event: StartTargetedJobEvent): Promise<JobSettings> {
   const { jobName, fleetIndexQuery, excludeListFileName, documentFileName, ...settings } = event;
@@ -159,41 +173,83 @@ export interface StartResult {
 /**
  * Plans the request and starts the state machine on it, unless an execution of this job is running already:
  * one with the same request is returned (`alreadyRunning`), one with another request is a ConflictError naming
- * it. (Two starts at the same instant can still both start one; each carries on from what the other created.)
+ * it. The new execution is claimed by its name (see executions.ts): a start that loses the claim to another
+ * start of the same request at the same instant returns that one's execution.
  */
 export async function startTargetedJob(deps: StartDeps, event: StartTargetedJobEvent): Promise<StartResult> {
   const { plan, existing } = await planTargetedJob(deps, event);
-  const running = await runningExecutionsOf(deps.sfn, deps.stateMachineArn, plan.jobName);
-  let same: { executionArn: string; executionName: string; plan: TargetedJobPlan } | undefined;
-  for (const execution of running) {
+  const executions = await executionsOf(deps.sfn, deps.stateMachineArn, plan.jobName);
+  let same: Running | undefined;
+  for (const execution of executions.filter((e) => e.status === "RUNNING")) {
     const executionArn = execution.executionArn as string;
-    const input = await executionInput(deps.sfn, executionArn);
-    const differences = planDifferences(input, plan);
-    if (differences.length > 0) {
-      throw new ConflictError(
-        `execution ${executionArn} of job ${plan.jobName} is running with another request (${differences.join(", ")} differ); wait for it to end, or run teardown for ${plan.jobName} (it stops the execution) first`,
-      );
-    }
-    same ??= { executionArn, executionName: execution.name as string, plan: input as TargetedJobPlan };
+    const { input } = await describeExecution(deps.sfn, executionArn);
+    same ??= sameRequest({ executionArn, executionName: execution.name as string, input }, plan);
   }
   if (same) return { ...same, alreadyRunning: true, existing };
+  return claimExecution(deps, plan, existing, nextGeneration(executions, plan.jobName));
+}
 
-  // Execution names are unique for 90 days; a re-run needs a new one. jobName ≤ 64 + 14 stays under 80.
-  const executionName = executionNameFor(plan.jobName, deps.now());
-  const started = await deps.sfn.send(
-    new StartExecutionCommand({
-      stateMachineArn: deps.stateMachineArn,
-      name: executionName,
-      input: JSON.stringify(plan),
-    }),
+/** Names a claim tries: taken ones belong to executions that ended before ListExecutions showed them. */
+const CLAIM_ATTEMPTS = 3;
+
+interface Running {
+  executionArn: string;
+  executionName: string;
+  plan: TargetedJobPlan;
+}
+
+/** Starts the execution named for `generation` (or the next ones, if those are taken by ended executions). */
+async function claimExecution(
+  deps: StartDeps,
+  plan: TargetedJobPlan,
+  existing: Existing,
+  generation: number,
+): Promise<StartResult> {
+  for (let n = generation; n < generation + CLAIM_ATTEMPTS; n++) {
+    const executionName = executionNameFor(plan.jobName, n);
+    try {
+      const started = await deps.sfn.send(
+        new StartExecutionCommand({
+          stateMachineArn: deps.stateMachineArn,
+          name: executionName,
+          input: JSON.stringify(plan),
+        }),
+      );
+      return {
+        executionArn: started.executionArn as string,
+        executionName,
+        alreadyRunning: false,
+        existing,
+        plan,
+      };
+    } catch (error) {
+      if (errorName(error) !== "ExecutionAlreadyExists") throw error;
+    }
+    const executionArn = executionArnFor(deps.stateMachineArn, executionName);
+    const other = await describeExecution(deps.sfn, executionArn);
+    if (other.status === "RUNNING") {
+      const running = sameRequest({ executionArn, executionName, input: other.input }, plan);
+      return { ...running, alreadyRunning: true, existing };
+    }
+  }
+  throw new ConflictError(
+    `executions ${executionNameFor(plan.jobName, generation)} to ${executionNameFor(plan.jobName, generation + CLAIM_ATTEMPTS - 1)} of job ${plan.jobName} exist and have ended, though ListExecutions did not list them yet; start again`,
   );
-  return {
-    executionArn: started.executionArn as string,
-    executionName,
-    alreadyRunning: false,
-    existing,
-    plan,
-  };
+}
+
+/** The running execution, if its input is this plan (the update value aside); else a ConflictError naming it. */
+function sameRequest(
+  execution: { executionArn: string; executionName: string; input: unknown },
+  plan: TargetedJobPlan,
+): Running {
+  const differences = planDifferences(execution.input, plan);
+  if (differences.length > 0) {
+    throw new ConflictError(
+      `execution ${execution.executionArn} of job ${plan.jobName} is running with another request (${differences.join(", ")} differ); wait for it to end, or run teardown for ${plan.jobName} (it stops the execution) first`,
+    );
+  }
+  const { executionArn, executionName } = execution;
+  return { executionArn, executionName, plan: execution.input as TargetedJobPlan };
 }
 
 /**

@@ -12,9 +12,9 @@ import {
 } from "@aws-sdk/client-iot";
 import type { SFNClient } from "@aws-sdk/client-sfn";
 import { unlessNotFound } from "./aws-errors";
+import { describeJob } from "./create-job";
 import { type DeleteCursor, type DeleteDeps, deleteThings } from "./delete-things";
 import { stopRunningExecutions } from "./executions";
-import { describeJob } from "./create-job";
 import { excludeGroupNameFor } from "./names";
 import type { StepResult } from "./tally";
 

@@ -53,6 +53,8 @@ interface Step {
   cursor: unknown;
   counts: Record<string, number>;
   failures: { name: string; reason: string }[];
+  /** fill-exclude-group: the list version it read, which fast-track reads too. */
+  list?: { etag: string; versionId: string | null };
 }
 
 /** A step cut short by a clock of `timeoutMs`, then invoked again with each cursor until done. */
@@ -72,6 +74,8 @@ let calls: Call[];
 /** The execution start-targeted-job started (the emulator keeps it RUNNING: it runs no definition). */
 let startedExecution: string;
 let stateMachineArn: string;
+/** The list version the fill read. */
+let listVersion: Step["list"];
 
 beforeAll(async () => {
   configureHandlers(BUCKET);
@@ -123,6 +127,7 @@ describe("targeted job, step by step, against the emulator", () => {
     const results = await cutShortThenResume("fill-exclude-group", event, 1_000);
     expect(results.length).toBeGreaterThan(1);
     const last = results.at(-1) as Step;
+    listVersion = last.list;
     expect(last.counts).toMatchObject({ missing: 5, invalid: 0, failed: 0 });
     // A repeat read in the same invocation as its first appearance is skipped; one read after a continuation is
     // added again (AddThingToThingGroup is idempotent). Either way every appearance is accounted for.
@@ -145,6 +150,7 @@ describe("targeted job, step by step, against the emulator", () => {
       indexed: 290,
       missing: 0,
       stale: 0,
+      exact: true,
       examples: { missing: [], stale: [] },
     });
   });
@@ -250,6 +256,7 @@ describe("targeted job, step by step, against the emulator", () => {
       queryString: QUERY,
       excludeGroupName: EXCLUDE_GROUP,
       excludeListFileName: "exclude.csv",
+      excludeListVersion: listVersion,
       updateKey: "updateKey",
       updateValue: 1700000000000,
     };

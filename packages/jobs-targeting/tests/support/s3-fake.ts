@@ -6,8 +6,11 @@ import type { AwsClientStub } from "aws-sdk-client-mock";
 
 type S3Mock = AwsClientStub<S3Client>;
 
+/** The ETag S3 gives a single-part object (its MD5), as the fake serves it and the list version names it. */
+export const etagOf = (body: Uint8Array) => createHash("md5").update(body).digest("hex");
+
 export function serveObjects(s3: S3Mock, objects: Record<string, Uint8Array>): void {
-  const etag = (body: Uint8Array) => `"${createHash("md5").update(body).digest("hex")}"`;
+  const etag = (body: Uint8Array) => `"${etagOf(body)}"`;
   s3.on(HeadObjectCommand).callsFake((input: { Key: string }) => {
     const body = objects[input.Key];
     if (!body) throw s3NotFound();

@@ -18,9 +18,9 @@ import { ListExecutionsCommand, SFNClient, StopExecutionCommand } from "@aws-sdk
 import { TransientError } from "@fleet/shared-aws";
 import { afterEach, describe, expect, it } from "@jest/globals";
 import { mockClient } from "aws-sdk-client-mock";
+import { createTargetGroup } from "../../src/core/create-target-group";
 import { searchPage } from "../../src/core/fleet-search";
 import { ensureIndexing, indexStatus } from "../../src/core/indexing";
-import { createTargetGroup } from "../../src/core/create-target-group";
 import { teardown } from "../../src/core/teardown";
 
 const iotMock = mockClient(IoTClient);

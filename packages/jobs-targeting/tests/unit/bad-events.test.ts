@@ -54,7 +54,7 @@ const cases: Record<HandlerName, { event: unknown; fields: string[] }> = {
   "confirm-exclusions": {
     event: {
       groupName: "",
-      cursor: { phase: "elsewhere", nextToken: null, pending: [], members: 0, indexed: 0, stale: 0 },
+      cursor: { phase: "elsewhere", nextToken: null, members: 0, indexed: 0, sketch: "" },
     },
     fields: ["groupName", "cursor.phase"],
   },

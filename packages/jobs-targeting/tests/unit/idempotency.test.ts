@@ -20,12 +20,12 @@ import {
 import { ConflictError, NotFoundError, parseOrThrow } from "@fleet/shared-aws";
 import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
 import { mockClient } from "aws-sdk-client-mock";
-import { excludeGroupDescription } from "../../src/core/exclude-list";
 import { createJob } from "../../src/core/create-job";
-import { type PlanDeps, planTargetedJob, startTargetedJob } from "../../src/core/start-targeted-job";
+import { createTargetGroup } from "../../src/core/create-target-group";
+import { excludeGroupDescription } from "../../src/core/exclude-list";
 import { buildTargetQuery } from "../../src/core/query";
 import { seedThings } from "../../src/core/seed";
-import { createTargetGroup } from "../../src/core/create-target-group";
+import { type PlanDeps, planTargetedJob, startTargetedJob } from "../../src/core/start-targeted-job";
 import { jobSettingsSchema, startTargetedJobEvent, targetedJobPlan } from "../../src/schemas";
 import { serveObjects, utf8 } from "../support/s3-fake";
 
@@ -264,7 +264,7 @@ describe("planTargetedJob", () => {
     expect(result.executionArn).toBe("arn:aws:states:us-east-1:000000000000:execution:sm:job1-1");
     expect(result.alreadyRunning).toBe(false);
     const input = sfnMock.commandCalls(StartExecutionCommand)[0]?.args[0].input;
-    expect(input?.name).toBe(`job1-${NOW}`);
+    expect(input?.name).toBe("job1-1");
     expect(JSON.parse(input?.input ?? "")).toEqual(result.plan);
   });
 });
@@ -307,10 +307,10 @@ describe("startTargetedJob with an execution of the job running", () => {
       plan,
     });
     expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(0);
-    // Every page was read; job1-a's execution is another job's, not looked into.
+    // Every page of every status was read; job1-a's execution is another job's, not looked into.
     expect(sfnMock.commandCalls(ListExecutionsCommand).map((c) => c.args[0].input)).toEqual([
-      { stateMachineArn: SM, statusFilter: "RUNNING", maxResults: 1000, nextToken: undefined },
-      { stateMachineArn: SM, statusFilter: "RUNNING", maxResults: 1000, nextToken: "t1" },
+      { stateMachineArn: SM, maxResults: 1000, nextToken: undefined },
+      { stateMachineArn: SM, maxResults: 1000, nextToken: "t1" },
     ]);
     expect(sfnMock.commandCalls(DescribeExecutionCommand)).toHaveLength(1);
   });

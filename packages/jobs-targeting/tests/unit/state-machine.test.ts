@@ -52,7 +52,21 @@ const step = (done: boolean, cursor: unknown = null) => ({
   ...tally,
   run,
 });
-const fillCursor = (from: number) => ({ from, etag: "e", tally });
+const listVersion = { etag: "e", versionId: "v1" };
+/** A fill-exclude-group answer: its step result, the list version it read, its counts. */
+const fill = (done: boolean, cursor: unknown = null, counts: Record<string, number> = {}) => ({
+  ...step(done, cursor),
+  counts: { added: 3, missing: 0, invalid: 0, duplicate: 0, failed: 0, ...counts },
+  list: listVersion,
+  removedEmptyGroup: false,
+});
+const fillCursor = (from: number) => ({
+  from,
+  line: from / 10 + 1,
+  ...listVersion,
+  createdGroup: true,
+  tally,
+});
 /** A confirm-exclusions answer: a pass still going (with its cursor), or a finished one. */
 const confirmation = (confirmed: boolean, cursor: unknown = null) => ({
   done: cursor === null,
@@ -62,16 +76,10 @@ const confirmation = (confirmed: boolean, cursor: unknown = null) => ({
   indexed: confirmed ? 3 : 2,
   missing: confirmed ? 0 : 1,
   stale: 0,
+  exact: true,
   examples: { missing: confirmed ? [] : ["dev3"], stale: [] },
 });
-const confirmCursor = {
-  phase: "index",
-  nextToken: "t1",
-  pending: ["dev2", "dev3"],
-  members: 3,
-  indexed: 1,
-  stale: 0,
-};
+const confirmCursor = { phase: "index", nextToken: "t1", members: 3, indexed: 1, sketch: "AwA=" };
 const searchCursor = (skip: number) => ({ position: { pageToken: null, skip }, tally });
 
 type Fake = (payload: Record<string, unknown>, call: number) => unknown;
@@ -96,7 +104,7 @@ async function execute(input: unknown, fakes: Partial<Record<HandlerName, Fake>>
 const happyFakes: Partial<Record<HandlerName, Fake>> = {
   "ensure-indexing": () => ({ changed: false, changes: [], thingIndexingMode: "REGISTRY_AND_SHADOW" }),
   "index-status": () => ({ indexStatus: "ACTIVE", ready: true }),
-  "fill-exclude-group": () => step(true),
+  "fill-exclude-group": () => fill(true),
   "confirm-exclusions": () => confirmation(true),
   "create-target-group": () => ({
     groupName: "myFirstJob",
@@ -145,7 +153,7 @@ describe("state machine run (aws-local-stepfunctions, fake steps)", () => {
     const { calls, order, output } = await execute(plan(true), {
       ...happyFakes,
       "index-status": (_, n) => ({ indexStatus: n < 3 ? "BUILDING" : "ACTIVE", ready: n >= 3 }),
-      "fill-exclude-group": (_, n) => (n < 3 ? step(false, fillCursor(n * 100)) : step(true)),
+      "fill-exclude-group": (_, n) => (n < 3 ? fill(false, fillCursor(n * 100)) : fill(true)),
       "confirm-exclusions": (_, n) => (n === 1 ? confirmation(false, confirmCursor) : confirmation(n >= 3)),
       "fast-track": (_, n) => (n < 2 ? step(false, searchCursor(100)) : step(true)),
     });
@@ -187,6 +195,7 @@ describe("state machine run (aws-local-stepfunctions, fake steps)", () => {
     expect(payloads("fast-track").map((p) => p.cursor)).toEqual([null, searchCursor(100)]);
     expect(payloads("fast-track")[0]).toMatchObject({
       excludeGroupName: "myFirstJob-exclude",
+      excludeListVersion: listVersion,
       updateValue: 1700000000000,
     });
     expect(output).toMatchObject({
@@ -218,7 +227,7 @@ describe("state machine run (aws-local-stepfunctions, fake steps)", () => {
       ...happyFakes,
       "fill-exclude-group": (_, n) => {
         if (n === 1) throw new TransientError("ThrottlingException: Rate exceeded");
-        return step(true);
+        return fill(true);
       },
     });
     expect(order.filter((fn) => fn === "fill-exclude-group")).toHaveLength(2);
@@ -238,12 +247,8 @@ describe("state machine run (aws-local-stepfunctions, fake steps)", () => {
       // A name still retried travels in the cursor (done: false); once it fails for good, it is counted.
       "fill-exclude-group": (_, n) =>
         n < 4
-          ? step(false, { ...fillCursor(300), retry: [{ item: "dev7", rounds: n }] })
-          : {
-              ...step(true),
-              counts: { added: 299, missing: 0, invalid: 0, duplicate: 0, failed: 1 },
-              failures: [failure],
-            },
+          ? fill(false, { ...fillCursor(300), retry: [{ item: "dev7", rounds: n }] })
+          : { ...fill(true, null, { added: 299, failed: 1 }), failures: [failure] },
     });
     expect(order).toEqual([
       "ensure-indexing",
@@ -256,8 +261,9 @@ describe("state machine run (aws-local-stepfunctions, fake steps)", () => {
     const failed = output.failed as Error;
     expect(String(failed.name)).toBe("ExclusionsIncomplete");
     expect(failed.message).toMatch(
-      /^1 exclude-list names could not be added to the exclude group .* no dynamic group and no job were created/,
+      /^0 exclude-list lines are not thing names and 1 listed names could not be added to the exclude group; .* no dynamic group and no job were created/,
     );
+    expect(failed.message).toContain(JSON.stringify([failure]));
   });
 
   it("fails, targeting nothing, when the index never reflects the exclusions", async () => {

@@ -6,7 +6,7 @@ const BOM = new Uint8Array([0xef, 0xbb, 0xbf]);
 
 async function collect(chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>, from = 0) {
   const lines = [];
-  for await (const line of splitLines(chunks, { from })) lines.push(line);
+  for await (const line of splitLines(chunks, { from, encoding: "UTF-8" })) lines.push(line);
   return lines;
 }
 
