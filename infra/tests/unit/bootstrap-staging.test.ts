@@ -1,0 +1,3 @@
+import { describeBootstrapStack } from "../support/bootstrap-checks";
+
+describeBootstrapStack("staging");
