@@ -135,7 +135,7 @@ describe("policyProblems flags", () => {
       Action: ["iot:DescribeThing"],
       Resource: ["arn:aws:iot:eu-west-1:123456789012:thing/*"],
     };
-    expect(problemsOf(notAction as PolicyStatement)).toEqual(["statement 0: uses NotAction/NotResource"]);
+    expect(problemsOf(notAction as PolicyStatement)).toEqual(["statement 0: uses NotAction"]);
     expect(problemsOf({ Effect: "Allow", Action: ["iot:DescribeThing"] })).toEqual([
       "statement 0: names no resource",
     ]);

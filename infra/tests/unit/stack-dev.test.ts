@@ -1,3 +1,5 @@
+import { describePolicyPack } from "../support/policy-checks";
 import { describeStack } from "../support/stack-checks";
 
 describeStack("dev");
+describePolicyPack("dev");
