@@ -39,7 +39,7 @@ async function main(): Promise<string> {
       `usage: pnpm synth <stack> [program] | pnpm synth bootstrap [stack] [program]    stacks: ${stackNames(INFRA_DIR).join(", ")}; bootstrap stacks: ${stackNames(BOOTSTRAP_PROGRAM.dir).join(", ")}`,
     );
   }
-  const synthesis = await synthesize(stack, program && path.resolve(program), project);
+  const synthesis = await synthesize(stack, program && path.resolve(program), {}, project);
   return JSON.stringify(inventory(synthesis, findRepoRoot(INFRA_DIR)), null, 2);
 }
 

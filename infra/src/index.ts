@@ -6,9 +6,12 @@ import { Alerts } from "./components/alerts";
 import { JobsTargeting } from "./components/jobs-targeting";
 import type { NodeLambda } from "./components/node-lambda";
 import { readStackConfig } from "./config";
+import { readDeploymentConfig, registerDeploymentTransforms } from "./deployment";
 import { findRepoRoot } from "./repo-root";
 
 const config = readStackConfig();
+const deployment = readDeploymentConfig();
+registerDeploymentTransforms(deployment);
 const repoRoot = findRepoRoot(import.meta.dirname);
 
 const provider = new aws.Provider("aws", { region: config.region, defaultTags: { tags: config.tags } });
@@ -23,6 +26,8 @@ const targeting = new JobsTargeting(
     repoRoot,
     logRetentionDays: config.logRetentionDays,
     alarmTopicArn: alerts.topicArn,
+    iot: deployment.iot,
+    testFleetTools: deployment.testFleetTools,
     ...config.jobsTargeting,
   },
   opts,

@@ -4,8 +4,14 @@ import type { PackageManifest } from "@fleet/bundle/manifest";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { DomainSettings } from "../config";
+import type { IotNaming } from "../deployment";
 import type { PermissionContext } from "../policies/document";
-import { JOBS_TARGETING_PERMISSIONS, TARGETED_JOB_STATE_MACHINE } from "../policies/jobs-targeting";
+import {
+  JOBS_TARGETING_PERMISSIONS,
+  JOBS_TARGETING_TEST_FLEET_HANDLERS,
+  TARGETED_JOB_STATE_MACHINE,
+} from "../policies/jobs-targeting";
+import { withoutHandlers } from "../test-fleet";
 import { deployHandlerPackage, planHandlerPackage } from "./handler-package";
 import type { NodeLambda } from "./node-lambda";
 import { SecureBucket } from "./secure-bucket";
@@ -15,6 +21,10 @@ export interface JobsTargetingArgs extends DomainSettings {
   repoRoot: string;
   logRetentionDays: number;
   alarmTopicArn?: pulumi.Input<string>;
+  /** The names the tools give things, groups and jobs; their grants are limited to them. */
+  iot: IotNaming;
+  /** Deploy seed-things, which creates and deletes things (fleet:deployment.testFleetTools). */
+  testFleetTools: boolean;
 }
 
 /** The state machine ARN start-targeted-job (starts executions) and teardown (stops them) read. */
@@ -28,9 +38,15 @@ export class JobsTargeting extends pulumi.ComponentResource {
   constructor(name: string, args: JobsTargetingArgs, opts?: pulumi.ComponentResourceOptions) {
     super("fleet:index:JobsTargeting", name, {}, opts);
     const configured = { ...asStrings(args.rates), ...asStrings(args.settings) };
-    const plan = planHandlerPackage(args.manifest, {
+    const manifest = args.testFleetTools
+      ? args.manifest
+      : withoutHandlers(args.manifest, JOBS_TARGETING_TEST_FLEET_HANDLERS);
+    const grants = Object.entries(JOBS_TARGETING_PERMISSIONS).filter(
+      ([handler]) => handler in manifest.handlers,
+    );
+    const plan = planHandlerPackage(manifest, {
       repoRoot: args.repoRoot,
-      permitted: Object.keys(JOBS_TARGETING_PERMISSIONS),
+      permitted: grants.map(([handler]) => handler),
       configured: Object.keys(configured),
       suppliedByInfra: ["LISTS_BUCKET", "IOT_DATA_ENDPOINT"],
       stateMachineVariables: STATE_MACHINE_VARIABLES,
@@ -43,10 +59,10 @@ export class JobsTargeting extends pulumi.ComponentResource {
       { parent: this },
     ).endpointAddress;
     const permissions = Object.fromEntries(
-      Object.entries(JOBS_TARGETING_PERMISSIONS).map(([handler, statementsOf]) => [
+      grants.map(([handler, statementsOf]) => [
         handler,
         (context: PermissionContext) =>
-          bucket.arn.apply((listsBucketArn) => statementsOf({ ...context, listsBucketArn })),
+          bucket.arn.apply((listsBucketArn) => statementsOf({ ...context, listsBucketArn, iot: args.iot })),
       ]),
     );
     const { functions, workflows } = deployHandlerPackage(

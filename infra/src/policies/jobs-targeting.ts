@@ -1,30 +1,23 @@
 // Least privilege for each jobs-targeting handler, derived from the AWS calls its code makes. IoT resource
 // types (Service Authorization Reference, "AWS IoT"): thing, thinggroup (static and dynamic groups share
-// it), job, index; ListThings and the indexing configuration define none.
-import {
-  allow,
-  allowWithoutResourceType,
-  type PermissionContext,
-  type PolicyStatement,
-  regionalArn,
-} from "./document";
+// it), job, index; ListThings and the indexing configuration define none. Things, groups and jobs the tools
+// create are limited to the stack's name prefixes (iot-naming.ts).
+import type { IotNaming } from "../deployment";
+import { allow, allowWithoutResourceType, type PermissionContext, type PolicyStatement } from "./document";
+import { iotResources } from "./iot-naming";
 
 export interface JobsTargetingContext extends PermissionContext {
   listsBucketArn: string;
+  iot: IotNaming;
 }
+
+/** The test-fleet tools: seed-things creates and deletes things. Not deployed where fleet:deployment says so. */
+export const JOBS_TARGETING_TEST_FLEET_HANDLERS = ["seed-things"];
 
 /** The state machine start-targeted-job starts, by its name in the package manifest. */
 export const TARGETED_JOB_STATE_MACHINE = "targeted-job";
 
-const iot = (context: JobsTargetingContext) => {
-  const arn = (resource: string) => regionalArn(context.scope, "iot", resource);
-  return {
-    things: arn("thing/*"),
-    groups: arn("thinggroup/*"),
-    jobs: arn("job/*"),
-    thingIndex: arn("index/AWS_Things"),
-  };
-};
+const iot = (context: JobsTargetingContext) => iotResources(context.scope, context.iot);
 const readLists = (context: JobsTargetingContext) => allow(["s3:GetObject"], [`${context.listsBucketArn}/*`]);
 /**
  * For handlers that check an object exists (HeadObject) or read it: without s3:ListBucket on the bucket, S3
@@ -46,7 +39,7 @@ function targetedJobStateMachine(context: JobsTargetingContext, handler: string)
   return { stateMachineArn, executions };
 }
 const deleteThings = (context: JobsTargetingContext): PolicyStatement[] => [
-  allow(["iot:DeleteThing"], [iot(context).things]),
+  allow(["iot:DeleteThing"], [iot(context).testThings]),
   allowWithoutResourceType(["iot:ListThings"], context.scope),
 ];
 
@@ -55,7 +48,7 @@ export const JOBS_TARGETING_PERMISSIONS: Record<
   (context: JobsTargetingContext) => PolicyStatement[]
 > = {
   "seed-things": (context) => [
-    allow(["iot:CreateThing", "iot:DescribeThing"], [iot(context).things]),
+    allow(["iot:CreateThing", "iot:DescribeThing"], [iot(context).testThings]),
     ...deleteThings(context),
   ],
   "start-targeted-job": (context) => {
@@ -73,7 +66,7 @@ export const JOBS_TARGETING_PERMISSIONS: Record<
   },
   "fill-exclude-group": (context) => [
     allow(["iot:CreateThingGroup", "iot:DescribeThingGroup"], [iot(context).groups]),
-    allow(["iot:AddThingToThingGroup"], [iot(context).things, iot(context).groups]),
+    allow(["iot:AddThingToThingGroup"], [iot(context).anyThing, iot(context).groups]),
     ...readAndLookUpLists(context),
   ],
   teardown: (context) => {
@@ -110,14 +103,14 @@ export const JOBS_TARGETING_PERMISSIONS: Record<
   ],
   "create-job": (context) => [
     // CreateJob requires the job and its targets' resource types (thing and thinggroup).
-    allow(["iot:CreateJob"], [iot(context).jobs, iot(context).things, iot(context).groups]),
+    allow(["iot:CreateJob"], [iot(context).jobs, iot(context).anyThing, iot(context).groups]),
     allow(["iot:DescribeJob"], [iot(context).jobs]),
     // A documentSource in S3 is read with the caller's permissions.
     readLists(context),
   ],
   "fast-track": (context) => [
     allow(["iot:SearchIndex"], [iot(context).thingIndex]),
-    allow(["iot:UpdateThingShadow"], [iot(context).things]),
+    allow(["iot:UpdateThingShadow"], [iot(context).anyThing]),
     ...readAndLookUpLists(context),
   ],
 };

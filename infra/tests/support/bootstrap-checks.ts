@@ -59,7 +59,7 @@ export function describeBootstrapStack(stack: string): void {
 
   describe(`bootstrap stack ${stack}`, () => {
     beforeAll(async () => {
-      synthesis = await synthesize(stack, undefined, BOOTSTRAP_PROGRAM);
+      synthesis = await synthesize(stack, undefined, {}, BOOTSTRAP_PROGRAM);
     }, 120_000);
 
     it("works only in the stack's own account and region", () => {

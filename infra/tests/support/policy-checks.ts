@@ -78,7 +78,7 @@ export function describePolicyPack(stack: string, program: PulumiProgram = FLEET
   let synthesis: Synthesis;
   describe(`policy pack on ${stack}`, () => {
     beforeAll(async () => {
-      synthesis = await synthesize(stack, undefined, program);
+      synthesis = await synthesize(stack, undefined, {}, program);
     }, 120_000);
 
     it("reports no violation", async () => {

@@ -14,12 +14,13 @@ import type { RecordedResource } from "../../tools/mocks";
 import { MOCK_ACCOUNT_ID } from "../../tools/mocks";
 import { type Synthesis, synthesize } from "../../tools/synthesize";
 import { bundledOperations, requiredActions } from "./bundle-commands";
+import { deployedHandlers } from "./deployment-checks";
 import { policyProblems, trustProblems } from "./policy-checks";
 
 const DOMAIN = "jobs-targeting";
-const handlers = Object.keys(manifest.handlers).sort();
 
 export function describeStack(stack: string): void {
+  const handlers = deployedHandlers(stack);
   let synthesis: Synthesis;
   let scope: AwsScope;
   const ofType = (type: string) => synthesis.resources.filter((r) => r.type === type && r.custom);

@@ -159,6 +159,8 @@ describe("JobsTargeting", () => {
     logRetentionDays: 30,
     rates: {},
     settings: {},
+    iot: { thingNamePrefix: "test-", groupNamePrefix: "fleet-" },
+    testFleetTools: true,
   };
 
   it("refuses a setting no handler reads and one that infra supplies", () => {

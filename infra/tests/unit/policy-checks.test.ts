@@ -16,6 +16,7 @@ const context = {
   scope,
   stateMachineArns: { "targeted-job": "arn:aws:states:eu-west-1:123456789012:stateMachine:targeted-job-1" },
   listsBucketArn: "arn:aws:s3:::lists-bucket-1",
+  iot: { thingNamePrefix: "fleet-test-", groupNamePrefix: "fleet-" },
 };
 const problemsOf = (...statements: PolicyStatement[]) => policyProblems(policyDocument(statements), scope);
 

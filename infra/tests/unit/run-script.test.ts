@@ -6,10 +6,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, it } from "@jest/globals";
-import { findRepoRoot } from "../../src/repo-root";
 import { INFRA_DIR } from "../../tools/program-bundle";
 
-const root = findRepoRoot(INFRA_DIR);
+const root = path.resolve(INFRA_DIR, "..");
 let stubDir: string;
 beforeAll(() => {
   stubDir = mkdtempSync(path.join(tmpdir(), "run-no-python-"));

@@ -1,5 +1,7 @@
+import { describeDeployment } from "../support/deployment-checks";
 import { describePolicyPack } from "../support/policy-checks";
 import { describeStack } from "../support/stack-checks";
 
 describeStack("staging");
 describePolicyPack("staging");
+describeDeployment("staging");
