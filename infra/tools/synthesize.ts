@@ -43,7 +43,9 @@ export function synthesize(
   const earlier = runs.get(key);
   if (earlier) return earlier;
   if (runs.size > 0) {
-    return Promise.reject(new Error(`this process already ran ${[...runs.keys()][0]}; run ${key} in another`));
+    return Promise.reject(
+      new Error(`this process already ran ${[...runs.keys()][0]}; run ${key} in another`),
+    );
   }
   const run = synthesizeOnce(stack, file, extraConfig, project);
   runs.set(key, run);
