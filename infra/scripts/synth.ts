@@ -23,7 +23,7 @@ async function main(): Promise<string> {
     const run = promisify(execFile);
     const outputs = await Promise.all(
       stackNames(project.dir).map((name) =>
-        run(process.execPath, [...process.execArgv, process.argv[1]!, "bootstrap", name], {
+        run(process.execPath, [...process.execArgv, import.meta.filename, "bootstrap", name], {
           maxBuffer: 64 << 20,
         }),
       ),

@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { protectStatefulResources } from "../../src/protection";
 import { EnvironmentRoles } from "./components/environment-roles";
 import { StateBackend } from "./components/state-backend";
-import { readBootstrapConfig } from "./config";
+import { type BootstrapConfig, readBootstrapConfig } from "./config";
 import { deployEnvironment, previewEnvironment, workloadRolePath } from "./naming";
 import { GITHUB_OIDC_URL, STS_AUDIENCE } from "./policies/github-trust";
 import type { StateLocation } from "./policies/state-access";
@@ -33,14 +33,21 @@ const oidcProviderArn =
   ).arn;
 
 const partition = aws.getPartitionOutput({}, { provider }).partition;
-const hosted = config.hostState && new StateBackend("state", config.hostState, opts);
-const state: pulumi.Output<StateLocation> = hosted
-  ? pulumi.all([partition, hosted.bucketName, hosted.keyArn]).apply(([p, bucket, keyArn]) => ({
+/** Where the state is: the bucket and key this account holds, or another account's (exactly one is configured). */
+function stateLocation({ hostState, remoteState }: BootstrapConfig): pulumi.Output<StateLocation> {
+  if (hostState) {
+    const hosted = new StateBackend("state", hostState, opts);
+    return pulumi.all([partition, hosted.bucketName, hosted.keyArn]).apply(([p, bucket, keyArn]) => ({
       partition: p,
       bucket,
       keyArn,
-    }))
-  : partition.apply((p) => ({ partition: p, ...config.remoteState! }));
+    }));
+  }
+  if (!remoteState)
+    throw new Error("Invalid bootstrap configuration: neither hostState nor remoteState is set");
+  return partition.apply((p) => ({ partition: p, ...remoteState }));
+}
+const state = stateLocation(config);
 
 const roles = Object.fromEntries(
   config.environments.map((environment) => [
@@ -68,7 +75,7 @@ export const environments = Object.fromEntries(
   Object.entries(roles).map(([environment, role]) => [
     environment,
     {
-      fleetConfig: { "fleet:iamRolePath": workloadRolePath(environment) },
+      fleetConfig: { "fleet:deployment.iamRolePath": workloadRolePath(environment) },
       githubEnvironments: {
         [deployEnvironment(environment)]: { AWS_ROLE_ARN: role.deployRoleArn },
         [previewEnvironment(environment)]: { AWS_ROLE_ARN: role.previewRoleArn },

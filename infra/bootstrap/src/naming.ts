@@ -13,8 +13,8 @@ export const deployRoleName = (environment: string) => `fleet-deploy-${environme
 export const previewRoleName = (environment: string) => `fleet-preview-${environment}`;
 
 /**
- * The IAM path of every role the fleet program creates in `environment` (its stack config `fleet:iamRolePath`):
- * the deploy role may create, change, pass and delete roles under it, and no other.
+ * The IAM path of every role the fleet program creates in `environment` (its stack config
+ * `fleet:deployment.iamRolePath`): the deploy role may create, change, pass and delete roles under it, and no other.
  */
 export const workloadRolePath = (environment: string) => `/fleet/${environment}/`;
 

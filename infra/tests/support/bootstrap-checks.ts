@@ -53,7 +53,12 @@ export function describeBootstrapStack(stack: string): void {
     named("aws:iam/role:Role", `${environment}-${kind}`);
   const rolePolicy = (environment: string, kind: "deploy" | "preview") =>
     json(named("aws:iam/rolePolicy:RolePolicy", `${environment}-${kind}-policy`).inputs.policy);
-  const stateBucketArn = () => `arn:aws:s3:::${(config().hostState ?? config().remoteState)!.bucket}`;
+  const stateBucket = () => {
+    const bucket = (config().hostState ?? config().remoteState)?.bucket;
+    if (!bucket) throw new Error(`bootstrap stack ${stack} names no state bucket`);
+    return bucket;
+  };
+  const stateBucketArn = () => `arn:aws:s3:::${stateBucket()}`;
   const keyArn = () =>
     config().remoteState?.keyArn ?? (ofType("aws:kms/key:Key")[0]?.computed.arn as string | undefined);
 
@@ -198,7 +203,8 @@ export function describeBootstrapStack(stack: string): void {
       ]);
       const lifecycle = ofType("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")[0];
       expect(
-        (lifecycle?.inputs.rules as Array<Record<string, unknown>>)[0]?.noncurrentVersionExpiration,
+        (lifecycle?.inputs.rules as Array<Record<string, unknown>> | undefined)?.[0]
+          ?.noncurrentVersionExpiration,
       ).toEqual({
         noncurrentDays: hostState.noncurrentVersionDays,
       });
@@ -254,7 +260,7 @@ export function describeBootstrapStack(stack: string): void {
         stateBackend: { url: string; secretsProvider: string; secretsKeyArn: string };
         environments: Record<string, { githubEnvironments: Record<string, { AWS_ROLE_ARN: string }> }>;
       };
-      const bucket = (config().hostState ?? config().remoteState)!.bucket;
+      const bucket = stateBucket();
       expect(outputs.stateBackend).toEqual({
         url: `s3://${bucket}?region=${region}`,
         secretsKeyArn: keyArn(),

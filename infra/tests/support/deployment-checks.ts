@@ -52,7 +52,7 @@ export function describeDeployment(stack: string): void {
     it("creates every role under the path whose roles the environment's deploy role may manage and pass", () => {
       expect(deployment.iamRolePath).toBe(workloadRolePath(stack));
       const passable = workloadRoles(
-        { partition: "aws", region: synthesis.config["aws:region"]!, accountId: MOCK_ACCOUNT_ID },
+        { partition: "aws", region: synthesis.config["aws:region"] as string, accountId: MOCK_ACCOUNT_ID },
         stack,
       );
       const roles = ofType("aws:iam/role:Role");
@@ -109,7 +109,7 @@ export function describeDeployment(stack: string): void {
       const grants = iotGrants();
       expect(grants.length).toBeGreaterThan(0);
       for (const grant of grants) {
-        const [type, name] = grant.resource.slice(iot.length).split("/");
+        const [type = "", name = ""] = grant.resource.slice(iot.length).split("/");
         const allowed: Record<string, string[]> = {
           thing: ANY_THING_ACTIONS.includes(grant.action) ? ["*"] : [`${thingNamePrefix}*`],
           thinggroup: [`${groupNamePrefix}*`],
@@ -119,7 +119,7 @@ export function describeDeployment(stack: string): void {
         if (grant.resource === "*") continue; // actions without a resource type, held to the policy pack's list
         expect({
           ...grant,
-          scoped: grant.resource.startsWith(iot) && (allowed[type!] ?? []).includes(name!),
+          scoped: grant.resource.startsWith(iot) && (allowed[type] ?? []).includes(name),
         }).toEqual({
           ...grant,
           scoped: true,

@@ -10,6 +10,13 @@ import { secretsKeyPolicy, stateBucketGrants } from "../policies/state-access";
 /** The alias `pulumi stack init --secrets-provider` can name in this account (other accounts need the ARN). */
 export const SECRETS_KEY_ALIAS = "alias/fleet-pulumi-secrets";
 
+/** `arn:<partition>:…` → the partition. */
+function partitionOf(arn: string): string {
+  const partition = arn.split(":")[1];
+  if (!partition) throw new Error(`${arn} is not an ARN`);
+  return partition;
+}
+
 export class StateBackend extends pulumi.ComponentResource {
   public readonly bucketName: pulumi.Output<string>;
   public readonly keyArn: pulumi.Output<string>;
@@ -41,7 +48,7 @@ export class StateBackend extends pulumi.ComponentResource {
         kmsKeyArn: key.arn,
         noncurrentVersionDays: args.noncurrentVersionDays,
         grants: (bucketArn) =>
-          stateBucketGrants({ partition: bucketArn.split(":")[1]!, bucket: args.bucket }, args.sharedWith),
+          stateBucketGrants({ partition: partitionOf(bucketArn), bucket: args.bucket }, args.sharedWith),
       },
       { parent: this },
     );

@@ -7,13 +7,13 @@ export function referenced(
   resource: PolicyResource,
   property: string,
   candidates: PolicyResource[],
-  valueOf: (props: Record<string, unknown>) => unknown,
+  propertyValue: (props: Record<string, unknown>) => unknown,
   identifierOf: (candidate: PolicyResource) => unknown,
 ): PolicyResource[] {
   const dependencies = resource.propertyDependencies?.[property] ?? [];
   if (dependencies.length > 0) {
     return candidates.filter((candidate) => dependencies.some((d) => d.urn === candidate.urn));
   }
-  const value = valueOf(resource.props);
+  const value = propertyValue(resource.props);
   return value === undefined ? [] : candidates.filter((candidate) => identifierOf(candidate) === value);
 }
