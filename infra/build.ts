@@ -1,4 +1,7 @@
-import { bundleProgram, PROGRAM_BUNDLE } from "./tools/program-bundle";
+import path from "node:path";
+import { bundleProgram, INFRA_DIR, PROGRAMS } from "./tools/program-bundle";
 
-await bundleProgram();
-console.log(`Pulumi program bundled into ${PROGRAM_BUNDLE}`);
+for (const { entry, bundle } of PROGRAMS) {
+  await bundleProgram(bundle, entry);
+  console.log(`Pulumi program bundled into ${path.relative(INFRA_DIR, bundle)}`);
+}

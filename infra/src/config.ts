@@ -25,7 +25,8 @@ type RawStackConfig = Omit<Record<keyof StackConfig, unknown>, "domains"> & {
 };
 
 export const PROJECT = "fleet";
-export const PLATFORM_KEYS = ["logRetentionDays", "alertEmail", "tags"];
+/** Keys of the platform; `deployment` is read by deployment.ts (how the stack is deployed). */
+export const PLATFORM_KEYS = ["logRetentionDays", "alertEmail", "tags", "deployment"];
 const ENV_NAME = /^[A-Z][A-Z0-9_]*$/;
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);

@@ -1,14 +1,19 @@
 // The Pulumi program: reads the stack's config, composes one component per domain, exports what an operator
 // needs. The only module with side effects. A domain is one line below: its component, given the platform's
-// settings and its block of the stack's config (`fleet:<key>`), exported under the same key.
+// settings (how the stack is deployed among them) and its block of the stack's config (`fleet:<key>`),
+// exported under the same key.
 import { findRepoRoot } from "@fleet/manifest/repo-root";
 import * as aws from "@pulumi/aws";
 import { Alerts } from "./components/alerts";
 import type { DomainArgs } from "./components/handler-package";
 import { JobsTargeting } from "./components/jobs-targeting";
 import { domainSettings, readStackConfig } from "./config";
+import { readDeploymentConfig, registerDeploymentTransforms } from "./deployment";
 
 const config = readStackConfig();
+const deployment = readDeploymentConfig();
+// Before the first resource: every resource of the stack goes through them.
+registerDeploymentTransforms(deployment);
 const repoRoot = findRepoRoot(import.meta.dirname);
 
 const provider = new aws.Provider("aws", { region: config.region, defaultTags: { tags: config.tags } });
@@ -19,6 +24,8 @@ const domain = (key: string): DomainArgs => ({
   repoRoot,
   logRetentionDays: config.logRetentionDays,
   alarmTopicArn: alerts.topicArn,
+  iot: deployment.iot,
+  testFleetTools: deployment.testFleetTools,
   ...domainSettings(config, key),
 });
 

@@ -1,11 +1,15 @@
-// What `pnpm synth <stack>` prints: the resources `pulumi up` would create, with their inputs in readable
-// form (JSON documents parsed, bundle paths relative to the repository) and the stack's outputs.
+// What `pnpm synth <stack>` prints: the resources `pulumi up` would create, with their options and their inputs
+// in readable form (JSON documents parsed, bundle paths relative to the repository) and the stack's outputs.
 import path from "node:path";
 import type { Synthesis } from "./synthesize";
 
 export interface InventoryEntry {
   type: string;
   name: string;
+  /** `pulumi destroy` and replacements refuse to delete it. */
+  protect: boolean;
+  /** Deleting it from the stack leaves it in AWS. */
+  retainOnDelete: boolean;
   inputs: Record<string, unknown>;
 }
 
@@ -40,9 +44,10 @@ export const inventory = (synthesis: Synthesis, repoRoot: string): Inventory => 
   stack: synthesis.stack,
   resources: synthesis.resources
     .filter((resource) => resource.custom)
-    .map(({ type, name, inputs }) => ({
+    .map(({ type, name, options, inputs }) => ({
       type,
       name,
+      ...options,
       inputs: readable(inputs, repoRoot) as Record<string, unknown>,
     })),
   outputs: synthesis.outputs,

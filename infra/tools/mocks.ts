@@ -1,5 +1,8 @@
 // Pulumi SDK mocks standing in for AWS: every registration is recorded, and the fields AWS would compute
 // (ARNs, generated names) are filled in deterministically so that policies and definitions can be checked.
+// The SDK's mock monitor neither runs transforms nor passes resource options on; these mocks run the stack's
+// and the resource's transforms as the engine would, and record the options they set (protect, retainOnDelete):
+// a program that sets its options through transforms is seen here exactly as the engine sees it.
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 
@@ -14,6 +17,13 @@ export interface RecordedResource {
   inputs: Record<string, unknown>;
   /** The fields AWS would have computed (physical name, ARN), as the mocks answered them. */
   computed: Record<string, unknown>;
+  /** The resource options the transforms set. */
+  options: RecordedOptions;
+}
+
+export interface RecordedOptions {
+  protect: boolean;
+  retainOnDelete: boolean;
 }
 
 /** Pulumi appends 7 random hex digits to a logical name; these are derived from the name instead. */
@@ -35,34 +45,55 @@ function recordable(inputs: Record<string, unknown>): Record<string, unknown> {
 
 export class RecordingMocks implements pulumi.runtime.Mocks {
   readonly resources: RecordedResource[] = [];
+  private readonly stackTransforms: pulumi.ResourceTransform[] = [];
 
-  constructor(private readonly region: string) {}
+  constructor(
+    private readonly region: string,
+    private readonly accountId = MOCK_ACCOUNT_ID,
+  ) {}
 
-  newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
-    const inputs = args.inputs as Record<string, unknown>;
+  registerTransform(transform: pulumi.ResourceTransform): void {
+    this.stackTransforms.push(transform);
+  }
+
+  async newResource(
+    args: pulumi.runtime.MockResourceArgs,
+  ): Promise<{ id: string; state: Record<string, unknown> }> {
+    const custom = args.custom ?? true;
+    let inputs = args.inputs as Record<string, unknown>;
+    // The resource's own transforms first, then the stack's, in the order they were registered.
+    let opts: pulumi.ResourceOptions = {};
+    for (const transform of [...(args.transforms ?? []), ...this.stackTransforms]) {
+      const result = await transform({ custom, type: args.type, name: args.name, props: inputs, opts });
+      if (result) {
+        inputs = result.props as Record<string, unknown>;
+        opts = result.opts;
+      }
+    }
     const computed = this.computed(args.type, args.name, inputs);
     this.resources.push({
       type: args.type,
       name: args.name,
-      custom: args.custom ?? true,
+      custom,
       inputs: recordable(inputs),
       computed,
+      options: { protect: opts.protect === true, retainOnDelete: opts.retainOnDelete === true },
     });
     return {
-      id: (computed.name ?? computed.bucket ?? `${args.name}-id`) as string,
+      id: (computed.keyId ?? computed.name ?? computed.bucket ?? computed.arn ?? `${args.name}-id`) as string,
       state: { ...inputs, ...computed },
     };
   }
 
   call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
-    const { region } = this;
+    const { region, accountId } = this;
     switch (args.token) {
       case "aws:index/getCallerIdentity:getCallerIdentity":
         return {
-          accountId: MOCK_ACCOUNT_ID,
-          arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:user/offline`,
+          accountId,
+          arn: `arn:aws:iam::${accountId}:user/offline`,
           userId: "OFFLINE",
-          id: MOCK_ACCOUNT_ID,
+          id: accountId,
         };
       case "aws:index/getPartition:getPartition":
         return { partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws", id: "aws" };
@@ -92,7 +123,9 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     inputs: Record<string, unknown>,
   ): Record<string, unknown> {
     const arn = (service: string, resource: string) =>
-      `arn:aws:${service}:${this.region}:${MOCK_ACCOUNT_ID}:${resource}`;
+      `arn:aws:${service}:${this.region}:${this.accountId}:${resource}`;
+    const globalArn = (service: string, resource: string) =>
+      `arn:aws:${service}::${this.accountId}:${resource}`;
     const name =
       (inputs.name as string | undefined) ??
       (typeof inputs.namePrefix === "string"
@@ -102,7 +135,22 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
       case "aws:lambda/function:Function":
         return { name, arn: arn("lambda", `function:${name}`) };
       case "aws:iam/role:Role":
-        return { name, arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/${name}` };
+        return { name, arn: globalArn("iam", `role${(inputs.path as string | undefined) ?? "/"}${name}`) };
+      case "aws:iam/policy:Policy":
+        return {
+          name,
+          arn: globalArn("iam", `policy${(inputs.path as string | undefined) ?? "/"}${name}`),
+        };
+      case "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+        return { arn: globalArn("iam", `oidc-provider/${String(inputs.url).replace(/^https:\/\//, "")}`) };
+      case "aws:kms/key:Key": {
+        // A key id is a UUID; this one is derived from the logical name.
+        const hex = createHash("sha256").update(logicalName).digest("hex");
+        const keyId = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+        return { keyId, arn: arn("kms", `key/${keyId}`) };
+      }
+      case "aws:kms/alias:Alias":
+        return { name, arn: arn("kms", name) };
       case "aws:cloudwatch/logGroup:LogGroup":
         return { name, arn: arn("logs", `log-group:${name}`) };
       case "aws:sfn/stateMachine:StateMachine":

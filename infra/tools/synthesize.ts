@@ -1,9 +1,9 @@
-// Runs the Pulumi program offline: the SDK's mocks in place of the engine and AWS, one stack's config from
+// Runs a Pulumi program offline: the SDK's mocks in place of the engine and AWS, one stack's config from
 // its Pulumi.<stack>.yaml. What `pnpm synth` prints and what the stack tests assert on.
 import { pathToFileURL } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
 import { type RecordedResource, RecordingMocks } from "./mocks";
-import { INFRA_DIR, PROGRAM_ENTRY } from "./program-bundle";
+import { FLEET_PROGRAM, type PulumiProgram } from "./program-bundle";
 import { readStackSettings } from "./stack-config";
 
 export interface Synthesis {
@@ -22,21 +22,47 @@ const resolved = (value: unknown) =>
     });
   });
 
+const runs = new Map<string, Promise<Synthesis>>();
+
 /**
- * Runs the program once for `stack` and returns every resource it registered and its resolved outputs. Pulumi's
- * runtime state is per process (per test file under jest): call this once per process. `extraConfig` adds keys
- * to the stack's (`fleet:<key>` → value as JSON), as a new block in Pulumi.<stack>.yaml would.
+ * Runs the program for `stack` and returns every resource it registered and its resolved outputs. Pulumi's
+ * runtime state is per process (per test file under jest), so a process runs one program for one stack: a
+ * second call with the same arguments returns the first run, any other call fails.
+ * `program` is the file to run (the project's sources by default, or a bundle of them). `extraConfig` adds keys
+ * to the stack's (`fleet:<key>` → value as JSON), as a new block in Pulumi.<stack>.yaml would. When the stack's
+ * config names the account it belongs to (`<project>:accountId`), the mocks answer with that account.
  */
-export async function synthesize(
+export function synthesize(
   stack: string,
-  program = PROGRAM_ENTRY,
+  program?: string,
   extraConfig: Record<string, string> = {},
+  project: PulumiProgram = FLEET_PROGRAM,
 ): Promise<Synthesis> {
-  const stackSettings = readStackSettings(INFRA_DIR, stack);
+  const file = program ?? project.entry;
+  const key = JSON.stringify([project.dir, stack, file, extraConfig]);
+  const earlier = runs.get(key);
+  if (earlier) return earlier;
+  if (runs.size > 0) {
+    return Promise.reject(
+      new Error(`this process already ran ${[...runs.keys()][0]}; run ${key} in another`),
+    );
+  }
+  const run = synthesizeOnce(stack, file, extraConfig, project);
+  runs.set(key, run);
+  return run;
+}
+
+async function synthesizeOnce(
+  stack: string,
+  program: string,
+  extraConfig: Record<string, string>,
+  project: PulumiProgram,
+): Promise<Synthesis> {
+  const stackSettings = readStackSettings(project.dir, stack);
   const settings = { ...stackSettings, config: { ...stackSettings.config, ...extraConfig } };
   const region = settings.config["aws:region"];
   if (!region) throw new Error(`Pulumi.${stack}.yaml sets no aws:region`);
-  const mocks = new RecordingMocks(region);
+  const mocks = new RecordingMocks(region, settings.config[`${settings.project}:accountId`]);
   // The mocks must be in place before the program is imported, or its registrations go nowhere.
   await pulumi.runtime.setMocks(mocks, settings.project, stack, false);
   pulumi.runtime.setAllConfig(settings.config, settings.secretKeys);

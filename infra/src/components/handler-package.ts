@@ -3,7 +3,8 @@
 // the manifest. Everything is checked first (planHandlerPackage), so that a bad package is refused before its
 // first resource exists. Functions a definition calls are created first, then the state machines, then every
 // other function: those may read a state machine's ARN (an entry handler starting executions, a teardown
-// stopping them) and be granted actions on it and its executions.
+// stopping them) and be granted actions on it and its executions. A stack without test-fleet tools deploys
+// the package without them (test-fleet.ts): their functions, roles and statements do not exist there.
 import { locateBundle } from "@fleet/bundle/locate";
 import {
   handlerResources,
@@ -17,8 +18,10 @@ import {
 import * as pulumi from "@pulumi/pulumi";
 import { awsScope } from "../aws-scope";
 import type { DomainSettings } from "../config";
+import type { IotNaming } from "../deployment";
 import { handlerEnvironment, missingRequired, settingsProblems } from "../handler-env";
 import type { AwsScope, PermissionContext, PolicyStatement } from "../policies/document";
+import { deployedManifest } from "../test-fleet";
 import { NodeLambda } from "./node-lambda";
 import { arnShape, createPackageResource, type PackageResourceRef } from "./package-resources";
 import { Workflow } from "./state-machine";
@@ -28,6 +31,10 @@ export interface DomainArgs extends DomainSettings {
   repoRoot: string;
   logRetentionDays: number;
   alarmTopicArn?: pulumi.Input<string>;
+  /** The names the tools give IoT things, groups and jobs; IoT grants are limited to them (fleet:deployment.iot). */
+  iot: IotNaming;
+  /** Deploy the test-fleet tools, which create and delete things (fleet:deployment.testFleetTools). */
+  testFleetTools: boolean;
 }
 
 type StatementsOf = (context: PermissionContext) => PolicyStatement[];
@@ -58,7 +65,8 @@ export interface HandlerPackagePlan {
 }
 
 /** Checks everything a deployment of the package needs; throws one error naming every problem. */
-export function planHandlerPackage(args: HandlerPackageArgs): HandlerPackagePlan {
+export function planHandlerPackage(packageArgs: HandlerPackageArgs): HandlerPackagePlan {
+  const args = withoutLeftOut(packageArgs);
   const { manifest } = args;
   const handlers = Object.keys(manifest.handlers).sort();
   const permitted = Object.keys(args.permissions);
@@ -96,6 +104,19 @@ export function planHandlerPackage(args: HandlerPackageArgs): HandlerPackagePlan
   };
 }
 
+/** The package and its statements as the stack deploys them: without the test-fleet tools where it has none. */
+function withoutLeftOut(args: HandlerPackageArgs): HandlerPackageArgs {
+  const manifest = deployedManifest(args.manifest, args.testFleetTools);
+  const leftOut = (handler: string) => handler in args.manifest.handlers && !(handler in manifest.handlers);
+  return {
+    ...args,
+    manifest,
+    permissions: Object.fromEntries(
+      Object.entries(args.permissions).filter(([handler]) => !leftOut(handler)),
+    ),
+  };
+}
+
 /** Any stack's scope: statements are built once with ARNs of the right shape, before any ARN exists. */
 const CHECK_SCOPE: AwsScope = { partition: "aws", region: "us-east-1", accountId: "000000000000" };
 
@@ -103,7 +124,7 @@ const CHECK_SCOPE: AwsScope = { partition: "aws", region: "us-east-1", accountId
  * Builds every handler's statements with ARNs shaped like the real ones: a statement naming a resource its
  * manifest entry does not use fails here, naming the handler, rather than in the middle of a deployment.
  */
-function statementProblems({ manifest, permissions }: HandlerPackageArgs): string[] {
+function statementProblems({ manifest, permissions, iot }: HandlerPackageArgs): string[] {
   return Object.entries(manifest.handlers).flatMap(([handler, spec]) => {
     const statementsOf = permissions[handler];
     if (!statementsOf) return [];
@@ -114,7 +135,7 @@ function statementProblems({ manifest, permissions }: HandlerPackageArgs): strin
       }),
     );
     try {
-      statementsOf({ scope: CHECK_SCOPE, handler, arns });
+      statementsOf({ scope: CHECK_SCOPE, handler, arns, iot });
       return [];
     } catch (error) {
       return [(error as Error).message];
@@ -142,7 +163,7 @@ export function deployHandlerPackage(
   parent: pulumi.Resource,
 ): HandlerPackage {
   const plan = planHandlerPackage(args);
-  const { manifest, logRetentionDays, alarmTopicArn } = args;
+  const { manifest, logRetentionDays, alarmTopicArn, iot } = args;
   const scope = awsScope(parent);
 
   const resources = new Map<string, PackageResourceRef>(
@@ -174,7 +195,7 @@ export function deployHandlerPackage(
         environment: handlerEnvironment(spec, { ...plan.settings, ...args.supplied, ...carried }),
         statements: pulumi
           .all([scope, arns])
-          .apply(([resolved, used]) => statementsOf({ scope: resolved, handler, arns: used })),
+          .apply(([resolved, used]) => statementsOf({ scope: resolved, handler, arns: used, iot })),
         logRetentionDays,
         alarmTopicArn,
       },

@@ -1,11 +1,19 @@
-// An S3 bucket as every domain needs one: encrypted, versioned, private, TLS-only, old versions expiring.
+// An S3 bucket as every domain (and the Pulumi state) needs one: encrypted, versioned, private, TLS-only, old
+// versions expiring.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { tlsOnlyBucketPolicy } from "../policies/bucket";
+import { type PolicyStatement, policyDocument } from "../policies/document";
 
 export interface SecureBucketArgs {
   /** Days a replaced or deleted object version is kept before it expires (default 30). */
   noncurrentVersionDays?: number;
+  /** The bucket's name, where others must know it in advance (default: generated from the resource name). */
+  bucketName?: string;
+  /** Encrypts with this KMS key (and S3 bucket keys) instead of S3-managed keys. */
+  kmsKeyArn?: pulumi.Input<string>;
+  /** Statements the bucket policy grants besides the TLS-only Deny, from the bucket's ARN (cross-account access). */
+  grants?: (bucketArn: string) => PolicyStatement[];
 }
 
 export class SecureBucket extends pulumi.ComponentResource {
@@ -15,7 +23,7 @@ export class SecureBucket extends pulumi.ComponentResource {
 
   constructor(name: string, args: SecureBucketArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("fleet:index:SecureBucket", name, {}, opts);
-    const { noncurrentVersionDays = 30 } = args;
+    const { noncurrentVersionDays = 30, bucketName, kmsKeyArn, grants = () => [] } = args;
     if (!Number.isInteger(noncurrentVersionDays) || noncurrentVersionDays < 1) {
       throw new Error(
         `SecureBucket ${name}: noncurrentVersionDays must be a positive integer, got ${noncurrentVersionDays}`,
@@ -23,7 +31,7 @@ export class SecureBucket extends pulumi.ComponentResource {
     }
     const parent = { parent: this };
 
-    this.bucket = new aws.s3.Bucket(name, {}, parent);
+    this.bucket = new aws.s3.Bucket(name, bucketName ? { bucket: bucketName } : {}, parent);
     const bucket = this.bucket.id;
     new aws.s3.BucketOwnershipControls(
       `${name}-ownership`,
@@ -43,7 +51,17 @@ export class SecureBucket extends pulumi.ComponentResource {
     );
     new aws.s3.BucketServerSideEncryptionConfiguration(
       `${name}-encryption`,
-      { bucket, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
+      {
+        bucket,
+        rules: [
+          kmsKeyArn
+            ? {
+                applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: kmsKeyArn },
+                bucketKeyEnabled: true,
+              }
+            : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
+        ],
+      },
       parent,
     );
     const versioning = new aws.s3.BucketVersioning(
@@ -70,7 +88,12 @@ export class SecureBucket extends pulumi.ComponentResource {
     );
     new aws.s3.BucketPolicy(
       `${name}-policy`,
-      { bucket, policy: this.bucket.arn.apply((arn) => JSON.stringify(tlsOnlyBucketPolicy(arn))) },
+      {
+        bucket,
+        policy: this.bucket.arn.apply((arn) =>
+          JSON.stringify(policyDocument([...tlsOnlyBucketPolicy(arn).Statement, ...grants(arn)])),
+        ),
+      },
       // S3 rejects bucket policies while the account-level defaults are still being replaced by this block.
       { parent: this, dependsOn: [publicAccess] },
     );

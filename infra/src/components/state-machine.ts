@@ -36,8 +36,14 @@ export class Workflow extends pulumi.ComponentResource {
     if (problems.length > 0) throw new Error(`Workflow ${name}: ${problems.join("; ")}`);
     const parent = { parent: this };
     const scope = awsScope(this);
+    // Every referenced handler has a function: checked above.
     const functionArns = pulumi.all(
-      Object.fromEntries(referenced.map((handler) => [handler, args.functions[handler]!.arn])),
+      Object.fromEntries(
+        referenced.flatMap((handler) => {
+          const fn = args.functions[handler];
+          return fn ? [[handler, fn.arn]] : [];
+        }),
+      ),
     );
 
     const logGroup = new aws.cloudwatch.LogGroup(

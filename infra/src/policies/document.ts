@@ -1,4 +1,5 @@
 // IAM policy documents as plain data: built by pure functions, serialised once, checked by the tests.
+import type { IotNaming } from "../deployment";
 
 export interface PolicyStatement {
   Sid?: string;
@@ -23,14 +24,16 @@ export interface AwsScope {
 }
 
 /**
- * What a handler's statements may refer to, resolved to plain strings: the stack's scope and the ARNs of
- * exactly the package resources and state machines its manifest says it uses, so that a role can name no other.
+ * What a handler's statements may refer to, resolved to plain strings: the stack's scope, the ARNs of exactly
+ * the package resources and state machines its manifest says it uses, so that a role can name no other, and the
+ * names the stack's tools give IoT things, groups and jobs (fleet:deployment.iot), for grants limited to them.
  */
 export interface PermissionContext {
   scope: AwsScope;
   handler: string;
   /** ARN of each resource or state machine the handler uses, by its name in the manifest. */
   arns: Record<string, string>;
+  iot: IotNaming;
 }
 
 /** The ARN of `name`, which the handler's manifest entry must say it uses (through a variable or `uses`). */

@@ -1,8 +1,9 @@
 // Least privilege for each jobs-targeting handler, derived from the AWS calls its code makes. IoT resource
 // types (Service Authorization Reference, "AWS IoT"): thing, thinggroup (static and dynamic groups share
-// it), job, index; ListThings and the indexing configuration define none. The lists bucket and the
-// targeted-job state machine are the package's own, named as in its manifest: a handler's statements can
-// refer to them only where its manifest entry uses them.
+// it), job, index; ListThings and the indexing configuration define none. Things, groups and jobs the tools
+// create are limited to the stack's name prefixes (iot-naming.ts). The lists bucket and the targeted-job
+// state machine are the package's own, named as in its manifest: a handler's statements can refer to them
+// only where its manifest entry uses them.
 import {
   allow,
   allowWithoutResourceType,
@@ -10,21 +11,13 @@ import {
   executionsOf,
   type PermissionContext,
   type PolicyStatement,
-  regionalArn,
 } from "./document";
+import { iotResources } from "./iot-naming";
 
 const LISTS = "lists";
 const TARGETED_JOB = "targeted-job";
 
-const iot = (context: PermissionContext) => {
-  const arn = (resource: string) => regionalArn(context.scope, "iot", resource);
-  return {
-    things: arn("thing/*"),
-    groups: arn("thinggroup/*"),
-    jobs: arn("job/*"),
-    thingIndex: arn("index/AWS_Things"),
-  };
-};
+const iot = (context: PermissionContext) => iotResources(context.scope, context.iot);
 const readLists = (context: PermissionContext) => allow(["s3:GetObject"], [`${arnOf(context, LISTS)}/*`]);
 /**
  * For handlers that check an object exists (HeadObject) or read it: without s3:ListBucket on the bucket, S3
@@ -35,13 +28,13 @@ const readAndLookUpLists = (context: PermissionContext): PolicyStatement[] => [
   allow(["s3:ListBucket"], [arnOf(context, LISTS)]),
 ];
 const deleteThings = (context: PermissionContext): PolicyStatement[] => [
-  allow(["iot:DeleteThing"], [iot(context).things]),
+  allow(["iot:DeleteThing"], [iot(context).testThings]),
   allowWithoutResourceType(["iot:ListThings"], context.scope),
 ];
 
 export const JOBS_TARGETING_PERMISSIONS: Record<string, (context: PermissionContext) => PolicyStatement[]> = {
   "seed-things": (context) => [
-    allow(["iot:CreateThing", "iot:DescribeThing"], [iot(context).things]),
+    allow(["iot:CreateThing", "iot:DescribeThing"], [iot(context).testThings]),
     ...deleteThings(context),
   ],
   "start-targeted-job": (context) => {
@@ -59,7 +52,7 @@ export const JOBS_TARGETING_PERMISSIONS: Record<string, (context: PermissionCont
   },
   "fill-exclude-group": (context) => [
     allow(["iot:CreateThingGroup", "iot:DescribeThingGroup"], [iot(context).groups]),
-    allow(["iot:AddThingToThingGroup"], [iot(context).things, iot(context).groups]),
+    allow(["iot:AddThingToThingGroup"], [iot(context).anyThing, iot(context).groups]),
     ...readAndLookUpLists(context),
   ],
   teardown: (context) => {
@@ -96,14 +89,14 @@ export const JOBS_TARGETING_PERMISSIONS: Record<string, (context: PermissionCont
   ],
   "create-job": (context) => [
     // CreateJob requires the job and its targets' resource types (thing and thinggroup).
-    allow(["iot:CreateJob"], [iot(context).jobs, iot(context).things, iot(context).groups]),
+    allow(["iot:CreateJob"], [iot(context).jobs, iot(context).anyThing, iot(context).groups]),
     allow(["iot:DescribeJob"], [iot(context).jobs]),
     // A documentSource in S3 is read with the caller's permissions.
     readLists(context),
   ],
   "fast-track": (context) => [
     allow(["iot:SearchIndex"], [iot(context).thingIndex]),
-    allow(["iot:UpdateThingShadow"], [iot(context).things]),
+    allow(["iot:UpdateThingShadow"], [iot(context).anyThing]),
     ...readAndLookUpLists(context),
   ],
 };

@@ -1,36 +1,17 @@
-// Least-privilege rules every IAM policy of every stack must pass. Pure, and tested on bad statements too,
-// so a policy that drifts from these rules fails the stack tests.
+// Least-privilege rules every IAM policy of every stack must pass. The rules the policy pack enforces at preview
+// and up time (infra/policy) come from the pack itself, so they live once; the checks here add what only a test
+// knows: the stack's account, so every ARN can be held to this account and region. describePolicyPack runs the
+// whole pack on a synthesized stack.
+import { evaluate, type PolicyRecord } from "@fleet/policy/evaluate";
+import { identityPolicyProblems, WILDCARD_RESOURCE_ACTIONS } from "@fleet/policy/iam";
+import { FLEET_POLICIES } from "@fleet/policy/policies";
+import { beforeAll, describe, expect, it } from "@jest/globals";
 import type { AwsScope, PolicyDocument, PolicyStatement } from "../../src/policies/document";
+import type { RecordedResource } from "../../tools/mocks";
+import { FLEET_PROGRAM, type PulumiProgram } from "../../tools/program-bundle";
+import { type Synthesis, synthesize } from "../../tools/synthesize";
 
-/**
- * The only actions allowed on resource `*`, each because the Service Authorization Reference defines no
- * resource type for it: `*` is then the only resource that works. Every case is asserted to be in use.
- */
-export const WILDCARD_RESOURCE_ACTIONS: Record<string, string> = {
-  "iot:ListThings": "AWS IoT defines no resource type for listing the registry (seed-things, teardown)",
-  "iot:GetIndexingConfiguration":
-    "fleet indexing is one account-wide setting without a resource type (ensure-indexing)",
-  "iot:UpdateIndexingConfiguration":
-    "fleet indexing is one account-wide setting without a resource type (ensure-indexing)",
-  "xray:PutTraceSegments": "X-Ray defines no resource types; active tracing sends segments",
-  "xray:PutTelemetryRecords": "X-Ray defines no resource types; active tracing sends telemetry",
-  "xray:GetSamplingRules": "X-Ray defines no resource types; Step Functions tracing reads the sampling rules",
-  "xray:GetSamplingTargets":
-    "X-Ray defines no resource types; Step Functions tracing reads the sampling targets",
-  "logs:CreateLogDelivery":
-    "a permission-only action of CloudWatch vended logs without a resource type (state machine logs)",
-  "logs:GetLogDelivery":
-    "a permission-only action of CloudWatch vended logs without a resource type (state machine logs)",
-  "logs:UpdateLogDelivery":
-    "a permission-only action of CloudWatch vended logs without a resource type (state machine logs)",
-  "logs:DeleteLogDelivery":
-    "a permission-only action of CloudWatch vended logs without a resource type (state machine logs)",
-  "logs:ListLogDeliveries":
-    "a permission-only action of CloudWatch vended logs without a resource type (state machine logs)",
-  "logs:PutResourcePolicy": "the account's log resource policies have no resource type (state machine logs)",
-  "logs:DescribeResourcePolicies":
-    "the account's log resource policies have no resource type (state machine logs)",
-};
+export { WILDCARD_RESOURCE_ACTIONS };
 
 /** Services whose ARNs carry no region and account (`arn:aws:s3:::bucket`), or no region (`arn:aws:iam::…`). */
 const GLOBAL_ARN_PARTS: Record<string, { region: string; account: "" | "own" }> = {
@@ -40,33 +21,21 @@ const GLOBAL_ARN_PARTS: Record<string, { region: string; account: "" | "own" }> 
 
 /** Every way `document` grants more than least privilege in `scope`; empty when it is fine. */
 export function policyProblems(document: PolicyDocument, scope: AwsScope): string[] {
-  return document.Statement.flatMap((statement, index) =>
-    statement.Effect === "Allow"
-      ? statementProblems(statement, scope).map((p) => `statement ${index}: ${p}`)
-      : [],
-  );
+  return [
+    ...identityPolicyProblems(document, scope.region),
+    ...document.Statement.flatMap((statement, index) =>
+      statement.Effect === "Allow"
+        ? scopeProblems(statement, scope).map((p) => `statement ${index}: ${p}`)
+        : [],
+    ),
+  ];
 }
 
-function statementProblems(statement: PolicyStatement, scope: AwsScope): string[] {
-  const raw = statement as unknown as Record<string, unknown>;
+function scopeProblems(statement: PolicyStatement, scope: AwsScope): string[] {
   const problems: string[] = [];
-  if ("NotAction" in raw || "NotResource" in raw) problems.push("uses NotAction/NotResource");
-  const actions = statement.Action ?? [];
-  const resources = statement.Resource ?? [];
-  if (actions.length === 0) problems.push("grants no action");
-  if (resources.length === 0) problems.push("names no resource");
-  for (const action of actions.filter((a) => a.includes("*") || a.includes("?"))) {
-    problems.push(`grants the wildcard action ${action}`);
-  }
-  if (resources.includes("*")) {
-    for (const action of actions.filter((a) => !(a in WILDCARD_RESOURCE_ACTIONS))) {
-      problems.push(`grants ${action} on * although it supports narrower resources`);
-    }
-    if (statement.Condition?.StringEquals?.["aws:RequestedRegion"] !== scope.region) {
-      problems.push(`grants * without the condition aws:RequestedRegion = ${scope.region}`);
-    }
-  }
-  for (const resource of resources.filter((r) => r !== "*")) {
+  if ((statement.Action ?? []).length === 0) problems.push("grants no action");
+  if ((statement.Resource ?? []).length === 0) problems.push("names no resource");
+  for (const resource of (statement.Resource ?? []).filter((r) => r !== "*")) {
     const problem = arnProblem(resource, scope);
     if (problem) problems.push(`${resource}: ${problem}`);
   }
@@ -95,5 +64,28 @@ export function trustProblems(document: PolicyDocument, service: string): string
     }
     if (statement.Action.join() !== "sts:AssumeRole") problems.push(`allows ${statement.Action.join(", ")}`);
     return problems.map((problem) => `statement ${index}: ${problem}`);
+  });
+}
+
+/** What AWS would create, as the policy pack sees it: inputs for resource policies, outputs for stack policies. */
+export const policyRecords = (resources: RecordedResource[]): PolicyRecord[] =>
+  resources
+    .filter((r) => r.custom)
+    .map(({ type, name, inputs, computed }) => ({ type, name, inputs, outputs: { ...inputs, ...computed } }));
+
+/** The policy pack finds nothing in the stack: the same policies `pulumi preview` and `pulumi up` enforce. */
+export function describePolicyPack(stack: string, program: PulumiProgram = FLEET_PROGRAM): void {
+  let synthesis: Synthesis;
+  describe(`policy pack on ${stack}`, () => {
+    beforeAll(async () => {
+      synthesis = await synthesize(stack, undefined, {}, program);
+    }, 120_000);
+
+    it("reports no violation", async () => {
+      const violations = await evaluate(FLEET_POLICIES, policyRecords(synthesis.resources), {
+        region: synthesis.config["aws:region"],
+      });
+      expect(violations).toEqual([]);
+    });
   });
 }

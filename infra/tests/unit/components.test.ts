@@ -61,6 +61,8 @@ const args = (overrides: Partial<HandlerPackageArgs> = {}): HandlerPackageArgs =
   logRetentionDays: 30,
   rates: {},
   settings: {},
+  iot: { thingNamePrefix: "test-", groupNamePrefix: "fleet-" },
+  testFleetTools: true,
   ...overrides,
 });
 
@@ -191,7 +193,14 @@ describe("planHandlerPackage", () => {
 });
 
 describe("JobsTargeting", () => {
-  const domainArgs = { repoRoot: "/nowhere", logRetentionDays: 30, rates: {}, settings: {} };
+  const domainArgs = {
+    repoRoot: "/nowhere",
+    logRetentionDays: 30,
+    rates: {},
+    settings: {},
+    iot: { thingNamePrefix: "test-", groupNamePrefix: "fleet-" },
+    testFleetTools: true,
+  };
 
   it("refuses a setting no handler reads and one that infra sets, before creating anything", () => {
     const attempt = () =>

@@ -26,7 +26,7 @@ describe("parseStackConfig", () => {
       pulumi.runtime.setAllConfig(config, secretKeys);
       const parsed = readStackConfig();
       expect(parsed.tags.environment).toBe(stack);
-      for (const platformKey of ["logRetentionDays", "alertEmail", "tags"]) {
+      for (const platformKey of ["logRetentionDays", "alertEmail", "tags", "deployment"]) {
         expect(Object.keys(parsed.domains)).not.toContain(platformKey);
       }
       expect(parsed.domains.jobsTargeting).toEqual(JSON.parse(config["fleet:jobsTargeting"] as string));

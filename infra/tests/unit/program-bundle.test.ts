@@ -1,11 +1,13 @@
-// The Pulumi CLI runs dist/index.mjs (Pulumi.yaml `main`), not the sources the other tests run: the bundle
-// must register exactly the same resources, with real Node.js module semantics (a separate process).
+// The Pulumi CLI runs dist/index.mjs (Pulumi.yaml `main`; bootstrap/dist/index.mjs for bootstrap), not the
+// sources the other tests run: each bundle must register exactly the same resources, with real Node.js module
+// semantics (a separate process).
 import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { bundleProgram, INFRA_DIR } from "../../tools/program-bundle";
+import { BOOTSTRAP_PROGRAM, bundleProgram, INFRA_DIR } from "../../tools/program-bundle";
+import { stackNames } from "../../tools/stack-config";
 
 const run = promisify(execFile);
 const synth = (...args: string[]) =>
@@ -31,6 +33,18 @@ describe("the bundled program", () => {
     expect(inventory.resources.length).toBeGreaterThan(50);
     expect(inventory).toEqual(JSON.parse(fromSources.stdout));
   }, 120_000);
+
+  it("of bootstrap registers the same resources and outputs as its sources", async () => {
+    const bundle = path.join(workDir, "bootstrap.mjs");
+    await bundleProgram(bundle, BOOTSTRAP_PROGRAM.entry);
+    const [fromSources, fromBundle] = await Promise.all([
+      synth("bootstrap", "dev"),
+      synth("bootstrap", "dev", bundle),
+    ]);
+    const inventory = JSON.parse(fromBundle.stdout);
+    expect(inventory.resources.length).toBeGreaterThan(10);
+    expect(inventory).toEqual(JSON.parse(fromSources.stdout));
+  }, 120_000);
 });
 
 describe("pnpm synth", () => {
@@ -40,4 +54,14 @@ describe("pnpm synth", () => {
       stderr: expect.stringContaining('unknown stack "qa"'),
     });
   }, 60_000);
+
+  it("bootstrap without a stack prints the inventory of every account's stack", async () => {
+    const inventories = JSON.parse((await synth("bootstrap")).stdout) as Array<{
+      project: string;
+      stack: string;
+    }>;
+    expect(inventories.map(({ project, stack }) => `${project}/${stack}`)).toEqual(
+      stackNames(BOOTSTRAP_PROGRAM.dir).map((stack) => `fleet-bootstrap/${stack}`),
+    );
+  }, 120_000);
 });

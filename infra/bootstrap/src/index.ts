@@ -1,0 +1,85 @@
+// The bootstrap program, once per AWS account: GitHub's OIDC provider, each environment's deploy and preview
+// roles, and - in the account that holds them - the Pulumi state bucket and secrets key with grants for the
+// other accounts. The only module with side effects: config → components → outputs (the values to set in
+// GitHub and in each fleet stack, see infra/README.md "Bootstrap").
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { protectStatefulResources } from "../../src/protection";
+import { EnvironmentRoles } from "./components/environment-roles";
+import { StateBackend } from "./components/state-backend";
+import { type BootstrapConfig, readBootstrapConfig } from "./config";
+import { deployEnvironment, previewEnvironment, workloadRolePath } from "./naming";
+import { GITHUB_OIDC_URL, STS_AUDIENCE } from "./policies/github-trust";
+import type { StateLocation } from "./policies/state-access";
+
+const config = readBootstrapConfig();
+// The state bucket and the secrets key are never deleted or replaced by a stack operation, in any account.
+pulumi.runtime.registerResourceTransform(protectStatefulResources);
+
+const provider = new aws.Provider("aws", {
+  region: config.region,
+  // Refuses to touch any account but the one this stack is for (a mix-up of credentials and stack files).
+  allowedAccountIds: [config.accountId],
+  defaultTags: { tags: config.tags },
+});
+const opts = { providers: [provider] };
+
+const oidcProviderArn =
+  config.githubOidcProviderArn ??
+  new aws.iam.OpenIdConnectProvider(
+    "github",
+    { url: GITHUB_OIDC_URL, clientIdLists: [STS_AUDIENCE] },
+    { provider },
+  ).arn;
+
+const partition = aws.getPartitionOutput({}, { provider }).partition;
+/** Where the state is: the bucket and key this account holds, or another account's (exactly one is configured). */
+function stateLocation({ hostState, remoteState }: BootstrapConfig): pulumi.Output<StateLocation> {
+  if (hostState) {
+    const hosted = new StateBackend("state", hostState, opts);
+    return pulumi.all([partition, hosted.bucketName, hosted.keyArn]).apply(([p, bucket, keyArn]) => ({
+      partition: p,
+      bucket,
+      keyArn,
+    }));
+  }
+  if (!remoteState)
+    throw new Error("Invalid bootstrap configuration: neither hostState nor remoteState is set");
+  return partition.apply((p) => ({ partition: p, ...remoteState }));
+}
+const state = stateLocation(config);
+
+const roles = Object.fromEntries(
+  config.environments.map((environment) => [
+    environment,
+    new EnvironmentRoles(
+      environment,
+      { environment, repository: config.repository, githubOidcProviderArn: oidcProviderArn, state },
+      opts,
+    ),
+  ]),
+);
+
+/** The backend every fleet stack logs in to, and its secrets provider (`pulumi stack init --secrets-provider`). */
+export const stateBackend = state.apply(({ bucket, keyArn }) => {
+  const region = keyArn.split(":")[3];
+  return {
+    url: `s3://${bucket}?region=${region}`,
+    secretsKeyArn: keyArn,
+    secretsProvider: `awskms:///${keyArn}?region=${region}`,
+  };
+});
+export const githubOidcProviderArn = oidcProviderArn;
+/** Per environment: the GitHub environments to create and the role ARN each gets as AWS_ROLE_ARN. */
+export const environments = Object.fromEntries(
+  Object.entries(roles).map(([environment, role]) => [
+    environment,
+    {
+      fleetConfig: { "fleet:deployment.iamRolePath": workloadRolePath(environment) },
+      githubEnvironments: {
+        [deployEnvironment(environment)]: { AWS_ROLE_ARN: role.deployRoleArn },
+        [previewEnvironment(environment)]: { AWS_ROLE_ARN: role.previewRoleArn },
+      },
+    },
+  ]),
+);

@@ -1,0 +1,195 @@
+// What the CI roles of one environment may do. The deploy role runs `pulumi up` of the fleet program: it
+// manages exactly the resource types the program creates (`pnpm synth <stack>` lists them), in this account and
+// region, and only the IAM roles under the environment's workload path; it may pass those roles to Lambda and
+// Step Functions and no other role to anything. The preview role reads its stack's state and decrypts it: a
+// preview without --refresh reads nothing else from AWS except the IoT endpoint the program looks up.
+import {
+  type AwsScope,
+  allow,
+  allowWithoutResourceType,
+  type PolicyStatement,
+  regionalArn,
+} from "../../../src/policies/document";
+import { workloadRolePath } from "../naming";
+import { type StateLocation, stateStatements } from "./state-access";
+
+export interface CiRoleContext {
+  /** This account and region: where the environment's resources live. */
+  scope: AwsScope;
+  environment: string;
+  state: StateLocation;
+}
+
+const WORKLOAD_ROLE_ACTIONS = [
+  "iam:CreateRole",
+  "iam:DeleteRole",
+  "iam:DeleteRolePolicy",
+  "iam:GetRole",
+  "iam:GetRolePolicy",
+  "iam:ListAttachedRolePolicies",
+  "iam:ListInstanceProfilesForRole",
+  "iam:ListRolePolicies",
+  "iam:ListRoleTags",
+  "iam:PutRolePolicy",
+  "iam:TagRole",
+  "iam:UntagRole",
+  "iam:UpdateAssumeRolePolicy",
+  "iam:UpdateRole",
+];
+const FUNCTION_ACTIONS = [
+  "lambda:CreateFunction",
+  "lambda:DeleteFunction",
+  "lambda:GetFunction",
+  "lambda:GetFunctionCodeSigningConfig",
+  "lambda:GetFunctionConcurrency",
+  "lambda:GetFunctionConfiguration",
+  "lambda:GetFunctionRecursionConfig",
+  "lambda:GetRuntimeManagementConfig",
+  "lambda:ListTags",
+  "lambda:ListVersionsByFunction",
+  "lambda:TagResource",
+  "lambda:UntagResource",
+  "lambda:UpdateFunctionCode",
+  "lambda:UpdateFunctionConfiguration",
+];
+const LOG_GROUP_ACTIONS = [
+  "logs:CreateLogGroup",
+  "logs:DeleteLogGroup",
+  "logs:DeleteRetentionPolicy",
+  "logs:ListTagsForResource",
+  "logs:ListTagsLogGroup",
+  "logs:PutRetentionPolicy",
+  "logs:TagLogGroup",
+  "logs:TagResource",
+  "logs:UntagLogGroup",
+  "logs:UntagResource",
+];
+/** Vended-log delivery for the state machines' logs: permission-only actions without a resource type. */
+const LOG_DELIVERY_ACTIONS = [
+  "logs:CreateLogDelivery",
+  "logs:DeleteLogDelivery",
+  "logs:DescribeResourcePolicies",
+  "logs:GetLogDelivery",
+  "logs:ListLogDeliveries",
+  "logs:PutResourcePolicy",
+  "logs:UpdateLogDelivery",
+];
+const STATE_MACHINE_ACTIONS = [
+  "states:CreateStateMachine",
+  "states:DeleteStateMachine",
+  "states:DescribeStateMachine",
+  "states:ListStateMachineVersions",
+  "states:ListTagsForResource",
+  "states:TagResource",
+  "states:UntagResource",
+  "states:UpdateStateMachine",
+];
+const TOPIC_ACTIONS = [
+  "sns:CreateTopic",
+  "sns:DeleteTopic",
+  "sns:GetSubscriptionAttributes",
+  "sns:GetTopicAttributes",
+  "sns:ListSubscriptionsByTopic",
+  "sns:ListTagsForResource",
+  "sns:SetSubscriptionAttributes",
+  "sns:SetTopicAttributes",
+  "sns:Subscribe",
+  "sns:TagResource",
+  "sns:Unsubscribe",
+  "sns:UntagResource",
+];
+const ALARM_ACTIONS = [
+  "cloudwatch:DeleteAlarms",
+  "cloudwatch:DescribeAlarms",
+  "cloudwatch:ListTagsForResource",
+  "cloudwatch:PutMetricAlarm",
+  "cloudwatch:TagResource",
+  "cloudwatch:UntagResource",
+];
+/** The bucket and its configurations (the AWS provider reads every sub-resource when it refreshes a bucket). */
+const BUCKET_ACTIONS = [
+  "s3:CreateBucket",
+  "s3:DeleteBucket",
+  "s3:DeleteBucketOwnershipControls",
+  "s3:DeleteBucketPolicy",
+  "s3:GetAccelerateConfiguration",
+  "s3:GetBucketAcl",
+  "s3:GetBucketCORS",
+  "s3:GetBucketLocation",
+  "s3:GetBucketLogging",
+  "s3:GetBucketObjectLockConfiguration",
+  "s3:GetBucketOwnershipControls",
+  "s3:GetBucketPolicy",
+  "s3:GetBucketPublicAccessBlock",
+  "s3:GetBucketRequestPayment",
+  "s3:GetBucketTagging",
+  "s3:GetBucketVersioning",
+  "s3:GetBucketWebsite",
+  "s3:GetEncryptionConfiguration",
+  "s3:GetLifecycleConfiguration",
+  "s3:GetReplicationConfiguration",
+  "s3:ListBucket",
+  "s3:PutBucketOwnershipControls",
+  "s3:PutBucketPolicy",
+  "s3:PutBucketPublicAccessBlock",
+  "s3:PutBucketTagging",
+  "s3:PutBucketVersioning",
+  "s3:PutEncryptionConfiguration",
+  "s3:PutLifecycleConfiguration",
+];
+/** Nothing the fleet deploys may loosen or delete the state bucket, even in the account that holds it. */
+const STATE_BUCKET_GUARDED_ACTIONS = [
+  "s3:DeleteBucket",
+  "s3:DeleteBucketPolicy",
+  "s3:PutBucketAcl",
+  "s3:PutBucketOwnershipControls",
+  "s3:PutBucketPolicy",
+  "s3:PutBucketPublicAccessBlock",
+  "s3:PutBucketVersioning",
+  "s3:PutEncryptionConfiguration",
+  "s3:PutLifecycleConfiguration",
+];
+/** The program reads the account's IoT data endpoint (aws.iot.getEndpoint); IoT defines no resource type for it. */
+const ENDPOINT_LOOKUP = ["iot:DescribeEndpoint"];
+
+/** The roles the fleet program creates in `environment`: everything under its workload path. */
+export const workloadRoles = (scope: AwsScope, environment: string) =>
+  `arn:${scope.partition}:iam::${scope.accountId}:role${workloadRolePath(environment)}*`;
+
+export function deployRoleStatements({ scope, environment, state }: CiRoleContext): PolicyStatement[] {
+  const roles = workloadRoles(scope, environment);
+  const logGroups = (prefix: string) => regionalArn(scope, "logs", `log-group:${prefix}*`);
+  return [
+    ...stateStatements(state, environment, "deploy"),
+    allow(WORKLOAD_ROLE_ACTIONS, [roles]),
+    {
+      ...allow(["iam:PassRole"], [roles]),
+      Condition: {
+        StringEquals: { "iam:PassedToService": ["lambda.amazonaws.com", "states.amazonaws.com"] },
+      },
+    },
+    allow(FUNCTION_ACTIONS, [regionalArn(scope, "lambda", "function:*")]),
+    allow(LOG_GROUP_ACTIONS, [logGroups("/aws/lambda/"), logGroups("/aws/vendedlogs/states/")]),
+    allow(["logs:DescribeLogGroups"], [regionalArn(scope, "logs", "log-group:*")]),
+    allowWithoutResourceType(LOG_DELIVERY_ACTIONS, scope),
+    allow(STATE_MACHINE_ACTIONS, [regionalArn(scope, "states", "stateMachine:*")]),
+    // Topic names are generated; an SNS ARN has no resource type to narrow by.
+    allow(TOPIC_ACTIONS, [regionalArn(scope, "sns", "*")]),
+    allow(ALARM_ACTIONS, [regionalArn(scope, "cloudwatch", "alarm:*")]),
+    // Bucket names are generated and global; only this account's buckets (and those granting it) are reachable.
+    allow(BUCKET_ACTIONS, [`arn:${scope.partition}:s3:::*`]),
+    {
+      Effect: "Deny",
+      Action: STATE_BUCKET_GUARDED_ACTIONS,
+      Resource: [`arn:${scope.partition}:s3:::${state.bucket}`],
+    },
+    allowWithoutResourceType(ENDPOINT_LOOKUP, scope),
+  ];
+}
+
+export function previewRoleStatements({ scope, environment, state }: CiRoleContext): PolicyStatement[] {
+  return [
+    ...stateStatements(state, environment, "preview"),
+    allowWithoutResourceType(ENDPOINT_LOOKUP, scope),
+  ];
+}

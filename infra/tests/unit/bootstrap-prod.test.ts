@@ -1,0 +1,6 @@
+import { BOOTSTRAP_PROGRAM } from "../../tools/program-bundle";
+import { describeBootstrapStack } from "../support/bootstrap-checks";
+import { describePolicyPack } from "../support/policy-checks";
+
+describeBootstrapStack("prod");
+describePolicyPack("prod", BOOTSTRAP_PROGRAM);

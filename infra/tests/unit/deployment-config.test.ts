@@ -1,0 +1,111 @@
+import { manifest } from "@fleet/jobs-targeting";
+import { describe, expect, it } from "@jest/globals";
+import { parseDeploymentConfig, roleUnderPath } from "../../src/deployment";
+import { protectStatefulResources } from "../../src/protection";
+import { deployedManifest, TEST_FLEET_HANDLERS, withoutHandlers } from "../../src/test-fleet";
+import { INFRA_DIR } from "../../tools/program-bundle";
+import { stackNames } from "../../tools/stack-config";
+import { deploymentOf } from "../support/deployment-checks";
+
+const valid = {
+  iamRolePath: "/fleet/dev/",
+  protect: false,
+  testFleetTools: true,
+  iot: { thingNamePrefix: "fleet-test-", groupNamePrefix: "fleet-" },
+};
+
+describe("fleet:deployment", () => {
+  it.each(stackNames(INFRA_DIR))("of Pulumi.%s.yaml is valid", (stack) => {
+    expect(deploymentOf(stack).iamRolePath).toBe(`/fleet/${stack}/`);
+  });
+
+  it("protects staging and prod, and leaves the test-fleet tools out of prod", () => {
+    expect(["staging", "prod"].map((stack) => deploymentOf(stack).protect)).toEqual([true, true]);
+    expect(deploymentOf("prod").testFleetTools).toBe(false);
+  });
+
+  it("reports every problem at once", () => {
+    expect(() =>
+      parseDeploymentConfig({ iamRolePath: "fleet/dev", protect: "yes", iot: { thingNamePrefix: "" } }),
+    ).toThrow(
+      new Error(
+        [
+          "Invalid stack configuration: fleet:deployment.iamRolePath must be an IAM path like /fleet/dev/ (bootstrap output environments.<stack>.fleetConfig)",
+          "fleet:deployment.protect must be true or false",
+          "fleet:deployment.testFleetTools must be true or false",
+          "fleet:deployment.iot.thingNamePrefix must be 1-64 characters of a-z, A-Z, 0-9, :, _ and -",
+          "fleet:deployment.iot.groupNamePrefix must be 1-64 characters of a-z, A-Z, 0-9, :, _ and -",
+        ].join("; "),
+      ),
+    );
+    expect(() => parseDeploymentConfig(undefined)).toThrow("fleet:deployment must be a map");
+    expect(parseDeploymentConfig(valid)).toEqual(valid);
+  });
+});
+
+describe("the deployment's transforms", () => {
+  const args = (type: string, custom = true) => ({
+    type,
+    name: "x",
+    custom,
+    props: { a: 1 },
+    opts: { parent: undefined },
+  });
+
+  it("put every role, and nothing else, under the IAM path", () => {
+    expect(roleUnderPath("/fleet/dev/")(args("aws:iam/role:Role"))).toEqual({
+      props: { a: 1, path: "/fleet/dev/" },
+      opts: { parent: undefined },
+    });
+    expect(roleUnderPath("/fleet/dev/")(args("aws:iam/rolePolicy:RolePolicy"))).toBeUndefined();
+  });
+
+  it("protect stateful resources, retaining those that hold data", () => {
+    expect(protectStatefulResources(args("aws:s3/bucket:Bucket"))).toEqual({
+      props: { a: 1 },
+      opts: { parent: undefined, protect: true, retainOnDelete: true },
+    });
+    expect(protectStatefulResources(args("aws:sfn/stateMachine:StateMachine"))).toEqual({
+      props: { a: 1 },
+      opts: { parent: undefined, protect: true },
+    });
+    expect(protectStatefulResources(args("aws:lambda/function:Function"))).toBeUndefined();
+    expect(protectStatefulResources(args("aws:s3/bucket:Bucket", false))).toBeUndefined();
+  });
+});
+
+describe("withoutHandlers", () => {
+  it("leaves out exactly the given handlers", () => {
+    expect(Object.keys(withoutHandlers(manifest, ["seed-things"]).handlers).sort()).toEqual(
+      Object.keys(manifest.handlers)
+        .filter((handler) => handler !== "seed-things")
+        .sort(),
+    );
+  });
+
+  it("refuses to leave out a handler a state machine calls", () => {
+    expect(() => withoutHandlers(manifest, ["seed-things", "create-job"])).toThrow(
+      "jobs-targeting: create-job cannot be left out, a state machine calls it",
+    );
+  });
+
+  it("refuses a name that is no handler of the package, so a renamed tool cannot stay deployed", () => {
+    expect(() => withoutHandlers(manifest, ["seed-thing"])).toThrow(
+      "jobs-targeting: seed-thing cannot be left out, it is no handler of the package",
+    );
+  });
+});
+
+describe("deployedManifest", () => {
+  it("is the whole package with test-fleet tools, and without them leaves out exactly its listed tools", () => {
+    expect(deployedManifest(manifest, true)).toBe(manifest);
+    expect(
+      Object.keys(manifest.handlers).filter((h) => !(h in deployedManifest(manifest, false).handlers)),
+    ).toEqual(TEST_FLEET_HANDLERS[manifest.name]);
+  });
+
+  it("leaves a package without listed tools whole", () => {
+    const other = { ...manifest, name: "no-tools" };
+    expect(deployedManifest(other, false).handlers).toEqual(manifest.handlers);
+  });
+});
