@@ -27,6 +27,11 @@ const readAndLookUpLists = (context: PermissionContext): PolicyStatement[] => [
   readLists(context),
   allow(["s3:ListBucket"], [arnOf(context, LISTS)]),
 ];
+/** For handlers that read a list at the version they pinned (GetObject with a VersionId needs its own action). */
+const readPinnedLists = (context: PermissionContext): PolicyStatement[] => [
+  ...readAndLookUpLists(context),
+  allow(["s3:GetObjectVersion"], [`${arnOf(context, LISTS)}/*`]),
+];
 const deleteThings = (context: PermissionContext): PolicyStatement[] => [
   allow(["iot:DeleteThing"], [iot(context).testThings]),
   allowWithoutResourceType(["iot:ListThings"], context.scope),
@@ -46,14 +51,16 @@ export const JOBS_TARGETING_PERMISSIONS: Record<string, (context: PermissionCont
       // Refuses a jobName whose groups or job exist with another query, list or job settings.
       allow(["iot:DescribeThingGroup"], [iot(context).groups]),
       allow(["iot:DescribeJob", "iot:GetJobDocument"], [iot(context).jobs]),
-      // Checks that the list and the document exist.
-      ...readAndLookUpLists(context),
+      // Checks that the document exists and reads the whole list at the version it found.
+      ...readPinnedLists(context),
     ];
   },
   "fill-exclude-group": (context) => [
     allow(["iot:CreateThingGroup", "iot:DescribeThingGroup"], [iot(context).groups]),
     allow(["iot:AddThingToThingGroup"], [iot(context).anyThing, iot(context).groups]),
-    ...readAndLookUpLists(context),
+    // A fill that ends incomplete deletes the group it created if it holds nobody.
+    allow(["iot:ListThingsInThingGroup", "iot:DeleteThingGroup"], [iot(context).groups]),
+    ...readPinnedLists(context),
   ],
   teardown: (context) => {
     const stateMachineArn = arnOf(context, TARGETED_JOB);
@@ -97,6 +104,6 @@ export const JOBS_TARGETING_PERMISSIONS: Record<string, (context: PermissionCont
   "fast-track": (context) => [
     allow(["iot:SearchIndex"], [iot(context).thingIndex]),
     allow(["iot:UpdateThingShadow"], [iot(context).anyThing]),
-    ...readAndLookUpLists(context),
+    ...readPinnedLists(context),
   ],
 };
