@@ -1,6 +1,9 @@
 // One Lambda function from a package's manifest and the bundle turbo built for it: its own role with exactly
 // the statements it is given (plus writing its own logs), a log group with retention created first, arm64.
 
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { BUNDLE_ENTRY_FILE } from "@fleet/bundle/locate";
 import type { LambdaHandlerSpec } from "@fleet/manifest";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -13,13 +16,23 @@ import { retentionProblem } from "./log-retention";
 
 const LAMBDA_RUNTIME = aws.lambda.Runtime.NodeJS22dX;
 const LAMBDA_ARCHITECTURE = "arm64";
-/** Bundles ship a source map; this makes stack traces point at the TypeScript sources. */
-const PLATFORM_ENV = { NODE_OPTIONS: "--enable-source-maps" };
+
+/**
+ * What every function gets besides its declared variables: the stack's metrics namespace (defineHandler
+ * publishes EMF there), and source-mapped stack traces when the bundle was built with a map
+ * (BUNDLE_SOURCEMAP=1); a map-less bundle skips the option's cost at cold start.
+ */
+const platformEnv = (bundleDir: string): Record<string, string> => ({
+  POWERTOOLS_METRICS_NAMESPACE: `Fleet/${pulumi.getStack()}`,
+  ...(existsSync(path.join(bundleDir, `${BUNDLE_ENTRY_FILE}.map`))
+    ? { NODE_OPTIONS: "--enable-source-maps" }
+    : {}),
+});
 
 export interface NodeLambdaArgs {
   /** The handler's entry in its package's manifest: description, memory, timeout, the variables it reads. */
   spec: LambdaHandlerSpec;
-  /** Absolute path of the handler's bundle folder (`index.mjs` + source map), from `locateBundle`. */
+  /** Absolute path of the handler's bundle folder (`index.mjs`, and its source map when built with one), from `locateBundle`. */
   bundleDir: string;
   /** Everything the function may do besides writing its own logs; nothing else is granted. */
   statements: pulumi.Input<PolicyStatement[]>;
@@ -81,7 +94,7 @@ export class NodeLambda extends pulumi.ComponentResource {
         memorySize: args.spec.memoryMb,
         timeout: args.spec.timeoutSeconds,
         role: this.role.arn,
-        environment: { variables: { ...args.environment, ...PLATFORM_ENV } },
+        environment: { variables: { ...args.environment, ...platformEnv(args.bundleDir) } },
         loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
         tracingConfig: { mode: tracing ? "Active" : "PassThrough" },
       },

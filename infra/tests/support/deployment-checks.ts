@@ -136,5 +136,21 @@ export function describeDeployment(stack: string): void {
         ),
       ).toEqual([]);
     });
+
+    it("tells every function that names things or groups the same prefixes, so it refuses other names up front", () => {
+      const { thingNamePrefix, groupNamePrefix } = deployment.iot;
+      const variables = ofType("aws:lambda/function:Function").map((f) => ({
+        function: f.name,
+        ...(f.inputs.environment as { variables: Record<string, string> }).variables,
+      }));
+      const naming = variables.filter((v) => "THING_NAME_PREFIX" in v || "GROUP_NAME_PREFIX" in v);
+      expect(naming.length).toBeGreaterThan(0);
+      for (const v of naming) {
+        if ("THING_NAME_PREFIX" in v) expect(v.THING_NAME_PREFIX).toBe(thingNamePrefix);
+        if ("GROUP_NAME_PREFIX" in v) expect(v.GROUP_NAME_PREFIX).toBe(groupNamePrefix);
+      }
+      // Every function publishes its metrics under the stack's namespace.
+      for (const v of variables) expect(v.POWERTOOLS_METRICS_NAMESPACE).toBe(`Fleet/${stack}`);
+    });
   });
 }

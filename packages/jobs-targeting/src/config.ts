@@ -20,6 +20,13 @@ const rate = (quota: string, fallback: number): VarDeclaration<number> => ({
   description: `${quota} calls per second this function may use (default ${fallback}, the AWS default quota)`,
 });
 
+// Set by infra from the stack's fleet:deployment.iot, whose IAM grants cover only these names; empty allows all.
+const namePrefix = (what: string): VarDeclaration<string> => ({
+  spec: env.string({ default: "", pattern: /^[a-zA-Z0-9:_-]{0,64}$/ }),
+  required: false,
+  description: `${what} must be named with this prefix (default: any name)`,
+});
+
 export const VARS = {
   LISTS_BUCKET: {
     spec: env.string(),
@@ -45,6 +52,8 @@ export const VARS = {
     required: false,
     description: "The account's iot:Data-ATS endpoint; discovered with DescribeEndpoint when unset",
   },
+  THING_NAME_PREFIX: namePrefix("Test things the tools create and delete"),
+  GROUP_NAME_PREFIX: namePrefix("Jobs and the thing groups named after them"),
   CONCURRENCY: {
     spec: env.number({ default: 32, min: 1, max: 512, integer: true }),
     required: false,
@@ -66,21 +75,29 @@ type SpecsOf<N extends VarName> = { [K in N]: (typeof VARS)[K]["spec"] };
 /** The variables each handler reads. */
 export const HANDLER_VARS = {
   "seed-things": [
+    "THING_NAME_PREFIX",
     "CREATE_THING_RATE",
     "DESCRIBE_THING_RATE",
     "DELETE_THING_RATE",
     "LIST_THINGS_RATE",
     "CONCURRENCY",
   ],
-  "start-targeted-job": ["LISTS_BUCKET", "STATE_MACHINE_ARN", "UPDATE_KEY"],
-  "fill-exclude-group": ["LISTS_BUCKET", "ADD_THING_TO_GROUP_RATE", "CONCURRENCY"],
-  teardown: ["STATE_MACHINE_ARN", "DELETE_THING_RATE", "LIST_THINGS_RATE", "CONCURRENCY"],
+  "start-targeted-job": ["LISTS_BUCKET", "STATE_MACHINE_ARN", "UPDATE_KEY", "GROUP_NAME_PREFIX"],
+  "fill-exclude-group": ["LISTS_BUCKET", "ADD_THING_TO_GROUP_RATE", "CONCURRENCY", "GROUP_NAME_PREFIX"],
+  teardown: [
+    "STATE_MACHINE_ARN",
+    "DELETE_THING_RATE",
+    "LIST_THINGS_RATE",
+    "CONCURRENCY",
+    "THING_NAME_PREFIX",
+    "GROUP_NAME_PREFIX",
+  ],
   preview: ["LISTS_BUCKET", "UPDATE_KEY", "SEARCH_INDEX_RATE"],
   "ensure-indexing": [],
   "index-status": [],
   "confirm-exclusions": ["SEARCH_INDEX_RATE", "LIST_THINGS_IN_GROUP_RATE"],
-  "create-target-group": [],
-  "create-job": [],
+  "create-target-group": ["GROUP_NAME_PREFIX"],
+  "create-job": ["GROUP_NAME_PREFIX"],
   "fast-track": [
     "LISTS_BUCKET",
     "SEARCH_INDEX_RATE",

@@ -29,3 +29,26 @@ export function checkCursorPrefix(cursor: { prefix: string } | undefined | null,
     ]);
   }
 }
+
+/** A name the stack's IAM grants must cover: `setting` is the variable that holds the stack's prefix. */
+export interface PrefixedName {
+  field: string;
+  value: string | null | undefined;
+  prefix: string;
+  setting: "THING_NAME_PREFIX" | "GROUP_NAME_PREFIX";
+}
+
+/**
+ * A deployed stack grants its tools only names under its prefixes (infra's fleet:deployment.iot), so a name
+ * outside them is refused before any call, naming the field and the prefix, instead of denied half-way. An
+ * empty prefix (local runs) allows every name.
+ */
+export function requireNamePrefixes(names: PrefixedName[]): void {
+  const problems = names
+    .filter(({ value, prefix }) => typeof value === "string" && !value.startsWith(prefix))
+    .map(
+      ({ field, value, prefix, setting }) =>
+        `${field}: ${JSON.stringify(value)} must start with ${JSON.stringify(prefix)} (${setting}: this stack's IAM grants cover only names with that prefix)`,
+    );
+  if (problems.length > 0) throw new ValidationError(problems);
+}

@@ -3,6 +3,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { awsClient, defineHandler } from "@fleet/shared-aws";
 import { handlerConfig } from "../config";
 import { fillExcludeGroup } from "../core/fill-exclude-group";
+import { requireNamePrefixes } from "../core/names";
 import { fillExcludeGroupEvent } from "../schemas";
 
 const config = handlerConfig("fill-exclude-group");
@@ -13,8 +14,16 @@ const s3 = awsClient(S3Client);
 export const handler = defineHandler({
   name: "fill-exclude-group",
   schema: fillExcludeGroupEvent,
-  handler: (event, { logger, deadline }) =>
-    fillExcludeGroup(
+  handler: (event, { logger, deadline }) => {
+    requireNamePrefixes([
+      {
+        field: "staticGroupName",
+        value: event.staticGroupName,
+        prefix: config.GROUP_NAME_PREFIX,
+        setting: "GROUP_NAME_PREFIX",
+      },
+    ]);
+    return fillExcludeGroup(
       {
         paced,
         iot,
@@ -26,5 +35,6 @@ export const handler = defineHandler({
         logger,
       },
       event,
-    ),
+    );
+  },
 });

@@ -2,6 +2,7 @@ import { IoTClient } from "@aws-sdk/client-iot";
 import { awsClient, defineHandler } from "@fleet/shared-aws";
 import { handlerConfig } from "../config";
 import { deleteThings } from "../core/delete-things";
+import { requireNamePrefixes } from "../core/names";
 import { seedThings } from "../core/seed";
 import { seedThingsEvent } from "../schemas";
 
@@ -13,6 +14,14 @@ export const handler = defineHandler({
   name: "seed-things",
   schema: seedThingsEvent,
   handler: async (event, { logger, deadline }) => {
+    requireNamePrefixes([
+      {
+        field: "demoThingPrefix",
+        value: event.demoThingPrefix,
+        prefix: config.THING_NAME_PREFIX,
+        setting: "THING_NAME_PREFIX",
+      },
+    ]);
     const common = { paced, concurrency: config.CONCURRENCY, deadline, logger };
     if (event.mode === "seed") {
       // Each item is one DescribeThing and at most one CreateThing: it must respect both quotas.

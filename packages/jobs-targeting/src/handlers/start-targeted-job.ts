@@ -3,6 +3,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { awsClient, defineHandler } from "@fleet/shared-aws";
 import { handlerConfig } from "../config";
+import { requireNamePrefixes } from "../core/names";
 import { startTargetedJob } from "../core/start-targeted-job";
 import { startTargetedJobEvent } from "../schemas";
 
@@ -14,8 +15,16 @@ const sfn = awsClient(SFNClient);
 export const handler = defineHandler({
   name: "start-targeted-job",
   schema: startTargetedJobEvent,
-  handler: (event) =>
-    startTargetedJob(
+  handler: (event) => {
+    requireNamePrefixes([
+      {
+        field: "jobName",
+        value: event.jobName,
+        prefix: config.GROUP_NAME_PREFIX,
+        setting: "GROUP_NAME_PREFIX",
+      },
+    ]);
+    return startTargetedJob(
       {
         iot,
         s3,
@@ -26,5 +35,6 @@ export const handler = defineHandler({
         now: Date.now,
       },
       event,
-    ),
+    );
+  },
 });

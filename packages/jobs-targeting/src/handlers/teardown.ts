@@ -2,6 +2,7 @@ import { IoTClient } from "@aws-sdk/client-iot";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { awsClient, defineHandler } from "@fleet/shared-aws";
 import { handlerConfig } from "../config";
+import { requireNamePrefixes } from "../core/names";
 import { teardown } from "../core/teardown";
 import { teardownEvent } from "../schemas";
 
@@ -13,8 +14,22 @@ const sfn = awsClient(SFNClient);
 export const handler = defineHandler({
   name: "teardown",
   schema: teardownEvent,
-  handler: (event, { logger, deadline }) =>
-    teardown(
+  handler: (event, { logger, deadline }) => {
+    requireNamePrefixes([
+      {
+        field: "jobName",
+        value: event.jobName,
+        prefix: config.GROUP_NAME_PREFIX,
+        setting: "GROUP_NAME_PREFIX",
+      },
+      {
+        field: "thingPrefix",
+        value: event.thingPrefix,
+        prefix: config.THING_NAME_PREFIX,
+        setting: "THING_NAME_PREFIX",
+      },
+    ]);
+    return teardown(
       {
         paced,
         iot,
@@ -27,5 +42,6 @@ export const handler = defineHandler({
         logger,
       },
       event,
-    ),
+    );
+  },
 });
