@@ -139,10 +139,12 @@ export function describeDeployment(stack: string): void {
 
     it("tells every function that names things or groups the same prefixes, so it refuses other names up front", () => {
       const { thingNamePrefix, groupNamePrefix } = deployment.iot;
-      const variables = ofType("aws:lambda/function:Function").map((f) => ({
-        function: f.name,
-        ...(f.inputs.environment as { variables: Record<string, string> }).variables,
-      }));
+      const variables = ofType("aws:lambda/function:Function").map(
+        (f): Record<string, string> => ({
+          function: f.name,
+          ...(f.inputs.environment as { variables: Record<string, string> }).variables,
+        }),
+      );
       const naming = variables.filter((v) => "THING_NAME_PREFIX" in v || "GROUP_NAME_PREFIX" in v);
       expect(naming.length).toBeGreaterThan(0);
       for (const v of naming) {

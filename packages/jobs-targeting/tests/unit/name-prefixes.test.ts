@@ -16,7 +16,8 @@ Object.assign(process.env, {
   GROUP_NAME_PREFIX: "fleet-",
 });
 
-const mocks = [mockClient(IoTClient), mockClient(S3Client), mockClient(SFNClient)];
+const iot = mockClient(IoTClient);
+const mocks = [iot, mockClient(S3Client), mockClient(SFNClient)];
 afterEach(() => {
   for (const mock of mocks) mock.reset();
 });
@@ -59,13 +60,13 @@ describe("names outside the stack's prefixes are refused before any AWS call", (
   }
 
   it("a name under the prefix goes ahead (seed-things calls the registry)", async () => {
-    mocks[0]?.onAnyCommand().resolves({});
+    iot.onAnyCommand().resolves({});
     const result = await invoke("seed-things", {
       mode: "seed",
       demoThingPrefix: "fleet-test-demo",
       seedConfigNumber: 1,
     });
     expect(result).not.toBeInstanceOf(Error);
-    expect(mocks[0]?.calls().length).toBeGreaterThan(0);
+    expect(iot.calls().length).toBeGreaterThan(0);
   });
 });
