@@ -1,17 +1,19 @@
 // How each stack is deployed (fleet:deployment, src/deployment.ts), checked on the real program under mocks:
 // roles under the path the deploy role may manage, stateful resources protected where the stack says so, the
 // test-fleet tools only where it deploys them, IoT grants limited to the configured names.
+import type { PackageManifest } from "@fleet/manifest";
 import { beforeAll, describe, expect, it } from "@jest/globals";
 import { workloadRolePath } from "../../bootstrap/src/naming";
 import { workloadRoles } from "../../bootstrap/src/policies/ci-roles";
 import { type DeploymentConfig, parseDeploymentConfig } from "../../src/deployment";
 import type { PolicyDocument } from "../../src/policies/document";
 import { STATEFUL_TYPES } from "../../src/protection";
-import { TEST_FLEET_HANDLERS } from "../../src/test-fleet";
+import { testFleetHandlers } from "../../src/test-fleet";
 import { MOCK_ACCOUNT_ID } from "../../tools/mocks";
 import { INFRA_DIR } from "../../tools/program-bundle";
 import { readStackSettings } from "../../tools/stack-config";
 import { type Synthesis, synthesize } from "../../tools/synthesize";
+import { workspaceManifests } from "./stack-checks";
 
 /** A stack's fleet:deployment block, from its Pulumi.<stack>.yaml. */
 export const deploymentOf = (stack: string): DeploymentConfig =>
@@ -31,6 +33,7 @@ const globMatches = (glob: string, value: string) =>
 export function describeDeployment(stack: string): void {
   const deployment = deploymentOf(stack);
   let synthesis: Synthesis;
+  let manifests: PackageManifest[];
   const ofType = (type: string) => synthesis.resources.filter((r) => r.type === type && r.custom);
   const iotGrants = () =>
     ofType("aws:iam/rolePolicy:RolePolicy").flatMap((policy) =>
@@ -46,6 +49,7 @@ export function describeDeployment(stack: string): void {
 
   describe(`deployment of stack ${stack}`, () => {
     beforeAll(async () => {
+      manifests = await workspaceManifests();
       synthesis = await synthesize(stack);
     }, 120_000);
 
@@ -88,8 +92,8 @@ export function describeDeployment(stack: string): void {
     it(`${deployment.testFleetTools ? "deploys" : "leaves out"} the test-fleet tools, their roles and grants`, () => {
       const functions = ofType("aws:lambda/function:Function").map((f) => f.name);
       const roles = ofType("aws:iam/role:Role").map((r) => r.name);
-      const tools = Object.entries(TEST_FLEET_HANDLERS).flatMap(([pkg, handlers]) =>
-        handlers.map((handler) => `${pkg}-${handler}`),
+      const tools = manifests.flatMap((manifest) =>
+        testFleetHandlers(manifest).map((handler) => `${manifest.name}-${handler}`),
       );
       expect(tools.length).toBeGreaterThan(0);
       for (const tool of tools) {

@@ -2,7 +2,7 @@ import { manifest } from "@fleet/jobs-targeting";
 import { describe, expect, it } from "@jest/globals";
 import { parseDeploymentConfig, roleUnderPath } from "../../src/deployment";
 import { protectStatefulResources } from "../../src/protection";
-import { deployedManifest, TEST_FLEET_HANDLERS, withoutHandlers } from "../../src/test-fleet";
+import { deployedManifest, testFleetHandlers } from "../../src/test-fleet";
 import { INFRA_DIR } from "../../tools/program-bundle";
 import { stackNames } from "../../tools/stack-config";
 import { deploymentOf } from "../support/deployment-checks";
@@ -74,38 +74,19 @@ describe("the deployment's transforms", () => {
   });
 });
 
-describe("withoutHandlers", () => {
-  it("leaves out exactly the given handlers", () => {
-    expect(Object.keys(withoutHandlers(manifest, ["seed-things"]).handlers).sort()).toEqual(
-      Object.keys(manifest.handlers)
-        .filter((handler) => handler !== "seed-things")
-        .sort(),
-    );
-  });
-
-  it("refuses to leave out a handler a state machine calls", () => {
-    expect(() => withoutHandlers(manifest, ["seed-things", "create-job"])).toThrow(
-      "jobs-targeting: create-job cannot be left out, a state machine calls it",
-    );
-  });
-
-  it("refuses a name that is no handler of the package, so a renamed tool cannot stay deployed", () => {
-    expect(() => withoutHandlers(manifest, ["seed-thing"])).toThrow(
-      "jobs-targeting: seed-thing cannot be left out, it is no handler of the package",
-    );
-  });
-});
-
 describe("deployedManifest", () => {
-  it("is the whole package with test-fleet tools, and without them leaves out exactly its listed tools", () => {
+  it("is the whole package with test-fleet tools, and without them leaves out exactly those its manifest marks", () => {
+    expect(testFleetHandlers(manifest)).toEqual(["seed-things"]);
     expect(deployedManifest(manifest, true)).toBe(manifest);
     expect(
       Object.keys(manifest.handlers).filter((h) => !(h in deployedManifest(manifest, false).handlers)),
-    ).toEqual(TEST_FLEET_HANDLERS[manifest.name]);
+    ).toEqual(["seed-things"]);
   });
 
-  it("leaves a package without listed tools whole", () => {
-    const other = { ...manifest, name: "no-tools" };
-    expect(deployedManifest(other, false).handlers).toEqual(manifest.handlers);
+  it("leaves a package without marked tools whole", () => {
+    const handlers = Object.fromEntries(
+      Object.entries(manifest.handlers).map(([name, spec]) => [name, { ...spec, testFleetTool: false }]),
+    );
+    expect(deployedManifest({ ...manifest, handlers }, false).handlers).toEqual(handlers);
   });
 });

@@ -8,16 +8,10 @@ const handler = (
   name: HandlerName,
   description: string,
   sizing: { timeoutSeconds: number; memoryMb: number },
-  uses?: string[],
+  extra: Pick<LambdaHandlerSpec, "uses" | "testFleetTool"> = {},
 ): [HandlerName, LambdaHandlerSpec] => [
   name,
-  {
-    entry: `src/handlers/${name}.ts`,
-    description,
-    ...sizing,
-    env: handlerEnv(name),
-    ...(uses ? { uses } : {}),
-  },
+  { entry: `src/handlers/${name}.ts`, description, ...sizing, env: handlerEnv(name), ...extra },
 ];
 
 // Paced steps run up to Lambda's 15 minutes and stop 30 s early with a cursor; single calls need seconds.
@@ -34,7 +28,10 @@ export const manifest: PackageManifest = {
     },
   },
   handlers: Object.fromEntries([
-    handler("seed-things", "Seeds or deletes test things by prefix at the registry quotas; resumable", LONG),
+    // Creates and deletes devices: left out of stacks without test-fleet tools (prod).
+    handler("seed-things", "Seeds or deletes test things by prefix at the registry quotas; resumable", LONG, {
+      testFleetTool: true,
+    }),
     handler(
       "start-targeted-job",
       "Validates a targeted-job request, detects conflicts, starts the state machine",
@@ -56,7 +53,9 @@ export const manifest: PackageManifest = {
     ),
     handler("create-target-group", "State machine step: the job's dynamic thing group", SHORT),
     // IoT reads a job document kept in the lists bucket with create-job's credentials.
-    handler("create-job", "State machine step: the CONTINUOUS job on the dynamic group", SHORT, ["lists"]),
+    handler("create-job", "State machine step: the CONTINUOUS job on the dynamic group", SHORT, {
+      uses: ["lists"],
+    }),
     // The exclude set of a long list lives in memory for constant-time lookups.
     handler(
       "fast-track",

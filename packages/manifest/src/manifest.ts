@@ -26,6 +26,11 @@ export interface LambdaHandlerSpec {
    * that AWS reads with the handler's credentials. Its role is granted on them as on those its variables carry.
    */
   uses?: string[];
+  /**
+   * A test-fleet tool: it creates or deletes devices (seeding a test fleet), so a stack that deploys no such
+   * tools (prod) leaves it out with its role and grants. A state machine may not call one.
+   */
+  testFleetTool?: boolean;
 }
 
 /** An S3 bucket: encrypted, versioned, private, TLS-only. A variable carrying it holds the bucket's name. */

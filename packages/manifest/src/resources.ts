@@ -46,6 +46,10 @@ export function manifestProblems(manifest: PackageManifest): string[] {
   const steps = stateMachineSteps(manifest);
   const carriers = new Map<string, string | undefined>();
   for (const [handler, spec] of Object.entries(manifest.handlers)) {
+    // A stack without test-fleet tools leaves them out: nothing it deploys may depend on one.
+    if (spec.testFleetTool && steps.has(handler)) {
+      problems.push(`${handler} is a test-fleet tool and cannot be a state machine step`);
+    }
     for (const [variable, { resource }] of Object.entries(spec.env)) {
       if (carriers.has(variable) && carriers.get(variable) !== resource) {
         problems.push(

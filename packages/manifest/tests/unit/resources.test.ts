@@ -97,4 +97,17 @@ describe("manifestProblems", () => {
       "step is a state machine step and cannot read the ARN of state machine flow",
     ]);
   });
+
+  it("refuses a test-fleet tool as a state machine step: a stack without the tools would break the machine", () => {
+    const manifest: PackageManifest = {
+      name: "loop",
+      packageDir: "packages/loop",
+      resources: {},
+      handlers: { step: { ...handler({}), testFleetTool: true } },
+      stateMachines: { flow },
+    };
+    expect(manifestProblems(manifest)).toEqual([
+      "step is a test-fleet tool and cannot be a state machine step",
+    ]);
+  });
 });
