@@ -11,7 +11,7 @@ import {
 } from "@aws-sdk/client-iot";
 import { IoTDataPlaneClient, UpdateThingShadowCommand } from "@aws-sdk/client-iot-data-plane";
 import { GetObjectCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { TokenBucket, throttlingError } from "@fleet/shared-aws/testing";
+import { resourceNotFoundError, TokenBucket, throttlingError } from "@fleet/shared-aws/testing";
 import { mockClient } from "aws-sdk-client-mock";
 
 export type Api =
@@ -32,7 +32,6 @@ export interface FakeAws {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const notFound = () => Object.assign(new Error("not found"), { name: "ResourceNotFoundException" });
 
 export function installFakeAws(quotas: Record<Api, number>, latencyMs: [number, number] = [4, 16]): FakeAws {
   const buckets = Object.fromEntries(
@@ -59,7 +58,7 @@ export function installFakeAws(quotas: Record<Api, number>, latencyMs: [number, 
   const iot = mockClient(IoTClient);
   iot.on(DescribeThingCommand).callsFake((input: { thingName: string }) =>
     call("DescribeThing", () => {
-      if (!registry.has(input.thingName)) throw notFound();
+      if (!registry.has(input.thingName)) throw resourceNotFoundError();
       return { thingName: input.thingName };
     }),
   );
@@ -73,7 +72,7 @@ export function installFakeAws(quotas: Record<Api, number>, latencyMs: [number, 
   iot.on(DescribeThingGroupCommand).resolves({ thingGroupName: "bench-exclude" });
   iot.on(AddThingToThingGroupCommand).callsFake((input: { thingName: string }) =>
     call("AddThingToThingGroup", () => {
-      if (!registry.has(input.thingName)) throw notFound();
+      if (!registry.has(input.thingName)) throw resourceNotFoundError();
       record(done.AddThingToThingGroup, input.thingName);
       return {};
     }),

@@ -16,6 +16,7 @@ import {
 } from "@aws-sdk/client-iot";
 import { ListExecutionsCommand, SFNClient, StopExecutionCommand } from "@aws-sdk/client-sfn";
 import { TransientError } from "@fleet/shared-aws";
+import { awsError, resourceNotFoundError } from "@fleet/shared-aws/testing";
 import { afterEach, describe, expect, it } from "@jest/globals";
 import { mockClient } from "aws-sdk-client-mock";
 import { createTargetGroup } from "../../src/core/create-target-group";
@@ -33,13 +34,12 @@ afterEach(() => {
 });
 
 const ARN = "arn:aws:iot:us-east-1:000000000000";
-const notFound = () => Object.assign(new Error("not found"), { name: "ResourceNotFoundException" });
 const QUERY =
   "(shadow.reported.updateKey:1700000000000 OR (thingName:dev*)) AND NOT thingGroupNames:job1-exclude";
 
 describe("calls the emulator lacks, at the AWS API reference's request shapes", () => {
   it("CreateDynamicThingGroup request matches the AWS API reference shape (emulator lacks dynamic groups)", async () => {
-    iotMock.on(DescribeThingGroupCommand).rejects(notFound());
+    iotMock.on(DescribeThingGroupCommand).rejects(resourceNotFoundError());
     iotMock
       .on(CreateDynamicThingGroupCommand)
       .resolves({ thingGroupName: "job1", thingGroupArn: `${ARN}:thinggroup/job1` });
@@ -145,9 +145,7 @@ describe("calls the emulator lacks, at the AWS API reference's request shapes", 
   });
 
   it("SearchIndex IndexNotReadyException becomes a retryable TransientError (emulator never answers it)", async () => {
-    iotMock
-      .on(SearchIndexCommand)
-      .rejects(Object.assign(new Error("index building"), { name: "IndexNotReadyException" }));
+    iotMock.on(SearchIndexCommand).rejects(awsError("IndexNotReadyException", 400, "index building"));
     await expect(searchPage(iot, "thingGroupNames:g", null)).rejects.toBeInstanceOf(TransientError);
   });
 });

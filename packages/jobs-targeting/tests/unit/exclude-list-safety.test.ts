@@ -15,6 +15,7 @@ import { IoTDataPlaneClient, UpdateThingShadowCommand } from "@aws-sdk/client-io
 import { GetObjectCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { ConflictError, NotFoundError, ValidationError } from "@fleet/shared-aws";
+import { awsError, resourceNotFoundError } from "@fleet/shared-aws/testing";
 import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
 import { mockClient } from "aws-sdk-client-mock";
 import { checkExcludeList, type ListVersion } from "../../src/core/exclude-list";
@@ -34,9 +35,6 @@ afterEach(() => {
   for (const mock of [iotMock, dataMock, s3Mock, sfnMock]) mock.reset();
 });
 
-const awsError = (name: string, status: number) =>
-  Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
-const notFound = () => awsError("ResourceNotFoundException", 404);
 const utf8 = (text: string) => new TextEncoder().encode(text);
 const utf16 = (text: string, order: "LE" | "BE") => {
   const le = Buffer.from(text, "utf16le");
@@ -166,7 +164,7 @@ describe("fill-exclude-group", () => {
   function groups(things: readonly string[]) {
     const members = new Map<string, Set<string>>();
     iotMock.on(DescribeThingGroupCommand).callsFake((input: { thingGroupName: string }) => {
-      if (!members.has(input.thingGroupName)) throw notFound();
+      if (!members.has(input.thingGroupName)) throw resourceNotFoundError();
       return { thingGroupName: input.thingGroupName };
     });
     iotMock.on(CreateThingGroupCommand).callsFake((input: { thingGroupName: string }) => {
@@ -180,7 +178,7 @@ describe("fill-exclude-group", () => {
     iotMock
       .on(AddThingToThingGroupCommand)
       .callsFake((input: { thingGroupName: string; thingName: string }) => {
-        if (!things.includes(input.thingName)) throw notFound();
+        if (!things.includes(input.thingName)) throw resourceNotFoundError();
         members.get(input.thingGroupName)?.add(input.thingName);
         return {};
       });

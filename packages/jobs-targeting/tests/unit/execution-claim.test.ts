@@ -12,6 +12,7 @@ import {
   StartExecutionCommand,
 } from "@aws-sdk/client-sfn";
 import { ConflictError } from "@fleet/shared-aws";
+import { awsError } from "@fleet/shared-aws/testing";
 import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
 import { mockClient } from "aws-sdk-client-mock";
 import { type StartDeps, startTargetedJob } from "../../src/core/start-targeted-job";
@@ -23,8 +24,6 @@ const s3Mock = mockClient(S3Client);
 const sfnMock = mockClient(SFNClient);
 const SM = "arn:aws:states:us-east-1:000000000000:stateMachine:sm";
 const arnOf = (name: string) => `arn:aws:states:us-east-1:000000000000:execution:sm:${name}`;
-const awsError = (name: string, status: number) =>
-  Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
 
 let clock = 1_700_000_000_000;
 const deps: StartDeps = {

@@ -18,6 +18,7 @@ import {
   StartExecutionCommand,
 } from "@aws-sdk/client-sfn";
 import { ConflictError, NotFoundError, parseOrThrow } from "@fleet/shared-aws";
+import { resourceNotFoundError } from "@fleet/shared-aws/testing";
 import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
 import { mockClient } from "aws-sdk-client-mock";
 import { createJob } from "../../src/core/create-job";
@@ -39,7 +40,6 @@ const silent = { info: () => undefined, warn: () => undefined };
 const NOW = 1_700_000_000_000;
 const EARLIER = 1_690_000_000_000;
 const ARN = "arn:aws:iot:us-east-1:000000000000";
-const notFound = () => Object.assign(new Error("not found"), { name: "ResourceNotFoundException" });
 const alreadyExists = () => Object.assign(new Error("exists"), { name: "ResourceAlreadyExistsException" });
 /** What DescribeJob shows of a job this tool created with the default settings. */
 const JOB_AS_CREATED = {
@@ -75,7 +75,7 @@ function account(
   iotMock.on(GetJobDocumentCommand).resolves({ document });
   iotMock.on(DescribeThingGroupCommand).callsFake((input: { thingGroupName: string }) => {
     const group = groups[input.thingGroupName];
-    if (!group) throw notFound();
+    if (!group) throw resourceNotFoundError();
     return {
       thingGroupName: input.thingGroupName,
       thingGroupArn: `${ARN}:thinggroup/${input.thingGroupName}`,
@@ -86,7 +86,7 @@ function account(
     iotMock
       .on(DescribeJobCommand)
       .resolves({ job: { jobId: "job1", jobArn: `${ARN}:job/job1`, ...JOB_AS_CREATED, ...job } });
-  else iotMock.on(DescribeJobCommand).rejects(notFound());
+  else iotMock.on(DescribeJobCommand).rejects(resourceNotFoundError());
 }
 
 beforeEach(async () => {
@@ -384,7 +384,7 @@ describe("createTargetGroup and createJob", () => {
   it("judge a job created concurrently (ResourceAlreadyExists) like any existing one", async () => {
     iotMock
       .on(DescribeJobCommand)
-      .rejectsOnce(notFound())
+      .rejectsOnce(resourceNotFoundError())
       .resolves({
         job: { jobId: "job1", status: "IN_PROGRESS", targets: [`${ARN}:thinggroup/job1`], ...JOB_AS_CREATED },
       });
@@ -401,7 +401,7 @@ describe("seedThings", () => {
   it("counts things that exist (never re-creates them) and creates the rest", async () => {
     const existing = new Set(["t0", "t2"]);
     iotMock.on(DescribeThingCommand).callsFake((input: { thingName: string }) => {
-      if (!existing.has(input.thingName)) throw notFound();
+      if (!existing.has(input.thingName)) throw resourceNotFoundError();
       return { thingName: input.thingName };
     });
     iotMock.on(CreateThingCommand).callsFake((input: { thingName: string }) => {

@@ -1,8 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
 import { AppError, ConflictError, classifyError, normalizeError, TransientError } from "../../src";
-
-const awsError = (name: string, status: number) =>
-  Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status } });
+import { awsError } from "../../src/testing";
 
 describe("classifyError", () => {
   it("knows throttling by name, not status: IoT throttles with HTTP 400, the shadow service with 429", () => {
