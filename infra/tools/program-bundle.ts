@@ -1,7 +1,7 @@
 // The Pulumi programs as one JavaScript file each for the Pulumi CLI (Pulumi.yaml `main`): TypeScript 7 offers
 // the CLI no compiler to run the sources with, and a bundle also carries the workspace packages' TypeScript.
 import path from "node:path";
-import { build } from "esbuild";
+import { bundlePulumiEntry } from "@fleet/bundle";
 
 export const INFRA_DIR = path.resolve(import.meta.dirname, "..");
 
@@ -27,17 +27,6 @@ export const PROGRAMS = [FLEET_PROGRAM, BOOTSTRAP_PROGRAM];
 export const PROGRAM_ENTRY = FLEET_PROGRAM.entry;
 export const PROGRAM_BUNDLE = FLEET_PROGRAM.bundle;
 
-/** Bundles `entry` into `outfile`; the Pulumi SDKs stay external so the CLI and program share one runtime. */
-export async function bundleProgram(outfile = PROGRAM_BUNDLE, entry = PROGRAM_ENTRY): Promise<void> {
-  await build({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    format: "esm",
-    platform: "node",
-    target: "node22",
-    external: ["@pulumi/*"],
-    sourcemap: "linked",
-    logLevel: "warning",
-  });
-}
+/** Bundles `entry` into `outfile` for the Pulumi CLI. */
+export const bundleProgram = (outfile = PROGRAM_BUNDLE, entry = PROGRAM_ENTRY): Promise<void> =>
+  bundlePulumiEntry(entry, outfile);

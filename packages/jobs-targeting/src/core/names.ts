@@ -30,25 +30,33 @@ export function checkCursorPrefix(cursor: { prefix: string } | undefined | null,
   }
 }
 
-/** A name the stack's IAM grants must cover: `setting` is the variable that holds the stack's prefix. */
-export interface PrefixedName {
-  field: string;
-  value: string | null | undefined;
-  prefix: string;
-  setting: "THING_NAME_PREFIX" | "GROUP_NAME_PREFIX";
-}
+/** Which of the stack's prefixes (set by infra from its fleet:deployment.iot) each named field must carry. */
+const PREFIX_OF = {
+  demoThingPrefix: "THING_NAME_PREFIX",
+  thingPrefix: "THING_NAME_PREFIX",
+  jobName: "GROUP_NAME_PREFIX",
+  groupName: "GROUP_NAME_PREFIX",
+  staticGroupName: "GROUP_NAME_PREFIX",
+} as const;
+type NamePrefixes = Record<(typeof PREFIX_OF)[keyof typeof PREFIX_OF], string>;
 
 /**
- * A deployed stack grants its tools only names under its prefixes (infra's fleet:deployment.iot), so a name
- * outside them is refused before any call, naming the field and the prefix, instead of denied half-way. An
- * empty prefix (local runs) allows every name.
+ * A deployed stack grants its tools only names under its prefixes, so a name outside them is refused before
+ * any call, naming the field and the prefix, instead of denied half-way. An empty prefix (local runs) allows
+ * every name; an absent field is not checked.
  */
-export function requireNamePrefixes(names: PrefixedName[]): void {
-  const problems = names
-    .filter(({ value, prefix }) => typeof value === "string" && !value.startsWith(prefix))
-    .map(
-      ({ field, value, prefix, setting }) =>
-        `${field}: ${JSON.stringify(value)} must start with ${JSON.stringify(prefix)} (${setting}: this stack's IAM grants cover only names with that prefix)`,
-    );
+export function requireNamePrefixes(
+  prefixes: Partial<NamePrefixes>,
+  names: Partial<Record<keyof typeof PREFIX_OF, string | null | undefined>>,
+): void {
+  const problems = Object.entries(names).flatMap(([field, value]) => {
+    const setting = PREFIX_OF[field as keyof typeof PREFIX_OF];
+    const prefix = prefixes[setting] ?? "";
+    return typeof value === "string" && !value.startsWith(prefix)
+      ? [
+          `${field}: ${JSON.stringify(value)} must start with ${JSON.stringify(prefix)} (${setting}: this stack's IAM grants cover only names with that prefix)`,
+        ]
+      : [];
+  });
   if (problems.length > 0) throw new ValidationError(problems);
 }

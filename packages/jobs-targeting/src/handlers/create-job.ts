@@ -12,14 +12,7 @@ export const handler = defineHandler({
   name: "create-job",
   schema: createJobEvent,
   handler: (event) => {
-    requireNamePrefixes([
-      {
-        field: "jobName",
-        value: event.jobName,
-        prefix: config.GROUP_NAME_PREFIX,
-        setting: "GROUP_NAME_PREFIX",
-      },
-    ]);
+    requireNamePrefixes(config, { jobName: event.jobName });
     return createJob(iot, event);
   },
 });

@@ -12,14 +12,7 @@ export const handler = defineHandler({
   name: "create-target-group",
   schema: createTargetGroupEvent,
   handler: (event) => {
-    requireNamePrefixes([
-      {
-        field: "groupName",
-        value: event.groupName,
-        prefix: config.GROUP_NAME_PREFIX,
-        setting: "GROUP_NAME_PREFIX",
-      },
-    ]);
+    requireNamePrefixes(config, { groupName: event.groupName });
     return createTargetGroup(iot, event);
   },
 });

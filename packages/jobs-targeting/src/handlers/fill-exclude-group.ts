@@ -15,14 +15,7 @@ export const handler = defineHandler({
   name: "fill-exclude-group",
   schema: fillExcludeGroupEvent,
   handler: (event, { logger, deadline }) => {
-    requireNamePrefixes([
-      {
-        field: "staticGroupName",
-        value: event.staticGroupName,
-        prefix: config.GROUP_NAME_PREFIX,
-        setting: "GROUP_NAME_PREFIX",
-      },
-    ]);
+    requireNamePrefixes(config, { staticGroupName: event.staticGroupName });
     return fillExcludeGroup(
       {
         paced,

@@ -14,14 +14,7 @@ export const handler = defineHandler({
   name: "seed-things",
   schema: seedThingsEvent,
   handler: async (event, { logger, deadline }) => {
-    requireNamePrefixes([
-      {
-        field: "demoThingPrefix",
-        value: event.demoThingPrefix,
-        prefix: config.THING_NAME_PREFIX,
-        setting: "THING_NAME_PREFIX",
-      },
-    ]);
+    requireNamePrefixes(config, { demoThingPrefix: event.demoThingPrefix });
     const common = { paced, concurrency: config.CONCURRENCY, deadline, logger };
     if (event.mode === "seed") {
       // Each item is one DescribeThing and at most one CreateThing: it must respect both quotas.

@@ -16,14 +16,7 @@ export const handler = defineHandler({
   name: "start-targeted-job",
   schema: startTargetedJobEvent,
   handler: (event) => {
-    requireNamePrefixes([
-      {
-        field: "jobName",
-        value: event.jobName,
-        prefix: config.GROUP_NAME_PREFIX,
-        setting: "GROUP_NAME_PREFIX",
-      },
-    ]);
+    requireNamePrefixes(config, { jobName: event.jobName });
     return startTargetedJob(
       {
         iot,

@@ -15,20 +15,7 @@ export const handler = defineHandler({
   name: "teardown",
   schema: teardownEvent,
   handler: (event, { logger, deadline }) => {
-    requireNamePrefixes([
-      {
-        field: "jobName",
-        value: event.jobName,
-        prefix: config.GROUP_NAME_PREFIX,
-        setting: "GROUP_NAME_PREFIX",
-      },
-      {
-        field: "thingPrefix",
-        value: event.thingPrefix,
-        prefix: config.THING_NAME_PREFIX,
-        setting: "THING_NAME_PREFIX",
-      },
-    ]);
+    requireNamePrefixes(config, { jobName: event.jobName, thingPrefix: event.thingPrefix });
     return teardown(
       {
         paced,
