@@ -51,9 +51,11 @@ export const scene: Scene<WalkthroughOptions> = {
     },
   },
   optionProblems: ({ things, excluded }) =>
-    things > 0 && excluded >= 0 && excluded < things
+    things > 0 && excluded >= 1 && excluded < things
       ? []
-      : [`--things must be positive and --excluded smaller than it, got ${things} and ${excluded}`],
+      : [
+          `--things must be positive and --excluded between 1 (a job refuses an empty list) and --things - 1, got ${things} and ${excluded}`,
+        ],
 
   async play(stage, options) {
     const { prefix, jobName, listKey } = options;
@@ -74,7 +76,7 @@ export const scene: Scene<WalkthroughOptions> = {
           demoThingPrefix: prefix,
           seedConfigNumber: options.things,
         }),
-      () => countThings(iot, prefix),
+      async () => (await listThingNames(iot, prefix)).length,
     );
     stage.info(`seed: ${JSON.stringify(sumCounts(seedRuns))} in ${seedRuns.length} run(s)`);
     stage.figure("things seeded", seeded);
@@ -146,7 +148,7 @@ export const scene: Scene<WalkthroughOptions> = {
     const excludedSet = new Set(excluded);
     const { result: shadows } = await stage.measure(
       "verify shadows",
-      () => readUpdateValues(options, input.updateKey),
+      () => readUpdateValues(iot, prefix, input.updateKey),
       (values) => values.size,
     );
     const targetedNames = [...shadows.keys()].filter((name) => !excludedSet.has(name));
@@ -189,10 +191,10 @@ export const scene: Scene<WalkthroughOptions> = {
     const { result: teardownRuns } = await stage.measure(
       "teardown",
       () => stage.untilDone<Counted>("teardown", { jobName, thingPrefix: prefix }),
-      async () => seeded - (await countThings(iot, prefix)),
+      async () => seeded - (await listThingNames(iot, prefix)).length,
     );
     stage.info(`teardown: ${JSON.stringify(teardownRuns.at(-1))}`);
-    const leftThings = await countThings(iot, prefix);
+    const leftThings = (await listThingNames(iot, prefix)).length;
     const groupLeft = await iot
       .send(new DescribeThingGroupCommand({ thingGroupName: `${jobName}-exclude` }))
       .then(
@@ -219,10 +221,10 @@ function sumCounts(runs: Counted[]): Record<string, number> {
   return total;
 }
 
-/** The fast-track key's value in every seeded thing's reported shadow (undefined when absent). */
-async function readUpdateValues(options: WalkthroughOptions, key: string): Promise<Map<string, unknown>> {
+/** The fast-track key's value in the reported shadow of every thing the registry holds under the prefix. */
+async function readUpdateValues(iot: IoTClient, prefix: string, key: string): Promise<Map<string, unknown>> {
   const data = await iotDataClient({ paced: true });
-  const names = Array.from({ length: options.things }, (_, i) => `${options.prefix}${i}`);
+  const names = await listThingNames(iot, prefix);
   const values = new Map<string, unknown>();
   const result = await pace(
     names,
@@ -242,15 +244,16 @@ async function readUpdateValues(options: WalkthroughOptions, key: string): Promi
   return values;
 }
 
-async function countThings(iot: IoTClient, prefix: string): Promise<number> {
-  let count = 0;
+/** The registry's things whose name starts with `prefix`. */
+async function listThingNames(iot: IoTClient, prefix: string): Promise<string[]> {
+  const names: string[] = [];
   let nextToken: string | undefined;
   do {
     const page = await iot.send(new ListThingsCommand({ nextToken, maxResults: 250 }));
-    count += (page.things ?? []).filter((thing) => thing.thingName?.startsWith(prefix)).length;
+    for (const { thingName } of page.things ?? []) if (thingName?.startsWith(prefix)) names.push(thingName);
     nextToken = page.nextToken;
   } while (nextToken);
-  return count;
+  return names;
 }
 
 /** Members of a thing group. */

@@ -217,6 +217,8 @@ export type StartTargetedJobEvent = z.output<typeof startTargetedJobEvent>;
 export const fillExcludeGroupEvent = z.strictObject({
   excludeListFileName: objectKey,
   staticGroupName: thingGroupName,
+  /** The list version the job was checked against (the plan's excludeListVersion): the fill reads that one. */
+  listVersion: z.nullish(listVersionSchema),
   cursor: z.nullish(fillCursorSchema),
 });
 
@@ -243,6 +245,8 @@ export const targetedJobPlan = z.strictObject({
   jobName,
   fleetIndexQuery: fleetQuery,
   excludeListFileName: z.nullable(objectKey),
+  /** The list version start-targeted-job checked: every name a thing name, at least one of them. */
+  excludeListVersion: z.nullable(listVersionSchema),
   excludeGroupName: z.nullable(thingGroupName),
   updateKey: z.string().check(z.regex(/^[a-zA-Z0-9_]{1,64}$/)),
   updateValue: integer(0),

@@ -77,6 +77,8 @@ export interface FillDeps {
 export interface FillInput {
   excludeListFileName: string;
   staticGroupName: string;
+  /** The version the job was checked against; without it, the list's current version. */
+  listVersion?: ListVersion | null | undefined;
   cursor?: FillCursor | null | undefined;
 }
 
@@ -91,11 +93,19 @@ export async function fillExcludeGroup(deps: FillDeps, input: FillInput): Promis
   const list = { bucket: deps.bucket, key: input.excludeListFileName };
   const { cursor } = input;
   const current = await currentListVersion(deps.s3, list);
-  const version = cursor ? { etag: cursor.etag, versionId: cursor.versionId } : current;
+  const version = cursor
+    ? { etag: cursor.etag, versionId: cursor.versionId }
+    : (input.listVersion ?? current);
   if (cursor) {
     checkUnchanged(list, version, current, {
       since: "this fill started",
       advice: "byte offsets into it would skip or repeat names; start the fill again without a cursor",
+    });
+  } else if (input.listVersion) {
+    // The job was checked against this version: every line a thing name, at least one name.
+    checkUnchanged(list, version, current, {
+      since: "the job was started",
+      advice: "start the job again, so that the new list is checked before anything is created",
     });
   }
   const group = input.staticGroupName;

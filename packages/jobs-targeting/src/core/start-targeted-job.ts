@@ -115,6 +115,7 @@ export async function planTargetedJob(
     jobName,
     fleetIndexQuery,
     excludeListFileName: event.excludeListFileName ?? null,
+    excludeListVersion: list ? { etag: list.etag, versionId: list.versionId } : null,
     excludeGroupName,
     updateKey: deps.updateKey,
     updateValue,

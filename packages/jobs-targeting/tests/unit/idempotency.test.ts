@@ -109,6 +109,7 @@ describe("planTargetedJob", () => {
       jobName: "job1",
       fleetIndexQuery: "thingName:dev*",
       excludeListFileName: "list.csv",
+      excludeListVersion: { etag: listEtag, versionId: null },
       excludeGroupName: "job1-exclude",
       updateKey: "updateKey",
       updateValue: NOW,

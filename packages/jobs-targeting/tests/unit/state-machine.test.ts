@@ -37,6 +37,7 @@ const plan = (withList: boolean) =>
     jobName: "myFirstJob",
     fleetIndexQuery: "thingName:myDemoThings*",
     excludeListFileName: withList ? "excludeMyDemoThings.csv" : null,
+    excludeListVersion: withList ? { etag: "0f1e2d", versionId: "v1" } : null,
     excludeGroupName: withList ? "myFirstJob-exclude" : null,
     updateKey: "updateKey",
     updateValue: 1700000000000,
@@ -179,9 +180,11 @@ describe("state machine run (aws-local-stepfunctions, fake steps)", () => {
       fillCursor(100),
       fillCursor(200),
     ]);
+    // The fill reads the very version start-targeted-job checked.
     expect(payloads("fill-exclude-group")[0]).toMatchObject({
       excludeListFileName: "excludeMyDemoThings.csv",
       staticGroupName: "myFirstJob-exclude",
+      listVersion: { etag: "0f1e2d", versionId: "v1" },
     });
     // Within a pass the cursor is carried on; after a pass that did not confirm, the next pass starts afresh.
     expect(payloads("confirm-exclusions").map((p) => p.cursor)).toEqual([null, confirmCursor, null]);
