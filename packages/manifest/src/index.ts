@@ -3,15 +3,18 @@ export type {
   EnvVarSpec,
   LambdaHandlerSpec,
   PackageManifest,
+  QueueSpec,
   ResourceSpec,
   StateMachineSpec,
   TableSpec,
+  TopicSpec,
 } from "./manifest";
 export {
   handlerResources,
   manifestProblems,
   type PackageResource,
   packageResource,
+  resourcesInCreationOrder,
   resourceVariables,
   stateMachineSteps,
 } from "./resources";
