@@ -9,11 +9,13 @@ import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-s
 import {
   manifestProblems,
   type PackageManifest,
+  QUEUE_RETENTION_SECONDS,
   type ResourceSpec,
   referencedHandlers,
   resourcesInCreationOrder,
   resourceVariables,
   substituteFunctionArns,
+  TOPIC_KMS_KEY,
 } from "@fleet/manifest";
 import { awsClient } from "@fleet/shared-aws";
 
@@ -95,7 +97,7 @@ async function ensureResource(
     // Creating a topic or a queue again with the same attributes returns the existing one.
     case "topic": {
       const { TopicArn } = await awsClient(SNSClient).send(
-        new CreateTopicCommand({ Name: name, Attributes: { KmsMasterKeyId: "alias/aws/sns" } }),
+        new CreateTopicCommand({ Name: name, Attributes: { KmsMasterKeyId: TOPIC_KMS_KEY } }),
       );
       return TopicArn as string;
     }
@@ -121,9 +123,6 @@ async function ensureResource(
     }
   }
 }
-
-/** The most SQS keeps a message, as infra sets it. */
-const QUEUE_RETENTION_SECONDS = 14 * 24 * 60 * 60;
 
 async function queueArn(queueUrl: string): Promise<string> {
   const { Attributes } = await awsClient(SQSClient).send(

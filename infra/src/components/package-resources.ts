@@ -1,6 +1,12 @@
 // The resources a package owns, from its manifest: what each kind is on AWS, with the protections every
 // one of that kind gets. A handler's variable carrying one holds `value` (see @fleet/manifest ResourceSpec).
-import { type PackageManifest, type ResourceSpec, resourcesInCreationOrder } from "@fleet/manifest";
+import {
+  type PackageManifest,
+  QUEUE_RETENTION_SECONDS,
+  type ResourceSpec,
+  resourcesInCreationOrder,
+  TOPIC_KMS_KEY,
+} from "@fleet/manifest";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { type AwsScope, regionalArn } from "../policies/document";
@@ -12,9 +18,6 @@ export interface PackageResourceRef {
   value: pulumi.Output<string>;
   arn: pulumi.Output<string>;
 }
-
-/** The most SQS keeps a message: a consumer that stalls, or a dead-letter queue nobody reads yet, loses none. */
-const QUEUE_RETENTION_SECONDS = 14 * 24 * 60 * 60;
 
 /** Creates every resource the package owns, named `<prefix>-<resource>`, each after those it refers to. */
 export function createPackageResources(
@@ -64,7 +67,7 @@ function createPackageResource(
     }
     case "topic": {
       // The AWS-managed key's policy lets the account's publishers use it through SNS, with no KMS grant.
-      const topic = new aws.sns.Topic(name, { kmsMasterKeyId: "alias/aws/sns" }, { parent });
+      const topic = new aws.sns.Topic(name, { kmsMasterKeyId: TOPIC_KMS_KEY }, { parent });
       return { value: topic.arn, arn: topic.arn };
     }
     case "queue": {
@@ -73,6 +76,7 @@ function createPackageResource(
         name,
         {
           sqsManagedSseEnabled: true,
+          // A consumer that stalls, or a dead-letter queue nobody reads yet, loses no message.
           messageRetentionSeconds: QUEUE_RETENTION_SECONDS,
           ...(deadLetter
             ? {
@@ -91,11 +95,12 @@ function createPackageResource(
 }
 
 /** The shape of the ARN a resource of `kind` gets (a state machine's too), for checking statements before any exists. */
-export const arnShape = (
+export function arnShape(
   kind: ResourceSpec["kind"] | "state-machine",
   name: string,
   scope: AwsScope,
-): string =>
-  kind === "state-machine"
+): string {
+  return kind === "state-machine"
     ? regionalArn(scope, "states", `stateMachine:${name}`)
     : RESOURCE_KINDS[kind].arn(scope, name);
+}

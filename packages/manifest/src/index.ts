@@ -10,6 +10,10 @@ export type {
   TopicSpec,
 } from "./manifest";
 export {
+  QUEUE_RETENTION_SECONDS,
+  TOPIC_KMS_KEY,
+} from "./manifest";
+export {
   handlerResources,
   manifestProblems,
   type PackageResource,

@@ -47,6 +47,9 @@ export interface TableSpec {
   sortKey?: string;
 }
 
+/** The key every package topic is encrypted with, in AWS and in the local stack. */
+export const TOPIC_KMS_KEY = "alias/aws/sns";
+
 /**
  * An SNS standard topic, encrypted with the account's AWS-managed SNS key (`alias/aws/sns`), whose key policy lets
  * any principal of the account use it through SNS: a handler allowed to publish needs no KMS grant. A variable
@@ -57,6 +60,9 @@ export interface TopicSpec {
   kind: "topic";
   description: string;
 }
+
+/** How long every package queue keeps a message: 14 days, the most SQS allows. */
+export const QUEUE_RETENTION_SECONDS = 14 * 24 * 60 * 60;
 
 /**
  * An SQS standard queue, encrypted with SQS-managed keys, keeping its messages 14 days (the most SQS allows, so
