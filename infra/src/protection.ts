@@ -10,8 +10,12 @@ export const STATEFUL_TYPES: Readonly<Record<string, { holdsData: boolean }>> = 
   "aws:dynamodb/table:Table": { holdsData: true },
   // A deleted key makes everything encrypted with it unreadable.
   "aws:kms/key:Key": { holdsData: true },
+  // A queue's messages (a dead-letter queue's failures above all) go with it.
+  "aws:sqs/queue:Queue": { holdsData: true },
   // Deleting a state machine stops its running executions and drops their history; its definition is code.
   "aws:sfn/stateMachine:StateMachine": { holdsData: false },
+  // A replaced topic has a new ARN and loses its subscriptions (e-mail ones must be confirmed again).
+  "aws:sns/topic:Topic": { holdsData: false },
 };
 
 /** The stack transform protecting every stateful resource; registered only where the stack's config asks. */

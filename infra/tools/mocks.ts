@@ -157,6 +157,12 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
         return { name, arn: arn("states", `stateMachine:${name}`) };
       case "aws:sns/topic:Topic":
         return { name, arn: arn("sns", name) };
+      case "aws:sqs/queue:Queue":
+        return {
+          name,
+          arn: arn("sqs", name),
+          url: `https://sqs.${this.region}.amazonaws.com/${this.accountId}/${name}`,
+        };
       case "aws:dynamodb/table:Table":
         return { name, arn: arn("dynamodb", `table/${name}`) };
       case "aws:s3/bucket:Bucket": {

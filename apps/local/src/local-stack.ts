@@ -4,13 +4,18 @@
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateStateMachineCommand, ListStateMachinesCommand, SFNClient } from "@aws-sdk/client-sfn";
+import { CreateTopicCommand, SNSClient } from "@aws-sdk/client-sns";
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import {
   manifestProblems,
   type PackageManifest,
+  QUEUE_RETENTION_SECONDS,
   type ResourceSpec,
   referencedHandlers,
+  resourcesInCreationOrder,
   resourceVariables,
   substituteFunctionArns,
+  TOPIC_KMS_KEY,
 } from "@fleet/manifest";
 import { awsClient } from "@fleet/shared-aws";
 
@@ -24,15 +29,16 @@ const functionArn = (manifest: PackageManifest, handler: string) =>
 
 /**
  * Creates what is missing of the package's resources and state machines (each call is safe to repeat) and
- * returns the handlers' environment: each variable carrying a resource → the bucket or table name, or the
- * state machine ARN.
+ * returns the handlers' environment: each variable carrying a resource → the bucket or table name, the topic
+ * or state machine ARN, or the queue URL. Resources get the settings infra gives them where the emulator has
+ * them (encryption, retention, redrive).
  */
 export async function provisionLocalStack(manifest: PackageManifest): Promise<Record<string, string>> {
   const problems = manifestProblems(manifest);
   if (problems.length > 0) throw new Error(`${manifest.name}: ${problems.join("; ")}`);
   const values: Record<string, string> = {};
-  for (const [name, spec] of Object.entries(manifest.resources)) {
-    values[name] = await ensureResource(localName(manifest, name), spec);
+  for (const [name, spec] of resourcesInCreationOrder(manifest)) {
+    values[name] = await ensureResource(localName(manifest, name), spec, values);
   }
   for (const [name, { definition }] of Object.entries(manifest.stateMachines)) {
     const arns = referencedHandlers(definition).map((handler) => [handler, functionArn(manifest, handler)]);
@@ -49,33 +55,80 @@ export async function provisionLocalStack(manifest: PackageManifest): Promise<Re
   );
 }
 
-/** Creates the resource unless it exists; returns what a variable carrying it holds (its name). */
-async function ensureResource(name: string, spec: ResourceSpec): Promise<string> {
+/** Runs `create`, taking "it exists already" for done. */
+async function unlessExists(create: () => Promise<unknown>): Promise<void> {
   try {
-    switch (spec.kind) {
-      case "bucket":
-        await awsClient(S3Client).send(new CreateBucketCommand({ Bucket: name }));
-        break;
-      case "table": {
-        const keys = [
-          { AttributeName: spec.partitionKey, KeyType: "HASH" as const },
-          ...(spec.sortKey ? [{ AttributeName: spec.sortKey, KeyType: "RANGE" as const }] : []),
-        ];
-        await awsClient(DynamoDBClient).send(
+    await create();
+  } catch (error) {
+    if (!["BucketAlreadyOwnedByYou", "ResourceInUseException"].includes((error as Error).name)) throw error;
+  }
+}
+
+/**
+ * Creates the resource unless it exists; returns what a variable carrying it holds. `created` holds the values
+ * of the package's resources created before it, those it refers to among them.
+ */
+async function ensureResource(
+  name: string,
+  spec: ResourceSpec,
+  created: Record<string, string>,
+): Promise<string> {
+  switch (spec.kind) {
+    case "bucket":
+      await unlessExists(() => awsClient(S3Client).send(new CreateBucketCommand({ Bucket: name })));
+      return name;
+    case "table": {
+      const keys = [
+        { AttributeName: spec.partitionKey, KeyType: "HASH" as const },
+        ...(spec.sortKey ? [{ AttributeName: spec.sortKey, KeyType: "RANGE" as const }] : []),
+      ];
+      await unlessExists(() =>
+        awsClient(DynamoDBClient).send(
           new CreateTableCommand({
             TableName: name,
             KeySchema: keys,
             AttributeDefinitions: keys.map(({ AttributeName }) => ({ AttributeName, AttributeType: "S" })),
             BillingMode: "PAY_PER_REQUEST",
           }),
-        );
-        break;
-      }
+        ),
+      );
+      return name;
     }
-  } catch (error) {
-    if (!["BucketAlreadyOwnedByYou", "ResourceInUseException"].includes((error as Error).name)) throw error;
+    // Creating a topic or a queue again with the same attributes returns the existing one.
+    case "topic": {
+      const { TopicArn } = await awsClient(SNSClient).send(
+        new CreateTopicCommand({ Name: name, Attributes: { KmsMasterKeyId: TOPIC_KMS_KEY } }),
+      );
+      return TopicArn as string;
+    }
+    case "queue": {
+      const { deadLetter } = spec;
+      const redrive = deadLetter && {
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: await queueArn(created[deadLetter.queue] as string),
+          maxReceiveCount: deadLetter.maxReceives,
+        }),
+      };
+      const { QueueUrl } = await awsClient(SQSClient).send(
+        new CreateQueueCommand({
+          QueueName: name,
+          Attributes: {
+            SqsManagedSseEnabled: "true",
+            MessageRetentionPeriod: String(QUEUE_RETENTION_SECONDS),
+            ...redrive,
+          },
+        }),
+      );
+      return QueueUrl as string;
+    }
   }
-  return name;
+}
+
+async function queueArn(queueUrl: string): Promise<string> {
+  const { Attributes } = await awsClient(SQSClient).send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] }),
+  );
+  return Attributes?.QueueArn as string;
 }
 
 async function ensureStateMachine(name: string, definition: string): Promise<string> {

@@ -23,7 +23,7 @@ import { handlerEnvironment, missingRequired, settingsProblems } from "../handle
 import type { AwsScope, PermissionContext, PolicyStatement } from "../policies/document";
 import { deployedManifest } from "../test-fleet";
 import { NodeLambda } from "./node-lambda";
-import { arnShape, createPackageResource, type PackageResourceRef } from "./package-resources";
+import { arnShape, createPackageResources, type PackageResourceRef } from "./package-resources";
 import { Workflow } from "./state-machine";
 
 /** What every domain component gets from the program: the platform's settings and its block of the config. */
@@ -166,12 +166,7 @@ export function deployHandlerPackage(
   const { manifest, logRetentionDays, alarmTopicArn, iot } = args;
   const scope = awsScope(parent);
 
-  const resources = new Map<string, PackageResourceRef>(
-    Object.entries(manifest.resources).map(([resource, spec]) => [
-      resource,
-      createPackageResource(`${name}-${resource}`, spec, parent),
-    ]),
-  );
+  const resources = createPackageResources(name, manifest, parent);
   // Planning checked that each name is a resource or state machine of the package, created before its readers.
   const created = (resource: string): PackageResourceRef => {
     const ref = resources.get(resource);

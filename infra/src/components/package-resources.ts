@@ -1,21 +1,47 @@
 // The resources a package owns, from its manifest: what each kind is on AWS, with the protections every
 // one of that kind gets. A handler's variable carrying one holds `value` (see @fleet/manifest ResourceSpec).
-import type { ResourceSpec } from "@fleet/manifest";
+import {
+  type PackageManifest,
+  QUEUE_RETENTION_SECONDS,
+  type ResourceSpec,
+  resourcesInCreationOrder,
+  TOPIC_KMS_KEY,
+} from "@fleet/manifest";
 import * as aws from "@pulumi/aws";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import { type AwsScope, regionalArn } from "../policies/document";
+import { RESOURCE_KINDS } from "../resource-kinds";
 import { SecureBucket } from "./secure-bucket";
 
 export interface PackageResourceRef {
-  /** What a variable carrying the resource holds: a bucket's or table's name. */
+  /** What a variable carrying the resource holds: a bucket's or table's name, a topic's ARN, a queue's URL. */
   value: pulumi.Output<string>;
   arn: pulumi.Output<string>;
 }
 
-export function createPackageResource(
+/** Creates every resource the package owns, named `<prefix>-<resource>`, each after those it refers to. */
+export function createPackageResources(
+  prefix: string,
+  manifest: PackageManifest,
+  parent: pulumi.Resource,
+): Map<string, PackageResourceRef> {
+  const created = new Map<string, PackageResourceRef>();
+  const createdBefore = (name: string): PackageResourceRef => {
+    const ref = created.get(name);
+    if (!ref) throw new Error(`${manifest.name}: ${name} was not created before a resource referring to it`);
+    return ref;
+  };
+  for (const [name, spec] of resourcesInCreationOrder(manifest)) {
+    created.set(name, createPackageResource(`${prefix}-${name}`, spec, parent, createdBefore));
+  }
+  return created;
+}
+
+function createPackageResource(
   name: string,
   spec: ResourceSpec,
   parent: pulumi.Resource,
+  createdBefore: (resource: string) => PackageResourceRef,
 ): PackageResourceRef {
   switch (spec.kind) {
     case "bucket": {
@@ -39,6 +65,32 @@ export function createPackageResource(
       );
       return { value: table.name, arn: table.arn };
     }
+    case "topic": {
+      // The AWS-managed key's policy lets the account's publishers use it through SNS, with no KMS grant.
+      const topic = new aws.sns.Topic(name, { kmsMasterKeyId: TOPIC_KMS_KEY }, { parent });
+      return { value: topic.arn, arn: topic.arn };
+    }
+    case "queue": {
+      const { deadLetter } = spec;
+      const queue = new aws.sqs.Queue(
+        name,
+        {
+          sqsManagedSseEnabled: true,
+          // A consumer that stalls, or a dead-letter queue nobody reads yet, loses no message.
+          messageRetentionSeconds: QUEUE_RETENTION_SECONDS,
+          ...(deadLetter
+            ? {
+                redrivePolicy: pulumi.jsonStringify({
+                  deadLetterTargetArn: createdBefore(deadLetter.queue).arn,
+                  maxReceiveCount: deadLetter.maxReceives,
+                }),
+              }
+            : {}),
+        },
+        { parent },
+      );
+      return { value: queue.url, arn: queue.arn };
+    }
   }
 }
 
@@ -48,12 +100,7 @@ export function arnShape(
   name: string,
   scope: AwsScope,
 ): string {
-  switch (kind) {
-    case "bucket":
-      return `arn:${scope.partition}:s3:::${name}`;
-    case "table":
-      return regionalArn(scope, "dynamodb", `table/${name}`);
-    case "state-machine":
-      return regionalArn(scope, "states", `stateMachine:${name}`);
-  }
+  return kind === "state-machine"
+    ? regionalArn(scope, "states", `stateMachine:${name}`)
+    : RESOURCE_KINDS[kind].arn(scope, name);
 }

@@ -40,6 +40,8 @@ const ACTION_OF: Record<string, string> = {
   UpdateIndexingConfiguration: "iot:UpdateIndexingConfiguration",
   UpdateThingShadow: "iot:UpdateThingShadow",
   PutItem: "dynamodb:PutItem",
+  Publish: "sns:Publish",
+  SendMessage: "sqs:SendMessage",
   GetObject: "s3:GetObject",
   HeadObject: "s3:GetObject",
   DescribeExecution: "states:DescribeExecution",

@@ -22,7 +22,7 @@ export const deploymentOf = (stack: string): DeploymentConfig =>
 /** IoT actions that must reach any device: the resource type cannot be narrowed to the tools' names. */
 const ANY_THING_ACTIONS = ["iot:AddThingToThingGroup", "iot:CreateJob", "iot:UpdateThingShadow"];
 
-const globMatches = (glob: string, value: string) =>
+export const globMatches = (glob: string, value: string) =>
   new RegExp(
     `^${glob
       .split("*")

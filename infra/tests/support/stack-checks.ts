@@ -8,6 +8,7 @@ import { BUNDLE_ENTRY_FILE } from "@fleet/bundle/locate";
 import {
   handlerResources,
   type PackageManifest,
+  type QueueSpec,
   type ResourceSpec,
   referencedHandlers,
   resourceVariables,
@@ -18,11 +19,13 @@ import { beforeAll, describe, expect, it } from "@jest/globals";
 import aslValidator from "asl-validator";
 import { PLATFORM_KEYS, PROJECT } from "../../src/config";
 import { type AwsScope, executionsOf, type PolicyDocument } from "../../src/policies/document";
+import { RESOURCE_KINDS } from "../../src/resource-kinds";
 import { deployedManifest } from "../../src/test-fleet";
 import type { RecordedResource } from "../../tools/mocks";
 import { MOCK_ACCOUNT_ID } from "../../tools/mocks";
 import { type Synthesis, synthesize } from "../../tools/synthesize";
 import { bundledOperations, requiredActions } from "./bundle-commands";
+import { deployRoleOf, unmanageable } from "./deploy-role-checks";
 import { deploymentOf } from "./deployment-checks";
 import { policyProblems, trustProblems } from "./policy-checks";
 
@@ -35,13 +38,16 @@ export const workspaceManifests = (): Promise<PackageManifest[]> => loadManifest
 export const domainKey = (manifest: PackageManifest) =>
   manifest.name.replace(/-([a-z0-9])/g, (_, letter: string) => letter.toUpperCase());
 
-const RESOURCE_TYPES: Record<ResourceSpec["kind"], string> = {
-  bucket: "aws:s3/bucket:Bucket",
-  table: "aws:dynamodb/table:Table",
-};
+type Kind = ResourceSpec["kind"];
+
+/** The resource a package resource of `kind` is, whose ARN its IAM grants name. */
+const typeOf = (kind: Kind) => RESOURCE_KINDS[kind].types[0] as string;
+
+/** What a variable carrying a resource of each kind holds (the manifest's contract), from what AWS computed. */
+const VALUE_FIELD: Record<Kind, string> = { bucket: "bucket", table: "name", topic: "arn", queue: "url" };
 
 /** Services whose resources in a function's policy can only be the packages' own. */
-const OWNED_SERVICES = ["s3", "dynamodb", "states"];
+const OWNED_SERVICES = ["s3", "dynamodb", "sns", "sqs", "states"];
 
 export interface StackUnderTest {
   stack: string;
@@ -65,6 +71,13 @@ export function describeStack({ stack, manifests: packages, program, extraConfig
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([handler, spec]) => ({ manifest, handler, spec, label: `${manifest.name}/${handler}` })),
   );
+  /** Every resource of `kind` a package owns. */
+  const ownedOfKind = <K extends Kind>(kind: K) =>
+    manifests.flatMap((manifest) =>
+      Object.entries(manifest.resources).flatMap(([name, spec]) =>
+        spec.kind === kind ? [{ manifest, name, spec: spec as Extract<ResourceSpec, { kind: K }> }] : [],
+      ),
+    );
   const stateMachines = manifests.flatMap((manifest) =>
     Object.entries(manifest.stateMachines).map(([name, { definition }]) => ({
       manifest,
@@ -104,9 +117,9 @@ export function describeStack({ stack, manifests: packages, program, extraConfig
       const arn = stateMachine(manifest, name).computed.arn as string;
       return { value: arn, arn, covers: (r: string) => r === arn || r === executionsOf(arn) };
     }
-    const resource = named(RESOURCE_TYPES[spec.kind], `${manifest.name}-${name}`);
+    const resource = named(typeOf(spec.kind), `${manifest.name}-${name}`);
     const arn = resource.computed.arn as string;
-    const value = (spec.kind === "bucket" ? resource.computed.bucket : resource.computed.name) as string;
+    const value = resource.computed[VALUE_FIELD[spec.kind]] as string;
     return { value, arn, covers: (r: string) => r === arn || r.startsWith(`${arn}/`) };
   };
   /** Every resource and state machine of every package, with the package that owns it. */
@@ -168,25 +181,28 @@ export function describeStack({ stack, manifests: packages, program, extraConfig
       for (const alarm of ofType("aws:cloudwatch/metricAlarm:MetricAlarm")) {
         expect(alarm.inputs.alarmActions).toEqual([synthesis.outputs.alertTopicArn]);
       }
-      expect(ofType("aws:sns/topicSubscription:TopicSubscription").map((r) => r.inputs)).toEqual([
-        expect.objectContaining({ protocol: "email", endpoint: synthesis.config[`${PROJECT}:alertEmail`] }),
-      ]);
+      // The operator's address on the alert topic (a domain may subscribe others to its own topics).
+      expect(ofType("aws:sns/topicSubscription:TopicSubscription").map((r) => r.inputs)).toContainEqual(
+        expect.objectContaining({
+          topic: synthesis.outputs.alertTopicArn,
+          protocol: "email",
+          endpoint: synthesis.config[`${PROJECT}:alertEmail`],
+        }),
+      );
     });
 
-    it("creates exactly the resources the manifests own, each of its kind", () => {
-      for (const [kind, type] of Object.entries(RESOURCE_TYPES)) {
-        const expected = manifests.flatMap((manifest) =>
-          Object.entries(manifest.resources)
-            .filter(([, spec]) => spec.kind === kind)
-            .map(([name]) => `${manifest.name}-${name}`),
-        );
-        expect({
-          kind,
-          names: ofType(type)
-            .map((r) => r.name)
-            .sort(),
-        }).toEqual({ kind, names: expected.sort() });
+    it("creates exactly the resources the manifests own, each of its kind (and the platform's alert topic)", () => {
+      for (const kind of Object.keys(RESOURCE_KINDS) as Kind[]) {
+        const expected = ownedOfKind(kind).map(({ manifest, name }) => `${manifest.name}-${name}`);
+        const names = ofType(typeOf(kind))
+          .filter((r) => r.computed.arn !== synthesis.outputs.alertTopicArn)
+          .map((r) => r.name);
+        expect({ kind, names: names.sort() }).toEqual({ kind, names: expected.sort() });
       }
+    });
+
+    it("the environment's deploy role may manage every resource the stack creates", () => {
+      expect(unmanageable(synthesis.resources, deployRoleOf(scope, stack))).toEqual([]);
     });
 
     describe("IAM", () => {
@@ -210,7 +226,7 @@ export function describeStack({ stack, manifests: packages, program, extraConfig
         }
       });
 
-      it("a role names the packages' own buckets, tables and state machines exactly where its manifest entry uses them", () => {
+      it("a role names the packages' own buckets, tables, topics, queues and state machines exactly where its manifest entry uses them", () => {
         const resources = owned();
         for (const { manifest, handler, spec, label } of handlers) {
           const arns = functionPolicy(manifest, handler).Statement.flatMap((s) =>
@@ -221,7 +237,7 @@ export function describeStack({ stack, manifests: packages, program, extraConfig
             .map((resource) => `${resource.manifest.name}/${resource.name}`);
           const uses = handlerResources(spec).map((name) => `${manifest.name}/${name}`);
           expect({ label, reached: [...new Set(reached)].sort() }).toEqual({ label, reached: uses });
-          // No bucket, table or state machine that is not a package's own (S3 ARNs carry no account to check).
+          // No bucket, table, topic, queue or state machine but a package's own (S3 ARNs carry no account).
           const foreign = arns.filter(
             (arn) =>
               OWNED_SERVICES.some((service) => arn.startsWith(`arn:aws:${service}:`)) &&
@@ -316,6 +332,33 @@ export function describeStack({ stack, manifests: packages, program, extraConfig
             serverSideEncryption: { enabled: true },
             pointInTimeRecovery: { enabled: true },
           }),
+        });
+      }
+    });
+
+    it("the packages' topics are encrypted with the account's AWS-managed SNS key", () => {
+      for (const { manifest, name } of ownedOfKind("topic")) {
+        const topic = named(typeOf("topic"), `${manifest.name}-${name}`);
+        expect({ topic: topic.name, key: topic.inputs.kmsMasterKeyId }).toEqual({
+          topic: topic.name,
+          key: "alias/aws/sns",
+        });
+      }
+    });
+
+    it("queues are encrypted, keep messages 14 days and move them to their dead-letter queue as the manifest says", () => {
+      const redriveOf = (manifest: PackageManifest, { deadLetter }: QueueSpec) =>
+        deadLetter && {
+          deadLetterTargetArn: created(manifest, deadLetter.queue).arn,
+          maxReceiveCount: deadLetter.maxReceives,
+        };
+      for (const { manifest, name, spec } of ownedOfKind("queue")) {
+        const { inputs } = named(typeOf("queue"), `${manifest.name}-${name}`);
+        const redrive = inputs.redrivePolicy && JSON.parse(inputs.redrivePolicy as string);
+        expect({ queue: name, inputs, redrive }).toEqual({
+          queue: name,
+          inputs: expect.objectContaining({ sqsManagedSseEnabled: true, messageRetentionSeconds: 1_209_600 }),
+          redrive: redriveOf(manifest, spec),
         });
       }
     });

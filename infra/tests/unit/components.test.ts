@@ -14,8 +14,10 @@ import {
 } from "../../src/components/handler-package";
 import { JobsTargeting } from "../../src/components/jobs-targeting";
 import { NodeLambda } from "../../src/components/node-lambda";
+import { createPackageResources } from "../../src/components/package-resources";
 import { SecureBucket } from "../../src/components/secure-bucket";
 import { allow, arnOf, type PermissionContext } from "../../src/policies/document";
+import { RESOURCE_KINDS } from "../../src/resource-kinds";
 import { RecordingMocks } from "../../tools/mocks";
 
 const mocks = new RecordingMocks("eu-west-1");
@@ -304,5 +306,52 @@ describe("deployHandlerPackage", () => {
         pointInTimeRecovery: { enabled: true },
       }),
     );
+  });
+});
+
+describe("createPackageResources", () => {
+  const resolved = <T>(output: pulumi.Output<T>) => new Promise<T>((resolve) => output.apply(resolve));
+  // One resource of every kind, the queue listed before its dead-letter queue.
+  const owning: PackageManifest = {
+    ...demo,
+    resources: {
+      files: { kind: "bucket", description: "files" },
+      ledger: { kind: "table", description: "ledger", partitionKey: "id" },
+      notices: { kind: "topic", description: "notices" },
+      work: { kind: "queue", description: "work", deadLetter: { queue: "failed", maxReceives: 4 } },
+      failed: { kind: "queue", description: "failed work" },
+    },
+  };
+
+  it("creates each kind as exactly the resource types the kinds table lists, a queue after its dead-letter queue", async () => {
+    const refs = createPackageResources("k", owning, new Parent("p2"));
+    const values = await resolved(
+      pulumi.output(
+        Object.fromEntries([...refs].map(([name, ref]) => [name, { value: ref.value, arn: ref.arn }])),
+      ),
+    );
+    for (const [name, { kind }] of Object.entries(owning.resources)) {
+      const types = awsResources()
+        .filter((r) => r.name === `k-${name}` || r.name.startsWith(`k-${name}-`))
+        .map((r) => r.type);
+      expect({ name, types: types.sort() }).toEqual({ name, types: [...RESOURCE_KINDS[kind].types].sort() });
+    }
+    const queues = awsResources().filter((r) => r.type === "aws:sqs/queue:Queue");
+    expect(queues.map((q) => q.name)).toEqual(["k-failed", "k-work"]);
+    const [failed, work] = queues;
+    expect(work?.inputs).toEqual(
+      expect.objectContaining({ sqsManagedSseEnabled: true, messageRetentionSeconds: 1_209_600 }),
+    );
+    expect(JSON.parse(work?.inputs.redrivePolicy as string)).toEqual({
+      deadLetterTargetArn: failed?.computed.arn,
+      maxReceiveCount: 4,
+    });
+    expect(failed?.inputs.redrivePolicy).toBeUndefined();
+    const topic = awsResources().find((r) => r.type === "aws:sns/topic:Topic");
+    expect(topic?.inputs.kmsMasterKeyId).toBe("alias/aws/sns");
+
+    // A variable carrying a topic holds its ARN; one carrying a queue, its URL.
+    expect(values.notices).toEqual({ value: topic?.computed.arn, arn: topic?.computed.arn });
+    expect(values.work).toEqual({ value: work?.computed.url, arn: work?.computed.arn });
   });
 });

@@ -1,13 +1,15 @@
 // Adding a domain takes one package, one component, one line where components are composed and one block of
 // stack config. Here the example package of @fleet/manifest's fixtures is added to the real program exactly
 // so: src/index.ts plus the component's import and one line, the dev stack's config plus one block. Every
-// stack check then holds for it as for the packages of the workspace, none of them written for it.
+// stack check then holds for it as for the packages of the workspace, none of them written for it. It owns a
+// resource of every kind, so the checks see each kind deployed, the deploy role managing it among them.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { bundleHandlers } from "@fleet/bundle";
 import { manifest } from "@fleet/manifest/fixtures/example-domain";
 import { findRepoRoot } from "@fleet/manifest/repo-root";
-import { afterAll } from "@jest/globals";
+import { afterAll, expect, it } from "@jest/globals";
+import { RESOURCE_KINDS } from "../../src/resource-kinds";
 import { INFRA_DIR, PROGRAM_ENTRY } from "../../tools/program-bundle";
 import { describeStack, workspaceManifests } from "../support/stack-checks";
 
@@ -36,4 +38,9 @@ describeStack({
   manifests: [...(await workspaceManifests()), manifest],
   program,
   extraConfig: { "fleet:exampleDomain": JSON.stringify({ rates: {}, settings: {} }) },
+});
+
+it("the example package owns a resource of every kind", () => {
+  const kinds = new Set(Object.values(manifest.resources).map((resource) => resource.kind));
+  expect([...kinds].sort()).toEqual(Object.keys(RESOURCE_KINDS).sort());
 });

@@ -3,15 +3,22 @@ export type {
   EnvVarSpec,
   LambdaHandlerSpec,
   PackageManifest,
+  QueueSpec,
   ResourceSpec,
   StateMachineSpec,
   TableSpec,
+  TopicSpec,
+} from "./manifest";
+export {
+  QUEUE_RETENTION_SECONDS,
+  TOPIC_KMS_KEY,
 } from "./manifest";
 export {
   handlerResources,
   manifestProblems,
   type PackageResource,
   packageResource,
+  resourcesInCreationOrder,
   resourceVariables,
   stateMachineSteps,
 } from "./resources";

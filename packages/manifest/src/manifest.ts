@@ -47,7 +47,39 @@ export interface TableSpec {
   sortKey?: string;
 }
 
-export type ResourceSpec = BucketSpec | TableSpec;
+/** The key every package topic is encrypted with, in AWS and in the local stack. */
+export const TOPIC_KMS_KEY = "alias/aws/sns";
+
+/**
+ * An SNS standard topic, encrypted with the account's AWS-managed SNS key (`alias/aws/sns`), whose key policy lets
+ * any principal of the account use it through SNS: a handler allowed to publish needs no KMS grant. A variable
+ * carrying it holds the topic's ARN. AWS services cannot publish to such a topic (that key admits no service
+ * principal): a topic CloudWatch alarms, EventBridge or S3 notify is created in the domain's component instead.
+ */
+export interface TopicSpec {
+  kind: "topic";
+  description: string;
+}
+
+/** How long every package queue keeps a message: 14 days, the most SQS allows. */
+export const QUEUE_RETENTION_SECONDS = 14 * 24 * 60 * 60;
+
+/**
+ * An SQS standard queue, encrypted with SQS-managed keys, keeping its messages 14 days (the most SQS allows, so
+ * that a stalled consumer or an unread dead-letter queue loses nothing). A variable carrying it holds the queue's
+ * URL, which SQS calls take; IAM grants name its ARN.
+ */
+export interface QueueSpec {
+  kind: "queue";
+  description: string;
+  /**
+   * Another queue of the package, which a message moves to once it was received `maxReceives` times (1–1000)
+   * without being deleted. A dead-letter queue has none of its own.
+   */
+  deadLetter?: { queue: string; maxReceives: number };
+}
+
+export type ResourceSpec = BucketSpec | TableSpec | TopicSpec | QueueSpec;
 
 export interface StateMachineSpec {
   description: string;

@@ -34,6 +34,20 @@ export function resourceVariables(manifest: PackageManifest): Record<string, str
   );
 }
 
+/** The package resources `spec` refers to, which exist before it: a queue's dead-letter queue. */
+const referredResources = (spec: ResourceSpec): string[] =>
+  spec.kind === "queue" && spec.deadLetter ? [spec.deadLetter.queue] : [];
+
+/**
+ * The package's resources, each after those it refers to: what infra and the local stack create in turn. One
+ * pass suffices because a resource may refer only to one that refers to none (see `manifestProblems`).
+ */
+export function resourcesInCreationOrder(manifest: PackageManifest): Array<[string, ResourceSpec]> {
+  const entries = Object.entries(manifest.resources);
+  const refers = ([, spec]: [string, ResourceSpec]) => referredResources(spec).length > 0;
+  return [...entries.filter((entry) => !refers(entry)), ...entries.filter(refers)];
+}
+
 /** The handlers a state machine of the package calls. */
 export const stateMachineSteps = (manifest: PackageManifest): Set<string> =>
   new Set(Object.values(manifest.stateMachines).flatMap((machine) => referencedHandlers(machine.definition)));
@@ -43,6 +57,7 @@ export function manifestProblems(manifest: PackageManifest): string[] {
   const problems = Object.keys(manifest.resources)
     .filter((name) => name in manifest.stateMachines)
     .map((name) => `${name} names both a resource and a state machine`);
+  problems.push(...resourceProblems(manifest));
   const steps = stateMachineSteps(manifest);
   const carriers = new Map<string, string | undefined>();
   for (const [handler, spec] of Object.entries(manifest.handlers)) {
@@ -69,6 +84,25 @@ export function manifestProblems(manifest: PackageManifest): string[] {
     }
   }
   return problems;
+}
+
+/** What is wrong with the resources' own settings: a dead-letter queue that is no queue, or has one itself. */
+function resourceProblems(manifest: PackageManifest): string[] {
+  return Object.entries(manifest.resources).flatMap(([name, spec]) => {
+    if (spec.kind !== "queue" || !spec.deadLetter) return [];
+    const { queue, maxReceives } = spec.deadLetter;
+    const target = manifest.resources[queue];
+    const problems: string[] = [];
+    if (queue === name) problems.push(`${name} cannot be its own dead-letter queue`);
+    else if (target?.kind !== "queue")
+      problems.push(`${name}'s dead-letter queue ${queue} is no queue of ${manifest.name}`);
+    else if (referredResources(target).length > 0)
+      problems.push(`${name}'s dead-letter queue ${queue} has a dead-letter queue of its own`);
+    if (!Number.isInteger(maxReceives) || maxReceives < 1 || maxReceives > 1000) {
+      problems.push(`${name}'s maxReceives must be an integer from 1 to 1000, got ${maxReceives}`);
+    }
+    return problems;
+  });
 }
 
 const carrying = (resource: string | undefined) => (resource ? `resource ${resource}` : "a setting");

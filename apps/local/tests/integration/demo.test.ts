@@ -66,11 +66,17 @@ describe("./run demo, every scene in one emulator", () => {
 
     expect(files).toMatchObject({
       scene: "example-domain",
-      figures: [{ label: "files recorded", value: 4 }],
+      figures: [
+        { label: "files recorded", value: 4 },
+        { label: "notices delivered", value: 4 },
+        { label: "files queued", value: 4 },
+      ],
     });
     expect(files?.error).toBeUndefined();
     expect(files?.checks).toEqual([
       { name: "every uploaded file is in the ledger", ok: true, detail: "4 of 4" },
+      { name: "the topic announced every file", ok: true, detail: "4 of 4" },
+      { name: "the outbox holds every file", ok: true, detail: "4 of 4" },
     ]);
   });
 });

@@ -1,11 +1,21 @@
 // The local stack is derived from a manifest alone: the example package of @fleet/manifest's fixtures (a
-// bucket, a table, a state machine) gets each, and each of its variables the value infra would give it.
+// resource of every kind, a state machine) gets each, and each of its variables the value infra would give it.
 import { DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DescribeStateMachineCommand, SFNClient } from "@aws-sdk/client-sfn";
+import { GetTopicAttributesCommand, SNSClient } from "@aws-sdk/client-sns";
+import { GetQueueAttributesCommand, ListQueuesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import type { PackageManifest } from "@fleet/manifest";
 import { manifest } from "@fleet/manifest/fixtures/example-domain";
 import { awsClient } from "@fleet/shared-aws";
 import { describe, expect, it } from "@jest/globals";
 import { LOCAL_ACCOUNT, provisionLocalStack } from "../../src/local-stack";
+
+const queueAttributes = async (queueUrl: string) =>
+  (
+    await awsClient(SQSClient).send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["All"] }),
+    )
+  ).Attributes ?? {};
 
 describe("provisionLocalStack", () => {
   it("creates every resource and state machine of the manifest, and gives each variable its value", async () => {
@@ -14,10 +24,14 @@ describe("provisionLocalStack", () => {
     expect(env).toEqual({
       INBOX_BUCKET: "example-domain-inbox-local",
       LEDGER_TABLE: "example-domain-ledger-local",
-      // The emulator's own account, in the ARN it gave the state machine.
+      // The emulator's own account, in the ARNs and URLs it gave the state machine, the topic and the queue.
       FLOW_ARN: expect.stringMatching(
         /^arn:aws:states:[a-z0-9-]+:\d{12}:stateMachine:example-domain-flow-local$/,
       ),
+      NOTICES_TOPIC_ARN: expect.stringMatching(
+        /^arn:aws:sns:[a-z0-9-]+:\d{12}:example-domain-notices-local$/,
+      ),
+      OUTBOX_QUEUE_URL: expect.stringMatching(/^http:\/\/\S+\/\d{12}\/example-domain-outbox-local$/),
     });
     const { Table } = await awsClient(DynamoDBClient).send(
       new DescribeTableCommand({ TableName: env.LEDGER_TABLE }),
@@ -29,6 +43,35 @@ describe("provisionLocalStack", () => {
     expect(JSON.parse(definition ?? "{}").States.Record.Parameters.FunctionName).toBe(
       `arn:aws:lambda:${region}:${LOCAL_ACCOUNT}:function:example-domain-record-local`,
     );
+    // Encrypted and kept as infra sets them.
+    const topic = await awsClient(SNSClient).send(
+      new GetTopicAttributesCommand({ TopicArn: env.NOTICES_TOPIC_ARN }),
+    );
+    expect(topic.Attributes?.KmsMasterKeyId).toBe("alias/aws/sns");
+    expect(await queueAttributes(env.OUTBOX_QUEUE_URL as string)).toEqual(
+      expect.objectContaining({ SqsManagedSseEnabled: "true", MessageRetentionPeriod: "1209600" }),
+    );
+  });
+
+  it("creates a dead-letter queue first and redrives the queue naming it there", async () => {
+    const redriving: PackageManifest = {
+      ...manifest,
+      name: "example-redrive",
+      resources: {
+        ...manifest.resources,
+        outbox: { kind: "queue", description: "o", deadLetter: { queue: "failed", maxReceives: 3 } },
+        failed: { kind: "queue", description: "f" },
+      },
+    };
+    await provisionLocalStack(redriving);
+    const queues = await awsClient(SQSClient).send(
+      new ListQueuesCommand({ QueueNamePrefix: "example-redrive-" }),
+    );
+    const url = (name: string) =>
+      queues.QueueUrls?.find((u) => u.endsWith(`/example-redrive-${name}-local`)) as string;
+    const { QueueArn } = await queueAttributes(url("failed"));
+    const { RedrivePolicy = "{}" } = await queueAttributes(url("outbox"));
+    expect(JSON.parse(RedrivePolicy)).toEqual({ deadLetterTargetArn: QueueArn, maxReceiveCount: 3 });
   });
 
   it("finds what exists instead of failing or duplicating it", async () => {

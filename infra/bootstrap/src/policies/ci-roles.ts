@@ -10,6 +10,7 @@ import {
   type PolicyStatement,
   regionalArn,
 } from "../../../src/policies/document";
+import { deployRoleKindStatements } from "../../../src/resource-kinds";
 import { workloadRolePath } from "../naming";
 import { type StateLocation, stateStatements } from "./state-access";
 
@@ -84,19 +85,13 @@ const STATE_MACHINE_ACTIONS = [
   "states:UntagResource",
   "states:UpdateStateMachine",
 ];
+/** The alert topic's e-mail subscription; the topic itself is managed as a package's are (resource-kinds.ts). */
 const TOPIC_ACTIONS = [
-  "sns:CreateTopic",
-  "sns:DeleteTopic",
   "sns:GetSubscriptionAttributes",
-  "sns:GetTopicAttributes",
   "sns:ListSubscriptionsByTopic",
-  "sns:ListTagsForResource",
   "sns:SetSubscriptionAttributes",
-  "sns:SetTopicAttributes",
   "sns:Subscribe",
-  "sns:TagResource",
   "sns:Unsubscribe",
-  "sns:UntagResource",
 ];
 const ALARM_ACTIONS = [
   "cloudwatch:DeleteAlarms",
@@ -105,37 +100,6 @@ const ALARM_ACTIONS = [
   "cloudwatch:PutMetricAlarm",
   "cloudwatch:TagResource",
   "cloudwatch:UntagResource",
-];
-/** The bucket and its configurations (the AWS provider reads every sub-resource when it refreshes a bucket). */
-const BUCKET_ACTIONS = [
-  "s3:CreateBucket",
-  "s3:DeleteBucket",
-  "s3:DeleteBucketOwnershipControls",
-  "s3:DeleteBucketPolicy",
-  "s3:GetAccelerateConfiguration",
-  "s3:GetBucketAcl",
-  "s3:GetBucketCORS",
-  "s3:GetBucketLocation",
-  "s3:GetBucketLogging",
-  "s3:GetBucketObjectLockConfiguration",
-  "s3:GetBucketOwnershipControls",
-  "s3:GetBucketPolicy",
-  "s3:GetBucketPublicAccessBlock",
-  "s3:GetBucketRequestPayment",
-  "s3:GetBucketTagging",
-  "s3:GetBucketVersioning",
-  "s3:GetBucketWebsite",
-  "s3:GetEncryptionConfiguration",
-  "s3:GetLifecycleConfiguration",
-  "s3:GetReplicationConfiguration",
-  "s3:ListBucket",
-  "s3:PutBucketOwnershipControls",
-  "s3:PutBucketPolicy",
-  "s3:PutBucketPublicAccessBlock",
-  "s3:PutBucketTagging",
-  "s3:PutBucketVersioning",
-  "s3:PutEncryptionConfiguration",
-  "s3:PutLifecycleConfiguration",
 ];
 /** Nothing the fleet deploys may loosen or delete the state bucket, even in the account that holds it. */
 const STATE_BUCKET_GUARDED_ACTIONS = [
@@ -176,8 +140,8 @@ export function deployRoleStatements({ scope, environment, state }: CiRoleContex
     // Topic names are generated; an SNS ARN has no resource type to narrow by.
     allow(TOPIC_ACTIONS, [regionalArn(scope, "sns", "*")]),
     allow(ALARM_ACTIONS, [regionalArn(scope, "cloudwatch", "alarm:*")]),
-    // Bucket names are generated and global; only this account's buckets (and those granting it) are reachable.
-    allow(BUCKET_ACTIONS, [`arn:${scope.partition}:s3:::*`]),
+    // The buckets, tables, topics and queues packages own (and the alert topic), each kind's actions.
+    ...deployRoleKindStatements(scope),
     {
       Effect: "Deny",
       Action: STATE_BUCKET_GUARDED_ACTIONS,

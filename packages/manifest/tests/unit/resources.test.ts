@@ -4,6 +4,7 @@ import {
   manifestProblems,
   type PackageManifest,
   packageResource,
+  resourcesInCreationOrder,
   resourceVariables,
 } from "../../src/index";
 import { manifest as example } from "../fixtures/example-domain/src/index";
@@ -48,7 +49,21 @@ describe("what a manifest says about resources", () => {
       FLOW_ARN: "flow",
       INBOX_BUCKET: "inbox",
       LEDGER_TABLE: "ledger",
+      NOTICES_TOPIC_ARN: "notices",
+      OUTBOX_QUEUE_URL: "outbox",
     });
+  });
+
+  it("orders the resources so that a queue comes after its dead-letter queue", () => {
+    const manifest: PackageManifest = {
+      ...example,
+      resources: {
+        work: { kind: "queue", description: "w", deadLetter: { queue: "failed", maxReceives: 3 } },
+        failed: { kind: "queue", description: "f" },
+        ledger: { kind: "table", description: "l", partitionKey: "id" },
+      },
+    };
+    expect(resourcesInCreationOrder(manifest).map(([name]) => name)).toEqual(["failed", "ledger", "work"]);
   });
 });
 
@@ -63,12 +78,41 @@ describe("manifestProblems", () => {
       resources: { ...example.resources, flow: { kind: "bucket", description: "clash" } },
       handlers: {
         ...example.handlers,
-        start: handler({ FLOW_ARN: { required: true, description: "f", resource: "flow" } }, ["outbox"]),
+        start: handler({ FLOW_ARN: { required: true, description: "f", resource: "flow" } }, ["archive"]),
       },
     };
     expect(manifestProblems(manifest)).toEqual([
       "flow names both a resource and a state machine",
-      "start uses outbox, which is no resource or state machine of example-domain",
+      "start uses archive, which is no resource or state machine of example-domain",
+    ]);
+  });
+
+  it("refuses a dead-letter queue that is no queue of the package, the queue itself, or has one of its own", () => {
+    const queue = (deadLetter?: { queue: string; maxReceives: number }) => ({
+      kind: "queue" as const,
+      description: "q",
+      ...(deadLetter ? { deadLetter } : {}),
+    });
+    const manifest: PackageManifest = {
+      ...example,
+      resources: {
+        ...example.resources,
+        first: queue({ queue: "second", maxReceives: 5 }),
+        second: queue({ queue: "third", maxReceives: 5 }),
+        third: queue(),
+        self: queue({ queue: "self", maxReceives: 1 }),
+        tabled: queue({ queue: "ledger", maxReceives: 1000 }),
+        missing: queue({ queue: "nowhere", maxReceives: 0 }),
+        fractional: queue({ queue: "third", maxReceives: 2.5 }),
+      },
+    };
+    expect(manifestProblems(manifest)).toEqual([
+      "first's dead-letter queue second has a dead-letter queue of its own",
+      "self cannot be its own dead-letter queue",
+      "tabled's dead-letter queue ledger is no queue of example-domain",
+      "missing's dead-letter queue nowhere is no queue of example-domain",
+      "missing's maxReceives must be an integer from 1 to 1000, got 0",
+      "fractional's maxReceives must be an integer from 1 to 1000, got 2.5",
     ]);
   });
 
