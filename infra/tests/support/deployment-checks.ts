@@ -7,12 +7,12 @@ import { workloadRolePath } from "../../bootstrap/src/naming";
 import { workloadRoles } from "../../bootstrap/src/policies/ci-roles";
 import { type DeploymentConfig, parseDeploymentConfig } from "../../src/deployment";
 import type { PolicyDocument } from "../../src/policies/document";
-import { STATEFUL_TYPES } from "../../src/protection";
 import { testFleetHandlers } from "../../src/test-fleet";
 import { MOCK_ACCOUNT_ID } from "../../tools/mocks";
 import { INFRA_DIR } from "../../tools/program-bundle";
 import { readStackSettings } from "../../tools/stack-config";
 import { type Synthesis, synthesize } from "../../tools/synthesize";
+import { protectionProblems } from "./protection-checks";
 import { workspaceManifests } from "./stack-checks";
 
 /** A stack's fleet:deployment block, from its Pulumi.<stack>.yaml. */
@@ -73,20 +73,8 @@ export function describeDeployment(stack: string): void {
       }
     });
 
-    it(`${deployment.protect ? "protects" : "does not protect"} its stateful resources, retaining those that hold data`, () => {
-      const stateful = synthesis.resources.filter((r) => r.custom && r.type in STATEFUL_TYPES);
-      expect(stateful.length).toBeGreaterThan(0);
-      for (const resource of synthesis.resources.filter((r) => r.custom)) {
-        const holdsData = STATEFUL_TYPES[resource.type]?.holdsData;
-        const expected =
-          deployment.protect && holdsData !== undefined
-            ? { protect: true, retainOnDelete: holdsData }
-            : { protect: false, retainOnDelete: false };
-        expect({ resource: resource.name, ...resource.options }).toEqual({
-          resource: resource.name,
-          ...expected,
-        });
-      }
+    it(`${deployment.protect ? "protects" : "does not protect"} its resources, each as its type's class says`, () => {
+      expect(protectionProblems(synthesis.resources, deployment.protect)).toEqual([]);
     });
 
     it(`${deployment.testFleetTools ? "deploys" : "leaves out"} the test-fleet tools, their roles and grants`, () => {

@@ -60,17 +60,30 @@ describe("the deployment's transforms", () => {
     expect(roleUnderPath("/fleet/dev/")(args("aws:iam/rolePolicy:RolePolicy"))).toBeUndefined();
   });
 
-  it("protect stateful resources, retaining those that hold data", () => {
+  it("protect and retain each resource as its type's class says, and refuse a type nobody classified", () => {
     expect(protectStatefulResources(args("aws:s3/bucket:Bucket"))).toEqual({
       props: { a: 1 },
       opts: { parent: undefined, protect: true, retainOnDelete: true },
+    });
+    // A bucket's safeguards go with it.
+    expect(protectStatefulResources(args("aws:s3/bucketVersioning:BucketVersioning"))?.opts).toEqual({
+      parent: undefined,
+      protect: true,
+      retainOnDelete: true,
     });
     expect(protectStatefulResources(args("aws:sfn/stateMachine:StateMachine"))).toEqual({
       props: { a: 1 },
       opts: { parent: undefined, protect: true },
     });
+    expect(protectStatefulResources(args("aws:cloudwatch/logGroup:LogGroup"))?.opts).toEqual({
+      parent: undefined,
+      retainOnDelete: true,
+    });
     expect(protectStatefulResources(args("aws:lambda/function:Function"))).toBeUndefined();
     expect(protectStatefulResources(args("aws:s3/bucket:Bucket", false))).toBeUndefined();
+    expect(() => protectStatefulResources(args("aws:sqs/queue:Queue"))).toThrow(
+      "aws:sqs/queue:Queue is not classified in infra/src/protection.ts",
+    );
   });
 });
 
