@@ -23,7 +23,7 @@ import type { RecordedResource } from "../../tools/mocks";
 import { MOCK_ACCOUNT_ID } from "../../tools/mocks";
 import { type Synthesis, synthesize } from "../../tools/synthesize";
 import { bundledOperations, requiredActions } from "./bundle-commands";
-import { deploymentOf } from "./deployment-checks";
+import { deploymentOf, TEST_FLEET_ACTIONS } from "./deployment-checks";
 import { policyProblems, trustProblems } from "./policy-checks";
 
 const repoRoot = findRepoRoot(import.meta.dirname);
@@ -56,7 +56,7 @@ export interface StackUnderTest {
 }
 
 export function describeStack({ stack, manifests: packages, program, extraConfig }: StackUnderTest): void {
-  const { testFleetTools } = deploymentOf(stack);
+  const { testFleetTools, namePrefix } = deploymentOf(stack);
   const manifests = packages.map((manifest) => deployedManifest(manifest, testFleetTools));
   let synthesis: Synthesis;
   let scope: AwsScope;
@@ -85,13 +85,15 @@ export function describeStack({ stack, manifests: packages, program, extraConfig
   const rolePolicies = () =>
     ofType("aws:iam/rolePolicy:RolePolicy").map((r) => ({ name: r.name, document: json(r.inputs.policy) }));
   const fn = (manifest: PackageManifest, handler: string) =>
-    named("aws:lambda/function:Function", `${manifest.name}-${handler}`);
+    named("aws:lambda/function:Function", `${namePrefix}${manifest.name}-${handler}`);
   const functionPolicy = (manifest: PackageManifest, handler: string) =>
-    json(named("aws:iam/rolePolicy:RolePolicy", `${manifest.name}-${handler}-policy`).inputs.policy);
+    json(
+      named("aws:iam/rolePolicy:RolePolicy", `${namePrefix}${manifest.name}-${handler}-policy`).inputs.policy,
+    );
   const variablesOf = (manifest: PackageManifest, handler: string) =>
     (fn(manifest, handler).inputs.environment as { variables: Record<string, string> }).variables;
   const stateMachine = (manifest: PackageManifest, name: string) =>
-    named("aws:sfn/stateMachine:StateMachine", `${manifest.name}-${name}`);
+    named("aws:sfn/stateMachine:StateMachine", `${namePrefix}${manifest.name}-${name}`);
   const granted = (document: PolicyDocument, action: string) =>
     document.Statement.filter((s) => s.Effect === "Allow" && s.Action.includes(action)).flatMap(
       (s) => s.Resource ?? [],
@@ -104,7 +106,7 @@ export function describeStack({ stack, manifests: packages, program, extraConfig
       const arn = stateMachine(manifest, name).computed.arn as string;
       return { value: arn, arn, covers: (r: string) => r === arn || r === executionsOf(arn) };
     }
-    const resource = named(RESOURCE_TYPES[spec.kind], `${manifest.name}-${name}`);
+    const resource = named(RESOURCE_TYPES[spec.kind], `${namePrefix}${manifest.name}-${name}`);
     const arn = resource.computed.arn as string;
     const value = (spec.kind === "bucket" ? resource.computed.bucket : resource.computed.name) as string;
     return { value, arn, covers: (r: string) => r === arn || r.startsWith(`${arn}/`) };
@@ -148,11 +150,11 @@ export function describeStack({ stack, manifests: packages, program, extraConfig
     it("creates every function, role, policy, log group and alarm of every manifest, and every state machine", () => {
       for (const { manifest, handler } of handlers) {
         for (const [type, name] of [
-          ["aws:lambda/function:Function", `${manifest.name}-${handler}`],
-          ["aws:iam/role:Role", `${manifest.name}-${handler}-role`],
-          ["aws:iam/rolePolicy:RolePolicy", `${manifest.name}-${handler}-policy`],
-          ["aws:cloudwatch/logGroup:LogGroup", `${manifest.name}-${handler}-logs`],
-          ["aws:cloudwatch/metricAlarm:MetricAlarm", `${manifest.name}-${handler}-errors`],
+          ["aws:lambda/function:Function", `${namePrefix}${manifest.name}-${handler}`],
+          ["aws:iam/role:Role", `${namePrefix}${manifest.name}-${handler}-role`],
+          ["aws:iam/rolePolicy:RolePolicy", `${namePrefix}${manifest.name}-${handler}-policy`],
+          ["aws:cloudwatch/logGroup:LogGroup", `${namePrefix}${manifest.name}-${handler}-logs`],
+          ["aws:cloudwatch/metricAlarm:MetricAlarm", `${namePrefix}${manifest.name}-${handler}-errors`],
         ] as const) {
           expect(named(type, name).name).toBe(name);
         }
@@ -161,7 +163,7 @@ export function describeStack({ stack, manifests: packages, program, extraConfig
       for (const { manifest, name } of stateMachines) {
         expect(stateMachine(manifest, name).inputs.type).toBe("STANDARD");
         for (const outcome of ["failed", "timed-out"]) {
-          named("aws:cloudwatch/metricAlarm:MetricAlarm", `${manifest.name}-${name}-${outcome}`);
+          named("aws:cloudwatch/metricAlarm:MetricAlarm", `${namePrefix}${manifest.name}-${name}-${outcome}`);
         }
       }
       expect(ofType("aws:sfn/stateMachine:StateMachine")).toHaveLength(stateMachines.length);
@@ -178,7 +180,7 @@ export function describeStack({ stack, manifests: packages, program, extraConfig
         const expected = manifests.flatMap((manifest) =>
           Object.entries(manifest.resources)
             .filter(([, spec]) => spec.kind === kind)
-            .map(([name]) => `${manifest.name}-${name}`),
+            .map(([name]) => `${namePrefix}${manifest.name}-${name}`),
         );
         expect({
           kind,
@@ -197,14 +199,27 @@ export function describeStack({ stack, manifests: packages, program, extraConfig
           expect({ name, problems: policyProblems(document, scope) }).toEqual({ name, problems: [] });
       });
 
-      it("every AWS operation a handler's bundle can send is allowed by its role", () => {
+      it("every AWS operation a handler's bundle can send is allowed by its role, but test-fleet work without the tools", () => {
         for (const { manifest, handler, label } of handlers) {
           const bundle = path.join(repoRoot, manifest.packageDir, "dist", handler, BUNDLE_ENTRY_FILE);
           const operations = bundledOperations(bundle);
           expect({ label, operations: operations.length > 0 }).toEqual({ label, operations: true });
           const policy = functionPolicy(manifest, handler);
-          const denied = requiredActions(operations, variablesOf(manifest, handler)).filter(
-            (action) => granted(policy, action).length === 0,
+          const variables = variablesOf(manifest, handler);
+          const required = requiredActions(operations, variables);
+          // Without test-fleet tools, a handler whose code can delete things is not granted it, and is told so.
+          const withheld = testFleetTools
+            ? []
+            : required.filter((action) => TEST_FLEET_ACTIONS.includes(action));
+          if (withheld.length > 0) {
+            expect({ label, withheld, TEST_FLEET_TOOLS: variables.TEST_FLEET_TOOLS }).toEqual({
+              label,
+              withheld,
+              TEST_FLEET_TOOLS: "false",
+            });
+          }
+          const denied = required.filter(
+            (action) => !withheld.includes(action) && granted(policy, action).length === 0,
           );
           expect({ label, denied }).toEqual({ label, denied: [] });
         }
@@ -233,12 +248,12 @@ export function describeStack({ stack, manifests: packages, program, extraConfig
 
       it("functions trust only Lambda; state machine roles only Step Functions of this account", () => {
         for (const { manifest, handler } of handlers) {
-          const role = named("aws:iam/role:Role", `${manifest.name}-${handler}-role`);
+          const role = named("aws:iam/role:Role", `${namePrefix}${manifest.name}-${handler}-role`);
           expect(trustProblems(json(role.inputs.assumeRolePolicy), "lambda.amazonaws.com")).toEqual([]);
         }
         for (const { manifest, name } of stateMachines) {
           const trust = json(
-            named("aws:iam/role:Role", `${manifest.name}-${name}-role`).inputs.assumeRolePolicy,
+            named("aws:iam/role:Role", `${namePrefix}${manifest.name}-${name}-role`).inputs.assumeRolePolicy,
           );
           expect(trustProblems(trust, "states.amazonaws.com")).toEqual([]);
           expect(trust.Statement[0]?.Condition).toEqual({
@@ -251,7 +266,8 @@ export function describeStack({ stack, manifests: packages, program, extraConfig
       it("a state machine may invoke exactly the functions its definition calls", () => {
         for (const { manifest, name, definition, label } of stateMachines) {
           const policy = json(
-            named("aws:iam/rolePolicy:RolePolicy", `${manifest.name}-${name}-policy`).inputs.policy,
+            named("aws:iam/rolePolicy:RolePolicy", `${namePrefix}${manifest.name}-${name}-policy`).inputs
+              .policy,
           );
           const steps = referencedHandlers(definition);
           expect({ label, steps: steps.length > 0 }).toEqual({ label, steps: true });

@@ -111,7 +111,7 @@ describe("bootstrap accounts and fleet stacks", () => {
       ["scripts/synth.ts", "bootstrap", host.stack],
       { cwd: INFRA_DIR, maxBuffer: 64 << 20 },
     );
-    const keyArn = JSON.parse(stdout).outputs.stateBackend.secretsKeyArn;
+    const keyArn = JSON.parse(stdout).outputs.stateBackend.keyArn;
     expect(keyArn).toMatch(new RegExp(`^arn:aws:kms:${host.region}:${host.accountId}:key/`));
     for (const account of accounts.filter((a) => a.remoteState))
       expect(account.remoteState?.keyArn).toBe(keyArn);
@@ -139,6 +139,7 @@ describe("a deploy role may manage what the fleet program creates", () => {
       },
       environment: stack,
       state: { partition: "aws", bucket: "state", keyArn: "arn:aws:kms:eu-west-1:123456789012:key/k" },
+      secretsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/s",
     });
     const missing = types.flatMap((type) =>
       (MANAGED_WITH[type] ?? [])

@@ -61,6 +61,7 @@ const args = (overrides: Partial<HandlerPackageArgs> = {}): HandlerPackageArgs =
   logRetentionDays: 30,
   rates: {},
   settings: {},
+  namePrefix: "fleet-test-",
   iot: { thingNamePrefix: "test-", groupNamePrefix: "fleet-" },
   testFleetTools: true,
   ...overrides,
@@ -198,6 +199,7 @@ describe("JobsTargeting", () => {
     logRetentionDays: 30,
     rates: {},
     settings: {},
+    namePrefix: "fleet-test-",
     iot: { thingNamePrefix: "test-", groupNamePrefix: "fleet-" },
     testFleetTools: true,
   };
@@ -212,6 +214,9 @@ describe("JobsTargeting", () => {
     expect(attempt).toThrow("SERCH_INDEX_RATE is read by no jobs-targeting handler");
     expect(attempt).toThrow("LISTS_BUCKET is set by infra, not config");
     expect(attempt).toThrow("IOT_DATA_ENDPOINT is set by infra, not config");
+    expect(() => new JobsTargeting("jt", { ...domainArgs, settings: { TEST_FLEET_TOOLS: "true" } })).toThrow(
+      "TEST_FLEET_TOOLS is set by infra, not config",
+    );
     expect(awsResources()).toEqual([]);
   });
 
@@ -259,31 +264,39 @@ describe("deployHandlerPackage", () => {
     expect(Object.keys(functions).sort()).toEqual(["start", "step", "stop"]);
     // Registration completes asynchronously; the outputs resolve once every resource exists.
     const arns = await resolved(pulumi.output(outputs));
+    // Every name starts with the stack's prefix, the only names its deploy role may manage.
     const order = awsResources()
       .filter((r) => ["aws:lambda/function:Function", "aws:sfn/stateMachine:StateMachine"].includes(r.type))
       .map((r) => r.name);
-    expect(order).toEqual(["demo-step", "demo-flow", "demo-start", "demo-stop"]);
+    expect(order).toEqual([
+      "fleet-test-demo-step",
+      "fleet-test-demo-flow",
+      "fleet-test-demo-start",
+      "fleet-test-demo-stop",
+    ]);
     const owned = (type: string) =>
       awsResources()
         .filter((r) => r.type === type)
         .map((r) => r.name);
     expect([...owned("aws:s3/bucket:Bucket"), ...owned("aws:dynamodb/table:Table")]).toEqual([
-      "demo-files",
-      "demo-ledger",
+      "fleet-test-demo-files",
+      "fleet-test-demo-ledger",
     ]);
 
     // Each variable carrying a resource holds its value; settings reach only the handlers that read them.
     const machine = arns.stateMachines.flow as string;
     expect(arns.resources).toEqual({
-      files: expect.stringMatching(/^demo-files-/),
+      files: expect.stringMatching(/^fleet-test-demo-files-/),
       ledger: expect.any(String),
     });
-    expect(variables("demo-step")).toEqual(
+    expect(variables("fleet-test-demo-step")).toEqual(
       expect.objectContaining({ FILES_BUCKET: arns.resources.files, LEDGER_TABLE: arns.resources.ledger }),
     );
-    expect(variables("demo-start")?.MACHINE_ARN).toBe(machine);
-    expect(variables("demo-stop")).toEqual(expect.objectContaining({ MACHINE_ARN: machine, RATE: "5" }));
-    expect(variables("demo-start")?.RATE).toBeUndefined();
+    expect(variables("fleet-test-demo-start")?.MACHINE_ARN).toBe(machine);
+    expect(variables("fleet-test-demo-stop")).toEqual(
+      expect.objectContaining({ MACHINE_ARN: machine, RATE: "5" }),
+    );
+    expect(variables("fleet-test-demo-start")?.RATE).toBeUndefined();
 
     // A handler's statements can name exactly what its manifest entry uses.
     const table = awsResources().find((r) => r.type === "aws:dynamodb/table:Table");
