@@ -126,6 +126,14 @@ describe("NodeLambda", () => {
     expect(() => new NodeLambda("bad", { ...args, ...override })).toThrow(message);
     expect(awsResources()).toEqual([]);
   });
+
+  it("refuses a name whose generated role name would be longer than IAM allows", () => {
+    const name = "fleet-staging-ota-deploy-confirm-rollout-completed-step";
+    expect(() => new NodeLambda(name, args)).toThrow(
+      `the role name ${name}-role-xxxxxxx would have 68 characters, more than the 64 AWS allows`,
+    );
+    expect(awsResources()).toEqual([]);
+  });
 });
 
 describe("planHandlerPackage", () => {
