@@ -19,8 +19,9 @@ afterEach(() => {
   sfn.reset();
 });
 
+type Handler = (event: unknown, context: ReturnType<typeof localContext>) => Promise<unknown>;
 const teardown = async (event: unknown) => {
-  const { handler } = await import("../../src/handlers/teardown.ts");
+  const { handler } = (await import("../../src/handlers/teardown.ts")) as { handler: Handler };
   return handler(event, localContext({ functionName: "teardown" })).catch((e: unknown) => e);
 };
 
