@@ -6,6 +6,7 @@ import { ValidationError } from "@fleet/shared-aws";
 import { localContext } from "@fleet/shared-aws/testing";
 import { afterEach, expect, it } from "@jest/globals";
 import { mockClient } from "aws-sdk-client-mock";
+import type { HandlerName } from "../../src/config";
 
 Object.assign(process.env, {
   STATE_MACHINE_ARN: "arn:aws:states:us-east-1:000000000000:stateMachine:targeted-job",
@@ -21,7 +22,9 @@ afterEach(() => {
 
 type Handler = (event: unknown, context: ReturnType<typeof localContext>) => Promise<unknown>;
 const teardown = async (event: unknown) => {
-  const { handler } = (await import("../../src/handlers/teardown.ts")) as { handler: Handler };
+  // Imported once the variables above are set: the handler reads its config when its module loads.
+  const name: HandlerName = "teardown";
+  const { handler } = (await import(`../../src/handlers/${name}.ts`)) as { handler: Handler };
   return handler(event, localContext({ functionName: "teardown" })).catch((e: unknown) => e);
 };
 
