@@ -2,6 +2,7 @@
 // reported together, before any resource exists. Platform keys are named here; every other `fleet:` key is a
 // domain's block (`fleet:<domain>`, e.g. `fleet:jobsTargeting`), all read and checked by the same function.
 import * as pulumi from "@pulumi/pulumi";
+import { isRecord } from "./records";
 
 /** Handler settings of one domain, keyed by the environment variable its handlers read. */
 export interface DomainSettings {
@@ -28,8 +29,6 @@ export const PROJECT = "fleet";
 /** Keys of the platform; `deployment` is read by deployment.ts (how the stack is deployed). */
 export const PLATFORM_KEYS = ["logRetentionDays", "alertEmail", "tags", "deployment"];
 const ENV_NAME = /^[A-Z][A-Z0-9_]*$/;
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** Reads the stack's config; throws one error naming every missing or malformed key. */
 export function readStackConfig(): StackConfig {

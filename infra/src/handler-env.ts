@@ -1,10 +1,25 @@
 // Which value each handler's environment variable gets: infra supplies what it creates (the bucket name or ARN
-// a variable carries, per the manifest) and what it looks up (endpoints), the stack's config supplies tunables
-// (rates, keys); a handler gets exactly the variables it declares in its package's manifest.
+// a variable carries, per the manifest), what it looks up (endpoints) and how the stack is deployed (the names
+// its IoT grants cover, whether it has test-fleet tools), the stack's config supplies tunables (rates, keys); a
+// handler gets exactly the variables it declares in its package's manifest.
 import type { LambdaHandlerSpec, PackageManifest } from "@fleet/manifest";
 import type * as pulumi from "@pulumi/pulumi";
+import type { DeploymentConfig } from "./deployment";
 
 export type EnvValues = Record<string, pulumi.Input<string>>;
+
+/**
+ * How the stack is deployed, for every handler of any package that declares the variable: the prefixes its IoT
+ * grants are limited to, so that it refuses other names up front, and whether it may delete things.
+ */
+export const platformVariables = ({
+  iot,
+  testFleetTools,
+}: Pick<DeploymentConfig, "iot" | "testFleetTools">): Record<string, string> => ({
+  THING_NAME_PREFIX: iot.thingNamePrefix,
+  GROUP_NAME_PREFIX: iot.groupNamePrefix,
+  TEST_FLEET_TOOLS: String(testFleetTools),
+});
 
 /** The required variables of `spec` that `available` has no value for. */
 export const missingRequired = (spec: LambdaHandlerSpec, available: Record<string, unknown>): string[] =>

@@ -8,22 +8,23 @@ import { Alerts } from "./components/alerts";
 import type { DomainArgs } from "./components/handler-package";
 import { JobsTargeting } from "./components/jobs-targeting";
 import { domainSettings, readStackConfig } from "./config";
-import { readDeploymentConfig, registerDeploymentTransforms } from "./deployment";
+import { readDeploymentConfig, registerDeploymentTransforms, workloadBoundaryOf } from "./deployment";
 
 const config = readStackConfig();
 const deployment = readDeploymentConfig();
-// Before the first resource: every resource of the stack goes through them.
-registerDeploymentTransforms(deployment);
 const repoRoot = findRepoRoot(import.meta.dirname);
 
 const provider = new aws.Provider("aws", { region: config.region, defaultTags: { tags: config.tags } });
 const opts = { providers: [provider] };
+// Before every other resource: each goes through them.
+registerDeploymentTransforms(deployment, workloadBoundaryOf(provider));
 
-const alerts = new Alerts("alerts", { email: config.alertEmail }, opts);
+const alerts = new Alerts(`${deployment.namePrefix}alerts`, { email: config.alertEmail }, opts);
 const domain = (key: string): DomainArgs => ({
   repoRoot,
   logRetentionDays: config.logRetentionDays,
   alarmTopicArn: alerts.topicArn,
+  namePrefix: deployment.namePrefix,
   iot: deployment.iot,
   testFleetTools: deployment.testFleetTools,
   ...domainSettings(config, key),

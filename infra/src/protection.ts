@@ -1,29 +1,80 @@
-// Stateful resources survive a mistaken change: a stack transform gives every resource of a stateful type
-// `protect` (Pulumi refuses to delete or replace it) and, where deleting it loses data, `retainOnDelete`
-// (removing it from the program leaves it in AWS). One transform rather than options at each resource, so that
-// a component added later is covered too, and so that the offline synth sees the options (tools/mocks.ts).
+// Stateful resources survive a mistaken change: a stack transform gives every resource the options its type's
+// class calls for - `protect` (Pulumi refuses to delete or replace it) and, where deleting it loses data,
+// `retainOnDelete` (removing it from the program leaves it in AWS). Every type either program creates is
+// classified here, stateless ones included, so that a new type (a stream) is refused until someone
+// decides what losing it would cost. One transform rather than options at each resource, so that a component
+// added later is covered too, and so that the offline synth sees the options (tools/mocks.ts).
 import type * as pulumi from "@pulumi/pulumi";
 
-/** Stateful resource types, and whether deleting one loses data that cannot be recreated from the program. */
-export const STATEFUL_TYPES: Readonly<Record<string, { holdsData: boolean }>> = {
-  "aws:s3/bucket:Bucket": { holdsData: true },
-  "aws:dynamodb/table:Table": { holdsData: true },
-  // A deleted key makes everything encrypted with it unreadable.
-  "aws:kms/key:Key": { holdsData: true },
-  // A queue's messages (a dead-letter queue's failures above all) go with it.
-  "aws:sqs/queue:Queue": { holdsData: true },
-  // Deleting a state machine stops its running executions and drops their history; its definition is code.
-  "aws:sfn/stateMachine:StateMachine": { holdsData: false },
-  // A replaced topic has a new ARN and loses its subscriptions (e-mail ones must be confirmed again).
-  "aws:sns/topic:Topic": { holdsData: false },
+export type ResourceClass = "data" | "guards-data" | "state" | "history" | "stateless";
+
+export interface ProtectionOptions {
+  protect: boolean;
+  retainOnDelete: boolean;
+}
+
+/** What each class gets where the stack protects its resources. */
+export const PROTECTION: Readonly<Record<ResourceClass, ProtectionOptions>> = {
+  // Deleting it loses what cannot be recreated from the program.
+  data: { protect: true, retainOnDelete: true },
+  // A bucket's safeguards: deleted first (children go before their bucket), they would leave the data
+  // unversioned, public or reachable without TLS before the bucket itself stopped the deletion. Kept with it.
+  "guards-data": { protect: true, retainOnDelete: true },
+  // Its definition is code, but deleting it cuts off what depends on it (running executions, a topic's
+  // subscriptions, every workflow of the account using the OIDC provider).
+  state: { protect: true, retainOnDelete: false },
+  // Logs: a replaced or removed function's history stays until its retention expires it.
+  history: { protect: false, retainOnDelete: true },
+  stateless: { protect: false, retainOnDelete: false },
 };
 
-/** The stack transform protecting every stateful resource; registered only where the stack's config asks. */
+/** Every custom resource type of the fleet program and the bootstrap program, by class. */
+export const RESOURCE_CLASSES: Readonly<Record<string, ResourceClass>> = {
+  "aws:s3/bucket:Bucket": "data",
+  "aws:dynamodb/table:Table": "data",
+  // A deleted key makes everything encrypted with it unreadable.
+  "aws:kms/key:Key": "data",
+  // A queue's messages (a dead-letter queue's failures above all) go with it.
+  "aws:sqs/queue:Queue": "data",
+  "aws:s3/bucketOwnershipControls:BucketOwnershipControls": "guards-data",
+  "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": "guards-data",
+  "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": "guards-data",
+  "aws:s3/bucketVersioning:BucketVersioning": "guards-data",
+  "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": "guards-data",
+  "aws:s3/bucketPolicy:BucketPolicy": "guards-data",
+  "aws:sfn/stateMachine:StateMachine": "state",
+  "aws:iam/openIdConnectProvider:OpenIdConnectProvider": "state",
+  // A replaced topic has a new ARN and loses its subscriptions (e-mail ones must be confirmed again).
+  "aws:sns/topic:Topic": "state",
+  "aws:cloudwatch/logGroup:LogGroup": "history",
+  "pulumi:providers:aws": "stateless",
+  "aws:lambda/function:Function": "stateless",
+  "aws:iam/role:Role": "stateless",
+  "aws:iam/rolePolicy:RolePolicy": "stateless",
+  "aws:iam/policy:Policy": "stateless",
+  "aws:kms/alias:Alias": "stateless",
+  "aws:cloudwatch/metricAlarm:MetricAlarm": "stateless",
+  "aws:sns/topicSubscription:TopicSubscription": "stateless",
+};
+
+/** The class of a custom resource type; a type nobody classified is refused, naming this file. */
+export function resourceClass(type: string): ResourceClass {
+  const found = RESOURCE_CLASSES[type];
+  if (!found) {
+    throw new Error(
+      `${type} is not classified in infra/src/protection.ts: add it to RESOURCE_CLASSES as data, guards-data, state, history or stateless`,
+    );
+  }
+  return found;
+}
+
+/** The stack transform protecting and retaining by class; registered only where the stack's config asks. */
 export const protectStatefulResources: pulumi.ResourceTransform = (args) => {
-  const stateful = STATEFUL_TYPES[args.type];
-  if (!args.custom || !stateful) return undefined;
+  if (!args.custom) return undefined;
+  const { protect, retainOnDelete } = PROTECTION[resourceClass(args.type)];
+  if (!protect && !retainOnDelete) return undefined;
   return {
     props: args.props,
-    opts: { ...args.opts, protect: true, ...(stateful.holdsData ? { retainOnDelete: true } : {}) },
+    opts: { ...args.opts, ...(protect ? { protect } : {}), ...(retainOnDelete ? { retainOnDelete } : {}) },
   };
 };

@@ -1,7 +1,10 @@
 // Every kind of resource a package manifest may own (@fleet/manifest ResourceSpec), as AWS knows it: the
-// resource types infra creates for one (components/package-resources.ts), the shape of its ARN, and the actions
-// `pulumi up` calls to create, read, update, tag and delete them. The bootstrap's deploy role is granted exactly
-// these (deployRoleKindStatements), so a kind cannot be added without the role that deploys it being able to.
+// resource types infra creates for one (components/package-resources.ts), the shape of its ARN, the longest name
+// AWS gives one, the actions `pulumi up` calls to create, read, update, tag and delete them, and the most a
+// fleet workload may do with them. The bootstrap grants exactly these, on the environment's names
+// (`fleet-<env>-…`): the deploy role the deploy actions (deployRoleKindStatements), the permissions boundary of
+// every fleet role the workload actions (workloadKindStatements). A kind cannot be added without the role that
+// deploys it being able to, nor its handlers left unable to use it.
 import type { ResourceSpec } from "@fleet/manifest";
 import { type AwsScope, allow, type PolicyStatement, regionalArn } from "./policies/document";
 
@@ -10,8 +13,15 @@ export interface ResourceKind {
   types: readonly string[];
   /** The ARN of the resource named `name`, or the pattern of those whose names match `name` (`*`). */
   arn(scope: AwsScope, name: string): string;
+  /** The longest name AWS accepts for the resource its ARN names (Pulumi's generated name included). */
+  maxNameLength: number;
   /** What the deploy role must be allowed to do with them (the AWS provider reads every setting on refresh). */
   deployActions: readonly string[];
+  /**
+   * What a fleet workload may ever do with one, `on` it and `within` it (`<arn>/*`: a bucket's objects): the
+   * permissions boundary's limit, not a grant - each handler's own statements name what it uses.
+   */
+  workloadActions: { on: readonly string[]; within?: readonly string[] };
 }
 
 export const RESOURCE_KINDS: Readonly<Record<ResourceSpec["kind"], ResourceKind>> = {
@@ -25,8 +35,9 @@ export const RESOURCE_KINDS: Readonly<Record<ResourceSpec["kind"], ResourceKind>
       "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
       "aws:s3/bucketPolicy:BucketPolicy",
     ],
-    // Bucket names are global: only this account's buckets (and those granting it) are reachable.
+    // Bucket names are global: the environment's prefix keeps other teams' buckets (and the state bucket) out of reach.
     arn: (scope, name) => `arn:${scope.partition}:s3:::${name}`,
+    maxNameLength: 63,
     deployActions: [
       "s3:CreateBucket",
       "s3:DeleteBucket",
@@ -57,10 +68,15 @@ export const RESOURCE_KINDS: Readonly<Record<ResourceSpec["kind"], ResourceKind>
       "s3:PutEncryptionConfiguration",
       "s3:PutLifecycleConfiguration",
     ],
+    workloadActions: {
+      on: ["s3:ListBucket"],
+      within: ["s3:DeleteObject", "s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
+    },
   },
   table: {
     types: ["aws:dynamodb/table:Table"],
     arn: (scope, name) => regionalArn(scope, "dynamodb", `table/${name}`),
+    maxNameLength: 255,
     // Point-in-time recovery is the table's continuous backups; the provider reads its time-to-live too.
     deployActions: [
       "dynamodb:CreateTable",
@@ -74,11 +90,21 @@ export const RESOURCE_KINDS: Readonly<Record<ResourceSpec["kind"], ResourceKind>
       "dynamodb:UpdateContinuousBackups",
       "dynamodb:UpdateTable",
     ],
+    workloadActions: {
+      on: [
+        "dynamodb:DeleteItem",
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:Query",
+        "dynamodb:UpdateItem",
+      ],
+    },
   },
   topic: {
     types: ["aws:sns/topic:Topic"],
     // An SNS ARN has no resource type to narrow by: the topic's name follows the region and account.
     arn: (scope, name) => regionalArn(scope, "sns", name),
+    maxNameLength: 256,
     deployActions: [
       "sns:CreateTopic",
       "sns:DeleteTopic",
@@ -88,10 +114,12 @@ export const RESOURCE_KINDS: Readonly<Record<ResourceSpec["kind"], ResourceKind>
       "sns:TagResource",
       "sns:UntagResource",
     ],
+    workloadActions: { on: ["sns:Publish"] },
   },
   queue: {
     types: ["aws:sqs/queue:Queue"],
     arn: (scope, name) => regionalArn(scope, "sqs", name),
+    maxNameLength: 80,
     // A redrive policy is an attribute of the queue it applies to: nothing is asked of the dead-letter queue.
     deployActions: [
       "sqs:CreateQueue",
@@ -102,12 +130,37 @@ export const RESOURCE_KINDS: Readonly<Record<ResourceSpec["kind"], ResourceKind>
       "sqs:TagQueue",
       "sqs:UntagQueue",
     ],
+    // Sending, and consuming: by a handler's own calls or by a Lambda event source mapping on its role.
+    workloadActions: {
+      on: [
+        "sqs:ChangeMessageVisibility",
+        "sqs:DeleteMessage",
+        "sqs:GetQueueAttributes",
+        "sqs:GetQueueUrl",
+        "sqs:ReceiveMessage",
+        "sqs:SendMessage",
+      ],
+    },
   },
 };
 
+/** Every resource of `kind` whose name starts with `namePrefix` (the environment's `fleet-<env>-`). */
+const prefixed = (kind: ResourceKind, scope: AwsScope, namePrefix: string) =>
+  kind.arn(scope, `${namePrefix}*`);
+
 /**
  * The deploy role's statements for the resources packages own: each kind's actions on every resource of that
- * kind in the role's account and region (their names are generated).
+ * kind in the role's account and region named with the environment's prefix (the rest of the name is generated).
  */
-export const deployRoleKindStatements = (scope: AwsScope): PolicyStatement[] =>
-  Object.values(RESOURCE_KINDS).map((kind) => allow([...kind.deployActions], [kind.arn(scope, "*")]));
+export const deployRoleKindStatements = (scope: AwsScope, namePrefix: string): PolicyStatement[] =>
+  Object.values(RESOURCE_KINDS).map((kind) =>
+    allow([...kind.deployActions], [prefixed(kind, scope, namePrefix)]),
+  );
+
+/** The permissions boundary's statements for the resources packages own: each kind's workload actions, likewise. */
+export const workloadKindStatements = (scope: AwsScope, namePrefix: string): PolicyStatement[] =>
+  Object.values(RESOURCE_KINDS).flatMap((kind) => {
+    const arn = prefixed(kind, scope, namePrefix);
+    const { on, within } = kind.workloadActions;
+    return [allow([...on], [arn]), ...(within ? [allow([...within], [`${arn}/*`])] : [])];
+  });

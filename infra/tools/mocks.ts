@@ -43,6 +43,22 @@ function recordable(inputs: Record<string, unknown>): Record<string, unknown> {
   return record;
 }
 
+/** The props with each output among them replaced by its value, as the SDK serializes a transform's result. */
+async function resolvedProps(props: pulumi.Inputs): Promise<Record<string, unknown>> {
+  const entries = await Promise.all(
+    Object.entries(props).map(
+      async ([key, value]) =>
+        [
+          key,
+          pulumi.Output.isInstance(value)
+            ? await new Promise((resolve) => value.apply((plain) => resolve(plain)))
+            : value,
+        ] as const,
+    ),
+  );
+  return Object.fromEntries(entries);
+}
+
 export class RecordingMocks implements pulumi.runtime.Mocks {
   readonly resources: RecordedResource[] = [];
   private readonly stackTransforms: pulumi.ResourceTransform[] = [];
@@ -66,7 +82,8 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     for (const transform of [...(args.transforms ?? []), ...this.stackTransforms]) {
       const result = await transform({ custom, type: args.type, name: args.name, props: inputs, opts });
       if (result) {
-        inputs = result.props as Record<string, unknown>;
+        // A transform may set outputs (an ARN read through the provider); the engine gets their values.
+        inputs = await resolvedProps(result.props);
         opts = result.opts;
       }
     }
@@ -163,6 +180,8 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
           arn: arn("sqs", name),
           url: `https://sqs.${this.region}.amazonaws.com/${this.accountId}/${name}`,
         };
+      case "aws:cloudwatch/metricAlarm:MetricAlarm":
+        return { name, arn: arn("cloudwatch", `alarm:${name}`) };
       case "aws:dynamodb/table:Table":
         return { name, arn: arn("dynamodb", `table/${name}`) };
       case "aws:s3/bucket:Bucket": {

@@ -1,8 +1,9 @@
 // The bootstrap stack's configuration (Pulumi.<account>.yaml): one stack per AWS account. Read once and checked
 // as a whole: every problem is reported together, before any resource exists.
 import * as pulumi from "@pulumi/pulumi";
+import { isRecord } from "../../src/records";
 
-/** This account holds the Pulumi state and the secrets key for itself and for the accounts it shares them with. */
+/** This account holds the Pulumi state bucket and its key for itself and for the accounts it shares them with. */
 export interface HostedState {
   bucket: string;
   /** Days a replaced state file version is kept (default 90). */
@@ -11,7 +12,7 @@ export interface HostedState {
   sharedWith: Record<string, string>;
 }
 
-/** Another account holds the Pulumi state and the secrets key (its bootstrap stack's outputs). */
+/** Another account holds the Pulumi state bucket and its key (its bootstrap stack's output stateBackend). */
 export interface RemoteState {
   bucket: string;
   keyArn: string;
@@ -39,9 +40,6 @@ const REPOSITORY = /^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/;
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]{36}$/;
 const OIDC_ARN = /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/token\.actions\.githubusercontent\.com$/;
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
 
 export function readBootstrapConfig(): BootstrapConfig {
   const config = new pulumi.Config();
@@ -148,7 +146,7 @@ function remoteStateProblems(value: unknown): string[] {
   }
   if (typeof value.keyArn !== "string" || !KEY_ARN.test(value.keyArn)) {
     problems.push(
-      `${key}.keyArn must be the secrets key's ARN (output stateBackend.secretsKeyArn of the account holding the state), got ${JSON.stringify(value.keyArn)}`,
+      `${key}.keyArn must be the state bucket key's ARN (output stateBackend.keyArn of the account holding the state), got ${JSON.stringify(value.keyArn)}`,
     );
   }
   return problems;

@@ -1,6 +1,6 @@
 // The bootstrap program, once per AWS account: GitHub's OIDC provider, each environment's deploy and preview
-// roles, and - in the account that holds them - the Pulumi state bucket and secrets key with grants for the
-// other accounts. The only module with side effects: config → components → outputs (the values to set in
+// roles, permissions boundary and secrets key, and - in the account that holds them - the Pulumi state bucket and
+// its key with grants for the other accounts. The only module with side effects: config → components → outputs (the values to set in
 // GitHub and in each fleet stack, see infra/README.md "Bootstrap").
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -8,12 +8,12 @@ import { protectStatefulResources } from "../../src/protection";
 import { EnvironmentRoles } from "./components/environment-roles";
 import { StateBackend } from "./components/state-backend";
 import { type BootstrapConfig, readBootstrapConfig } from "./config";
-import { deployEnvironment, previewEnvironment, workloadRolePath } from "./naming";
+import { deployEnvironment, previewEnvironment } from "./naming";
 import { GITHUB_OIDC_URL, STS_AUDIENCE } from "./policies/github-trust";
 import type { StateLocation } from "./policies/state-access";
 
 const config = readBootstrapConfig();
-// The state bucket and the secrets key are never deleted or replaced by a stack operation, in any account.
+// The state bucket, its configurations and the keys are never deleted or replaced by a stack operation.
 pulumi.runtime.registerResourceTransform(protectStatefulResources);
 
 const provider = new aws.Provider("aws", {
@@ -60,22 +60,21 @@ const roles = Object.fromEntries(
   ]),
 );
 
-/** The backend every fleet stack logs in to, and its secrets provider (`pulumi stack init --secrets-provider`). */
-export const stateBackend = state.apply(({ bucket, keyArn }) => {
-  const region = keyArn.split(":")[3];
-  return {
-    url: `s3://${bucket}?region=${region}`,
-    secretsKeyArn: keyArn,
-    secretsProvider: `awskms:///${keyArn}?region=${region}`,
-  };
-});
+/** The backend every fleet stack logs in to, and the state bucket's key (remoteState.keyArn of the other accounts). */
+export const stateBackend = state.apply(({ bucket, keyArn }) => ({
+  url: `s3://${bucket}?region=${keyArn.split(":")[3]}`,
+  keyArn,
+}));
 export const githubOidcProviderArn = oidcProviderArn;
-/** Per environment: the GitHub environments to create and the role ARN each gets as AWS_ROLE_ARN. */
+/**
+ * Per environment: its fleet stack's secrets provider (`pulumi stack init --secrets-provider`), the GitHub
+ * environments to create and the role ARN each gets as AWS_ROLE_ARN.
+ */
 export const environments = Object.fromEntries(
   Object.entries(roles).map(([environment, role]) => [
     environment,
     {
-      fleetConfig: { "fleet:deployment.iamRolePath": workloadRolePath(environment) },
+      secretsProvider: role.secretsProvider,
       githubEnvironments: {
         [deployEnvironment(environment)]: { AWS_ROLE_ARN: role.deployRoleArn },
         [previewEnvironment(environment)]: { AWS_ROLE_ARN: role.previewRoleArn },

@@ -12,8 +12,14 @@ import type {
 } from "@pulumi/policy";
 import { validateResourceOfType } from "@pulumi/policy";
 import { statementsOf } from "./rules/documents";
-import { starResourceProblems, wildcardActionProblems } from "./rules/iam";
-import { referenced } from "./rules/references";
+import {
+  publicGrantProblems,
+  resourceArnProblems,
+  starResourceProblems,
+  trustPolicyProblems,
+  wildcardActionProblems,
+} from "./rules/iam";
+import { known, referenced } from "./rules/references";
 
 /** The Lambda Node.js runtimes AWS supports (not deprecated) and this project builds for. */
 export const SUPPORTED_NODE_RUNTIMES = ["nodejs22.x", "nodejs24.x"] as const;
@@ -58,28 +64,86 @@ export const noWildcardActions: ResourceValidationPolicy = {
   ],
 };
 
+/** The identity policies of a resource: a role or group policy, a managed policy, a role's inline policies. */
+const identityPolicyChecks = (
+  check: (document: unknown, args: ResourceValidationArgs) => string[],
+): ResourceValidationPolicy["validateResource"] => [
+  validateResourceOfType(aws.iam.RolePolicy, (policy, args, reportViolation) =>
+    report(reportViolation, check(policy.policy, args)),
+  ),
+  validateResourceOfType(aws.iam.Policy, (policy, args, reportViolation) =>
+    report(reportViolation, check(policy.policy, args)),
+  ),
+  validateResourceOfType(aws.iam.Role, (role, args, reportViolation) => {
+    for (const inline of role.inlinePolicies ?? []) {
+      if (inline.policy) report(reportViolation, check(inline.policy, args), `inline policy ${inline.name}`);
+    }
+  }),
+];
+
 export const starResourceOnlyWithoutResourceType: ResourceValidationPolicy = {
   name: "iam-star-resource-only-without-resource-type",
   description:
     "IAM policies grant on `*` only actions whose service defines no resource type, pinned to the stack's region.",
   enforcementLevel: "mandatory",
+  validateResource: identityPolicyChecks((document, args) => starResourceProblems(document, regionOf(args))),
+};
+
+export const arnsScoped: ResourceValidationPolicy = {
+  name: "iam-arns-name-partition-region-account-and-type",
+  description:
+    "IAM policies grant on ARNs of one partition, the stack's region, one account and a resource type, never a wildcard bucket, partition or account.",
+  enforcementLevel: "mandatory",
+  validateResource: identityPolicyChecks((document, args) =>
+    resourceArnProblems(document, { region: regionOf(args) }),
+  ),
+};
+
+export const trustedPrincipals: ResourceValidationPolicy = {
+  name: "iam-trusted-principals",
+  description:
+    "Roles are assumable only by AWS services or web identities pinned to an audience and a subject, never by `*` or an account; no bucket or key policy allows everyone.",
+  enforcementLevel: "mandatory",
   validateResource: [
-    validateResourceOfType(aws.iam.RolePolicy, (policy, args, reportViolation) =>
-      report(reportViolation, starResourceProblems(policy.policy, regionOf(args))),
+    validateResourceOfType(aws.iam.Role, (role, _args, reportViolation) =>
+      report(reportViolation, trustPolicyProblems(role.assumeRolePolicy), "trust policy"),
     ),
-    validateResourceOfType(aws.iam.Policy, (policy, args, reportViolation) =>
-      report(reportViolation, starResourceProblems(policy.policy, regionOf(args))),
+    validateResourceOfType(aws.s3.BucketPolicy, (policy, _args, reportViolation) =>
+      report(reportViolation, publicGrantProblems(policy.policy)),
     ),
-    validateResourceOfType(aws.iam.Role, (role, args, reportViolation) => {
-      for (const inline of role.inlinePolicies ?? []) {
-        if (inline.policy) {
-          report(
-            reportViolation,
-            starResourceProblems(inline.policy, regionOf(args)),
-            `inline policy ${inline.name}`,
-          );
-        }
-      }
+    validateResourceOfType(aws.kms.Key, (key, _args, reportViolation) => {
+      if (key.policy) report(reportViolation, publicGrantProblems(key.policy));
+    }),
+  ],
+};
+
+/** Attaching a managed policy (AdministratorAccess, say) grants what no statement of the stack shows. */
+const attaches = (policyArn: string) =>
+  `attaches the managed policy ${policyArn}: grant what is needed in an inline policy the pack can read`;
+
+export const noManagedPolicyAttachments: ResourceValidationPolicy = {
+  name: "iam-no-managed-policy-attachments",
+  description:
+    "No managed policy is attached to a role, user or group: every grant is a statement of the stack, held to the rules above.",
+  enforcementLevel: "mandatory",
+  validateResource: [
+    validateResourceOfType(aws.iam.RolePolicyAttachment, (attachment, _args, reportViolation) =>
+      reportViolation(attaches(attachment.policyArn)),
+    ),
+    validateResourceOfType(aws.iam.UserPolicyAttachment, (attachment, _args, reportViolation) =>
+      reportViolation(attaches(attachment.policyArn)),
+    ),
+    validateResourceOfType(aws.iam.GroupPolicyAttachment, (attachment, _args, reportViolation) =>
+      reportViolation(attaches(attachment.policyArn)),
+    ),
+    validateResourceOfType(aws.iam.PolicyAttachment, (attachment, _args, reportViolation) =>
+      reportViolation(attaches(attachment.policyArn)),
+    ),
+    validateResourceOfType(aws.iam.RolePolicyAttachmentsExclusive, (attachments, _args, reportViolation) => {
+      for (const policyArn of attachments.policyArns ?? []) reportViolation(attaches(policyArn));
+    }),
+    validateResourceOfType(aws.iam.Role, (role, _args, reportViolation) => {
+      for (const policyArn of role.managedPolicyArns ?? []) reportViolation(attaches(policyArn));
     }),
   ],
 };
@@ -166,15 +230,20 @@ function bucketProblems(bucket: PolicyResource, resources: PolicyResource[]): st
       `does not block public access (BucketPublicAccessBlock with ${PUBLIC_ACCESS_SETTINGS.join(", ")})`,
     );
   }
-  const arn = bucket.props.arn as string | undefined;
-  const tlsOnly = configs.policy.some((config) =>
-    (statementsOf(config.props.policy) ?? []).some(
-      (s) =>
-        s.Effect === "Deny" &&
-        s.Action.includes("s3:*") &&
-        String(s.Condition?.Bool?.["aws:SecureTransport"]) === "false" &&
-        (arn === undefined || (s.Resource.includes(arn) && s.Resource.includes(`${arn}/*`))),
-    ),
+  // A new bucket's ARN, and so its policy document, is not known in a preview: its document is held to the rule
+  // when known (previews of existing buckets, `pulumi up`), while the policy's existence is checked in every preview.
+  const arn = known(() => bucket.props.arn as string | undefined);
+  const documents = configs.policy.map((config) => known(() => config.props.policy));
+  const tlsOnly = documents.some(
+    (document) =>
+      document === undefined ||
+      (statementsOf(document) ?? []).some(
+        (s) =>
+          s.Effect === "Deny" &&
+          s.Action.includes("s3:*") &&
+          String(s.Condition?.Bool?.["aws:SecureTransport"]) === "false" &&
+          (arn === undefined || (s.Resource.includes(arn) && s.Resource.includes(`${arn}/*`))),
+      ),
   );
   if (!tlsOnly) {
     problems.push(
@@ -205,7 +274,9 @@ export const functionsLogToRetainedGroups: StackValidationPolicy = {
   validateStack: (args, reportViolation) => {
     const groups = resourcesOf(args.resources, aws.cloudwatch.LogGroup);
     for (const fn of resourcesOf(args.resources, aws.lambda.Function)) {
-      const configuredName = (fn.props.loggingConfig as { logGroup?: string } | undefined)?.logGroup;
+      const configuredName = known(
+        () => (fn.props.loggingConfig as { logGroup?: string } | undefined)?.logGroup,
+      );
       const configured = referenced(
         fn,
         "loggingConfig",
@@ -216,7 +287,9 @@ export const functionsLogToRetainedGroups: StackValidationPolicy = {
       // Without a configured group, Lambda writes to /aws/lambda/<function name>: the stack may create that one.
       const usesDefault =
         (fn.propertyDependencies?.loggingConfig ?? []).length === 0 && configuredName === undefined;
-      const defaultGroup = groups.some((group) => group.props.name === `/aws/lambda/${fn.props.name}`);
+      const defaultGroup = groups.some(
+        (group) => known(() => group.props.name) === `/aws/lambda/${known(() => fn.props.name)}`,
+      );
       if (configured.length === 0 && !(usesDefault && defaultGroup)) {
         reportViolation(
           `function ${fn.name} logs to a group this stack does not create: Lambda would create one that keeps its events forever`,
@@ -261,6 +334,9 @@ export const functionsOwnRoles: StackValidationPolicy = {
 export const FLEET_POLICIES: Policies = [
   noWildcardActions,
   starResourceOnlyWithoutResourceType,
+  arnsScoped,
+  trustedPrincipals,
+  noManagedPolicyAttachments,
   bucketsSecure,
   logGroupsRetained,
   functionsLogToRetainedGroups,

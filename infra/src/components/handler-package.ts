@@ -19,7 +19,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { awsScope } from "../aws-scope";
 import type { DomainSettings } from "../config";
 import type { IotNaming } from "../deployment";
-import { handlerEnvironment, missingRequired, settingsProblems } from "../handler-env";
+import { handlerEnvironment, missingRequired, platformVariables, settingsProblems } from "../handler-env";
 import type { AwsScope, PermissionContext, PolicyStatement } from "../policies/document";
 import { deployedManifest } from "../test-fleet";
 import { NodeLambda } from "./node-lambda";
@@ -31,6 +31,11 @@ export interface DomainArgs extends DomainSettings {
   repoRoot: string;
   logRetentionDays: number;
   alarmTopicArn?: pulumi.Input<string>;
+  /**
+   * How every resource name starts (`fleet-<stack>-`): the deploy role and the roles' boundary reach only these.
+   * Pulumi's generated names start with the logical name, so the package's resources are named `<prefix><name>-…`.
+   */
+  namePrefix: string;
   /** The names the tools give IoT things, groups and jobs; IoT grants are limited to them (fleet:deployment.iot). */
   iot: IotNaming;
   /** Deploy the test-fleet tools, which create and delete things (fleet:deployment.testFleetTools). */
@@ -43,7 +48,10 @@ export interface HandlerPackageArgs extends DomainArgs {
   manifest: PackageManifest;
   /** Each handler's statements, built from the ARNs of what its manifest entry uses; every handler has some. */
   permissions: Record<string, StatementsOf>;
-  /** Values infra looks up for variables that carry no package resource (an account endpoint), by variable. */
+  /**
+   * Values infra looks up for variables that carry no package resource (an account endpoint), by variable. The
+   * platform's own (name prefixes, test-fleet tools: platformVariables) reach every handler declaring them.
+   */
   supplied?: Record<string, pulumi.Input<string>>;
 }
 
@@ -71,7 +79,7 @@ export function planHandlerPackage(packageArgs: HandlerPackageArgs): HandlerPack
   const handlers = Object.keys(manifest.handlers).sort();
   const permitted = Object.keys(args.permissions);
   const settings = { ...asStrings(args.rates), ...asStrings(args.settings) };
-  const supplied = Object.keys(args.supplied ?? {});
+  const supplied = Object.keys({ ...platformVariables(args), ...args.supplied });
   const carried = Object.keys(resourceVariables(manifest));
   const problems = [
     ...manifestProblems(manifest),
@@ -124,7 +132,7 @@ const CHECK_SCOPE: AwsScope = { partition: "aws", region: "us-east-1", accountId
  * Builds every handler's statements with ARNs shaped like the real ones: a statement naming a resource its
  * manifest entry does not use fails here, naming the handler, rather than in the middle of a deployment.
  */
-function statementProblems({ manifest, permissions, iot }: HandlerPackageArgs): string[] {
+function statementProblems({ manifest, permissions, iot, testFleetTools }: HandlerPackageArgs): string[] {
   return Object.entries(manifest.handlers).flatMap(([handler, spec]) => {
     const statementsOf = permissions[handler];
     if (!statementsOf) return [];
@@ -135,7 +143,7 @@ function statementProblems({ manifest, permissions, iot }: HandlerPackageArgs): 
       }),
     );
     try {
-      statementsOf({ scope: CHECK_SCOPE, handler, arns, iot });
+      statementsOf({ scope: CHECK_SCOPE, handler, arns, iot, testFleetTools });
       return [];
     } catch (error) {
       return [(error as Error).message];
@@ -156,17 +164,19 @@ export interface DomainOutputs {
   functions: Record<string, { name: pulumi.Output<string>; arn: pulumi.Output<string> }>;
 }
 
-/** Plans, then creates the package's resources as children of `parent`, named `<name>-<resource>`. */
+/** Plans, then creates the package's resources as children of `parent`, named `<namePrefix><name>-<resource>`. */
 export function deployHandlerPackage(
   name: string,
   args: HandlerPackageArgs,
   parent: pulumi.Resource,
 ): HandlerPackage {
   const plan = planHandlerPackage(args);
-  const { manifest, logRetentionDays, alarmTopicArn, iot } = args;
+  const { manifest, logRetentionDays, alarmTopicArn, iot, testFleetTools } = args;
+  const supplied = { ...platformVariables(args), ...args.supplied };
   const scope = awsScope(parent);
+  const named = (part: string) => `${args.namePrefix}${name}-${part}`;
 
-  const resources = createPackageResources(name, manifest, parent);
+  const resources = createPackageResources(`${args.namePrefix}${name}`, manifest, parent);
   // Planning checked that each name is a resource or state machine of the package, created before its readers.
   const created = (resource: string): PackageResourceRef => {
     const ref = resources.get(resource);
@@ -183,14 +193,16 @@ export function deployHandlerPackage(
       Object.fromEntries(handlerResources(spec).map((resource) => [resource, created(resource).arn])),
     );
     return new NodeLambda(
-      `${name}-${handler}`,
+      named(handler),
       {
         spec,
         bundleDir,
-        environment: handlerEnvironment(spec, { ...plan.settings, ...args.supplied, ...carried }),
+        environment: handlerEnvironment(spec, { ...plan.settings, ...supplied, ...carried }),
         statements: pulumi
           .all([scope, arns])
-          .apply(([resolved, used]) => statementsOf({ scope: resolved, handler, arns: used, iot })),
+          .apply(([resolved, used]) =>
+            statementsOf({ scope: resolved, handler, arns: used, iot, testFleetTools }),
+          ),
         logRetentionDays,
         alarmTopicArn,
       },
@@ -204,7 +216,7 @@ export function deployHandlerPackage(
   const workflows: Record<string, Workflow> = {};
   for (const [stateMachine, spec] of Object.entries(manifest.stateMachines)) {
     const workflow = new Workflow(
-      `${name}-${stateMachine}`,
+      named(stateMachine),
       { spec, functions, logRetentionDays, alarmTopicArn },
       { parent },
     );

@@ -21,12 +21,7 @@ export class JobsTargeting extends pulumi.ComponentResource {
         ...args,
         manifest,
         permissions: JOBS_TARGETING_PERMISSIONS,
-        supplied: {
-          IOT_DATA_ENDPOINT: dataEndpoint.endpointAddress,
-          // The handlers refuse names their IAM grants do not cover, before any call.
-          THING_NAME_PREFIX: args.iot.thingNamePrefix,
-          GROUP_NAME_PREFIX: args.iot.groupNamePrefix,
-        },
+        supplied: { IOT_DATA_ENDPOINT: dataEndpoint.endpointAddress },
       },
       this,
     );

@@ -12,6 +12,7 @@ import { missingRequired } from "../handler-env";
 import { type PolicyStatement, policyDocument, serviceTrustPolicy } from "../policies/document";
 import { lambdaPlatformStatements } from "../policies/platform";
 import { countAlarm } from "./alarm";
+import { generatedNameProblem } from "./generated-names";
 import { retentionProblem } from "./log-retention";
 
 const LAMBDA_RUNTIME = aws.lambda.Runtime.NodeJS22dX;
@@ -133,6 +134,12 @@ function validateArgs(name: string, args: NodeLambdaArgs): void {
   }
   const retention = retentionProblem(args.logRetentionDays);
   if (retention) problems.push(retention);
+  for (const problem of [
+    generatedNameProblem(name, "function", 64),
+    generatedNameProblem(`${name}-role`, "role", 64),
+  ]) {
+    if (problem) problems.push(problem);
+  }
   const missing = missingRequired(spec, args.environment);
   if (missing.length > 0) problems.push(`required environment variables not set: ${missing.join(", ")}`);
   const undeclared = Object.keys(args.environment).filter((variable) => !(variable in spec.env));

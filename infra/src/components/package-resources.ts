@@ -11,6 +11,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { type AwsScope, regionalArn } from "../policies/document";
 import { RESOURCE_KINDS } from "../resource-kinds";
+import { generatedNameProblem } from "./generated-names";
 import { SecureBucket } from "./secure-bucket";
 
 export interface PackageResourceRef {
@@ -19,12 +20,20 @@ export interface PackageResourceRef {
   arn: pulumi.Output<string>;
 }
 
-/** Creates every resource the package owns, named `<prefix>-<resource>`, each after those it refers to. */
+/**
+ * Creates every resource the package owns, named `<prefix>-<resource>`, each after those it refers to; refuses
+ * up front, before any exists, a name whose generated form AWS would refuse for its kind.
+ */
 export function createPackageResources(
   prefix: string,
   manifest: PackageManifest,
   parent: pulumi.Resource,
 ): Map<string, PackageResourceRef> {
+  const tooLong = Object.entries(manifest.resources).flatMap(([name, { kind }]) => {
+    const problem = generatedNameProblem(`${prefix}-${name}`, kind, RESOURCE_KINDS[kind].maxNameLength);
+    return problem ? [problem] : [];
+  });
+  if (tooLong.length > 0) throw new Error(`${manifest.name}: ${tooLong.join("; ")}`);
   const created = new Map<string, PackageResourceRef>();
   const createdBefore = (name: string): PackageResourceRef => {
     const ref = created.get(name);

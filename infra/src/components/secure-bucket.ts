@@ -10,7 +10,10 @@ export interface SecureBucketArgs {
   noncurrentVersionDays?: number;
   /** The bucket's name, where others must know it in advance (default: generated from the resource name). */
   bucketName?: string;
-  /** Encrypts with this KMS key (and S3 bucket keys) instead of S3-managed keys. */
+  /**
+   * Encrypts with this KMS key instead of S3-managed keys, without S3 Bucket Keys: each object's ARN is then the
+   * encryption context, which the key's policy can limit a role to (with a Bucket Key it is the bucket's).
+   */
   kmsKeyArn?: pulumi.Input<string>;
   /** Statements the bucket policy grants besides the TLS-only Deny, from the bucket's ARN (cross-account access). */
   grants?: (bucketArn: string) => PolicyStatement[];
@@ -57,7 +60,7 @@ export class SecureBucket extends pulumi.ComponentResource {
           kmsKeyArn
             ? {
                 applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: kmsKeyArn },
-                bucketKeyEnabled: true,
+                bucketKeyEnabled: false,
               }
             : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
         ],

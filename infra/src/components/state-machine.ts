@@ -8,6 +8,7 @@ import { awsScope } from "../aws-scope";
 import { policyDocument, regionalArn, serviceTrustPolicy } from "../policies/document";
 import { stateMachineStatements } from "../policies/platform";
 import { countAlarm } from "./alarm";
+import { generatedNameProblem } from "./generated-names";
 import { retentionProblem } from "./log-retention";
 import type { NodeLambda } from "./node-lambda";
 
@@ -33,6 +34,12 @@ export class Workflow extends pulumi.ComponentResource {
     if (referenced.length === 0) problems.push("the definition refers to no function");
     const retention = retentionProblem(args.logRetentionDays);
     if (retention) problems.push(retention);
+    for (const problem of [
+      generatedNameProblem(name, "state machine", 80),
+      generatedNameProblem(`${name}-role`, "role", 64),
+    ]) {
+      if (problem) problems.push(problem);
+    }
     if (problems.length > 0) throw new Error(`Workflow ${name}: ${problems.join("; ")}`);
     const parent = { parent: this };
     const scope = awsScope(this);

@@ -25,8 +25,9 @@ export interface AwsScope {
 
 /**
  * What a handler's statements may refer to, resolved to plain strings: the stack's scope, the ARNs of exactly
- * the package resources and state machines its manifest says it uses, so that a role can name no other, and the
- * names the stack's tools give IoT things, groups and jobs (fleet:deployment.iot), for grants limited to them.
+ * the package resources and state machines its manifest says it uses, so that a role can name no other, the
+ * names the stack's tools give IoT things, groups and jobs (fleet:deployment.iot), for grants limited to them, and
+ * whether the stack has test-fleet tools (without them, no statement creates or deletes things).
  */
 export interface PermissionContext {
   scope: AwsScope;
@@ -34,6 +35,7 @@ export interface PermissionContext {
   /** ARN of each resource or state machine the handler uses, by its name in the manifest. */
   arns: Record<string, string>;
   iot: IotNaming;
+  testFleetTools: boolean;
 }
 
 /** The ARN of `name`, which the handler's manifest entry must say it uses (through a variable or `uses`). */

@@ -9,10 +9,7 @@ export function iotResources(scope: AwsScope, naming: IotNaming) {
   return {
     /** Things the test-fleet tools create, describe and delete. */
     testThings: arn(`thing/${naming.thingNamePrefix}*`),
-    /**
-     * Any device: fast-track writes the shadow of every device a job targets, fill-exclude-group adds any device
-     * to an exclude group, and CreateJob authorizes on the targets' resource type.
-     */
+    /** Any device: fast-track writes the shadow of every device a job targets, fill-exclude-group adds any device to an exclude group. */
     anyThing: arn("thing/*"),
     /** The groups of a job: `<jobName>` (dynamic) and `<jobName>-exclude` (static). */
     groups: arn(`thinggroup/${naming.groupNamePrefix}*`),

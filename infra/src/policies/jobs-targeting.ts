@@ -1,7 +1,8 @@
 // Least privilege for each jobs-targeting handler, derived from the AWS calls its code makes. IoT resource
 // types (Service Authorization Reference, "AWS IoT"): thing, thinggroup (static and dynamic groups share
 // it), job, index; ListThings and the indexing configuration define none. Things, groups and jobs the tools
-// create are limited to the stack's name prefixes (iot-naming.ts). The lists bucket and the targeted-job
+// create are limited to the stack's name prefixes (iot-naming.ts); things are deleted only where the stack has
+// test-fleet tools (teardown with thingPrefix; elsewhere it refuses one). The lists bucket and the targeted-job
 // state machine are the package's own, named as in its manifest: a handler's statements can refer to them
 // only where its manifest entry uses them.
 import {
@@ -73,7 +74,8 @@ export const JOBS_TARGETING_PERMISSIONS: Record<string, (context: PermissionCont
         ["iot:DescribeThingGroup", "iot:DeleteThingGroup", "iot:DeleteDynamicThingGroup"],
         [iot(context).groups],
       ),
-      ...deleteThings(context),
+      // Deleting the job's test things, only where the stack has test-fleet tools.
+      ...(context.testFleetTools ? deleteThings(context) : []),
     ];
   },
   preview: (context) => [
@@ -95,8 +97,8 @@ export const JOBS_TARGETING_PERMISSIONS: Record<string, (context: PermissionCont
     allow(["iot:CreateDynamicThingGroup", "iot:DescribeThingGroup"], [iot(context).groups]),
   ],
   "create-job": (context) => [
-    // CreateJob requires the job and its targets' resource types (thing and thinggroup).
-    allow(["iot:CreateJob"], [iot(context).jobs, iot(context).anyThing, iot(context).groups]),
+    // CreateJob authorizes on the job and on the resources the request names: its one target, the job's group.
+    allow(["iot:CreateJob"], [iot(context).jobs, iot(context).groups]),
     allow(["iot:DescribeJob"], [iot(context).jobs]),
     // A documentSource in S3 is read with the caller's permissions.
     readLists(context),

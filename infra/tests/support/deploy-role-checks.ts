@@ -102,6 +102,7 @@ export const deployRoleOf = (scope: AwsScope, environment: string): PolicyStatem
       bucket: "state",
       keyArn: `arn:aws:kms:${scope.region}:${scope.accountId}:key/k`,
     },
+    secretsKeyArn: `arn:aws:kms:${scope.region}:${scope.accountId}:key/s`,
   });
 
 /**

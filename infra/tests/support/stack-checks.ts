@@ -26,7 +26,7 @@ import { MOCK_ACCOUNT_ID } from "../../tools/mocks";
 import { type Synthesis, synthesize } from "../../tools/synthesize";
 import { bundledOperations, requiredActions } from "./bundle-commands";
 import { deployRoleOf, unmanageable } from "./deploy-role-checks";
-import { deploymentOf } from "./deployment-checks";
+import { deploymentOf, TEST_FLEET_ACTIONS } from "./deployment-checks";
 import { policyProblems, trustProblems } from "./policy-checks";
 
 const repoRoot = findRepoRoot(import.meta.dirname);
@@ -62,7 +62,7 @@ export interface StackUnderTest {
 }
 
 export function describeStack({ stack, manifests: packages, program, extraConfig }: StackUnderTest): void {
-  const { testFleetTools } = deploymentOf(stack);
+  const { testFleetTools, namePrefix } = deploymentOf(stack);
   const manifests = packages.map((manifest) => deployedManifest(manifest, testFleetTools));
   let synthesis: Synthesis;
   let scope: AwsScope;
@@ -98,13 +98,15 @@ export function describeStack({ stack, manifests: packages, program, extraConfig
   const rolePolicies = () =>
     ofType("aws:iam/rolePolicy:RolePolicy").map((r) => ({ name: r.name, document: json(r.inputs.policy) }));
   const fn = (manifest: PackageManifest, handler: string) =>
-    named("aws:lambda/function:Function", `${manifest.name}-${handler}`);
+    named("aws:lambda/function:Function", `${namePrefix}${manifest.name}-${handler}`);
   const functionPolicy = (manifest: PackageManifest, handler: string) =>
-    json(named("aws:iam/rolePolicy:RolePolicy", `${manifest.name}-${handler}-policy`).inputs.policy);
+    json(
+      named("aws:iam/rolePolicy:RolePolicy", `${namePrefix}${manifest.name}-${handler}-policy`).inputs.policy,
+    );
   const variablesOf = (manifest: PackageManifest, handler: string) =>
     (fn(manifest, handler).inputs.environment as { variables: Record<string, string> }).variables;
   const stateMachine = (manifest: PackageManifest, name: string) =>
-    named("aws:sfn/stateMachine:StateMachine", `${manifest.name}-${name}`);
+    named("aws:sfn/stateMachine:StateMachine", `${namePrefix}${manifest.name}-${name}`);
   const granted = (document: PolicyDocument, action: string) =>
     document.Statement.filter((s) => s.Effect === "Allow" && s.Action.includes(action)).flatMap(
       (s) => s.Resource ?? [],
@@ -117,7 +119,7 @@ export function describeStack({ stack, manifests: packages, program, extraConfig
       const arn = stateMachine(manifest, name).computed.arn as string;
       return { value: arn, arn, covers: (r: string) => r === arn || r === executionsOf(arn) };
     }
-    const resource = named(typeOf(spec.kind), `${manifest.name}-${name}`);
+    const resource = named(typeOf(spec.kind), `${namePrefix}${manifest.name}-${name}`);
     const arn = resource.computed.arn as string;
     const value = resource.computed[VALUE_FIELD[spec.kind]] as string;
     return { value, arn, covers: (r: string) => r === arn || r.startsWith(`${arn}/`) };
@@ -161,11 +163,11 @@ export function describeStack({ stack, manifests: packages, program, extraConfig
     it("creates every function, role, policy, log group and alarm of every manifest, and every state machine", () => {
       for (const { manifest, handler } of handlers) {
         for (const [type, name] of [
-          ["aws:lambda/function:Function", `${manifest.name}-${handler}`],
-          ["aws:iam/role:Role", `${manifest.name}-${handler}-role`],
-          ["aws:iam/rolePolicy:RolePolicy", `${manifest.name}-${handler}-policy`],
-          ["aws:cloudwatch/logGroup:LogGroup", `${manifest.name}-${handler}-logs`],
-          ["aws:cloudwatch/metricAlarm:MetricAlarm", `${manifest.name}-${handler}-errors`],
+          ["aws:lambda/function:Function", `${namePrefix}${manifest.name}-${handler}`],
+          ["aws:iam/role:Role", `${namePrefix}${manifest.name}-${handler}-role`],
+          ["aws:iam/rolePolicy:RolePolicy", `${namePrefix}${manifest.name}-${handler}-policy`],
+          ["aws:cloudwatch/logGroup:LogGroup", `${namePrefix}${manifest.name}-${handler}-logs`],
+          ["aws:cloudwatch/metricAlarm:MetricAlarm", `${namePrefix}${manifest.name}-${handler}-errors`],
         ] as const) {
           expect(named(type, name).name).toBe(name);
         }
@@ -174,7 +176,7 @@ export function describeStack({ stack, manifests: packages, program, extraConfig
       for (const { manifest, name } of stateMachines) {
         expect(stateMachine(manifest, name).inputs.type).toBe("STANDARD");
         for (const outcome of ["failed", "timed-out"]) {
-          named("aws:cloudwatch/metricAlarm:MetricAlarm", `${manifest.name}-${name}-${outcome}`);
+          named("aws:cloudwatch/metricAlarm:MetricAlarm", `${namePrefix}${manifest.name}-${name}-${outcome}`);
         }
       }
       expect(ofType("aws:sfn/stateMachine:StateMachine")).toHaveLength(stateMachines.length);
@@ -193,7 +195,9 @@ export function describeStack({ stack, manifests: packages, program, extraConfig
 
     it("creates exactly the resources the manifests own, each of its kind (and the platform's alert topic)", () => {
       for (const kind of Object.keys(RESOURCE_KINDS) as Kind[]) {
-        const expected = ownedOfKind(kind).map(({ manifest, name }) => `${manifest.name}-${name}`);
+        const expected = ownedOfKind(kind).map(
+          ({ manifest, name }) => `${namePrefix}${manifest.name}-${name}`,
+        );
         const names = ofType(typeOf(kind))
           .filter((r) => r.computed.arn !== synthesis.outputs.alertTopicArn)
           .map((r) => r.name);
@@ -213,14 +217,27 @@ export function describeStack({ stack, manifests: packages, program, extraConfig
           expect({ name, problems: policyProblems(document, scope) }).toEqual({ name, problems: [] });
       });
 
-      it("every AWS operation a handler's bundle can send is allowed by its role", () => {
+      it("every AWS operation a handler's bundle can send is allowed by its role, but test-fleet work without the tools", () => {
         for (const { manifest, handler, label } of handlers) {
           const bundle = path.join(repoRoot, manifest.packageDir, "dist", handler, BUNDLE_ENTRY_FILE);
           const operations = bundledOperations(bundle);
           expect({ label, operations: operations.length > 0 }).toEqual({ label, operations: true });
           const policy = functionPolicy(manifest, handler);
-          const denied = requiredActions(operations, variablesOf(manifest, handler)).filter(
-            (action) => granted(policy, action).length === 0,
+          const variables = variablesOf(manifest, handler);
+          const required = requiredActions(operations, variables);
+          // Without test-fleet tools, a handler whose code can delete things is not granted it, and is told so.
+          const withheld = testFleetTools
+            ? []
+            : required.filter((action) => TEST_FLEET_ACTIONS.includes(action));
+          if (withheld.length > 0) {
+            expect({ label, withheld, TEST_FLEET_TOOLS: variables.TEST_FLEET_TOOLS }).toEqual({
+              label,
+              withheld,
+              TEST_FLEET_TOOLS: "false",
+            });
+          }
+          const denied = required.filter(
+            (action) => !withheld.includes(action) && granted(policy, action).length === 0,
           );
           expect({ label, denied }).toEqual({ label, denied: [] });
         }
@@ -249,12 +266,12 @@ export function describeStack({ stack, manifests: packages, program, extraConfig
 
       it("functions trust only Lambda; state machine roles only Step Functions of this account", () => {
         for (const { manifest, handler } of handlers) {
-          const role = named("aws:iam/role:Role", `${manifest.name}-${handler}-role`);
+          const role = named("aws:iam/role:Role", `${namePrefix}${manifest.name}-${handler}-role`);
           expect(trustProblems(json(role.inputs.assumeRolePolicy), "lambda.amazonaws.com")).toEqual([]);
         }
         for (const { manifest, name } of stateMachines) {
           const trust = json(
-            named("aws:iam/role:Role", `${manifest.name}-${name}-role`).inputs.assumeRolePolicy,
+            named("aws:iam/role:Role", `${namePrefix}${manifest.name}-${name}-role`).inputs.assumeRolePolicy,
           );
           expect(trustProblems(trust, "states.amazonaws.com")).toEqual([]);
           expect(trust.Statement[0]?.Condition).toEqual({
@@ -267,7 +284,8 @@ export function describeStack({ stack, manifests: packages, program, extraConfig
       it("a state machine may invoke exactly the functions its definition calls", () => {
         for (const { manifest, name, definition, label } of stateMachines) {
           const policy = json(
-            named("aws:iam/rolePolicy:RolePolicy", `${manifest.name}-${name}-policy`).inputs.policy,
+            named("aws:iam/rolePolicy:RolePolicy", `${namePrefix}${manifest.name}-${name}-policy`).inputs
+              .policy,
           );
           const steps = referencedHandlers(definition);
           expect({ label, steps: steps.length > 0 }).toEqual({ label, steps: true });
@@ -338,7 +356,7 @@ export function describeStack({ stack, manifests: packages, program, extraConfig
 
     it("the packages' topics are encrypted with the account's AWS-managed SNS key", () => {
       for (const { manifest, name } of ownedOfKind("topic")) {
-        const topic = named(typeOf("topic"), `${manifest.name}-${name}`);
+        const topic = named(typeOf("topic"), `${namePrefix}${manifest.name}-${name}`);
         expect({ topic: topic.name, key: topic.inputs.kmsMasterKeyId }).toEqual({
           topic: topic.name,
           key: "alias/aws/sns",
@@ -353,7 +371,7 @@ export function describeStack({ stack, manifests: packages, program, extraConfig
           maxReceiveCount: deadLetter.maxReceives,
         };
       for (const { manifest, name, spec } of ownedOfKind("queue")) {
-        const { inputs } = named(typeOf("queue"), `${manifest.name}-${name}`);
+        const { inputs } = named(typeOf("queue"), `${namePrefix}${manifest.name}-${name}`);
         const redrive = inputs.redrivePolicy && JSON.parse(inputs.redrivePolicy as string);
         expect({ queue: name, inputs, redrive }).toEqual({
           queue: name,

@@ -69,7 +69,7 @@ describe("parseBootstrapConfig", () => {
         remoteState: { bucket: "fleet-state", keyArn: "alias/fleet" },
       }),
     ).toThrow(
-      'fleet-bootstrap:remoteState.keyArn must be the secrets key\'s ARN (output stateBackend.secretsKeyArn of the account holding the state), got "alias/fleet"',
+      'fleet-bootstrap:remoteState.keyArn must be the state bucket key\'s ARN (output stateBackend.keyArn of the account holding the state), got "alias/fleet"',
     );
   });
 

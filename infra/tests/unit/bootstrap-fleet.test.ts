@@ -43,7 +43,7 @@ describe("bootstrap accounts and fleet stacks", () => {
       ["scripts/synth.ts", "bootstrap", host.stack],
       { cwd: INFRA_DIR, maxBuffer: 64 << 20 },
     );
-    const keyArn = JSON.parse(stdout).outputs.stateBackend.secretsKeyArn;
+    const keyArn = JSON.parse(stdout).outputs.stateBackend.keyArn;
     expect(keyArn).toMatch(new RegExp(`^arn:aws:kms:${host.region}:${host.accountId}:key/`));
     for (const account of accounts.filter((a) => a.remoteState))
       expect(account.remoteState?.keyArn).toBe(keyArn);

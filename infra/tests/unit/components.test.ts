@@ -63,6 +63,7 @@ const args = (overrides: Partial<HandlerPackageArgs> = {}): HandlerPackageArgs =
   logRetentionDays: 30,
   rates: {},
   settings: {},
+  namePrefix: "fleet-test-",
   iot: { thingNamePrefix: "test-", groupNamePrefix: "fleet-" },
   testFleetTools: true,
   ...overrides,
@@ -125,6 +126,14 @@ describe("NodeLambda", () => {
     ],
   ])("refuses %s", (_case, override, message) => {
     expect(() => new NodeLambda("bad", { ...args, ...override })).toThrow(message);
+    expect(awsResources()).toEqual([]);
+  });
+
+  it("refuses a name whose generated role name would be longer than IAM allows", () => {
+    const name = "fleet-staging-ota-deploy-confirm-rollout-completed-step";
+    expect(() => new NodeLambda(name, args)).toThrow(
+      `the role name ${name}-role-xxxxxxx would have 68 characters, more than the 64 AWS allows`,
+    );
     expect(awsResources()).toEqual([]);
   });
 });
@@ -200,6 +209,7 @@ describe("JobsTargeting", () => {
     logRetentionDays: 30,
     rates: {},
     settings: {},
+    namePrefix: "fleet-test-",
     iot: { thingNamePrefix: "test-", groupNamePrefix: "fleet-" },
     testFleetTools: true,
   };
@@ -214,6 +224,9 @@ describe("JobsTargeting", () => {
     expect(attempt).toThrow("SERCH_INDEX_RATE is read by no jobs-targeting handler");
     expect(attempt).toThrow("LISTS_BUCKET is set by infra, not config");
     expect(attempt).toThrow("IOT_DATA_ENDPOINT is set by infra, not config");
+    expect(() => new JobsTargeting("jt", { ...domainArgs, settings: { TEST_FLEET_TOOLS: "true" } })).toThrow(
+      "TEST_FLEET_TOOLS is set by infra, not config",
+    );
     expect(awsResources()).toEqual([]);
   });
 
@@ -261,31 +274,39 @@ describe("deployHandlerPackage", () => {
     expect(Object.keys(functions).sort()).toEqual(["start", "step", "stop"]);
     // Registration completes asynchronously; the outputs resolve once every resource exists.
     const arns = await resolved(pulumi.output(outputs));
+    // Every name starts with the stack's prefix, the only names its deploy role may manage.
     const order = awsResources()
       .filter((r) => ["aws:lambda/function:Function", "aws:sfn/stateMachine:StateMachine"].includes(r.type))
       .map((r) => r.name);
-    expect(order).toEqual(["demo-step", "demo-flow", "demo-start", "demo-stop"]);
+    expect(order).toEqual([
+      "fleet-test-demo-step",
+      "fleet-test-demo-flow",
+      "fleet-test-demo-start",
+      "fleet-test-demo-stop",
+    ]);
     const owned = (type: string) =>
       awsResources()
         .filter((r) => r.type === type)
         .map((r) => r.name);
     expect([...owned("aws:s3/bucket:Bucket"), ...owned("aws:dynamodb/table:Table")]).toEqual([
-      "demo-files",
-      "demo-ledger",
+      "fleet-test-demo-files",
+      "fleet-test-demo-ledger",
     ]);
 
     // Each variable carrying a resource holds its value; settings reach only the handlers that read them.
     const machine = arns.stateMachines.flow as string;
     expect(arns.resources).toEqual({
-      files: expect.stringMatching(/^demo-files-/),
+      files: expect.stringMatching(/^fleet-test-demo-files-/),
       ledger: expect.any(String),
     });
-    expect(variables("demo-step")).toEqual(
+    expect(variables("fleet-test-demo-step")).toEqual(
       expect.objectContaining({ FILES_BUCKET: arns.resources.files, LEDGER_TABLE: arns.resources.ledger }),
     );
-    expect(variables("demo-start")?.MACHINE_ARN).toBe(machine);
-    expect(variables("demo-stop")).toEqual(expect.objectContaining({ MACHINE_ARN: machine, RATE: "5" }));
-    expect(variables("demo-start")?.RATE).toBeUndefined();
+    expect(variables("fleet-test-demo-start")?.MACHINE_ARN).toBe(machine);
+    expect(variables("fleet-test-demo-stop")).toEqual(
+      expect.objectContaining({ MACHINE_ARN: machine, RATE: "5" }),
+    );
+    expect(variables("fleet-test-demo-start")?.RATE).toBeUndefined();
 
     // A handler's statements can name exactly what its manifest entry uses.
     const table = awsResources().find((r) => r.type === "aws:dynamodb/table:Table");
@@ -353,5 +374,24 @@ describe("createPackageResources", () => {
     // A variable carrying a topic holds its ARN; one carrying a queue, its URL.
     expect(values.notices).toEqual({ value: topic?.computed.arn, arn: topic?.computed.arn });
     expect(values.work).toEqual({ value: work?.computed.url, arn: work?.computed.arn });
+  });
+
+  it("refuses, naming each, resources whose generated names would be longer than AWS allows for their kind", () => {
+    // With the stack's prefix: 16 + 48 + 8 characters fit a queue (80) but not a bucket (63).
+    const long = "x".repeat(48);
+    const manifest: PackageManifest = {
+      ...demo,
+      resources: {
+        [`b${long.slice(1)}`]: { kind: "bucket", description: "files" },
+        [`q${long.slice(1)}`]: { kind: "queue", description: "work" },
+        [`r${long.slice(1)}${"x".repeat(10)}`]: { kind: "queue", description: "more work" },
+      },
+    };
+    const queues = awsResources().filter((r) => r.type === "aws:sqs/queue:Queue").length;
+    expect(() => createPackageResources("fleet-staging-k", manifest, new Parent("p3"))).toThrow(
+      `demo: the bucket name fleet-staging-k-b${long.slice(1)}-xxxxxxx would have 72 characters, more than the 63 AWS allows: shorten the package's name or its handler's, state machine's or resource's; the queue name fleet-staging-k-r${long.slice(1)}${"x".repeat(10)}-xxxxxxx would have 82 characters, more than the 80 AWS allows`,
+    );
+    // Refused before any was created.
+    expect(awsResources().filter((r) => r.type === "aws:sqs/queue:Queue")).toHaveLength(queues);
   });
 });

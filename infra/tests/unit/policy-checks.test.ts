@@ -21,7 +21,8 @@ const contextOf = (handler: string): PermissionContext => ({
   scope,
   handler,
   arns: { "targeted-job": stateMachineArn, lists: listsBucketArn },
-  iot: { thingNamePrefix: "fleet-test-", groupNamePrefix: "fleet-" },
+  iot: { thingNamePrefix: "fleet-test-dev-", groupNamePrefix: "fleet-dev-" },
+  testFleetTools: true,
 });
 const builder = (handler: string) => {
   const statementsOf = JOBS_TARGETING_PERMISSIONS[handler];
@@ -102,6 +103,32 @@ describe("jobs-targeting statements on the state machine", () => {
     expect(
       statementsOf("fast-track").find((s) => s.Action.includes("iot:UpdateThingShadow"))?.Resource,
     ).toEqual(["arn:aws:iot:eu-west-1:123456789012:thing/*"]);
+  });
+});
+
+describe("jobs-targeting IoT grants", () => {
+  const iotArn = (resource: string) => `arn:aws:iot:eu-west-1:123456789012:${resource}`;
+  const actionsOf = (statements: PolicyStatement[]) => statements.flatMap((s) => s.Action);
+
+  it("teardown deletes things, and only test things, only where the stack has test-fleet tools", () => {
+    const withTools = statementsOf("teardown");
+    expect(withTools.find((s) => s.Action.includes("iot:DeleteThing"))?.Resource).toEqual([
+      iotArn("thing/fleet-test-dev-*"),
+    ]);
+    const withoutTools = builder("teardown")({ ...contextOf("teardown"), testFleetTools: false });
+    expect(actionsOf(withoutTools)).not.toContain("iot:DeleteThing");
+    expect(actionsOf(withoutTools)).not.toContain("iot:ListThings");
+    // The job and its groups are still torn down.
+    expect(actionsOf(withoutTools)).toEqual(
+      expect.arrayContaining(["iot:DeleteJob", "iot:DeleteThingGroup", "iot:DeleteDynamicThingGroup"]),
+    );
+  });
+
+  it("create-job creates jobs on the job's group only: no grant on every thing", () => {
+    expect(statementsOf("create-job").find((s) => s.Action.includes("iot:CreateJob"))?.Resource).toEqual([
+      iotArn("job/fleet-dev-*"),
+      iotArn("thinggroup/fleet-dev-*"),
+    ]);
   });
 });
 

@@ -8,6 +8,7 @@ import path from "node:path";
 import { findRepoRoot } from "@fleet/manifest/repo-root";
 import { describe, expect, it } from "@jest/globals";
 import { parse } from "yaml";
+import { DEPLOY_REF, DEPLOY_WORKFLOW, PREVIEW_WORKFLOW } from "../../bootstrap/src/policies/github-trust";
 import { INFRA_DIR } from "../../tools/program-bundle";
 
 // The package's ES module build calls require() and fails; its CommonJS index pulls in ESM-only chalk for
@@ -288,6 +289,20 @@ describe("pull requests", () => {
     expect(comment?.env.COMMIT).toBe("${{ needs.build.outputs.commit }}");
     expect(comment?.with.script).toContain("<!-- pulumi-preview:${STACK} -->");
     expect(comment?.with.script).toContain("Built and previewed ${COMMIT.slice(0, 7)}");
+  });
+});
+
+describe("the workflows the CI roles trust", () => {
+  it("assume AWS roles only in the files the roles' trust names: pulumi-up.yml to deploy, preview.yml to preview", () => {
+    const assuming = workflowFiles.flatMap((file) =>
+      jobsOf(file)
+        .filter(([, job]) => usesOf(job, "aws-actions/configure-aws-credentials").length > 0)
+        .map(([name]) => `.github/workflows/${file}:${name}`),
+    );
+    expect(assuming).toEqual([`${PREVIEW_WORKFLOW}:preview`, `${DEPLOY_WORKFLOW}:up`]);
+    // The deploy roles trust pulumi-up.yml as it is on main: ci.yml calls it from this repository, on main only.
+    expect(`./${DEPLOY_WORKFLOW}`).toBe(UP_WORKFLOW);
+    expect(`refs/heads/${workflow("ci.yml").on.push.branches}`).toBe(DEPLOY_REF);
   });
 });
 

@@ -53,6 +53,13 @@ export const VARS = {
     description: "The account's iot:Data-ATS endpoint; discovered with DescribeEndpoint when unset",
   },
   THING_NAME_PREFIX: namePrefix("Test things the tools create and delete"),
+  // Set by infra from the stack's fleet:deployment.testFleetTools: without them the stack grants no thing deletion.
+  TEST_FLEET_TOOLS: {
+    spec: env.boolean({ default: true }),
+    required: false,
+    description:
+      "Whether the stack deploys the test-fleet tools; where it does not (prod), teardown refuses thingPrefix (default true: local runs)",
+  },
   GROUP_NAME_PREFIX: namePrefix("Jobs and the thing groups named after them"),
   CONCURRENCY: {
     spec: env.number({ default: 32, min: 1, max: 512, integer: true }),
@@ -91,6 +98,7 @@ export const HANDLER_VARS = {
     "CONCURRENCY",
     "THING_NAME_PREFIX",
     "GROUP_NAME_PREFIX",
+    "TEST_FLEET_TOOLS",
   ],
   preview: ["LISTS_BUCKET", "UPDATE_KEY", "SEARCH_INDEX_RATE"],
   "ensure-indexing": [],

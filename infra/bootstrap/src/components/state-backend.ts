@@ -1,14 +1,14 @@
-// The Pulumi state of every fleet stack and the key its secrets are encrypted with, in the account that holds
-// them: a SecureBucket encrypted with that key, and grants for the environments deployed from other accounts.
+// The Pulumi state of every fleet stack, in the account that holds it: a SecureBucket encrypted with a key of its
+// own (used only through S3, per stack object: ../policies/state-access.ts), and grants for the environments
+// deployed from other accounts. The stacks' secrets are not encrypted with this key but with each environment's
+// own (EnvironmentRoles).
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { awsScope } from "../../../src/aws-scope";
 import { SecureBucket } from "../../../src/components/secure-bucket";
 import type { HostedState } from "../config";
-import { secretsKeyPolicy, stateBucketGrants } from "../policies/state-access";
-
-/** The alias `pulumi stack init --secrets-provider` can name in this account (other accounts need the ARN). */
-export const SECRETS_KEY_ALIAS = "alias/fleet-pulumi-secrets";
+import { STATE_KEY_ALIAS } from "../naming";
+import { stateBucketGrants, stateKeyPolicy } from "../policies/state-access";
 
 /** `arn:<partition>:…` → the partition. */
 function partitionOf(arn: string): string {
@@ -25,20 +25,25 @@ export class StateBackend extends pulumi.ComponentResource {
     super("fleet:bootstrap:StateBackend", name, {}, opts);
     const scope = awsScope(this);
     const key = new aws.kms.Key(
-      `${name}-secrets`,
+      `${name}-key`,
       {
-        description: "Pulumi secrets and state objects of the fleet stacks",
+        description: "Pulumi state objects of the fleet stacks (S3 server-side encryption)",
         enableKeyRotation: true,
         deletionWindowInDays: 30,
         policy: scope.apply((s) =>
-          JSON.stringify(secretsKeyPolicy(s.partition, s.accountId, args.sharedWith)),
+          JSON.stringify(
+            stateKeyPolicy(
+              { partition: s.partition, accountId: s.accountId, region: s.region, bucket: args.bucket },
+              args.sharedWith,
+            ),
+          ),
         ),
       },
       { parent: this },
     );
     new aws.kms.Alias(
-      `${name}-secrets-alias`,
-      { name: SECRETS_KEY_ALIAS, targetKeyId: key.keyId },
+      `${name}-key-alias`,
+      { name: STATE_KEY_ALIAS, targetKeyId: key.keyId },
       { parent: this },
     );
     const bucket = new SecureBucket(

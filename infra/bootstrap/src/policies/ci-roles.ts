@@ -1,8 +1,11 @@
 // What the CI roles of one environment may do. The deploy role runs `pulumi up` of the fleet program: it
 // manages exactly the resource types the program creates (`pnpm synth <stack>` lists them), in this account and
-// region, and only the IAM roles under the environment's workload path; it may pass those roles to Lambda and
-// Step Functions and no other role to anything. The preview role reads its stack's state and decrypts it: a
-// preview without --refresh reads nothing else from AWS except the IoT endpoint the program looks up.
+// region, named with the environment's prefix (`fleet-<env>-`) - in an account other teams share, theirs are out
+// of reach - and only the IAM roles under the environment's workload path, each created and given policies only
+// with the environment's permissions boundary (workload-boundary.ts), which it may neither change nor remove: a
+// role it creates can do no more than a fleet workload. It may pass those roles to Lambda and Step Functions and
+// no other role to anything. The preview role reads its stack's state and decrypts it: a preview without
+// --refresh reads nothing else from AWS except the IoT endpoint the program looks up.
 import {
   type AwsScope,
   allow,
@@ -11,7 +14,8 @@ import {
   regionalArn,
 } from "../../../src/policies/document";
 import { deployRoleKindStatements } from "../../../src/resource-kinds";
-import { workloadRolePath } from "../naming";
+import { resourceNamePrefix, workloadBoundaryArn, workloadRolePath } from "../naming";
+import { secretsKeyStatements } from "./keys";
 import { type StateLocation, stateStatements } from "./state-access";
 
 export interface CiRoleContext {
@@ -19,6 +23,8 @@ export interface CiRoleContext {
   scope: AwsScope;
   environment: string;
   state: StateLocation;
+  /** The environment's own secrets key (keys.ts), in this account. */
+  secretsKeyArn: string;
 }
 
 const WORKLOAD_ROLE_ACTIONS = [
@@ -36,6 +42,15 @@ const WORKLOAD_ROLE_ACTIONS = [
   "iam:UntagRole",
   "iam:UpdateAssumeRolePolicy",
   "iam:UpdateRole",
+];
+/** Only with the environment's permissions boundary on the role (iam:PermissionsBoundary). */
+const BOUNDED_ROLE_ACTIONS = ["iam:CreateRole", "iam:PutRolePolicy"];
+/** What would loosen the boundary: editing or deleting the policy, removing it from a role or swapping it. */
+const BOUNDARY_POLICY_CHANGES = [
+  "iam:CreatePolicyVersion",
+  "iam:DeletePolicy",
+  "iam:DeletePolicyVersion",
+  "iam:SetDefaultPolicyVersion",
 ];
 const FUNCTION_ACTIONS = [
   "lambda:CreateFunction",
@@ -104,11 +119,13 @@ const ALARM_ACTIONS = [
 /** Nothing the fleet deploys may loosen or delete the state bucket, even in the account that holds it. */
 const STATE_BUCKET_GUARDED_ACTIONS = [
   "s3:DeleteBucket",
+  "s3:DeleteBucketOwnershipControls",
   "s3:DeleteBucketPolicy",
   "s3:PutBucketAcl",
   "s3:PutBucketOwnershipControls",
   "s3:PutBucketPolicy",
   "s3:PutBucketPublicAccessBlock",
+  "s3:PutBucketTagging",
   "s3:PutBucketVersioning",
   "s3:PutEncryptionConfiguration",
   "s3:PutLifecycleConfiguration",
@@ -120,28 +137,50 @@ const ENDPOINT_LOOKUP = ["iot:DescribeEndpoint"];
 export const workloadRoles = (scope: AwsScope, environment: string) =>
   `arn:${scope.partition}:iam::${scope.accountId}:role${workloadRolePath(environment)}*`;
 
-export function deployRoleStatements({ scope, environment, state }: CiRoleContext): PolicyStatement[] {
+export function deployRoleStatements({
+  scope,
+  environment,
+  state,
+  secretsKeyArn,
+}: CiRoleContext): PolicyStatement[] {
   const roles = workloadRoles(scope, environment);
-  const logGroups = (prefix: string) => regionalArn(scope, "logs", `log-group:${prefix}*`);
+  const boundary = workloadBoundaryArn(scope.partition, scope.accountId, environment);
+  const withBoundary = { StringEquals: { "iam:PermissionsBoundary": boundary } };
+  // Every name the fleet program gives a resource of this environment starts with it.
+  const prefix = resourceNamePrefix(environment);
+  const logGroups = (path: string) => regionalArn(scope, "logs", `log-group:${path}${prefix}*`);
   return [
     ...stateStatements(state, environment, "deploy"),
-    allow(WORKLOAD_ROLE_ACTIONS, [roles]),
+    ...secretsKeyStatements(secretsKeyArn, "deploy"),
+    allow(
+      WORKLOAD_ROLE_ACTIONS.filter((action) => !BOUNDED_ROLE_ACTIONS.includes(action)),
+      [roles],
+    ),
+    { ...allow(BOUNDED_ROLE_ACTIONS, [roles]), Condition: withBoundary },
     {
       ...allow(["iam:PassRole"], [roles]),
       Condition: {
         StringEquals: { "iam:PassedToService": ["lambda.amazonaws.com", "states.amazonaws.com"] },
       },
     },
-    allow(FUNCTION_ACTIONS, [regionalArn(scope, "lambda", "function:*")]),
+    { Effect: "Deny", Action: ["iam:DeleteRolePermissionsBoundary"], Resource: [roles] },
+    {
+      Effect: "Deny",
+      Action: ["iam:PutRolePermissionsBoundary"],
+      Resource: [roles],
+      Condition: { StringNotEquals: { "iam:PermissionsBoundary": boundary } },
+    },
+    { Effect: "Deny", Action: BOUNDARY_POLICY_CHANGES, Resource: [boundary] },
+    allow(FUNCTION_ACTIONS, [regionalArn(scope, "lambda", `function:${prefix}*`)]),
     allow(LOG_GROUP_ACTIONS, [logGroups("/aws/lambda/"), logGroups("/aws/vendedlogs/states/")]),
     allow(["logs:DescribeLogGroups"], [regionalArn(scope, "logs", "log-group:*")]),
     allowWithoutResourceType(LOG_DELIVERY_ACTIONS, scope),
-    allow(STATE_MACHINE_ACTIONS, [regionalArn(scope, "states", "stateMachine:*")]),
-    // Topic names are generated; an SNS ARN has no resource type to narrow by.
-    allow(TOPIC_ACTIONS, [regionalArn(scope, "sns", "*")]),
-    allow(ALARM_ACTIONS, [regionalArn(scope, "cloudwatch", "alarm:*")]),
+    allow(STATE_MACHINE_ACTIONS, [regionalArn(scope, "states", `stateMachine:${prefix}*`)]),
+    // Subscriptions are managed through their topic: the alert topic, named with the prefix as every topic is.
+    allow(TOPIC_ACTIONS, [regionalArn(scope, "sns", `${prefix}*`)]),
+    allow(ALARM_ACTIONS, [regionalArn(scope, "cloudwatch", `alarm:${prefix}*`)]),
     // The buckets, tables, topics and queues packages own (and the alert topic), each kind's actions.
-    ...deployRoleKindStatements(scope),
+    ...deployRoleKindStatements(scope, prefix),
     {
       Effect: "Deny",
       Action: STATE_BUCKET_GUARDED_ACTIONS,
@@ -151,9 +190,15 @@ export function deployRoleStatements({ scope, environment, state }: CiRoleContex
   ];
 }
 
-export function previewRoleStatements({ scope, environment, state }: CiRoleContext): PolicyStatement[] {
+export function previewRoleStatements({
+  scope,
+  environment,
+  state,
+  secretsKeyArn,
+}: CiRoleContext): PolicyStatement[] {
   return [
     ...stateStatements(state, environment, "preview"),
+    ...secretsKeyStatements(secretsKeyArn, "preview"),
     allowWithoutResourceType(ENDPOINT_LOOKUP, scope),
   ];
 }

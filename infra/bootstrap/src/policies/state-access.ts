@@ -1,8 +1,10 @@
-// Access to the Pulumi state (an S3 bucket, a DIY backend) and to the secrets key: a deploy role reads and writes
-// its own stack's objects and encrypts and decrypts with the key; a preview role reads its stack's state and
-// decrypts. Same account: the roles' own policies grant it. Other accounts: the bucket policy and the key policy
-// must grant it too, to that account's role by ARN (in a condition: a principal ARN must exist when the policy
-// is written, and the other account's roles may be created later).
+// Access to the Pulumi state (an S3 bucket, a DIY backend, encrypted with its own KMS key): a deploy role reads and
+// writes its own stack's objects, a preview role reads its stack's state, each using the bucket's key only
+// through S3 and only for those objects (S3 passes the object's ARN as encryption context). Same account: the
+// roles' own policies grant it. Other accounts: the bucket policy and the key policy must grant it too, to that
+// account's role by ARN (in a condition: a principal ARN must exist when the policy is written, and the other
+// account's roles may be created later). The secrets in the state are encrypted with each environment's own key
+// (keys.ts), which no other environment's role can use.
 import {
   allow,
   type PolicyDocument,
@@ -10,18 +12,20 @@ import {
   policyDocument,
 } from "../../../src/policies/document";
 import { BACKEND_META_KEY, deployRoleName, FLEET_PROJECT, previewRoleName, stackStateKeys } from "../naming";
+import { KEY_ADMINISTRATION } from "./keys";
 
 export type StateAccess = "deploy" | "preview";
 
 export interface StateLocation {
   partition: string;
   bucket: string;
+  /** The bucket's encryption key (output stateBackend.keyArn of the account holding the state). */
   keyArn: string;
 }
 
-const KEY_ACTIONS: Record<StateAccess, string[]> = {
-  // Secrets provider: encrypt and decrypt the stack's data key; SSE-KMS: write and read state objects.
-  deploy: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
+/** What S3 asks of the bucket's key on a role's behalf: decrypting objects it reads, a data key for those it writes. */
+const STATE_KEY_ACTIONS: Record<StateAccess, string[]> = {
+  deploy: ["kms:Decrypt", "kms:GenerateDataKey"],
   preview: ["kms:Decrypt"],
 };
 
@@ -40,6 +44,19 @@ function stateObjects(bucketArn: string, stack: string, access: StateAccess) {
 const bucketArnOf = (location: Pick<StateLocation, "partition" | "bucket">) =>
   `arn:${location.partition}:s3:::${location.bucket}`;
 
+/** `arn:<partition>:kms:<region>:…` → the region. */
+const regionOf = (keyArn: string) => {
+  const region = keyArn.split(":")[3];
+  if (!region) throw new Error(`${keyArn} is not a regional ARN`);
+  return region;
+};
+
+/** The key used only by S3 in the bucket's region, and only for `objects` (their ARNs are the encryption context). */
+const throughS3 = (region: string, objects: string[]) => ({
+  StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` },
+  StringLike: { "kms:EncryptionContext:aws:s3:arn": objects },
+});
+
 /** What a role's own policy grants on the state of `stack`. */
 export function stateStatements(
   location: StateLocation,
@@ -52,7 +69,10 @@ export function stateStatements(
     allow(["s3:ListBucket"], [bucketArn]),
     allow(["s3:GetObject"], objects.read),
     ...(objects.write.length > 0 ? [allow(["s3:DeleteObject", "s3:PutObject"], objects.write)] : []),
-    allow(KEY_ACTIONS[access], [location.keyArn]),
+    {
+      ...allow(STATE_KEY_ACTIONS[access], [location.keyArn]),
+      Condition: throughS3(regionOf(location.keyArn), objects.read),
+    },
   ];
 }
 
@@ -115,37 +135,17 @@ export function stateBucketGrants(
 }
 
 /**
- * Administration of the key stays with this account's IAM (its root principal: IAM policies decide who). Listed
- * actions rather than `kms:*`; PutKeyPolicy among them, so an administrator can always change this policy.
+ * The state key's policy. This account's IAM administers it, and uses it through S3 for the bucket's objects: its
+ * administrators own the bucket, initialize the stacks and keep the bootstrap stacks' state there (IAM policies
+ * decide who; this account's CI roles get their own stack's objects only). Other accounts' roles use it through
+ * S3 for their own stack's objects. Nobody uses it outside S3.
  */
-const KEY_ADMINISTRATION = [
-  "kms:CancelKeyDeletion",
-  "kms:CreateAlias",
-  "kms:Decrypt",
-  "kms:DeleteAlias",
-  "kms:DescribeKey",
-  "kms:DisableKey",
-  "kms:EnableKey",
-  "kms:EnableKeyRotation",
-  "kms:Encrypt",
-  "kms:GenerateDataKey",
-  "kms:GetKeyPolicy",
-  "kms:GetKeyRotationStatus",
-  "kms:ListResourceTags",
-  "kms:PutKeyPolicy",
-  "kms:ScheduleKeyDeletion",
-  "kms:TagResource",
-  "kms:UntagResource",
-  "kms:UpdateAlias",
-  "kms:UpdateKeyDescription",
-];
-
-/** The secrets key's policy: this account administers it; other accounts' roles use it for their stacks. */
-export function secretsKeyPolicy(
-  partition: string,
-  accountId: string,
+export function stateKeyPolicy(
+  location: Pick<StateLocation, "partition" | "bucket"> & { accountId: string; region: string },
   sharedWith: Record<string, string>,
 ): PolicyDocument {
+  const { partition, accountId, region } = location;
+  const bucketArn = bucketArnOf(location);
   return policyDocument([
     {
       Sid: "ThisAccountAdministers",
@@ -154,15 +154,30 @@ export function secretsKeyPolicy(
       Action: KEY_ADMINISTRATION,
       Resource: ["*"],
     },
+    {
+      Sid: "ThisAccountThroughS3",
+      Effect: "Allow",
+      Principal: { AWS: `arn:${partition}:iam::${accountId}:root` },
+      Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+      Resource: ["*"],
+      Condition: throughS3(region, [`${bucketArn}/*`]),
+    },
     ...Object.entries(sharedWith).flatMap(([environment, otherAccount]) =>
-      EACH_ACCESS.map((access) => ({
-        Sid: sidOf(access, environment),
-        Effect: "Allow" as const,
-        ...crossAccount(partition, otherAccount, environment, access),
-        Action: KEY_ACTIONS[access],
-        // In a key policy, "*" is the key itself.
-        Resource: ["*"],
-      })),
+      EACH_ACCESS.map((access) => {
+        const { Principal, Condition } = crossAccount(partition, otherAccount, environment, access);
+        return {
+          Sid: sidOf(access, environment),
+          Effect: "Allow" as const,
+          Principal,
+          Action: STATE_KEY_ACTIONS[access],
+          // In a key policy, "*" is the key itself.
+          Resource: ["*"],
+          Condition: {
+            ...Condition,
+            ...throughS3(region, stateObjects(bucketArn, environment, access).read),
+          },
+        };
+      }),
     ),
   ]);
 }

@@ -1,7 +1,7 @@
 // Each policy of the pack passes a well-formed stack and rejects each way of breaking it, with a message naming
 // the resource and what is wrong. The real stacks are held to the pack in infra's tests.
 import { describe, expect, it } from "@jest/globals";
-import { evaluate, type PolicyRecord } from "../../src/evaluate";
+import { evaluate, type PolicyRecord, UNKNOWN } from "../../src/evaluate";
 import { FLEET_POLICIES, SUPPORTED_NODE_RUNTIMES } from "../../src/policies";
 
 const REGION = "eu-west-1";
@@ -399,6 +399,217 @@ describe("lambda-own-role", () => {
     const withMachine = changed("flow", (inputs) => ({ ...inputs, roleArn: roleArn("reader-role") }));
     expect(await violations(withMachine)).toEqual(
       only(policy, "reader", "function reader shares its role reader-role with flow"),
+    );
+  });
+});
+
+describe("iam-arns-name-partition-region-account-and-type", () => {
+  const policy = "iam-arns-name-partition-region-account-and-type";
+  it.each([
+    ["arn:aws:s3:::*/*", "names no resource type"],
+    ["arn:aws:s3:::*", "names no resource type"],
+    ["arn:*:iam::*:role/*", "is not in partition aws"],
+    ["arn:aws:iam::*:role/*", "names no account"],
+    [`arn:aws:iot:us-east-1:${ACCOUNT}:thing/x`, "is not in region eu-west-1"],
+    ["arn:aws:iot:*:*:thing/x", "is not in region eu-west-1"],
+    [`arn:aws:iot:${REGION}:${ACCOUNT}:*`, "names no resource type"],
+    ["lists-1", "is not an ARN"],
+  ])("rejects %s in a role policy: %s", async (resource, problem) => {
+    const broken = changed("reader-policy", (inputs) => ({
+      ...inputs,
+      policy: document(allow(["s3:GetObject"], [resource])),
+    }));
+    expect(await violations(broken)).toEqual(
+      only(policy, "reader-policy", `statement 0: ${resource}: ${problem}`),
+    );
+  });
+
+  it("checks managed policies and a role's inline policies too", async () => {
+    const wide = document(allow(["iam:PassRole"], ["arn:aws:iam::*:role/*"]));
+    const broken = [
+      ...wellFormed(),
+      record("aws:iam/policy:Policy", "boundary", { policy: wide }),
+      record("aws:iam/role:Role", "inline-role", {
+        assumeRolePolicy: document({
+          Effect: "Allow",
+          Principal: { Service: "lambda.amazonaws.com" },
+          Action: "sts:AssumeRole",
+        }),
+        inlinePolicies: [{ name: "inline", policy: wide }],
+      }),
+    ];
+    expect((await violations(broken)).map((v) => `${v.resource}: ${v.message}`)).toEqual([
+      "boundary: statement 0: arn:aws:iam::*:role/*: names no account",
+      "inline-role: inline policy inline: statement 0: arn:aws:iam::*:role/*: names no account",
+    ]);
+  });
+});
+
+describe("iam-trusted-principals", () => {
+  const policy = "iam-trusted-principals";
+  const github = "token.actions.githubusercontent.com";
+  const oidc = `arn:aws:iam::${ACCOUNT}:oidc-provider/${github}`;
+  const trusting = (statement: Record<string, unknown>) =>
+    changed("reader-role", (inputs) => ({
+      ...inputs,
+      assumeRolePolicy: document({ Effect: "Allow", ...statement }),
+    }));
+  const webIdentity = (condition: Record<string, unknown>) =>
+    trusting({
+      Principal: { Federated: oidc },
+      Action: "sts:AssumeRoleWithWebIdentity",
+      Condition: condition,
+    });
+  const audience = { [`${github}:aud`]: "sts.amazonaws.com" };
+
+  it.each([
+    [{ Principal: { AWS: "*" }, Action: "sts:AssumeRole" }, "trust policy: statement 0: trusts AWS *"],
+    [
+      { Principal: "*", Action: "sts:AssumeRole" },
+      "trust policy: statement 0: trusts everyone (Principal *)",
+    ],
+    [
+      { Principal: { AWS: "arn:aws:iam::999999999999:root" }, Action: "sts:AssumeRole" },
+      "trust policy: statement 0: trusts AWS arn:aws:iam::999999999999:root",
+    ],
+    [
+      { Principal: { Service: "attacker.example.com" }, Action: "sts:AssumeRole" },
+      "trust policy: statement 0: trusts attacker.example.com, which is not an AWS service",
+    ],
+  ])("rejects a role trusting %j", async (statement, message) => {
+    expect(await violations(trusting(statement))).toEqual(only(policy, "reader-role", message));
+  });
+
+  it("rejects a web identity trust without a pinned audience and subject", async () => {
+    expect((await violations(webIdentity({ StringEquals: audience }))).map((v) => v.message)).toEqual([
+      `trust policy: statement 0: lets in every ${github} subject (no condition on ${github}:sub)`,
+    ]);
+    const anyRepository = { StringEquals: audience, StringLike: { [`${github}:sub`]: "repo:example-org/*" } };
+    expect((await violations(webIdentity(anyRepository))).map((v) => v.message)).toEqual([
+      `trust policy: statement 0: lets in ${github} subjects matching repo:example-org/* (a wildcard before the workflow's ref)`,
+    ]);
+    const anyAudience = { StringEquals: { [`${github}:sub`]: "repo:example-org/fleet:environment:dev" } };
+    expect((await violations(webIdentity(anyAudience))).map((v) => v.message)).toEqual([
+      `trust policy: statement 0: lets in ${github} tokens for any audience (no StringEquals on ${github}:aud)`,
+    ]);
+  });
+
+  it("accepts a web identity trust pinned to one workflow, at any ref", async () => {
+    const pinned = {
+      StringEquals: audience,
+      StringLike: {
+        [`${github}:sub`]:
+          "repo:example-org/fleet:environment:preview-dev:job_workflow_ref:example-org/fleet/.github/workflows/preview.yml@*",
+      },
+    };
+    expect(await violations(webIdentity(pinned))).toEqual([]);
+  });
+
+  it("rejects a bucket or key policy allowing everyone", async () => {
+    const open = document({
+      Effect: "Allow",
+      Principal: { AWS: "*" },
+      Action: ["s3:GetObject"],
+      Resource: [`${bucketArn}/*`],
+    });
+    const broken = [
+      ...changed("lists-policy", (inputs) => ({ ...inputs, policy: open })).filter(
+        (r) => r.name !== "lists-policy",
+      ),
+      record("aws:s3/bucketPolicy:BucketPolicy", "lists-policy", {
+        bucket: "lists-1",
+        policy: document(
+          JSON.parse(wellFormed().find((r) => r.name === "lists-policy")?.inputs.policy as string)
+            .Statement[0],
+          JSON.parse(open).Statement[0],
+        ),
+      }),
+    ];
+    expect(await violations(broken)).toEqual(
+      only(policy, "lists-policy", "statement 1: allows everyone (Principal *)"),
+    );
+  });
+});
+
+describe("iam-no-managed-policy-attachments", () => {
+  const policy = "iam-no-managed-policy-attachments";
+  const admin = "arn:aws:iam::aws:policy/AdministratorAccess";
+
+  it.each([
+    ["aws:iam/rolePolicyAttachment:RolePolicyAttachment", { role: "reader-role", policyArn: admin }],
+    ["aws:iam/policyAttachment:PolicyAttachment", { roles: ["reader-role"], policyArn: admin }],
+    [
+      "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive",
+      { roleName: "reader-role", policyArns: [admin] },
+    ],
+  ])("rejects %s of AdministratorAccess", async (type, inputs) => {
+    expect(await violations([...wellFormed(), record(type, "admin", inputs)])).toEqual(
+      only(
+        policy,
+        "admin",
+        `attaches the managed policy ${admin}: grant what is needed in an inline policy the pack can read`,
+      ),
+    );
+  });
+
+  it("rejects a role with managedPolicyArns", async () => {
+    const broken = changed("reader-role", (inputs) => ({ ...inputs, managedPolicyArns: [admin] }));
+    expect((await violations(broken)).map((v) => [v.policy, v.resource])).toEqual([[policy, "reader-role"]]);
+  });
+});
+
+describe("in a preview of a new stack, where what AWS computes is not known yet", () => {
+  /** Each record as the engine shows it then: computed values unknown, and every input built from one too. */
+  const firstPreview = (records = wellFormed()): PolicyRecord[] => {
+    const computed = records.flatMap((r) =>
+      Object.entries(r.outputs)
+        .filter(([key]) => !(key in r.inputs))
+        .map(([, value]) => ({ name: r.name, value: String(value) })),
+    );
+    return records.map((r) => {
+      const propertyDependencies: Record<string, string[]> = {};
+      const inputs = Object.fromEntries(
+        Object.entries(r.inputs).map(([key, value]) => {
+          const text = JSON.stringify(value);
+          const from = computed.filter((c) => c.name !== r.name && text.includes(c.value)).map((c) => c.name);
+          if (from.length === 0) return [key, value];
+          propertyDependencies[key] = [...new Set(from)];
+          return [key, UNKNOWN];
+        }),
+      );
+      const outputs = {
+        ...inputs,
+        ...Object.fromEntries(
+          Object.keys(r.outputs)
+            .filter((k) => !(k in r.inputs))
+            .map((k) => [k, UNKNOWN]),
+        ),
+      };
+      return { ...r, inputs, outputs, propertyDependencies };
+    });
+  };
+  const STACK_POLICIES = FLEET_POLICIES.filter((p) => "validateStack" in p).map((p) => p.name);
+
+  it("the stack policies still run, and pass a well-formed stack", async () => {
+    const found = await violations(firstPreview());
+    expect(found.filter((v) => STACK_POLICIES.includes(v.policy))).toEqual([]);
+    // Resource policies reading a document built from an unknown ARN cannot run yet (advisory), as in the engine.
+    expect(found.filter((v) => !v.advisory)).toEqual([]);
+    expect([...new Set(found.map((v) => v.resource))].sort()).toEqual(["lists-policy", "reader-policy"]);
+  });
+
+  it("and reject what is known to be wrong", async () => {
+    const suspended = changed("lists-versioning", (inputs) => ({
+      ...inputs,
+      versioningConfiguration: { status: "Suspended" },
+    }));
+    const found = await violations(firstPreview(suspended));
+    expect(found.filter((v) => STACK_POLICIES.includes(v.policy))).toEqual(
+      only(
+        "s3-buckets-encrypted-versioned-private-tls-only",
+        "lists",
+        "bucket lists is not versioned (BucketVersioning with status Enabled)",
+      ),
     );
   });
 });

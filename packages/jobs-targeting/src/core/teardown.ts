@@ -11,6 +11,7 @@ import {
   type IoTClient,
 } from "@aws-sdk/client-iot";
 import type { SFNClient } from "@aws-sdk/client-sfn";
+import { ValidationError } from "@fleet/shared-aws";
 import { unlessNotFound } from "./aws-errors";
 import { describeJob } from "./create-job";
 import { type DeleteCursor, type DeleteDeps, deleteThings } from "./delete-things";
@@ -37,6 +38,21 @@ export interface TeardownResult {
   /** Why a resource was kept. */
   notes: string[];
   things: Omit<StepResult<DeleteCursor>, "cursor" | "done"> | null;
+}
+
+/**
+ * A stack without the test-fleet tools (prod) grants teardown no thing deletion, so a thingPrefix is refused before
+ * any call, saying why, rather than denied after the job and groups are gone.
+ */
+export function refuseThingDeletionWithoutTestFleetTools(
+  testFleetTools: boolean,
+  thingPrefix: string | undefined,
+): void {
+  if (thingPrefix !== undefined && !testFleetTools) {
+    throw new ValidationError([
+      "thingPrefix: this stack has no test-fleet tools (TEST_FLEET_TOOLS is false), so teardown may delete no thing here; leave thingPrefix out",
+    ]);
+  }
 }
 
 export async function teardown(

@@ -3,7 +3,7 @@ import { SFNClient } from "@aws-sdk/client-sfn";
 import { awsClient, defineHandler } from "@fleet/shared-aws";
 import { handlerConfig } from "../config";
 import { requireNamePrefixes } from "../core/names";
-import { teardown } from "../core/teardown";
+import { refuseThingDeletionWithoutTestFleetTools, teardown } from "../core/teardown";
 import { teardownEvent } from "../schemas";
 
 const config = handlerConfig("teardown");
@@ -15,6 +15,7 @@ export const handler = defineHandler({
   name: "teardown",
   schema: teardownEvent,
   handler: (event, { logger, deadline }) => {
+    refuseThingDeletionWithoutTestFleetTools(config.TEST_FLEET_TOOLS, event.thingPrefix);
     requireNamePrefixes(config, { jobName: event.jobName, thingPrefix: event.thingPrefix });
     return teardown(
       {

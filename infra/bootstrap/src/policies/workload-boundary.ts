@@ -1,0 +1,86 @@
+// The permissions boundary of every role the fleet program creates in one environment: the most any of them may
+// ever do, whatever inline policy its deploy role writes. The deploy role may create roles and write their
+// policies only with this boundary set (ci-roles.ts), so a role it creates can never be more than a fleet
+// workload - not an administrator, not a reader of other teams' buckets in a shared account. Each statement
+// covers one kind of work the fleet's handlers and state machines do, on the resources the fleet names
+// (`fleet-<env>-…`) wherever the resource type allows it; a grant of the fleet program outside these fails its
+// tests (tests/support/deployment-checks.ts) until the boundary allows it, deliberately, here.
+import {
+  type AwsScope,
+  allow,
+  allowWithoutResourceType,
+  type PolicyStatement,
+  regionalArn,
+} from "../../../src/policies/document";
+import { workloadKindStatements } from "../../../src/resource-kinds";
+import { resourceNamePrefix } from "../naming";
+
+/** Device work: any device (its shadow, its group memberships, a job's targets), the fleet's groups and jobs. */
+const IOT_ACTIONS = [
+  "iot:AddThingToThingGroup",
+  "iot:CancelJob",
+  "iot:CreateDynamicThingGroup",
+  "iot:CreateJob",
+  "iot:CreateThing",
+  "iot:CreateThingGroup",
+  "iot:DeleteDynamicThingGroup",
+  "iot:DeleteJob",
+  "iot:DeleteThing",
+  "iot:DeleteThingGroup",
+  "iot:DescribeIndex",
+  "iot:DescribeJob",
+  "iot:DescribeThing",
+  "iot:DescribeThingGroup",
+  "iot:GetJobDocument",
+  "iot:GetThingShadow",
+  "iot:ListThingsInThingGroup",
+  "iot:SearchIndex",
+  "iot:UpdateThingShadow",
+];
+/** Actions whose service defines no resource type: allowed on `*`, in the environment's region only. */
+const WITHOUT_RESOURCE_TYPE = [
+  "iot:GetIndexingConfiguration",
+  "iot:ListThings",
+  "iot:UpdateIndexingConfiguration",
+  "logs:CreateLogDelivery",
+  "logs:DeleteLogDelivery",
+  "logs:DescribeResourcePolicies",
+  "logs:GetLogDelivery",
+  "logs:ListLogDeliveries",
+  "logs:PutResourcePolicy",
+  "logs:UpdateLogDelivery",
+  "xray:GetSamplingRules",
+  "xray:GetSamplingTargets",
+  "xray:PutTelemetryRecords",
+  "xray:PutTraceSegments",
+];
+const EXECUTION_ACTIONS = [
+  "states:DescribeExecution",
+  "states:ListExecutions",
+  "states:StartExecution",
+  "states:StopExecution",
+];
+
+export function workloadBoundaryStatements(scope: AwsScope, environment: string): PolicyStatement[] {
+  const prefix = resourceNamePrefix(environment);
+  const arn = (service: string, resource: string) => regionalArn(scope, service, resource);
+  return [
+    allow(IOT_ACTIONS, [
+      arn("iot", "thing/*"),
+      arn("iot", `thinggroup/${prefix}*`),
+      arn("iot", `job/${prefix}*`),
+      arn("iot", "index/AWS_Things"),
+    ]),
+    allowWithoutResourceType(WITHOUT_RESOURCE_TYPE, scope),
+    allow(EXECUTION_ACTIONS, [
+      arn("states", `stateMachine:${prefix}*`),
+      arn("states", `execution:${prefix}*`),
+    ]),
+    allow(["lambda:InvokeFunction"], [arn("lambda", `function:${prefix}*`)]),
+    // A function writes its own log group's streams; Step Functions' log delivery looks groups up.
+    allow(["logs:CreateLogStream", "logs:PutLogEvents"], [arn("logs", `log-group:/aws/lambda/${prefix}*`)]),
+    allow(["logs:DescribeLogGroups"], [arn("logs", "log-group:*")]),
+    // The buckets, tables, topics and queues packages own: what the kinds table says a workload may do with each.
+    ...workloadKindStatements(scope, prefix),
+  ];
+}
