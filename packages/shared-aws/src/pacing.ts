@@ -62,8 +62,11 @@ export interface PaceResult<T> {
    * the next run.
    */
   retry: T[];
-  /** Reading the stream itself failed; every item taken before that settled, and `lastConsumed` still holds. */
-  sourceError?: { name: string; message: string };
+  /**
+   * Reading the stream itself failed; every item taken before that settled, and `lastConsumed` still holds.
+   * `retryable`: the error is one that may pass (by `classify`).
+   */
+  sourceError?: { name: string; message: string; retryable: boolean };
   /** Items taken from the stream; every one of them succeeded or is in `failed`. */
   consumed: number;
   /** The last item taken from the stream: resume after it. */
@@ -263,7 +266,8 @@ export async function pace<T>(
         next = await Promise.race([iterator.next(), hardStop]);
       } catch (error) {
         // Keep what this run achieved: stop taking items, let those in flight settle, and report the error.
-        result.sourceError = { name: errorName(error), message: errorMessage(error) };
+        const retryable = classify(error) !== "fatal";
+        result.sourceError = { name: errorName(error), message: errorMessage(error), retryable };
         continue;
       }
       if (next === "stop") break;

@@ -39,8 +39,8 @@ const RAMP_START = 4;
 const RAMP_MIN_RATE = 40;
 const RAMP_FACTOR = 1.5;
 const RAMP_STEP_MS = 150;
-/** The rate never goes below this fraction of the ceiling. */
-const FLOOR = 0.01;
+/** The rate never goes below this many calls a second (or the ceiling, if lower). */
+const FLOOR_RATE = 0.1;
 
 export interface RateControlOptions {
   /** The highest rate to use, calls per second. */
@@ -73,9 +73,10 @@ export class RateController {
   constructor(options: RateControlOptions) {
     this.ceiling = options.ceiling;
     this.changedAt = options.now;
-    if (options.learned !== undefined && options.learned < options.ceiling) {
-      this.current = Math.max(options.learned, this.floor);
-      this.upper = this.current * (1 + PRECISION);
+    if (options.learned !== undefined) {
+      // An earlier run proved this rate: no slow start (a learned rate above the ceiling proves the ceiling).
+      this.current = Math.min(this.ceiling, Math.max(options.learned, this.floor));
+      if (options.learned < options.ceiling) this.upper = this.current * (1 + PRECISION);
     } else {
       this.current = Math.min(this.ceiling, Math.max(this.ceiling / RAMP_START, RAMP_MIN_RATE));
       this.ramping = this.current < this.ceiling;
@@ -83,7 +84,7 @@ export class RateController {
   }
 
   private get floor(): number {
-    return this.ceiling * FLOOR;
+    return Math.min(this.ceiling, FLOOR_RATE);
   }
 
   private get converged(): boolean {

@@ -11,9 +11,9 @@
 // state machine waits between passes, never a Lambda.
 import { type IoTClient, ListThingsInThingGroupCommand } from "@aws-sdk/client-iot";
 import { AppError } from "@fleet/shared-aws";
+import { rateGate } from "@fleet/shared-aws/steps";
 import { z } from "zod";
 import { searchPage } from "./fleet-search";
-import { rateGate } from "./gate";
 
 /** The most a cursor carries of the names a pass still has to check (their JSON, in bytes). */
 export const MAX_PENDING_BYTES = 64 * 1024;

@@ -4,13 +4,23 @@
 // cursor as a compact snapshot (name suffixes, with the prefix they belong to), so a continuation deletes
 // exactly the rest without listing again; a cursor is refused with any other prefix.
 import { DeleteThingCommand, type IoTClient, ListThingsCommand } from "@aws-sdk/client-iot";
+import { isNotFound } from "@fleet/shared-aws";
+import {
+  emptyTally,
+  IOT_QUOTAS,
+  type Logger,
+  type PaceTuning,
+  type QuotaLookup,
+  rateGate,
+  runStep,
+  type StepResult,
+  stepCursorShape,
+  stepResult,
+  tallySchema,
+} from "@fleet/shared-aws/steps";
 import { z } from "zod";
-import { isNotFound } from "./aws-errors";
-import { type PaceTuning, paceCarried, retrySchema } from "./carry";
-import { rateGate } from "./gate";
 import { snapshotOf, snapshotSchema, snapshotSize, suffixesOf } from "./name-snapshot";
 import { checkCursorPrefix } from "./names";
-import { emptyTally, type Logger, type StepResult, stepResult, tallySchema } from "./tally";
 
 export const deleteCursorSchema = z.discriminatedUnion("phase", [
   z.strictObject({
@@ -26,9 +36,8 @@ export const deleteCursorSchema = z.discriminatedUnion("phase", [
     prefix: z.string(),
     snapshot: snapshotSchema,
     position: z.number().int().min(0),
-    /** Thing names taken but not deleted yet for a reason that may pass: deleted first by the next invocation. */
-    retry: retrySchema(z.string()).optional(),
-    tally: tallySchema,
+    /** Thing names taken but not deleted yet for a reason that may pass are in `retry`: deleted first. */
+    ...stepCursorShape(z.string()),
   }),
 ]);
 export type DeleteCursor = z.infer<typeof deleteCursorSchema>;
@@ -43,6 +52,8 @@ export interface DeleteDeps {
   concurrency: number;
   deadline: number;
   logger: Logger;
+  /** Reads the account's applied DeleteThing quota; without it `deleteRate` stands. */
+  quotaLookup?: QuotaLookup;
   /** pace()'s retries within an invocation; its defaults unless set. */
   tuning?: PaceTuning;
 }
@@ -91,9 +102,9 @@ export async function deleteThings(deps: DeleteDeps, input: DeleteInput): Promis
   const names = (function* () {
     for (const suffix of suffixesOf(snapshot, position)) yield `${input.prefix}${suffix}`;
   })();
-  const deleteThing = async (thingName: string) => {
+  const deleteThing = async (thingName: string, abortSignal: AbortSignal) => {
     try {
-      await deps.paced.send(new DeleteThingCommand({ thingName }));
+      await deps.paced.send(new DeleteThingCommand({ thingName }), { abortSignal });
       return "deleted";
     } catch (error) {
       // AWS answers success for a missing thing; the emulator answers not-found. Either way it is gone.
@@ -101,31 +112,28 @@ export async function deleteThings(deps: DeleteDeps, input: DeleteInput): Promis
       throw error;
     }
   };
-  const paced = await paceCarried({
-    carried: cursor?.phase === "delete" ? cursor.retry : undefined,
+  return runStep({
+    cursor: cursor?.phase === "delete" ? cursor : undefined,
+    tally,
     stream: names,
-    keyOf: (name) => name,
-    itemOf: (name) => name,
+    position: (taken) => ({
+      phase: "delete" as const,
+      prefix: input.prefix,
+      snapshot,
+      position: position + taken,
+    }),
+    source: `the names listed with prefix ${JSON.stringify(input.prefix)}`,
     worker: deleteThing,
-    pace: {
-      ...deps.tuning,
+    pacing: {
       rate: deps.deleteRate,
       concurrency: deps.concurrency,
       deadline: deps.deadline,
-      describe: (name) => name,
+      quotas: [IOT_QUOTAS.DeleteThing],
+      quotaLookup: deps.quotaLookup,
+      tuning: deps.tuning,
     },
-    tally,
     logger: deps.logger,
   });
-  const next = {
-    phase: "delete" as const,
-    prefix: input.prefix,
-    snapshot,
-    position: position + paced.streamConsumed,
-    retry: paced.retry,
-    tally,
-  };
-  return stepResult(paced.done, next, tally, paced.run);
 }
 
 interface Listing {

@@ -7,8 +7,18 @@
 import type { IoTClient } from "@aws-sdk/client-iot";
 import { type IoTDataPlaneClient, UpdateThingShadowCommand } from "@aws-sdk/client-iot-data-plane";
 import type { S3Client } from "@aws-sdk/client-s3";
+import {
+  count,
+  emptyTally,
+  type Logger,
+  type PaceTuning,
+  rateGate,
+  runStep,
+  type StepResult,
+  stepCursorShape,
+  type Tally,
+} from "@fleet/shared-aws/steps";
 import { z } from "zod";
-import { type PaceTuning, paceCarried, retrySchema, sourceFailure } from "./carry";
 import { loadExcludeSet } from "./exclude-list";
 import {
   FIRST_PAGE,
@@ -17,23 +27,12 @@ import {
   searchFleet,
   searchPositionSchema,
 } from "./fleet-search";
-import { rateGate } from "./gate";
-import {
-  count,
-  emptyTally,
-  type Logger,
-  type StepResult,
-  stepResult,
-  type Tally,
-  tallySchema,
-} from "./tally";
 
 export const fastTrackCursorSchema = z.strictObject({
   /** After the last document read. */
   position: searchPositionSchema,
-  /** Things whose shadow write failed for a reason that may pass: written first by the next invocation. */
-  retry: retrySchema(z.string()).optional(),
-  tally: tallySchema,
+  /** Things whose shadow write failed for a reason that may pass are in `retry`: written first. */
+  ...stepCursorShape(z.string()),
 });
 export type FastTrackCursor = z.infer<typeof fastTrackCursorSchema>;
 
@@ -79,33 +78,29 @@ export async function fastTrack(
   const payload = new TextEncoder().encode(
     JSON.stringify({ state: { reported: { [input.updateKey]: input.updateValue } } }),
   );
-  const writeShadow = async (thingName: string) => {
-    await shadows.send(new UpdateThingShadowCommand({ thingName, payload }));
+  const writeShadow = async (thingName: string, abortSignal: AbortSignal) => {
+    await shadows.send(new UpdateThingShadowCommand({ thingName, payload }), { abortSignal });
     return "updated";
   };
 
   const read: Reading = { position: from, stoppedAtDeadline: false };
-  const paced = await paceCarried({
-    carried: input.cursor?.retry,
+  return runStep({
+    cursor: input.cursor,
+    tally,
     stream: targets(found, { isExcluded, tally, deadline: deps.deadline, read }),
-    keyOf: (thingName) => thingName,
-    itemOf: (thingName) => thingName,
+    position: () => ({ position: read.position }),
+    stoppedEarly: () => read.stoppedAtDeadline,
+    source: `the fleet index for ${JSON.stringify(input.queryString)}`,
     worker: writeShadow,
-    pace: {
-      ...deps.tuning,
+    pacing: {
+      // Service Quotas publishes no quota for the device shadow APIs: the configured rate stands.
       rate: deps.shadowRate,
       concurrency: deps.concurrency,
       deadline: deps.deadline,
-      describe: (thingName) => thingName,
+      tuning: deps.tuning,
     },
-    tally,
     logger: deps.logger,
   });
-  if (paced.sourceError && paced.consumed === 0 && read.position === from) {
-    throw sourceFailure(`the fleet index for ${JSON.stringify(input.queryString)}`, paced.sourceError);
-  }
-  const done = paced.done && !read.stoppedAtDeadline;
-  return stepResult(done, { position: read.position, retry: paced.retry, tally }, tally, paced.run);
 }
 
 interface Reading {

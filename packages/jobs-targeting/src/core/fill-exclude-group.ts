@@ -11,30 +11,30 @@ import {
   type IoTClient,
 } from "@aws-sdk/client-iot";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { ConflictError } from "@fleet/shared-aws";
-import { z } from "zod";
-import { isNotFound, unlessNotFound } from "./aws-errors";
-import { type PaceTuning, paceCarried, retrySchema, sourceFailure } from "./carry";
-import { excludeGroupDescription, type ListEntry, readExcludeList } from "./exclude-list";
-import { headObject } from "./s3-objects";
+import { ConflictError, isNotFound, unlessNotFound } from "@fleet/shared-aws";
 import {
   count,
   emptyTally,
+  IOT_QUOTAS,
   type Logger,
+  type PaceTuning,
+  type QuotaLookup,
   recordFailure,
+  runStep,
   type StepResult,
-  stepResult,
+  stepCursorShape,
   type Tally,
-  tallySchema,
-} from "./tally";
+} from "@fleet/shared-aws/steps";
+import { z } from "zod";
+import { excludeGroupDescription, type ListEntry, readExcludeList } from "./exclude-list";
+import { headObject } from "./s3-objects";
 
 export const fillCursorSchema = z.strictObject({
   /** Byte offset in the list after the last line read. */
   from: z.number().int().min(0),
   etag: z.string(),
-  /** Names whose add failed for a reason that may pass: added first by the next invocation. */
-  retry: retrySchema(z.string()).optional(),
-  tally: tallySchema,
+  /** Names whose add failed for a reason that may pass are in `retry`: added first by the next invocation. */
+  ...stepCursorShape(z.string()),
 });
 export type FillCursor = z.infer<typeof fillCursorSchema>;
 
@@ -49,6 +49,8 @@ export interface FillDeps {
   concurrency: number;
   deadline: number;
   logger: Logger;
+  /** Reads the account's applied AddThingToThingGroup quota; without it `rate` stands. */
+  quotaLookup?: QuotaLookup;
   /** pace()'s retries within an invocation; its defaults unless set. */
   tuning?: PaceTuning;
 }
@@ -74,10 +76,11 @@ export async function fillExcludeGroup(deps: FillDeps, input: FillInput): Promis
   const tally = cursor?.tally ?? emptyTally({ added: 0, missing: 0, invalid: 0, duplicate: 0, failed: 0 });
   const read = { from: cursor?.from ?? 0 };
   const members = uniqueMembers(readExcludeList(deps.s3, list, read.from), tally, deps.logger, read);
-  const addToGroup = async (name: string) => {
+  const addToGroup = async (name: string, abortSignal: AbortSignal) => {
     try {
       await deps.paced.send(
         new AddThingToThingGroupCommand({ thingGroupName: input.staticGroupName, thingName: name }),
+        { abortSignal },
       );
       return "added";
     } catch (error) {
@@ -92,26 +95,23 @@ export async function fillExcludeGroup(deps: FillDeps, input: FillInput): Promis
       return undefined;
     }
   };
-  const paced = await paceCarried({
-    carried: cursor?.retry,
+  return runStep({
+    cursor,
+    tally,
     stream: members,
-    keyOf: (name) => name,
-    itemOf: (name) => name,
+    position: () => ({ from: read.from, etag }),
+    source: `s3://${list.bucket}/${list.key}`,
     worker: addToGroup,
-    pace: {
-      ...deps.tuning,
+    pacing: {
       rate: deps.rate,
       concurrency: deps.concurrency,
       deadline: deps.deadline,
-      describe: (name) => name,
+      quotas: [IOT_QUOTAS.AddThingToThingGroup],
+      quotaLookup: deps.quotaLookup,
+      tuning: deps.tuning,
     },
-    tally,
     logger: deps.logger,
   });
-  if (paced.sourceError && paced.consumed === 0 && read.from === (cursor?.from ?? 0)) {
-    throw sourceFailure(`s3://${list.bucket}/${list.key}`, paced.sourceError);
-  }
-  return stepResult(paced.done, { from: read.from, etag, retry: paced.retry, tally }, tally, paced.run);
 }
 
 /**
