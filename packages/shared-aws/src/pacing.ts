@@ -110,7 +110,10 @@ const DEFAULTS = {
 
 export async function pace<T>(
   source: Iterable<T> | AsyncIterable<T>,
-  /** Does one item, passing `signal` to its calls (`client.send(command, { abortSignal: signal })`); a string it returns is counted in `outcomes`. */
+  /**
+   * Does one item, passing `signal` to its calls (`client.send(command, { abortSignal: signal })`). A string it
+   * returns is counted in `outcomes`.
+   */
   worker: (item: T, signal: AbortSignal) => Promise<unknown>,
   options: PaceOptions<T>,
 ): Promise<PaceResult<T>> {
