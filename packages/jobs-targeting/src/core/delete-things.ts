@@ -8,9 +8,7 @@ import { isNotFound } from "@fleet/shared-aws";
 import {
   emptyTally,
   IOT_QUOTAS,
-  type Logger,
-  type PaceTuning,
-  type QuotaLookup,
+  type PacedStepDeps,
   rateGate,
   runStep,
   type StepResult,
@@ -42,20 +40,13 @@ export const deleteCursorSchema = z.discriminatedUnion("phase", [
 ]);
 export type DeleteCursor = z.infer<typeof deleteCursorSchema>;
 
-export interface DeleteDeps {
+export interface DeleteDeps extends PacedStepDeps {
   /** A paced client for DeleteThing (one attempt a call: pace() retries). */
   paced: IoTClient;
   /** A retrying client for the sequential ListThings pages. */
   iot: IoTClient;
   deleteRate: number;
   listRate: number;
-  concurrency: number;
-  deadline: number;
-  logger: Logger;
-  /** Reads the account's applied DeleteThing quota; without it `deleteRate` stands. */
-  quotaLookup?: QuotaLookup;
-  /** pace()'s retries within an invocation; its defaults unless set. */
-  tuning?: PaceTuning;
 }
 
 export interface DeleteInput {
@@ -124,15 +115,9 @@ export async function deleteThings(deps: DeleteDeps, input: DeleteInput): Promis
     }),
     source: `the names listed with prefix ${JSON.stringify(input.prefix)}`,
     worker: deleteThing,
-    pacing: {
-      rate: deps.deleteRate,
-      concurrency: deps.concurrency,
-      deadline: deps.deadline,
-      quotas: [IOT_QUOTAS.DeleteThing],
-      quotaLookup: deps.quotaLookup,
-      tuning: deps.tuning,
-    },
-    logger: deps.logger,
+    rate: deps.deleteRate,
+    quotas: [IOT_QUOTAS.DeleteThing],
+    deps,
   });
 }
 

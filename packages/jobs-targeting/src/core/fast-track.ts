@@ -10,8 +10,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import {
   count,
   emptyTally,
-  type Logger,
-  type PaceTuning,
+  type PacedStepDeps,
   rateGate,
   runStep,
   type StepResult,
@@ -36,7 +35,7 @@ export const fastTrackCursorSchema = z.strictObject({
 });
 export type FastTrackCursor = z.infer<typeof fastTrackCursorSchema>;
 
-export interface FastTrackDeps {
+export interface FastTrackDeps extends PacedStepDeps {
   /** Retrying client for the sequential SearchIndex pages. */
   iot: IoTClient;
   /** Paced shadow client, resolved only once the event is valid (its endpoint may need discovering). */
@@ -45,11 +44,6 @@ export interface FastTrackDeps {
   bucket: string;
   searchRate: number;
   shadowRate: number;
-  concurrency: number;
-  deadline: number;
-  logger: Logger;
-  /** pace()'s retries within an invocation; its defaults unless set. */
-  tuning?: PaceTuning;
 }
 
 export interface FastTrackInput {
@@ -92,14 +86,9 @@ export async function fastTrack(
     stoppedEarly: () => read.stoppedAtDeadline,
     source: `the fleet index for ${JSON.stringify(input.queryString)}`,
     worker: writeShadow,
-    pacing: {
-      // Service Quotas publishes no quota for the device shadow APIs: the configured rate stands.
-      rate: deps.shadowRate,
-      concurrency: deps.concurrency,
-      deadline: deps.deadline,
-      tuning: deps.tuning,
-    },
-    logger: deps.logger,
+    // Service Quotas publishes no quota for the device shadow APIs: the configured rate stands.
+    rate: deps.shadowRate,
+    deps,
   });
 }
 

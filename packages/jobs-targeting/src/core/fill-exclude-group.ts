@@ -17,8 +17,7 @@ import {
   emptyTally,
   IOT_QUOTAS,
   type Logger,
-  type PaceTuning,
-  type QuotaLookup,
+  type PacedStepDeps,
   recordFailure,
   runStep,
   type StepResult,
@@ -38,7 +37,7 @@ export const fillCursorSchema = z.strictObject({
 });
 export type FillCursor = z.infer<typeof fillCursorSchema>;
 
-export interface FillDeps {
+export interface FillDeps extends PacedStepDeps {
   /** A paced client for AddThingToThingGroup (one attempt a call: pace() retries). */
   paced: IoTClient;
   /** A retrying client for the single group calls. */
@@ -46,13 +45,6 @@ export interface FillDeps {
   s3: S3Client;
   bucket: string;
   rate: number;
-  concurrency: number;
-  deadline: number;
-  logger: Logger;
-  /** Reads the account's applied AddThingToThingGroup quota; without it `rate` stands. */
-  quotaLookup?: QuotaLookup;
-  /** pace()'s retries within an invocation; its defaults unless set. */
-  tuning?: PaceTuning;
 }
 
 export interface FillInput {
@@ -102,15 +94,9 @@ export async function fillExcludeGroup(deps: FillDeps, input: FillInput): Promis
     position: () => ({ from: read.from, etag }),
     source: `s3://${list.bucket}/${list.key}`,
     worker: addToGroup,
-    pacing: {
-      rate: deps.rate,
-      concurrency: deps.concurrency,
-      deadline: deps.deadline,
-      quotas: [IOT_QUOTAS.AddThingToThingGroup],
-      quotaLookup: deps.quotaLookup,
-      tuning: deps.tuning,
-    },
-    logger: deps.logger,
+    rate: deps.rate,
+    quotas: [IOT_QUOTAS.AddThingToThingGroup],
+    deps,
   });
 }
 

@@ -6,9 +6,7 @@ import { isAlreadyExists, unlessNotFound } from "@fleet/shared-aws";
 import {
   emptyTally,
   IOT_QUOTAS,
-  type Logger,
-  type PaceTuning,
-  type QuotaLookup,
+  type PacedStepDeps,
   runStep,
   type StepResult,
   stepCursorShape,
@@ -26,18 +24,11 @@ export const seedCursorSchema = z.strictObject({
 });
 export type SeedCursor = z.infer<typeof seedCursorSchema>;
 
-export interface SeedDeps {
+export interface SeedDeps extends PacedStepDeps {
   /** A paced client (one attempt a call: pace() retries). */
   paced: IoTClient;
   /** Items a second. Each item makes one DescribeThing and at most one CreateThing call. */
   rate: number;
-  concurrency: number;
-  deadline: number;
-  logger: Logger;
-  /** Reads the account's applied CreateThing and DescribeThing quotas; without it `rate` stands. */
-  quotaLookup?: QuotaLookup;
-  /** pace()'s retries within an invocation; its defaults unless set. */
-  tuning?: PaceTuning;
 }
 
 export interface SeedInput {
@@ -75,15 +66,9 @@ export async function seedThings(deps: SeedDeps, input: SeedInput): Promise<Step
     source: `indices ${start}…${input.count - 1}`,
     worker: createUnlessExists,
     describe: nameOf,
-    pacing: {
-      rate: deps.rate,
-      concurrency: deps.concurrency,
-      deadline: deps.deadline,
-      quotas: [IOT_QUOTAS.CreateThing, IOT_QUOTAS.DescribeThing],
-      quotaLookup: deps.quotaLookup,
-      tuning: deps.tuning,
-    },
-    logger: deps.logger,
+    rate: deps.rate,
+    quotas: [IOT_QUOTAS.CreateThing, IOT_QUOTAS.DescribeThing],
+    deps,
   });
 }
 

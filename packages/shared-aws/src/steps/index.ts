@@ -9,10 +9,10 @@ export {
   serviceQuotaLookup,
 } from "./quotas";
 export {
+  type PacedStepDeps,
   type PaceTuning,
   runStep,
   type StepCursor,
-  type StepPacing,
   type StepRun,
   stepCursorShape,
 } from "./run-step";

@@ -28,17 +28,16 @@ export const stepCursorShape = <T extends z.core.$ZodType>(item: T) => ({
   tally: tallySchema,
 });
 
-export interface StepPacing {
-  /** The configured rate, calls per second. */
-  rate: number;
+/** What a paced step's deps carry besides its clients and rates (a handler passes its own). */
+export interface PacedStepDeps {
   /** Calls in flight at once. */
   concurrency: number;
   /** Epoch ms: take no new item after it (the handler's deadline). */
   deadline: number;
-  /** The Service Quotas entries that bound this step's rate (an item may call several APIs). */
-  quotas?: readonly QuotaRef[];
-  /** Reads them (serviceQuotaLookup); without it the configured rate stands. */
+  logger: Logger;
+  /** Reads the account's applied quotas (appliedQuotas()); without it the configured rate stands. */
   quotaLookup?: QuotaLookup | undefined;
+  /** pace()'s retries within an invocation; its defaults unless set (tests shorten them). */
   tuning?: PaceTuning | undefined;
 }
 
@@ -59,8 +58,11 @@ export interface StepRun<T, P> {
   worker: (item: T, signal: AbortSignal) => Promise<unknown>;
   /** How an item is named in failures. Default: String(item). */
   describe?: (item: T) => string;
-  pacing: StepPacing;
-  logger: Logger;
+  /** The configured rate, calls per second. */
+  rate: number;
+  /** The Service Quotas entries that bound it (an item may call several APIs). */
+  quotas?: readonly QuotaRef[];
+  deps: PacedStepDeps;
 }
 
 /**
@@ -71,21 +73,22 @@ export interface StepRun<T, P> {
 export async function runStep<T, P extends object>(
   step: StepRun<T, P>,
 ): Promise<StepResult<P & StepCursor<T>>> {
-  const { tally, logger, pacing } = step;
+  const { tally, deps } = step;
+  const { logger } = deps;
   const carried = step.cursor?.retry ?? [];
   const describe = step.describe ?? String;
-  const rate = await boundedRate(pacing.rate, pacing.quotas ?? [], pacing.quotaLookup, logger);
+  const rate = await boundedRate(step.rate, step.quotas ?? [], deps.quotaLookup, logger);
   const startedAt = JSON.stringify(step.position(0));
   async function* work(): AsyncGenerator<Work<T>> {
     for (const { item, rounds } of carried) yield { item, rounds };
     for await (const item of step.stream) yield { item, rounds: 0 };
   }
   const result: PaceResult<Work<T>> = await pace(work(), (w, signal) => step.worker(w.item, signal), {
-    ...pacing.tuning,
+    ...deps.tuning,
     rate,
     learnedRate: step.cursor?.rate,
-    concurrency: pacing.concurrency,
-    deadline: pacing.deadline,
+    concurrency: deps.concurrency,
+    deadline: deps.deadline,
     describe: (w) => describe(w.item),
   });
 

@@ -44,13 +44,13 @@ function numbers(
     position: (taken) => ({ next: from + taken }),
     source: "the numbers",
     worker,
-    pacing: {
-      rate: 5_000,
+    rate: 5_000,
+    deps: {
       concurrency: 4,
       deadline: options.deadline ?? Number.POSITIVE_INFINITY,
+      logger: quiet,
       tuning: quickGiveUp,
     },
-    logger: quiet,
   });
 }
 
@@ -231,14 +231,9 @@ describe("the account's applied quota (request shape only: the emulator has no S
       position: () => ({}),
       source: "two items",
       worker: async () => "done",
-      pacing: {
-        rate: 300,
-        concurrency: 2,
-        deadline: Number.POSITIVE_INFINITY,
-        quotas: [IOT_QUOTAS.CreateThing, IOT_QUOTAS.DescribeThing],
-        quotaLookup: lookup,
-      },
-      logger,
+      rate: 300,
+      quotas: [IOT_QUOTAS.CreateThing, IOT_QUOTAS.DescribeThing],
+      deps: { concurrency: 2, deadline: Number.POSITIVE_INFINITY, logger, quotaLookup: lookup },
     });
 
   it("asks GetServiceQuota for each quota once, and paces at the lowest applied value below the configured rate", async () => {
