@@ -1,7 +1,7 @@
 // Finds the rate an API really allows when the configured one is wrong, and holds just under it.
 //
 // A run with nothing learned yet starts at a quarter of its ceiling (the configured rate, or the account's
-// applied quota when lower, less headroom) and grows by half every RAMP_STEP_MS until the ceiling or the first
+// applied quota when lower, less headroom; not below 40/s) and grows by half every RAMP_STEP_MS until the ceiling or the first
 // throttle (slow start): a rate ten times too high then meets its first throttle a few calls in, not after a
 // round trip's worth of calls sent blind. A run that continues an earlier one starts at the rate that one learned.
 //
@@ -76,7 +76,10 @@ export class RateController {
     if (options.learned !== undefined) {
       // An earlier run proved this rate: no slow start (a learned rate above the ceiling proves the ceiling).
       this.current = Math.min(this.ceiling, Math.max(options.learned, this.floor));
-      if (options.learned < options.ceiling) this.upper = this.current * (1 + PRECISION);
+      if (options.learned < options.ceiling) {
+        this.lower = this.current;
+        this.upper = this.current * (1 + PRECISION);
+      }
     } else {
       this.current = Math.min(this.ceiling, Math.max(this.ceiling / RAMP_START, RAMP_MIN_RATE));
       this.ramping = this.current < this.ceiling;
@@ -104,8 +107,9 @@ export class RateController {
   rate(now: number): number {
     const cleanMs = now - Math.max(this.changedAt, this.lastThrottleAt, this.lastTransientAt);
     if (this.ramping) return this.current;
-    if (cleanMs >= CLEAN_MS && this.current > this.lower) {
-      // Only what was really sent proves anything: a slow source or full concurrency may have sent less.
+    if (cleanMs >= CLEAN_MS && this.current !== this.lower) {
+      // Only what was really sent proves anything: a slow source or full concurrency may have sent less. A rate
+      // below `lower` (cut for a transient error) goes back up.
       this.lower = Math.max(this.lower, Math.min(this.current, (this.sent * 1000) / cleanMs));
       if (this.upper === Number.POSITIVE_INFINITY) this.set(this.ceiling, now);
       else this.set(this.converged ? this.lower : (this.lower + this.upper) / 2, now);

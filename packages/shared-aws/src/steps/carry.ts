@@ -16,7 +16,7 @@ export const CARRY_ROUNDS = 3;
 /** Items a cursor carries at most. */
 export const MAX_CARRIED = 500;
 
-/** An item to retry and how many invocations it has failed in so far. */
+/** An item and the invocations it has failed in so far (0 for an item new from the stream). */
 export interface Carried<T> {
   item: T;
   rounds: number;
@@ -28,19 +28,13 @@ export const retrySchema = <T extends z.core.$ZodType>(item: T) =>
     .array(z.strictObject({ item, rounds: z.number().check(z.int(), z.minimum(1), z.maximum(CARRY_ROUNDS)) }))
     .check(z.maxLength(MAX_CARRIED));
 
-/** An item as pace() sees it in a step: stream items have rounds 0, carried ones the rounds they failed in. */
-export interface Work<T> {
-  item: T;
-  rounds: number;
-}
-
 /**
  * What the next invocation retries: the carried items this one did not reach, then this one's retryable
  * failures. Final failures (not retryable, carried too often, or beyond MAX_CARRIED) go to the tally.
  */
 export function nextRetry<T>(
   untouched: readonly Carried<T>[],
-  failed: readonly FailedItem<Work<T>>[],
+  failed: readonly FailedItem<Carried<T>>[],
   tally: Tally,
   logger: Logger,
 ): Carried<T>[] {

@@ -5,9 +5,9 @@
 import { z } from "zod/mini";
 import { AppError, TransientError } from "../errors";
 import { type PaceOptions, type PaceResult, pace } from "../pacing";
-import { type Carried, nextRetry, retrySchema, type Work } from "./carry";
+import { type Carried, nextRetry, retrySchema } from "./carry";
 import { boundedRate, type QuotaLookup, type QuotaRef } from "./quotas";
-import { type Logger, type StepResult, stepResult, type Tally, tallySchema } from "./tally";
+import { count, type Logger, type StepResult, stepResult, type Tally, tallySchema } from "./tally";
 
 /** How pace() retries an item within one invocation (its own defaults unless set; tests shorten them). */
 export type PaceTuning = Pick<PaceOptions<unknown>, "maxAttempts" | "baseBackoffMs" | "maxBackoffMs">;
@@ -79,11 +79,11 @@ export async function runStep<T, P extends object>(
   const describe = step.describe ?? String;
   const rate = await boundedRate(step.rate, step.quotas ?? [], deps.quotaLookup, logger);
   const startedAt = JSON.stringify(step.position(0));
-  async function* work(): AsyncGenerator<Work<T>> {
+  async function* work(): AsyncGenerator<Carried<T>> {
     for (const { item, rounds } of carried) yield { item, rounds };
     for await (const item of step.stream) yield { item, rounds: 0 };
   }
-  const result: PaceResult<Work<T>> = await pace(work(), (w, signal) => step.worker(w.item, signal), {
+  const result: PaceResult<Carried<T>> = await pace(work(), (w, signal) => step.worker(w.item, signal), {
     ...deps.tuning,
     rate,
     learnedRate: step.cursor?.rate,
@@ -99,8 +99,7 @@ export async function runStep<T, P extends object>(
     throw sourceFailure(step.source, result.sourceError);
   }
   if (result.sourceError) logger.warn("reading the step's input failed", { sourceError: result.sourceError });
-  for (const [label, n] of Object.entries(result.outcomes))
-    tally.counts[label] = (tally.counts[label] ?? 0) + n;
+  for (const [label, n] of Object.entries(result.outcomes)) count(tally, label, n);
   const retry = nextRetry(carried.slice(carriedTaken), result.failed, tally, logger);
   const learned = result.learnedRate;
   const cursor: P & StepCursor<T> = {

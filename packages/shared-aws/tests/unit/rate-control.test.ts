@@ -113,6 +113,14 @@ describe("rate control, 1,000 calls through a 40/s quota in simulated time", () 
     expect(next.ratio).toBeGreaterThanOrEqual(0.95);
   });
 
+  it("cuts by 10 % for a transient error, moving no bound, and is back after a clean interval", () => {
+    const control = new RateController({ ceiling: 100, learned: 50, now: 0 });
+    control.transient(0);
+    expect(control.rate(0)).toBe(45);
+    for (let t = 0; t < 1_600; t += 20) control.onSent();
+    expect(control.rate(1_600)).toBe(50);
+  });
+
   it("starts slowly when nothing is learned, never above the ceiling", () => {
     const control = new RateController({ ceiling: 400, now: 0 });
     expect(control.rate(0)).toBe(100);
