@@ -7,11 +7,11 @@ import { IoTClient, ListThingsCommand, ListThingsInThingGroupCommand } from "@aw
 import { GetThingShadowCommand } from "@aws-sdk/client-iot-data-plane";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { awsClient, iotDataClient, pace } from "@fleet/shared-aws";
+import type { StepResult } from "@fleet/shared-aws/steps";
 import { startEmulator } from "@fleet/testing/emulator";
 import { fastTrack } from "../src/core/fast-track";
 import { fillExcludeGroup } from "../src/core/fill-exclude-group";
 import { seedThings } from "../src/core/seed";
-import type { StepResult } from "../src/core/tally";
 import { type Api, installFakeAws } from "./fake-aws";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);

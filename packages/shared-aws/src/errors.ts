@@ -83,18 +83,14 @@ const TRANSIENT_NAMES = new Set([
   "TimeoutError",
   "TransientError",
 ]);
-const TRANSIENT_CODES = new Set([
-  "ECONNRESET",
-  "ECONNREFUSED",
-  "ETIMEDOUT",
-  "EPIPE",
-  "EAI_AGAIN",
-  "ENOTFOUND",
-]);
+// A dropped or refused connection: Node's error code, which a plain error that lost it still names in its message.
+const NETWORK_CODES = ["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "EAI_AGAIN", "ENOTFOUND"];
+const NETWORK_MESSAGE = new RegExp(`\\b(${NETWORK_CODES.join("|")}|socket hang up)\\b`);
 
 interface ErrorLike {
   name?: unknown;
   code?: unknown;
+  message?: unknown;
   retryable?: unknown;
   $metadata?: { httpStatusCode?: number };
 }
@@ -106,9 +102,26 @@ export function classifyError(error: unknown): ErrorKind {
   const status = e.$metadata?.httpStatusCode;
   if (THROTTLE_NAMES.has(name) || status === 429) return "throttle";
   if (TRANSIENT_NAMES.has(name) || (typeof status === "number" && status >= 500)) return "transient";
-  if (typeof e.code === "string" && TRANSIENT_CODES.has(e.code)) return "transient";
+  if (typeof e.code === "string" && NETWORK_CODES.includes(e.code)) return "transient";
+  if (typeof e.message === "string" && NETWORK_MESSAGE.test(e.message)) return "transient";
   if (error instanceof AppError) return error.retryable ? "transient" : "fatal";
   return "fatal";
+}
+
+// AWS answers that are expected outcomes rather than failures, recognised by error name (not HTTP status).
+const NOT_FOUND = new Set(["ResourceNotFoundException", "NotFound", "NoSuchKey"]);
+
+export const isNotFound = (error: unknown) => NOT_FOUND.has(errorName(error));
+export const isAlreadyExists = (error: unknown) => errorName(error) === "ResourceAlreadyExistsException";
+
+/** The result of `call`, or undefined when AWS says the resource does not exist. */
+export async function unlessNotFound<T>(call: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await call();
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
 }
 
 export function errorName(error: unknown): string {

@@ -10,9 +10,12 @@ export {
   type ErrorKind,
   errorMessage,
   errorName,
+  isAlreadyExists,
+  isNotFound,
   NotFoundError,
   normalizeError,
   TransientError,
+  unlessNotFound,
   ValidationError,
 } from "./errors";
 export {

@@ -1,18 +1,26 @@
-// Runs a stream of work items at a target rate with bounded concurrency. Throttles and transient errors are
-// retried with backoff and slow the rate down (multiplicative decrease), which then recovers towards the
-// target (additive increase). It stops taking items at the deadline and reports exactly what it consumed, so a
-// caller can resume after the last consumed item, carrying `retry` (items taken but not yet done) with it.
-// No item is lost, none is done twice within a run.
+// Runs a stream of work items at a target rate with bounded concurrency. Throttles are retried with backoff
+// and steer the rate towards the quota the API really allows (rate-control.ts), transient errors are retried
+// and slow it a little. It stops taking items at the deadline and reports exactly what it consumed, so a caller
+// can resume after the last consumed item, carrying `retry` (items taken but not yet done) with it. At the hard
+// deadline it aborts the calls still in flight and returns at once, their items in `retry`: however slow one
+// call is, a run ends on time. No item is lost, none is done twice within a run.
 import { classifyError, type ErrorKind, errorMessage, errorName } from "./errors";
+import { RateController } from "./rate-control";
 
 export interface PaceOptions<T> {
   /** Target operations per second (the API's quota). */
   rate: number;
+  /** A rate an earlier run learned (PaceResult.learnedRate): start there instead of at `rate`. */
+  learnedRate?: number | undefined;
   /** Calls in flight at once. */
   concurrency: number;
   /** Epoch ms: take no new item from the stream after this moment. */
   deadline?: number;
-  /** Epoch ms: stop retrying items already taken; they are reported failed (retryable). Default deadline + 10 s. */
+  /**
+   * Epoch ms: abort the calls still in flight and stop; their items, and those waiting for a retry, are
+   * reported failed (retryable). Default: deadline + min(10 s, half the time from now to the deadline), which
+   * lies before the end of a Lambda whose deadline came from deadlineFrom() with its default margin.
+   */
   hardDeadline?: number;
   /** Attempts per item before it is reported failed. Default 8. */
   maxAttempts?: number;
@@ -49,12 +57,16 @@ export interface PaceResult<T> {
   /** The stream was read to its end. */
   exhausted: boolean;
   /**
-   * Items taken from the stream but not done for a reason that may pass (throttled past maxAttempts, or still
-   * waiting at the hard deadline): also in `failed`, with `retryable: true`. Carry them into the next run.
+   * Items taken from the stream but not done for a reason that may pass (throttled past maxAttempts, waiting
+   * for a retry or in flight at the hard deadline): also in `failed`, with `retryable: true`. Carry them into
+   * the next run.
    */
   retry: T[];
-  /** Reading the stream itself failed; every item taken before that settled, and `lastConsumed` still holds. */
-  sourceError?: { name: string; message: string };
+  /**
+   * Reading the stream itself failed; every item taken before that settled, and `lastConsumed` still holds.
+   * `retryable`: the error is one that may pass (by `classify`).
+   */
+  sourceError?: { name: string; message: string; retryable: boolean };
   /** Items taken from the stream; every one of them succeeded or is in `failed`. */
   consumed: number;
   /** The last item taken from the stream: resume after it. */
@@ -66,6 +78,8 @@ export interface PaceResult<T> {
   attempts: number;
   throttles: number;
   transientErrors: number;
+  /** Calls aborted at the hard deadline (their items are in `retry`). */
+  aborted: number;
   elapsedMs: number;
   /** Calls per second over the run (attempts ÷ elapsed). */
   achievedRate: number;
@@ -73,6 +87,8 @@ export interface PaceResult<T> {
   itemRate: number;
   /** The rate the controller ended at. */
   finalRate: number;
+  /** The rate throttling taught this run, for the next one to start at (undefined: it was never throttled). */
+  learnedRate: number | undefined;
 }
 
 interface Job<T> {
@@ -80,6 +96,8 @@ interface Job<T> {
   attempts: number;
   readyAt: number;
   lastError?: unknown;
+  /** Reported already (at the hard deadline): a late answer changes nothing. */
+  closed?: boolean;
 }
 
 const DEFAULTS = {
@@ -89,18 +107,14 @@ const DEFAULTS = {
   maxBackoffMs: 5_000,
   hardDeadlineGraceMs: 10_000,
 };
-// Rate control: cut by this factor on a throttle (at most once per recovery window), then grow by RECOVERY per
-// success, which brings the rate back by ~20 % in about two seconds whatever the target.
-const DECREASE = { throttle: 0.8, transient: 0.9 } as const;
-const RECOVERY_PER_SUCCESS = 0.1;
-const MIN_RATE_FRACTION = 0.05;
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export async function pace<T>(
   source: Iterable<T> | AsyncIterable<T>,
-  /** Does one item; a string it returns is counted in `outcomes`. */
-  worker: (item: T) => Promise<unknown>,
+  /**
+   * Does one item, passing `signal` to its calls (`client.send(command, { abortSignal: signal })`). A string it
+   * returns is counted in `outcomes`.
+   */
+  worker: (item: T, signal: AbortSignal) => Promise<unknown>,
   options: PaceOptions<T>,
 ): Promise<PaceResult<T>> {
   if (!(options.rate > 0) || !Number.isFinite(options.rate))
@@ -108,15 +122,18 @@ export async function pace<T>(
   if (!Number.isInteger(options.concurrency) || options.concurrency < 1) {
     throw new RangeError(`concurrency must be an integer >= 1, got ${options.concurrency}`);
   }
+  const started = Date.now();
   const maxAttempts = options.maxAttempts ?? DEFAULTS.maxAttempts;
   const classify = options.classify ?? classifyError;
   const describe = options.describe ?? ((item: T) => String(item));
   const ceiling = options.rate * (1 - (options.headroom ?? DEFAULTS.headroom));
-  const floor = ceiling * MIN_RATE_FRACTION;
+  const control = new RateController({ ceiling, learned: options.learnedRate, now: started });
   const baseBackoff = options.baseBackoffMs ?? DEFAULTS.baseBackoffMs;
   const maxBackoff = options.maxBackoffMs ?? DEFAULTS.maxBackoffMs;
   const deadline = options.deadline ?? Number.POSITIVE_INFINITY;
-  const hardDeadline = options.hardDeadline ?? deadline + DEFAULTS.hardDeadlineGraceMs;
+  const hardDeadline =
+    options.hardDeadline ??
+    deadline + Math.min(DEFAULTS.hardDeadlineGraceMs, Math.max(0, deadline - started) / 2);
 
   const iterator =
     Symbol.asyncIterator in source
@@ -135,23 +152,48 @@ export async function pace<T>(
     attempts: 0,
     throttles: 0,
     transientErrors: 0,
+    aborted: 0,
     elapsedMs: 0,
     achievedRate: 0,
     itemRate: 0,
     finalRate: ceiling,
+    learnedRate: undefined,
   };
 
-  let rate = ceiling;
-  let lastDecrease = Number.NEGATIVE_INFINITY;
-  let nextSlot = Date.now();
   let exhausted = false;
-  let inFlight = 0;
   let settled = 0;
+  const inFlight = new Set<Job<T>>();
   const retries: Job<T>[] = [];
+
+  // Every wait in the loop below ends early when something settles or the hard deadline comes.
   let wake: (() => void) | undefined;
-  const settledSignal = () => new Promise<void>((resolve) => (wake = resolve));
+  const pause = (ms = Number.POSITIVE_INFINITY) =>
+    new Promise<void>((resolve) => {
+      const timer = Number.isFinite(ms) ? setTimeout(resolve, Math.max(0, ms)) : undefined;
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  const abort = new AbortController();
+  const isStopped = () => abort.signal.aborted;
+  let stopped: () => void = () => undefined;
+  const hardStop = new Promise<"stop">((resolve) => {
+    stopped = () => resolve("stop");
+  });
+  const hardTimer = Number.isFinite(hardDeadline)
+    ? setTimeout(
+        () => {
+          abort.abort(new Error("the step's hard deadline came"));
+          stopped();
+          wake?.();
+        },
+        Math.max(0, hardDeadline - started),
+      )
+    : undefined;
 
   const fail = (job: Job<T>, reason: string, retryable: boolean) => {
+    job.closed = true;
     result.failed.push({
       item: job.item,
       id: describe(job.item),
@@ -162,68 +204,76 @@ export async function pace<T>(
     });
   };
 
-  const settle = () => {
+  const settle = (job: Job<T>) => {
     settled += 1;
-    inFlight -= 1;
-    options.onProgress?.({ consumed: result.consumed, settled, currentRate: rate });
+    inFlight.delete(job);
+    options.onProgress?.({ consumed: result.consumed, settled, currentRate: control.rate(Date.now()) });
     wake?.();
   };
 
   const run = async (job: Job<T>) => {
     job.attempts += 1;
     result.attempts += 1;
+    const sentAt = Date.now();
+    control.onSent();
     try {
-      const outcome = await worker(job.item);
+      const outcome = await worker(job.item, abort.signal);
+      if (job.closed) return;
       result.succeeded += 1;
       if (typeof outcome === "string") result.outcomes[outcome] = (result.outcomes[outcome] ?? 0) + 1;
-      rate = Math.min(ceiling, rate + RECOVERY_PER_SUCCESS);
-      settle();
+      control.accepted(sentAt, Date.now());
+      settle(job);
     } catch (error) {
+      // Aborted at the hard deadline (or failing just then): reported with the calls in flight, below.
+      if (job.closed || isStopped()) return;
       job.lastError = error;
       const kind = classify(error);
       if (kind === "fatal") {
         fail(job, errorMessage(error), false);
-        settle();
+        settle(job);
         return;
       }
-      if (kind === "throttle") result.throttles += 1;
-      else result.transientErrors += 1;
       const now = Date.now();
-      // One burst of throttles is one signal: cut once per interval it takes the cut to show.
-      if (now - lastDecrease > Math.max(250, 2000 / rate)) {
-        rate = Math.max(floor, rate * DECREASE[kind]);
-        lastDecrease = now;
+      if (kind === "throttle") {
+        result.throttles += 1;
+        control.throttled(sentAt, now);
+      } else {
+        result.transientErrors += 1;
+        control.transient(now);
       }
       if (job.attempts >= maxAttempts) {
         fail(job, `gave up after ${job.attempts} attempts: ${errorMessage(error)}`, true);
-        settle();
+        settle(job);
         return;
       }
       const backoff = Math.min(maxBackoff, baseBackoff * 2 ** (job.attempts - 1));
       job.readyAt = now + backoff / 2 + Math.random() * (backoff / 2);
       retries.push(job);
-      inFlight -= 1;
+      inFlight.delete(job);
       wake?.();
     }
   };
 
-  const started = Date.now();
-  for (;;) {
-    if (inFlight >= options.concurrency) {
-      await settledSignal();
+  let nextSlot = started;
+  while (!isStopped()) {
+    if (inFlight.size >= options.concurrency) {
+      await pause();
       continue;
     }
     const now = Date.now();
     let job = takeDueRetry(retries, now);
     if (!job && !exhausted && !result.sourceError && now < deadline) {
-      let next: IteratorResult<T>;
+      let next: IteratorResult<T> | "stop";
       try {
-        next = await iterator.next();
+        // A read that outlives the hard deadline is left behind, not waited for.
+        next = await Promise.race([iterator.next(), hardStop]);
       } catch (error) {
         // Keep what this run achieved: stop taking items, let those in flight settle, and report the error.
-        result.sourceError = { name: errorName(error), message: errorMessage(error) };
+        const retryable = classify(error) !== "fatal";
+        result.sourceError = { name: errorName(error), message: errorMessage(error), retryable };
         continue;
       }
+      if (next === "stop") break;
       if (next.done) {
         exhausted = true;
         continue;
@@ -233,41 +283,55 @@ export async function pace<T>(
       job = { item: next.value, attempts: 0, readyAt: 0 };
     }
     if (!job) {
-      if (retries.length === 0 && inFlight === 0) break;
-      if (now >= hardDeadline) {
-        for (const pending of retries.splice(0))
-          fail(pending, "deadline reached before this item could be retried", true);
-        if (inFlight === 0) break;
-        await settledSignal();
-        continue;
-      }
+      if (retries.length === 0 && inFlight.size === 0) break;
       if (retries.length === 0) {
-        await settledSignal();
+        await pause();
         continue;
       }
       const earliest = retries.reduce((min, r) => Math.min(min, r.readyAt), Number.POSITIVE_INFINITY);
-      const waitMs = Math.min(earliest, hardDeadline) - now;
-      await (inFlight > 0 ? Promise.race([settledSignal(), sleep(waitMs)]) : sleep(waitMs));
+      await pause(earliest - now);
       continue;
     }
-    const interval = 1000 / rate;
-    const wait = nextSlot - Date.now();
-    if (wait > 0) await sleep(wait);
+    const interval = 1000 / control.rate(Date.now());
     // Late timers may catch up by at most one interval: never a burst above the rate.
-    nextSlot = Math.max(nextSlot, Date.now() - interval) + interval;
-    inFlight += 1;
+    nextSlot = Math.max(nextSlot, Date.now() - interval);
+    while (Date.now() < nextSlot && !isStopped()) await pause(nextSlot - Date.now());
+    if (isStopped()) {
+      retries.push(job);
+      break;
+    }
+    nextSlot += interval;
+    inFlight.add(job);
     void run(job);
   }
+  clearTimeout(hardTimer);
 
-  if (!exhausted && !result.sourceError) await iterator.return?.();
+  if (isStopped()) {
+    for (const job of inFlight) {
+      result.aborted += 1;
+      fail(job, "the step's hard deadline came while its call was in flight (aborted)", true);
+    }
+    for (const job of retries.splice(0))
+      fail(job, "deadline reached before this item could be retried", true);
+    // An unfinished read is not awaited: ask the stream to close once it settles.
+    if (!exhausted && !result.sourceError) {
+      Promise.resolve()
+        .then(() => iterator.return?.())
+        .catch(() => undefined);
+    }
+  } else if (!exhausted && !result.sourceError) {
+    await iterator.return?.();
+  }
+  const ended = Date.now();
   result.exhausted = exhausted;
   result.retry = result.failed.filter((failure) => failure.retryable).map((failure) => failure.item);
   result.done = exhausted && result.retry.length === 0 && !result.sourceError;
-  result.elapsedMs = Date.now() - started;
+  result.elapsedMs = ended - started;
   const seconds = Math.max(result.elapsedMs, 1) / 1000;
   result.achievedRate = result.attempts / seconds;
   result.itemRate = settled / seconds;
-  result.finalRate = rate;
+  result.finalRate = control.rate(ended);
+  result.learnedRate = control.learned();
   return result;
 }
 

@@ -13,10 +13,10 @@
 // with more, the pass cannot name them and confirms nothing (the index is still catching up: the state machine
 // checks again). The state machine waits between passes, never a Lambda.
 import { type IoTClient, ListThingsInThingGroupCommand } from "@aws-sdk/client-iot";
+import { rateGate } from "@fleet/shared-aws/steps";
 import * as z from "zod/mini";
 import { DifferenceSketch, MAX_ENCODED_LENGTH } from "./difference-sketch";
 import { searchPage } from "./fleet-search";
-import { rateGate } from "./gate";
 
 /** Names of missing members and stale index entries kept in the result, as examples. */
 const EXAMPLES = 10;

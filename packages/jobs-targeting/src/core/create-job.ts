@@ -9,9 +9,8 @@ import {
   type IoTClient,
   type Job,
 } from "@aws-sdk/client-iot";
-import { ConflictError } from "@fleet/shared-aws";
+import { ConflictError, isAlreadyExists, unlessNotFound } from "@fleet/shared-aws";
 import { type JobSettings, jobDocumentText } from "../schemas";
-import { isAlreadyExists, unlessNotFound } from "./aws-errors";
 import { sameData } from "./json";
 
 /** Job states a re-run cannot carry on with: the job is over or going away. */

@@ -5,8 +5,7 @@ import {
   DescribeThingGroupCommand,
   type IoTClient,
 } from "@aws-sdk/client-iot";
-import { ConflictError } from "@fleet/shared-aws";
-import { isAlreadyExists, unlessNotFound } from "./aws-errors";
+import { ConflictError, isAlreadyExists, unlessNotFound } from "@fleet/shared-aws";
 
 export interface TargetGroupResult {
   groupName: string;

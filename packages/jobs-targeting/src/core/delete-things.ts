@@ -4,13 +4,21 @@
 // cursor as a compact snapshot (name suffixes, with the prefix they belong to), so a continuation deletes
 // exactly the rest without listing again; a cursor is refused with any other prefix.
 import { DeleteThingCommand, type IoTClient, ListThingsCommand } from "@aws-sdk/client-iot";
-import { z } from "zod";
-import { isNotFound } from "./aws-errors";
-import { type PaceTuning, paceCarried, retrySchema } from "./carry";
-import { rateGate } from "./gate";
+import { isNotFound } from "@fleet/shared-aws";
+import {
+  emptyTally,
+  IOT_QUOTAS,
+  type PacedStepDeps,
+  rateGate,
+  runStep,
+  type StepResult,
+  stepCursorShape,
+  stepResult,
+  tallySchema,
+} from "@fleet/shared-aws/steps";
+import * as z from "zod/mini";
 import { snapshotOf, snapshotSchema, snapshotSize, suffixesOf } from "./name-snapshot";
 import { checkCursorPrefix } from "./names";
-import { emptyTally, type Logger, type StepResult, stepResult, tallySchema } from "./tally";
 
 export const deleteCursorSchema = z.discriminatedUnion("phase", [
   z.strictObject({
@@ -25,26 +33,20 @@ export const deleteCursorSchema = z.discriminatedUnion("phase", [
     phase: z.literal("delete"),
     prefix: z.string(),
     snapshot: snapshotSchema,
-    position: z.number().int().min(0),
-    /** Thing names taken but not deleted yet for a reason that may pass: deleted first by the next invocation. */
-    retry: retrySchema(z.string()).optional(),
-    tally: tallySchema,
+    position: z.int().check(z.minimum(0)),
+    /** Thing names taken but not deleted yet for a reason that may pass are in `retry`: deleted first. */
+    ...stepCursorShape(z.string()),
   }),
 ]);
 export type DeleteCursor = z.infer<typeof deleteCursorSchema>;
 
-export interface DeleteDeps {
+export interface DeleteDeps extends PacedStepDeps {
   /** A paced client for DeleteThing (one attempt a call: pace() retries). */
   paced: IoTClient;
   /** A retrying client for the sequential ListThings pages. */
   iot: IoTClient;
   deleteRate: number;
   listRate: number;
-  concurrency: number;
-  deadline: number;
-  logger: Logger;
-  /** pace()'s retries within an invocation; its defaults unless set. */
-  tuning?: PaceTuning;
 }
 
 export interface DeleteInput {
@@ -91,9 +93,9 @@ export async function deleteThings(deps: DeleteDeps, input: DeleteInput): Promis
   const names = (function* () {
     for (const suffix of suffixesOf(snapshot, position)) yield `${input.prefix}${suffix}`;
   })();
-  const deleteThing = async (thingName: string) => {
+  const deleteThing = async (thingName: string, abortSignal: AbortSignal) => {
     try {
-      await deps.paced.send(new DeleteThingCommand({ thingName }));
+      await deps.paced.send(new DeleteThingCommand({ thingName }), { abortSignal });
       return "deleted";
     } catch (error) {
       // AWS answers success for a missing thing; the emulator answers not-found. Either way it is gone.
@@ -101,31 +103,22 @@ export async function deleteThings(deps: DeleteDeps, input: DeleteInput): Promis
       throw error;
     }
   };
-  const paced = await paceCarried({
-    carried: cursor?.phase === "delete" ? cursor.retry : undefined,
+  return runStep({
+    cursor: cursor?.phase === "delete" ? cursor : undefined,
+    tally,
     stream: names,
-    keyOf: (name) => name,
-    itemOf: (name) => name,
+    position: (taken) => ({
+      phase: "delete" as const,
+      prefix: input.prefix,
+      snapshot,
+      position: position + taken,
+    }),
+    source: `the names listed with prefix ${JSON.stringify(input.prefix)}`,
     worker: deleteThing,
-    pace: {
-      ...deps.tuning,
-      rate: deps.deleteRate,
-      concurrency: deps.concurrency,
-      deadline: deps.deadline,
-      describe: (name) => name,
-    },
-    tally,
-    logger: deps.logger,
+    rate: deps.deleteRate,
+    quotas: [IOT_QUOTAS.DeleteThing],
+    deps,
   });
-  const next = {
-    phase: "delete" as const,
-    prefix: input.prefix,
-    snapshot,
-    position: position + paced.streamConsumed,
-    retry: paced.retry,
-    tally,
-  };
-  return stepResult(paced.done, next, tally, paced.run);
 }
 
 interface Listing {

@@ -10,8 +10,17 @@ import type { IoTClient } from "@aws-sdk/client-iot";
 import { type IoTDataPlaneClient, UpdateThingShadowCommand } from "@aws-sdk/client-iot-data-plane";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { ValidationError } from "@fleet/shared-aws";
-import { z } from "zod";
-import { type PaceTuning, paceCarried, retrySchema, sourceFailure } from "./carry";
+import {
+  count,
+  emptyTally,
+  type PacedStepDeps,
+  rateGate,
+  runStep,
+  type StepResult,
+  stepCursorShape,
+  type Tally,
+} from "@fleet/shared-aws/steps";
+import * as z from "zod/mini";
 import { checkUnchanged, currentListVersion, type ListVersion, loadExcludeSet } from "./exclude-list";
 import {
   FIRST_PAGE,
@@ -20,28 +29,17 @@ import {
   searchFleet,
   searchPositionSchema,
 } from "./fleet-search";
-import { rateGate } from "./gate";
 import type { ObjectLocation } from "./s3-objects";
-import {
-  count,
-  emptyTally,
-  type Logger,
-  type StepResult,
-  stepResult,
-  type Tally,
-  tallySchema,
-} from "./tally";
 
 export const fastTrackCursorSchema = z.strictObject({
   /** After the last document read. */
   position: searchPositionSchema,
-  /** Things whose shadow write failed for a reason that may pass: written first by the next invocation. */
-  retry: retrySchema(z.string()).optional(),
-  tally: tallySchema,
+  /** Things whose shadow write failed for a reason that may pass are in `retry`: written first. */
+  ...stepCursorShape(z.string()),
 });
 export type FastTrackCursor = z.infer<typeof fastTrackCursorSchema>;
 
-export interface FastTrackDeps {
+export interface FastTrackDeps extends PacedStepDeps {
   /** Retrying client for the sequential SearchIndex pages. */
   iot: IoTClient;
   /** Paced shadow client, resolved only once the event is valid (its endpoint may need discovering). */
@@ -50,11 +48,6 @@ export interface FastTrackDeps {
   bucket: string;
   searchRate: number;
   shadowRate: number;
-  concurrency: number;
-  deadline: number;
-  logger: Logger;
-  /** pace()'s retries within an invocation; its defaults unless set. */
-  tuning?: PaceTuning;
 }
 
 export interface FastTrackInput {
@@ -92,33 +85,24 @@ export async function fastTrack(
   const payload = new TextEncoder().encode(
     JSON.stringify({ state: { reported: { [input.updateKey]: input.updateValue } } }),
   );
-  const writeShadow = async (thingName: string) => {
-    await shadows.send(new UpdateThingShadowCommand({ thingName, payload }));
+  const writeShadow = async (thingName: string, abortSignal: AbortSignal) => {
+    await shadows.send(new UpdateThingShadowCommand({ thingName, payload }), { abortSignal });
     return "updated";
   };
 
   const read: Reading = { position: from, stoppedAtDeadline: false };
-  const paced = await paceCarried({
-    carried: input.cursor?.retry,
-    stream: targets(found, { isExcluded, tally, deadline: deps.deadline, read }),
-    keyOf: (thingName) => thingName,
-    itemOf: (thingName) => thingName,
-    worker: writeShadow,
-    pace: {
-      ...deps.tuning,
-      rate: deps.shadowRate,
-      concurrency: deps.concurrency,
-      deadline: deps.deadline,
-      describe: (thingName) => thingName,
-    },
+  return runStep({
+    cursor: input.cursor,
     tally,
-    logger: deps.logger,
+    stream: targets(found, { isExcluded, tally, deadline: deps.deadline, read }),
+    position: () => ({ position: read.position }),
+    stoppedEarly: () => read.stoppedAtDeadline,
+    source: `the fleet index for ${JSON.stringify(input.queryString)}`,
+    worker: writeShadow,
+    // Service Quotas publishes no quota for the device shadow APIs: the configured rate stands.
+    rate: deps.shadowRate,
+    deps,
   });
-  if (paced.sourceError && paced.consumed === 0 && read.position === from) {
-    throw sourceFailure(`the fleet index for ${JSON.stringify(input.queryString)}`, paced.sourceError);
-  }
-  const done = paced.done && !read.stoppedAtDeadline;
-  return stepResult(done, { position: read.position, retry: paced.retry, tally }, tally, paced.run);
 }
 
 /** The names of the list at the version the exclude group was filled from; a changed list is refused. */

@@ -17,10 +17,20 @@ import {
   ListThingsInThingGroupCommand,
 } from "@aws-sdk/client-iot";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { ConflictError, classifyError, errorMessage } from "@fleet/shared-aws";
-import { z } from "zod";
-import { isNotFound, unlessNotFound } from "./aws-errors";
-import { type PaceTuning, paceCarried, retrySchema, sourceFailure } from "./carry";
+import { ConflictError, classifyError, errorMessage, isNotFound, unlessNotFound } from "@fleet/shared-aws";
+import {
+  count,
+  emptyTally,
+  IOT_QUOTAS,
+  type Logger,
+  type PacedStepDeps,
+  recordFailure,
+  runStep,
+  type StepResult,
+  stepCursorShape,
+  type Tally,
+} from "@fleet/shared-aws/steps";
+import * as z from "zod/mini";
 import {
   checkUnchanged,
   currentListVersion,
@@ -32,34 +42,23 @@ import {
   readExcludeList,
 } from "./exclude-list";
 import type { ObjectLocation } from "./s3-objects";
-import {
-  count,
-  emptyTally,
-  type Logger,
-  recordFailure,
-  type StepResult,
-  stepResult,
-  type Tally,
-  tallySchema,
-} from "./tally";
 
 export const fillCursorSchema = z.strictObject({
   /** Byte offset in the list after the last line read. */
-  from: z.number().int().min(0),
+  from: z.int().check(z.minimum(0)),
   /** Number of the physical line at `from`, so line numbers stay right after a resume. */
-  line: z.number().int().min(1),
+  line: z.int().check(z.minimum(1)),
   /** The list version this fill reads (versionId null in a bucket without versioning). */
   etag: z.string(),
-  versionId: z.string().nullable(),
+  versionId: z.nullable(z.string()),
   /** This fill created the group, and removes it if the fill fails leaving it empty. */
   createdGroup: z.boolean(),
-  /** Names whose add failed for a reason that may pass: added first by the next invocation. */
-  retry: retrySchema(z.string()).optional(),
-  tally: tallySchema,
+  /** Names whose add failed for a reason that may pass are in `retry`: added first by the next invocation. */
+  ...stepCursorShape(z.string()),
 });
 export type FillCursor = z.infer<typeof fillCursorSchema>;
 
-export interface FillDeps {
+export interface FillDeps extends PacedStepDeps {
   /** A paced client for AddThingToThingGroup (one attempt a call: pace() retries). */
   paced: IoTClient;
   /** A retrying client for the single group calls. */
@@ -67,11 +66,6 @@ export interface FillDeps {
   s3: S3Client;
   bucket: string;
   rate: number;
-  concurrency: number;
-  deadline: number;
-  logger: Logger;
-  /** pace()'s retries within an invocation; its defaults unless set. */
-  tuning?: PaceTuning;
 }
 
 export interface FillInput {
@@ -146,10 +140,11 @@ async function addListedNames(
     deps.logger,
     read,
   );
-  const addToGroup = async (name: string) => {
+  const addToGroup = async (name: string, abortSignal: AbortSignal) => {
     try {
       await deps.paced.send(
         new AddThingToThingGroupCommand({ thingGroupName: input.staticGroupName, thingName: name }),
+        { abortSignal },
       );
       return "added";
     } catch (error) {
@@ -164,27 +159,17 @@ async function addListedNames(
       return undefined;
     }
   };
-  const paced = await paceCarried({
-    carried: cursor?.retry,
-    stream: members,
-    keyOf: (name) => name,
-    itemOf: (name) => name,
-    worker: addToGroup,
-    pace: {
-      ...deps.tuning,
-      rate: deps.rate,
-      concurrency: deps.concurrency,
-      deadline: deps.deadline,
-      describe: (name) => name,
-    },
+  return runStep({
+    cursor,
     tally,
-    logger: deps.logger,
+    stream: members,
+    position: () => ({ ...read, ...version, createdGroup }),
+    source: `s3://${list.bucket}/${list.key}`,
+    worker: addToGroup,
+    rate: deps.rate,
+    quotas: [IOT_QUOTAS.AddThingToThingGroup],
+    deps,
   });
-  if (paced.sourceError && paced.consumed === 0 && read.from === (cursor?.from ?? 0)) {
-    throw sourceFailure(`s3://${list.bucket}/${list.key}`, paced.sourceError);
-  }
-  const next = { ...read, ...version, createdGroup, retry: paced.retry, tally };
-  return stepResult(paced.done, next, tally, paced.run);
 }
 
 /**

@@ -7,8 +7,8 @@ import {
   type ThingDocument,
 } from "@aws-sdk/client-iot";
 import { errorName, TransientError } from "@fleet/shared-aws";
+import type { Gate } from "@fleet/shared-aws/steps";
 import * as z from "zod/mini";
-import type { Gate } from "./gate";
 
 export const searchPositionSchema = z.object({
   /** Token the page was fetched with; null for the first page. */

@@ -2,10 +2,10 @@
 // each, and the dynamic-group query it would use (checked against AWS's limits). Reads only; creates nothing.
 import type { IoTClient } from "@aws-sdk/client-iot";
 import type { S3Client } from "@aws-sdk/client-s3";
+import { rateGate } from "@fleet/shared-aws/steps";
 import * as z from "zod/mini";
 import { type ExcludeSet, loadExcludeSet } from "./exclude-list";
 import { FIRST_PAGE, searchFleet, searchPositionSchema } from "./fleet-search";
-import { rateGate } from "./gate";
 import { excludeGroupNameFor } from "./names";
 import { checkedTargetQuery } from "./query";
 import { headObject } from "./s3-objects";

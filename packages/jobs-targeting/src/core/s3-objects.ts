@@ -1,7 +1,6 @@
 // Objects in the lists bucket that a request names: checked to exist before anything is created.
 import { HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { NotFoundError } from "@fleet/shared-aws";
-import { isNotFound } from "./aws-errors";
+import { isNotFound, NotFoundError } from "@fleet/shared-aws";
 
 export interface ObjectLocation {
   bucket: string;

@@ -7,14 +7,13 @@
 import { DescribeThingGroupCommand, type IoTClient } from "@aws-sdk/client-iot";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { type SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
-import { ConflictError, errorName, ValidationError } from "@fleet/shared-aws";
+import { ConflictError, errorName, unlessNotFound, ValidationError } from "@fleet/shared-aws";
 import {
   JOB_DOCUMENT_MAX_BYTES,
   type JobSettings,
   type StartTargetedJobEvent,
   type TargetedJobPlan,
 } from "../schemas";
-import { unlessNotFound } from "./aws-errors";
 import {
   createJobRequest,
   describeJob,

@@ -11,13 +11,12 @@ import {
   type IoTClient,
 } from "@aws-sdk/client-iot";
 import type { SFNClient } from "@aws-sdk/client-sfn";
-import { ValidationError } from "@fleet/shared-aws";
-import { unlessNotFound } from "./aws-errors";
+import { unlessNotFound, ValidationError } from "@fleet/shared-aws";
+import type { StepResult } from "@fleet/shared-aws/steps";
 import { describeJob } from "./create-job";
 import { type DeleteCursor, type DeleteDeps, deleteThings } from "./delete-things";
 import { stopRunningExecutions } from "./executions";
 import { excludeGroupNameFor } from "./names";
-import type { StepResult } from "./tally";
 
 export type ResourceOutcome = "deleted" | "deleting" | "absent" | "kept";
 

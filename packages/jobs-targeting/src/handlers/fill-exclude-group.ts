@@ -1,6 +1,7 @@
 import { IoTClient } from "@aws-sdk/client-iot";
 import { S3Client } from "@aws-sdk/client-s3";
 import { awsClient, defineHandler } from "@fleet/shared-aws";
+import { appliedQuotas } from "@fleet/shared-aws/steps";
 import { handlerConfig } from "../config";
 import { fillExcludeGroup } from "../core/fill-exclude-group";
 import { requireNamePrefixes } from "../core/names";
@@ -9,6 +10,7 @@ import { fillExcludeGroupEvent } from "../schemas";
 const config = handlerConfig("fill-exclude-group");
 const paced = awsClient(IoTClient, { paced: true });
 const iot = awsClient(IoTClient);
+const quotaLookup = appliedQuotas();
 const s3 = awsClient(S3Client);
 
 export const handler = defineHandler({
@@ -26,6 +28,7 @@ export const handler = defineHandler({
         concurrency: config.CONCURRENCY,
         deadline,
         logger,
+        quotaLookup,
       },
       event,
     );

@@ -1,6 +1,7 @@
 import { IoTClient } from "@aws-sdk/client-iot";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { awsClient, defineHandler } from "@fleet/shared-aws";
+import { appliedQuotas } from "@fleet/shared-aws/steps";
 import { handlerConfig } from "../config";
 import { requireNamePrefixes } from "../core/names";
 import { refuseThingDeletionWithoutTestFleetTools, teardown } from "../core/teardown";
@@ -9,6 +10,7 @@ import { teardownEvent } from "../schemas";
 const config = handlerConfig("teardown");
 const paced = awsClient(IoTClient, { paced: true });
 const iot = awsClient(IoTClient);
+const quotaLookup = appliedQuotas();
 const sfn = awsClient(SFNClient);
 
 export const handler = defineHandler({
@@ -28,6 +30,7 @@ export const handler = defineHandler({
         concurrency: config.CONCURRENCY,
         deadline,
         logger,
+        quotaLookup,
       },
       event,
     );

@@ -15,15 +15,14 @@ import {
 import { IoTDataPlaneClient, UpdateThingShadowCommand } from "@aws-sdk/client-iot-data-plane";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { AppError, ConflictError, TransientError, ValidationError } from "@fleet/shared-aws";
+import type { StepResult } from "@fleet/shared-aws/steps";
 import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
 import { mockClient } from "aws-sdk-client-mock";
-import { CARRY_ROUNDS } from "../../src/core/carry";
 import { confirmExclusions } from "../../src/core/confirm-exclusions";
 import { type DeleteCursor, deleteThings } from "../../src/core/delete-things";
 import { type FastTrackCursor, fastTrack } from "../../src/core/fast-track";
 import { type FillCursor, fillExcludeGroup } from "../../src/core/fill-exclude-group";
 import { type SeedCursor, seedThings } from "../../src/core/seed";
-import type { StepResult } from "../../src/core/tally";
 import { etagOf, serveObjects, utf8 } from "../support/s3-fake";
 
 const iotMock = mockClient(IoTClient);
@@ -364,55 +363,6 @@ describe("retryable failures travel in the cursor (fill, seed, delete, fast-trac
     expect(added().slice(callsBefore)).toEqual(["d7"]);
     expect(second).toMatchObject({ done: true, cursor: null });
     expect(second.counts).toEqual({ added: 20, missing: 0, invalid: 0, duplicate: 0, failed: 0 });
-  });
-
-  it(`fill: a name still failing after ${CARRY_ROUNDS} more invocations is a final failure with its reason`, async () => {
-    iotMock.on(AddThingToThingGroupCommand).callsFake(async (input: { thingName: string }) => {
-      if (input.thingName === "d7") throw throttled();
-      return {};
-    });
-    const results = await untilDone<FillCursor>((cursor) => fillExcludeGroup(fillDeps(), fillInput(cursor)));
-    expect(results.map((r) => r.done)).toEqual([false, false, false, true]);
-    expect(results.slice(0, 3).map((r) => r.cursor?.retry)).toEqual([
-      [{ item: "d7", rounds: 1 }],
-      [{ item: "d7", rounds: 2 }],
-      [{ item: "d7", rounds: 3 }],
-    ]);
-    const last = results.at(-1);
-    expect(last?.counts).toEqual({ added: 19, missing: 0, invalid: 0, duplicate: 0, failed: 1 });
-    expect(last?.failures).toEqual([
-      {
-        name: "d7",
-        reason: `gave up after 2 attempts: Rate exceeded (still failing after being retried in ${CARRY_ROUNDS} more invocations)`,
-        error: "ThrottlingException",
-        retryable: true,
-      },
-    ]);
-    expect(added().filter((name) => name === "d7")).toHaveLength(2 * (1 + CARRY_ROUNDS));
-  });
-
-  it("fill: carried names the deadline left untouched stay carried with their rounds; the list is not read again", async () => {
-    iotMock.on(AddThingToThingGroupCommand).resolves({});
-    iotMock.on(DescribeThingGroupCommand).resolves({ thingGroupName: "job1-exclude" });
-    const cursor: FillCursor = {
-      from: 9999,
-      line: 21,
-      etag: "",
-      versionId: null,
-      createdGroup: true,
-      retry: [
-        { item: "d3", rounds: 2 },
-        { item: "d4", rounds: 1 },
-      ],
-      tally: { counts: { added: 18, failed: 0 }, failures: [], failuresOmitted: 0 },
-    };
-    const { createHash } = await import("node:crypto");
-    cursor.etag = createHash("md5")
-      .update(utf8(Array.from({ length: 20 }, (_, i) => `d${i}`).join("\n")))
-      .digest("hex");
-    const stopped = await fillExcludeGroup(fillDeps(0), fillInput(cursor));
-    expect(stopped).toMatchObject({ done: false, cursor: { from: 9999, retry: cursor.retry } });
-    expect(added()).toEqual([]);
   });
 
   it("fill: a list that cannot be read fails the invocation when it achieved nothing (retryable or not, by the error)", async () => {

@@ -1,5 +1,14 @@
 import { describe, expect, it } from "@jest/globals";
-import { AppError, ConflictError, classifyError, normalizeError, TransientError } from "../../src";
+import {
+  AppError,
+  ConflictError,
+  classifyError,
+  isAlreadyExists,
+  isNotFound,
+  normalizeError,
+  TransientError,
+  unlessNotFound,
+} from "../../src";
 import { awsError } from "../../src/testing";
 
 describe("classifyError", () => {
@@ -15,6 +24,13 @@ describe("classifyError", () => {
     expect(classifyError(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }))).toBe(
       "transient",
     );
+  });
+
+  it("knows a dropped connection by its message when the error lost its code", () => {
+    expect(classifyError(new Error("read ECONNRESET"))).toBe("transient");
+    expect(classifyError(new Error("getaddrinfo EAI_AGAIN iot.us-east-1.amazonaws.com"))).toBe("transient");
+    expect(classifyError(new Error("socket hang up"))).toBe("transient");
+    expect(classifyError(new Error("ECONNRESETTING is not a code"))).toBe("fatal");
   });
 
   it("treats client errors as fatal", () => {
@@ -51,5 +67,27 @@ describe("normalizeError", () => {
 
   it("names plain errors UnexpectedError", () => {
     expect(normalizeError(new Error("boom")).name).toBe("UnexpectedError");
+  });
+});
+
+describe("expected AWS answers", () => {
+  const named = (name: string) => Object.assign(new Error(name), { name });
+
+  it("recognises not-found and already-exists by name, whatever the service", () => {
+    for (const name of ["ResourceNotFoundException", "NotFound", "NoSuchKey"])
+      expect(isNotFound(named(name))).toBe(true);
+    expect(isNotFound(named("AccessDenied"))).toBe(false);
+    expect(isAlreadyExists(named("ResourceAlreadyExistsException"))).toBe(true);
+    expect(isAlreadyExists(named("ConflictException"))).toBe(false);
+  });
+
+  it("unlessNotFound answers undefined for a missing resource and rethrows anything else", async () => {
+    await expect(
+      unlessNotFound(async () => Promise.reject(named("ResourceNotFoundException"))),
+    ).resolves.toBeUndefined();
+    await expect(unlessNotFound(async () => "found")).resolves.toBe("found");
+    await expect(unlessNotFound(async () => Promise.reject(named("AccessDenied")))).rejects.toMatchObject({
+      name: "AccessDenied",
+    });
   });
 });

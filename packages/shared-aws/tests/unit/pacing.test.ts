@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { pace } from "../../src";
+import { deadlineFrom, pace } from "../../src";
 import { TokenBucket, throttlingError } from "../../src/testing";
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
@@ -146,7 +146,7 @@ describe("pace", () => {
       },
       { rate: 500, concurrency: 3 },
     );
-    expect(result.sourceError).toEqual({ name: "TimeoutError", message: "socket hang up" });
+    expect(result.sourceError).toEqual({ name: "TimeoutError", message: "socket hang up", retryable: true });
     expect(result).toMatchObject({
       done: false,
       exhausted: false,
@@ -216,6 +216,69 @@ describe("pace", () => {
     expect(second.failed.every((f) => f.retryable && f.reason.includes("deadline"))).toBe(true);
     expect(second.retry).toEqual(second.failed.map((f) => f.item));
     expect(second.done).toBe(false);
+  });
+
+  it("at the hard deadline aborts the calls in flight and returns at once, their items to retry", async () => {
+    const signals: AbortSignal[] = [];
+    const result = await pace(
+      ["honours", "ignores"],
+      (item, signal) => {
+        signals.push(signal);
+        // One call rejects when aborted (as the SDK does); the other never settles.
+        if (item === "ignores") return new Promise<never>(() => undefined);
+        return new Promise<never>((_, reject) =>
+          signal.addEventListener("abort", () => reject(signal.reason)),
+        );
+      },
+      { rate: 500, concurrency: 2, deadline: Date.now() + 20, hardDeadline: Date.now() + 60 },
+    );
+    expect(signals.every((signal) => signal.aborted)).toBe(true);
+    expect(result).toMatchObject({ done: false, aborted: 2, succeeded: 0 });
+    expect(result.retry.sort()).toEqual(["honours", "ignores"]);
+    expect(result.failed.map((f) => [f.id, f.retryable, f.reason])).toEqual(
+      expect.arrayContaining([
+        ["honours", true, "the step's hard deadline came while its call was in flight (aborted)"],
+        ["ignores", true, "the step's hard deadline came while its call was in flight (aborted)"],
+      ]),
+    );
+  });
+
+  it("leaves a read of the stream behind at the hard deadline rather than wait for it", async () => {
+    async function* stalled() {
+      yield 1;
+      await new Promise(() => undefined);
+    }
+    const result = await pace(stalled(), async () => "done", {
+      rate: 500,
+      concurrency: 1,
+      deadline: Date.now() + 20,
+      hardDeadline: Date.now() + 60,
+    });
+    expect(result).toMatchObject({ done: false, exhausted: false, consumed: 1, succeeded: 1, retry: [] });
+  });
+
+  it("puts the hard deadline before the end of a Lambda whose deadline deadlineFrom() set", async () => {
+    // 2 s left: the deadline is 1 s away, the hard deadline half a second after it, before the Lambda's end.
+    const started = Date.now();
+    const deadline = deadlineFrom({ getRemainingTimeInMillis: () => 2_000 });
+    let signal: AbortSignal | undefined;
+    await pace(
+      [1],
+      (_, s) => {
+        signal = s;
+        return new Promise<never>(() => undefined);
+      },
+      { rate: 500, concurrency: 1, deadline },
+    );
+    expect(signal?.aborted).toBe(true);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_400);
+  });
+
+  it("starts from a learned rate instead of the configured one", async () => {
+    // 6 calls at a learned 20/s are spaced 50 ms apart: at least 250 ms, though 10,000/s is configured.
+    const result = await pace(range(6), async () => "ok", { rate: 10_000, learnedRate: 20, concurrency: 4 });
+    expect(result.elapsedMs).toBeGreaterThanOrEqual(245);
+    expect(result.learnedRate).toBe(20);
   });
 
   it("refuses a nonsensical rate or concurrency", async () => {

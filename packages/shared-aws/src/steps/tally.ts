@@ -2,9 +2,11 @@
 // failed for good, each with its reason (items still being retried travel in the cursor: see carry.ts). Step
 // Functions caps a state's data at 256 KB, so the result keeps the first failures and counts the rest; every
 // failure is also logged in full.
-import { z } from "zod";
+import { z } from "zod/mini";
 
 export const MAX_REPORTED_FAILURES = 50;
+
+const counter = z.number().check(z.int(), z.nonnegative());
 
 export const failureSchema = z.object({
   name: z.string(),
@@ -15,9 +17,9 @@ export const failureSchema = z.object({
 export type Failure = z.infer<typeof failureSchema>;
 
 export const tallySchema = z.object({
-  counts: z.record(z.string(), z.number().int().min(0)),
+  counts: z.record(z.string(), counter),
   failures: z.array(failureSchema),
-  failuresOmitted: z.number().int().min(0),
+  failuresOmitted: counter,
 });
 export type Tally = z.infer<typeof tallySchema>;
 
@@ -26,16 +28,18 @@ export interface RunStats {
   elapsedMs: number;
   attempts: number;
   throttles: number;
-  /** AWS calls per second achieved, and the configured rate it aimed at. */
+  /** AWS calls per second achieved, and the rate it aimed at (the configured one, or the quota when lower). */
   achievedRate: number;
   targetRate: number;
 }
 
+/** What a step logs through (a Powertools Logger fits). */
 export interface Logger {
   info(message: string, ...extra: Record<string, unknown>[]): void;
   warn(message: string, ...extra: Record<string, unknown>[]): void;
 }
 
+/** A new tally, with every label the step reports at 0 so that the first result shows them all. */
 export function emptyTally(counts: Record<string, number> = {}): Tally {
   return { counts: { ...counts }, failures: [], failuresOmitted: 0 };
 }
