@@ -33,6 +33,9 @@ const readPinnedLists = (context: PermissionContext): PolicyStatement[] => [
   ...readAndLookUpLists(context),
   allow(["s3:GetObjectVersion"], [`${arnOf(context, LISTS)}/*`]),
 ];
+/** Paced steps bound their configured rate by the account's applied quota, where Service Quotas has one. */
+const readQuotas = (context: PermissionContext) =>
+  allowWithoutResourceType(["servicequotas:GetServiceQuota"], context.scope);
 const deleteThings = (context: PermissionContext): PolicyStatement[] => [
   allow(["iot:DeleteThing"], [iot(context).testThings]),
   allowWithoutResourceType(["iot:ListThings"], context.scope),
@@ -42,6 +45,7 @@ export const JOBS_TARGETING_PERMISSIONS: Record<string, (context: PermissionCont
   "seed-things": (context) => [
     allow(["iot:CreateThing", "iot:DescribeThing"], [iot(context).testThings]),
     ...deleteThings(context),
+    readQuotas(context),
   ],
   "start-targeted-job": (context) => {
     const stateMachineArn = arnOf(context, TARGETED_JOB);
@@ -62,6 +66,7 @@ export const JOBS_TARGETING_PERMISSIONS: Record<string, (context: PermissionCont
     // A fill that ends incomplete deletes the group it created if it holds nobody.
     allow(["iot:ListThingsInThingGroup", "iot:DeleteThingGroup"], [iot(context).groups]),
     ...readPinnedLists(context),
+    readQuotas(context),
   ],
   teardown: (context) => {
     const stateMachineArn = arnOf(context, TARGETED_JOB);
@@ -76,6 +81,7 @@ export const JOBS_TARGETING_PERMISSIONS: Record<string, (context: PermissionCont
       ),
       // Deleting the job's test things, only where the stack has test-fleet tools.
       ...(context.testFleetTools ? deleteThings(context) : []),
+      readQuotas(context),
     ];
   },
   preview: (context) => [

@@ -35,6 +35,7 @@ const ACTION_OF: Record<string, string> = {
   GetStatistics: "iot:GetStatistics",
   GetThingShadow: "iot:GetThingShadow",
   ListThings: "iot:ListThings",
+  GetServiceQuota: "servicequotas:GetServiceQuota",
   ListThingsInThingGroup: "iot:ListThingsInThingGroup",
   SearchIndex: "iot:SearchIndex",
   UpdateIndexingConfiguration: "iot:UpdateIndexingConfiguration",

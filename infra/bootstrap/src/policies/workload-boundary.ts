@@ -49,6 +49,7 @@ const WITHOUT_RESOURCE_TYPE = [
   "logs:ListLogDeliveries",
   "logs:PutResourcePolicy",
   "logs:UpdateLogDelivery",
+  "servicequotas:GetServiceQuota",
   "xray:GetSamplingRules",
   "xray:GetSamplingTargets",
   "xray:PutTelemetryRecords",

@@ -11,6 +11,8 @@ import { type Statement, statementsOf } from "./documents";
  */
 export const WILDCARD_RESOURCE_ACTIONS: Readonly<Record<string, string>> = {
   "iot:ListThings": "AWS IoT defines no resource type for listing the registry (seed-things, teardown)",
+  "servicequotas:GetServiceQuota":
+    "Service Quotas defines no resource type for reading an applied quota (paced steps bound their rate by it)",
   "iot:GetIndexingConfiguration":
     "fleet indexing is one account-wide setting without a resource type (ensure-indexing)",
   "iot:UpdateIndexingConfiguration":
