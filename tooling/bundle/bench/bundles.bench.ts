@@ -49,6 +49,7 @@ async function subjectsOf(manifest: PackageManifest): Promise<Subject[]> {
   const built = await bundleHandlers(manifest, packageDir);
   const floors = await buildFloors(
     built.map(({ inputs }) => sdkClients(inputs)),
+    packageDir,
     path.join(packageDir, "node_modules/.cache/bundle-bench"),
   );
   return built.map(({ handler, dir, bytes, inputs }) => ({

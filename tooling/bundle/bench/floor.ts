@@ -17,18 +17,22 @@ export interface Floor {
 export const floorName = (clients: readonly SdkClient[]) =>
   clients.map((client) => client.packageName.replace("@aws-sdk/", "")).join("+") || "no-clients";
 
-const floorSource = (clients: readonly SdkClient[]) =>
+const floorSource = (clients: readonly SdkClient[], packageDir: string) =>
   [
-    ...clients.map(({ packageName, className }) => `import { ${className} } from "${packageName}";`),
+    ...clients.map(
+      ({ className, entry }) =>
+        `import { ${className} } from ${JSON.stringify(path.resolve(packageDir, entry))};`,
+    ),
     `export const clients = [${clients.map(({ className }) => `new ${className}({})`).join(", ")}];`,
   ].join("\n");
 
 /**
- * Builds one floor per distinct client set in `workDir`, a folder inside the package whose handlers use them
- * (so the SDK resolves from that package's dependencies, as the handlers' does).
+ * Builds one floor per distinct client set in `workDir`, a folder inside the package whose handlers use them;
+ * each client is imported from the very files the handler's bundle holds (`entry`, relative to `packageDir`).
  */
 export async function buildFloors(
   clientSets: readonly (readonly SdkClient[])[],
+  packageDir: string,
   workDir: string,
 ): Promise<Map<string, Floor>> {
   const handlers: PackageManifest["handlers"] = {};
@@ -36,7 +40,7 @@ export async function buildFloors(
   for (const clients of clientSets) {
     const name = floorName(clients);
     if (handlers[name]) continue;
-    await writeFile(path.join(workDir, `${name}.mjs`), floorSource(clients));
+    await writeFile(path.join(workDir, `${name}.mjs`), floorSource(clients, packageDir));
     handlers[name] = {
       entry: `${name}.mjs`,
       description: "floor",

@@ -7,7 +7,7 @@
 // Step Functions caps a state's data at 256 KB, so a cursor carries at most MAX_CARRIED items (a thing name is
 // at most 128 characters: ~75 KB at worst). A retryable failure beyond that is a final failure at once, with
 // its reason and a note saying why it was not carried.
-import { z } from "zod/mini";
+import * as z from "zod/mini";
 import type { FailedItem } from "../pacing";
 import { type Failure, type Logger, recordFailure, type Tally } from "./tally";
 

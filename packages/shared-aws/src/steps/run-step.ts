@@ -2,7 +2,7 @@
 // rate learned from throttles carried in its cursor, and its counts and failures in the step result contract.
 // A step supplies where its cursor stands (`position`); the cursor it gets back is that position plus the
 // shared fields every paced step carries (`stepCursorShape`).
-import { z } from "zod/mini";
+import * as z from "zod/mini";
 import { AppError, TransientError } from "../errors";
 import { type PaceOptions, type PaceResult, pace } from "../pacing";
 import { type Carried, nextRetry, retrySchema } from "./carry";

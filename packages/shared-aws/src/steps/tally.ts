@@ -2,7 +2,7 @@
 // failed for good, each with its reason (items still being retried travel in the cursor: see carry.ts). Step
 // Functions caps a state's data at 256 KB, so the result keeps the first failures and counts the rest; every
 // failure is also logged in full.
-import { z } from "zod/mini";
+import * as z from "zod/mini";
 
 export const MAX_REPORTED_FAILURES = 50;
 
