@@ -5,6 +5,8 @@
 // covers one kind of work the fleet's handlers and state machines do, on the resources the fleet names
 // (`fleet-<env>-…`) wherever the resource type allows it; a grant of the fleet program outside these fails its
 // tests (tests/support/deployment-checks.ts) until the boundary allows it, deliberately, here.
+
+import { WILDCARD_RESOURCE_ACTIONS } from "@fleet/policy/iam";
 import {
   type AwsScope,
   allow,
@@ -37,24 +39,13 @@ const IOT_ACTIONS = [
   "iot:SearchIndex",
   "iot:UpdateThingShadow",
 ];
-/** Actions whose service defines no resource type: allowed on `*`, in the environment's region only. */
-const WITHOUT_RESOURCE_TYPE = [
-  "iot:GetIndexingConfiguration",
-  "iot:ListThings",
-  "iot:UpdateIndexingConfiguration",
-  "logs:CreateLogDelivery",
-  "logs:DeleteLogDelivery",
-  "logs:DescribeResourcePolicies",
-  "logs:GetLogDelivery",
-  "logs:ListLogDeliveries",
-  "logs:PutResourcePolicy",
-  "logs:UpdateLogDelivery",
-  "servicequotas:GetServiceQuota",
-  "xray:GetSamplingRules",
-  "xray:GetSamplingTargets",
-  "xray:PutTelemetryRecords",
-  "xray:PutTraceSegments",
-];
+/**
+ * Actions whose service defines no resource type, allowed on `*` in the environment's region only: the policy
+ * pack's list, so that the boundary and the pack cannot disagree (the data endpoint lookup is the CI roles').
+ */
+const WITHOUT_RESOURCE_TYPE = Object.keys(WILDCARD_RESOURCE_ACTIONS)
+  .filter((action) => action !== "iot:DescribeEndpoint")
+  .sort();
 const EXECUTION_ACTIONS = [
   "states:DescribeExecution",
   "states:ListExecutions",
