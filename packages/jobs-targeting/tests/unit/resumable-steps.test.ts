@@ -60,15 +60,22 @@ const throttled = () =>
 /** pace() gives an item up after two quick attempts, so a throttled item ends an invocation as retryable. */
 const quickGiveUp = { maxAttempts: 2, baseBackoffMs: 1, maxBackoffMs: 2 };
 
-/** Invokes `step` with a short deadline until it is done, as the state machine would; returns every result. */
+/**
+ * Invokes `step` with a short deadline until it is done, as the state machine would; returns every result. The
+ * steps get the deadline (take no new item after it) and a hard deadline far beyond it, so that no call is ever
+ * aborted here: a call a busy machine slows past a 20 ms grace would otherwise be aborted after it reached the
+ * mock and be made again by the next invocation (the abort itself is tested in shared-aws and against the
+ * emulator).
+ */
 async function untilDone<C>(
-  step: (cursor: C | null, deadline: number) => Promise<StepResult<C>>,
+  step: (cursor: C | null, deadline: number, hardDeadline: number) => Promise<StepResult<C>>,
   sliceMs = 40,
 ) {
   const results: StepResult<C>[] = [];
   let cursor: C | null = null;
   do {
-    const result = await step(cursor, Date.now() + sliceMs);
+    const deadline = Date.now() + sliceMs;
+    const result = await step(cursor, deadline, deadline + 60_000);
     results.push(result);
     cursor = result.cursor;
   } while (!results.at(-1)?.done && results.length < 200);
@@ -112,7 +119,7 @@ describe("fast-track across search pages", () => {
     const list = utf8([...inListOnly].join("\n"));
     serveObjects(s3Mock, { "list.csv": list });
 
-    const results = await untilDone<FastTrackCursor>((cursor, deadline) =>
+    const results = await untilDone<FastTrackCursor>((cursor, deadline, hardDeadline) =>
       fastTrack(
         {
           iot,
@@ -123,6 +130,7 @@ describe("fast-track across search pages", () => {
           shadowRate: 3000,
           concurrency: 8,
           deadline,
+          hardDeadline,
           logger,
         },
         {
@@ -177,8 +185,11 @@ describe("delete by prefix", () => {
     expect(first).toMatchObject({ done: false, cursor: { phase: "list", nextToken: "token-250" } });
     expect(iotMock.commandCalls(DeleteThingCommand)).toHaveLength(0);
 
-    const rest = await untilDone<DeleteCursor>((cursor, deadline) =>
-      deleteThings({ ...deps, deadline }, { prefix: "gone", cursor: cursor ?? first.cursor ?? undefined }),
+    const rest = await untilDone<DeleteCursor>((cursor, deadline, hardDeadline) =>
+      deleteThings(
+        { ...deps, deadline, hardDeadline },
+        { prefix: "gone", cursor: cursor ?? first.cursor ?? undefined },
+      ),
     );
     const deleted = iotMock.commandCalls(DeleteThingCommand).map((c) => c.args[0].input.thingName as string);
     // Every listing call came before the first delete: no page was read while its results were being deleted.
@@ -279,9 +290,9 @@ describe("fill-exclude-group", () => {
       if (input.thingName.startsWith("ghost")) throw notFound();
       return {};
     });
-    const results = await untilDone<FillCursor>((cursor, deadline) =>
+    const results = await untilDone<FillCursor>((cursor, deadline, hardDeadline) =>
       fillExcludeGroup(
-        { paced: iot, iot, s3, bucket: "b", rate: 3000, concurrency: 4, deadline, logger },
+        { paced: iot, iot, s3, bucket: "b", rate: 3000, concurrency: 4, deadline, hardDeadline, logger },
         { excludeListFileName: "list.csv", staticGroupName: "job1-exclude", cursor },
       ),
     );
@@ -502,7 +513,7 @@ describe("fast-track over a long run of excluded devices", () => {
     });
 
     const rest = await untilDone<FastTrackCursor>(
-      (cursor, deadline) => fastTrack(deps(deadline), input(cursor)),
+      (cursor, deadline, hardDeadline) => fastTrack({ ...deps(deadline), hardDeadline }, input(cursor)),
       SLICE_MS,
     );
     const all = [first, ...rest];

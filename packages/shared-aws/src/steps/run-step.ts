@@ -34,6 +34,11 @@ export interface PacedStepDeps {
   concurrency: number;
   /** Epoch ms: take no new item after it (the handler's deadline). */
   deadline: number;
+  /**
+   * Epoch ms: abort the calls still in flight (their items are carried). Default: pace()'s, which lies before
+   * the Lambda's end for a deadline from deadlineFrom() with its default margin; pass one with another margin.
+   */
+  hardDeadline?: number | undefined;
   logger: Logger;
   /** Reads the account's applied quotas (appliedQuotas()); without it the configured rate stands. */
   quotaLookup?: QuotaLookup | undefined;
@@ -89,6 +94,7 @@ export async function runStep<T, P extends object>(
     learnedRate: step.cursor?.rate,
     concurrency: deps.concurrency,
     deadline: deps.deadline,
+    hardDeadline: deps.hardDeadline,
     describe: (w) => describe(w.item),
   });
 
