@@ -10,12 +10,9 @@ export const testFleetHandlers = (manifest: PackageManifest): string[] =>
     .map(([handler]) => handler);
 
 /** The package as a stack deploys it: all of it, or all but its test-fleet tools. */
-export const deployedManifest = (manifest: PackageManifest, testFleetTools: boolean): PackageManifest =>
-  testFleetTools
-    ? manifest
-    : {
-        ...manifest,
-        handlers: Object.fromEntries(
-          Object.entries(manifest.handlers).filter(([, spec]) => spec.testFleetTool !== true),
-        ),
-      };
+export function deployedManifest(manifest: PackageManifest, testFleetTools: boolean): PackageManifest {
+  if (testFleetTools) return manifest;
+  const tools = testFleetHandlers(manifest);
+  const handlers = Object.entries(manifest.handlers).filter(([handler]) => !tools.includes(handler));
+  return { ...manifest, handlers: Object.fromEntries(handlers) };
+}

@@ -13,9 +13,6 @@ export const GITHUB_OIDC_HOST = "token.actions.githubusercontent.com";
 export const GITHUB_OIDC_URL = `https://${GITHUB_OIDC_HOST}`;
 export const STS_AUDIENCE = "sts.amazonaws.com";
 
-/** The claims the repository's token subjects are made of (the customization README "GitHub" sets). */
-export const SUBJECT_CLAIM_KEYS = ["repo", "context", "job_workflow_ref"];
-
 /** The only workflow whose jobs run `pulumi up` (called by ci.yml), and the one whose jobs preview. */
 export const DEPLOY_WORKFLOW = ".github/workflows/pulumi-up.yml";
 export const PREVIEW_WORKFLOW = ".github/workflows/preview.yml";
