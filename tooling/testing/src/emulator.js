@@ -19,6 +19,9 @@ export const EMULATOR_ENV = {
 /** The virtual environment `./run setup` creates at the repository root (this file is in tooling/testing/src). */
 const SETUP_PYTHON = fileURLToPath(new URL("../../../.venv/bin/python", import.meta.url));
 
+/** moto server plus the IoT OTA semantics moto lacks (streams, jobs data plane, job events); same arguments. */
+const MOTO_WITH_EXTENSION = fileURLToPath(new URL("./moto_extension.py", import.meta.url));
+
 function pythonForMoto() {
   if (process.env.MOTO_PYTHON) return process.env.MOTO_PYTHON;
   return existsSync(SETUP_PYTHON) ? SETUP_PYTHON : "python3";
@@ -62,7 +65,7 @@ export async function startEmulator({ timeoutMs = 30_000, detached = false, logF
   const endpoint = `http://127.0.0.1:${port}`;
   const python = pythonForMoto();
   // Detached: outlives this process (the local emulator that `pnpm invoke` calls keep state in).
-  const child = spawn(python, ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)], {
+  const child = spawn(python, [MOTO_WITH_EXTENSION, "-H", "127.0.0.1", "-p", String(port)], {
     stdio: ["ignore", "ignore", detached && logFile ? openSync(logFile, "a") : "pipe"],
     detached,
   });
@@ -79,7 +82,7 @@ export async function startEmulator({ timeoutMs = 30_000, detached = false, logF
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(
-        `moto server (${python} -m moto.server) exited before serving: ${stderr.trim()}\n${INSTALL_HINT}`,
+        `moto server (${python} ${MOTO_WITH_EXTENSION}) exited before serving: ${stderr.trim()}\n${INSTALL_HINT}`,
       );
     }
     if (await isServing(endpoint)) break;
