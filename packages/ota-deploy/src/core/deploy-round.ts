@@ -1,0 +1,87 @@
+// One round: the stream, then the job `<jobId>-r<round>` with every setting of the config. A re-run finds both
+// (the job described first: AWS refuses a second CreateJob of an id, the emulator would overwrite it) and carries
+// on; a job of that id that is finished or set up otherwise is a conflict. The round's deadline counts from the
+// job's creation, so a retried step does not extend it.
+import {
+  CreateJobCommand,
+  type CreateJobCommandInput,
+  DescribeJobCommand,
+  DescribeThingGroupCommand,
+  type IoTClient,
+} from "@aws-sdk/client-iot";
+import { ConflictError, isAlreadyExists, NotFoundError, unlessNotFound } from "@fleet/shared-aws";
+import { roundJobId } from "./deployment-config";
+import type { DeploymentPlan } from "./plan";
+import { createStreamRequest, ensureStream } from "./stream";
+
+export interface RoundStart {
+  round: number;
+  jobId: string;
+  jobArn: string;
+  stream: "created" | "existed";
+  job: "created" | "existed";
+  /** Epoch ms after which the round fails, naming the devices still pending. */
+  deadlineAt: number;
+}
+
+export function createJobRequest(plan: DeploymentPlan, round: number, targets: string[]): CreateJobCommandInput {
+  const { config } = plan;
+  return {
+    jobId: roundJobId(config.jobId, round),
+    targets,
+    document: plan.document,
+    description: `Firmware ${plan.release.version}, round ${round} of ${config.rounds} (ota-deploy)`,
+    targetSelection: config.targetSelection,
+    ...(config.presignedUrl ? { presignedUrlConfig: config.presignedUrl } : {}),
+    ...(config.rollout ? { jobExecutionsRolloutConfig: config.rollout } : {}),
+    ...(config.abort ? { abortConfig: config.abort } : {}),
+    ...(config.timeout ? { timeoutConfig: config.timeout } : {}),
+    ...(config.retry ? { jobExecutionsRetryConfig: config.retry } : {}),
+  };
+}
+
+export async function deployRound(iot: IoTClient, input: { plan: DeploymentPlan; round: number }): Promise<RoundStart> {
+  const { plan, round } = input;
+  const stream = await ensureStream(iot, createStreamRequest(plan.streamId, plan.fileId, plan.release, plan.roleArn));
+  const request = createJobRequest(plan, round, await targetArns(iot, plan));
+  const jobId = request.jobId as string;
+  let outcome: "created" | "existed" = "existed";
+  let job = await describe(iot, jobId);
+  if (!job) {
+    try {
+      await iot.send(new CreateJobCommand(request));
+      outcome = "created";
+    } catch (error) {
+      if (!isAlreadyExists(error)) throw error;
+    }
+    job = await describe(iot, jobId);
+  }
+  if (!job) throw new NotFoundError(`job ${jobId} was created but cannot be described`);
+  if (job.status !== "IN_PROGRESS" && job.status !== "SCHEDULED" && outcome === "existed") {
+    throw new ConflictError(`job ${jobId} already exists with status ${job.status}; clean up the deployment or choose another jobId`);
+  }
+  if (outcome === "existed" && JSON.stringify(job.targets) !== JSON.stringify(request.targets)) {
+    throw new ConflictError(`job ${jobId} already exists with other targets; clean up the deployment or choose another jobId`);
+  }
+  const createdAt = job.createdAt ? new Date(job.createdAt).getTime() : Date.now();
+  return {
+    round,
+    jobId,
+    jobArn: job.jobArn as string,
+    stream,
+    job: outcome,
+    deadlineAt: createdAt + plan.config.roundDeadlineMinutes * 60_000,
+  };
+}
+
+async function describe(iot: IoTClient, jobId: string) {
+  return (await unlessNotFound(() => iot.send(new DescribeJobCommand({ jobId }))))?.job;
+}
+
+async function targetArns(iot: IoTClient, plan: DeploymentPlan): Promise<string[]> {
+  if (plan.targets.kind === "things") return plan.targets.arns;
+  const { groupName } = plan.targets;
+  const group = await unlessNotFound(() => iot.send(new DescribeThingGroupCommand({ thingGroupName: groupName })));
+  if (!group?.thingGroupArn) throw new NotFoundError(`target group ${groupName} does not exist`);
+  return [group.thingGroupArn];
+}

@@ -1,0 +1,243 @@
+// The original tool's dev.ini into a deployment config. Sections and `use…` flags as the seed documents them: a
+// flag that is False or absent ignores its section; [DEFAULT] values are inherited by every section (Python's
+// configparser, which the original used); keys are case-insensitive. Options this platform cannot honour (they
+// belong to the stack, or are replaced by something better) are named, each with the reason; anything invalid
+// is refused by the schema, field named.
+import { ValidationError } from "@fleet/shared-aws";
+import { parse } from "ini";
+import { type DeploymentConfig, parseDeploymentConfig } from "./deployment-config";
+
+type Section = Record<string, string>;
+
+export interface DevIniInputs {
+  /** Lines of the file `thingList` names (thing ARNs or names), when it could be read. */
+  thingList?: string[] | undefined;
+  /** The parsed file `jobDocPath` names, for jobDocSrcCfg = local_file. */
+  localJobDocument?: Record<string, unknown> | undefined;
+  /** The release to deploy (the version `./run ota release` gave `binName`). */
+  release?: string | undefined;
+}
+
+export interface Conversion {
+  config: DeploymentConfig;
+  /** One line per option that cannot be honoured, naming it and why. */
+  notHonoured: string[];
+}
+
+/** Options that belong to the stack or are replaced, and why. */
+const STACK_OPTIONS: Record<string, string> = {
+  bucket: "the firmware bucket is the stack's (FIRMWARE_BUCKET)",
+  region: "the region is the stack's",
+  debug: "log level is Powertools' POWERTOOLS_LOG_LEVEL",
+  iotapisleeptime: "IoT calls are paced at the stack's per-API rates, not by fixed sleeps",
+  filechunksize: "hashes are computed streaming, in one pass, with no chunk size to choose",
+  filechuncksize: "hashes are computed streaming, in one pass, with no chunk size to choose",
+};
+
+export function convertDevIni(text: string, inputs: DevIniInputs = {}): Conversion {
+  const sections = readSections(text);
+  const base = sections.DEFAULT ?? {};
+  const notHonoured: string[] = [];
+  const problems: string[] = [];
+  const section = (name: string, flag: string, owner: Section = base): Section | undefined => {
+    const on = flagValue(owner, flag, problems);
+    if (!on) return undefined;
+    const found = sections[name];
+    if (!found) problems.push(`[${name}]: ${flag} is True but the section is missing`);
+    return found && { ...base, ...found };
+  };
+
+  for (const [key, reason] of Object.entries(STACK_OPTIONS)) {
+    if (base[key] !== undefined) notHonoured.push(`${key}: ${reason}`);
+  }
+  const config: Record<string, unknown> = {
+    jobId: base.jobid,
+    streamId: base.streamid,
+    release: inputs.release,
+    targets: targetsFrom(base, inputs, problems),
+    targetSelection: base.targetselection,
+    roleArn: base.rolearn,
+    rounds: number(base.rounds),
+    cleanUp: bool(base.cleanupcfg),
+    delayBetweenRoundsSeconds: number(base.defaultdelay),
+  };
+  if (inputs.release === undefined) {
+    notHonoured.push(
+      `binName${base.binname ? ` (${base.binname})` : ""}: firmware is released first (./run ota release <file> --version <v>); pass --version to name the release`,
+    );
+  }
+
+  const documentSection = section("CUSTOM_JOB_DOCUMENT", "usecustomjobdocument");
+  if (documentSection) config.document = documentFrom(documentSection, inputs, problems);
+
+  const presigned = section("PRESIGNED_URL_CONFIG", "usepresignedurlconfig");
+  if (presigned) {
+    config.presignedUrl = { roleArn: presigned.rolearn, expiresInSec: number(presigned.expiresinsec) };
+  }
+
+  const rolloutSection = section("JOB_EXECUTE_ROLLOUT_CONFIG", "usejobexecutionsrolloutconfig");
+  if (rolloutSection) {
+    const rollout: Record<string, unknown> = { maximumPerMinute: number(rolloutSection.maximumperminute) };
+    const exp = section("EXP_RATE_CONFIG", "useexponentialratecfg", rolloutSection);
+    if (exp) {
+      const criteria = section("INCREASE_CRITERIA", "userateincreasecriteria", exp);
+      if (!criteria) {
+        notHonoured.push(
+          "[EXP_RATE_CONFIG]: AWS requires rateIncreaseCriteria for an exponential rate; with useRateIncreaseCriteria off the rollout keeps maximumPerMinute only",
+        );
+      } else {
+        rollout.exponentialRate = {
+          baseRatePerMinute: number(exp.baserateperminute),
+          incrementFactor: number(exp.incrementfactor),
+          rateIncreaseCriteria: increaseCriteria(criteria, notHonoured),
+        };
+      }
+    }
+    config.rollout = rollout;
+  }
+
+  const abortSection = section("ABORT_CONFIG", "useabortconfig");
+  if (abortSection) config.abort = { criteriaList: abortCriteria(abortSection, section, notHonoured) };
+
+  const timeoutSection = section("TIMEOUT_CONFIG", "usetimeoutconfig");
+  if (timeoutSection) {
+    config.timeout = { inProgressTimeoutInMinutes: number(timeoutSection.inprogresstimeoutinminutes) };
+  }
+  if (sections.ALARM_CONFIG?.alarmlist) {
+    notHonoured.push(
+      `[ALARM_CONFIG] alarmList (${sections.ALARM_CONFIG.alarmlist}): per-deployment alarms come with the monitoring part of ota-deploy, not in this version`,
+    );
+  }
+  if (problems.length > 0) throw new ValidationError(problems);
+  return { config: parseDeploymentConfig(withoutUndefined(config)), notHonoured };
+}
+
+function readSections(text: string): Record<string, Section> {
+  const parsed = parse(text) as Record<string, unknown>;
+  const sections: Record<string, Section> = {};
+  const lower = (record: Record<string, unknown>) =>
+    Object.fromEntries(
+      Object.entries(record)
+        .filter(([, v]) => typeof v !== "object")
+        .map(([k, v]) => [k.toLowerCase(), String(v).trim()]),
+    );
+  // Keys before any section header and under [DEFAULT] are both defaults.
+  sections.DEFAULT = lower(parsed);
+  for (const [name, value] of Object.entries(parsed)) {
+    if (value && typeof value === "object") {
+      sections[name] = { ...(name === "DEFAULT" ? sections.DEFAULT : {}), ...lower(value as Record<string, unknown>) };
+    }
+  }
+  return sections;
+}
+
+function targetsFrom(base: Section, inputs: DevIniInputs, problems: string[]): unknown {
+  if (!inputs.thingList) {
+    problems.push(`thingList: the file ${base.thinglist ?? "(not given)"} could not be read`);
+    return undefined;
+  }
+  const entries = inputs.thingList.map((line) => line.trim()).filter((line) => line && !line.startsWith("#"));
+  const groups = entries.filter((entry) => /:thinggroup\//.test(entry));
+  if (groups.length === 1 && entries.length === 1) return { thingGroup: nameOf(groups[0] as string) };
+  if (groups.length > 0) {
+    problems.push("thingList: a group ARN must be the only line (mixing groups and things is not supported)");
+  }
+  return { things: entries.map(nameOf) };
+}
+
+const nameOf = (entry: string) => entry.split("/").pop() as string;
+
+function documentFrom(section: Section, inputs: DevIniInputs, problems: string[]): unknown {
+  const source = section.jobdocsrccfg;
+  if (source === "local_file") {
+    if (!inputs.localJobDocument) problems.push(`jobDocPath: the file ${section.jobdocpath} could not be read as a JSON object`);
+    return { inline: inputs.localJobDocument };
+  }
+  if (source === "url") {
+    const url = section.jobdocsrcurl ?? "";
+    const s3 = /^s3:\/\/([^/]+)\/(.+)$/.exec(url);
+    return s3 ? { s3: { bucket: s3[1], key: s3[2] } } : { url };
+  }
+  problems.push(`jobDocSrcCfg: must be local_file or url, not ${JSON.stringify(source ?? "")}`);
+  return undefined;
+}
+
+function increaseCriteria(section: Section, notHonoured: string[]): Record<string, unknown> {
+  const notified = number(section.numberofnotifiedthings);
+  const succeeded = number(section.numberofsucceededthings);
+  if (notified !== undefined && succeeded !== undefined) {
+    notHonoured.push(
+      "[INCREASE_CRITERIA] numberOfSucceededThings: AWS takes one rate-increase criterion; numberOfNotifiedThings is kept",
+    );
+    return { numberOfNotifiedThings: notified };
+  }
+  return notified !== undefined ? { numberOfNotifiedThings: notified } : { numberOfSucceededThings: succeeded };
+}
+
+const ABORT_TYPES = [
+  ["useallsubsection", "ABORT_CONFIG_TYPE_ALL"],
+  ["usefailedsubsection", "ABORT_CONFIG_TYPE_FAILED"],
+  ["userejectedsubsection", "ABORT_CONFIG_TYPE_REJECTED"],
+  ["usetimedoutsubsection", "ABORT_CONFIG_TYPE_TIMED_OUT"],
+] as const;
+
+function abortCriteria(
+  owner: Section,
+  section: (name: string, flag: string, owner: Section) => Section | undefined,
+  notHonoured: string[],
+): unknown[] {
+  const used = ABORT_TYPES.filter(([flag]) => truthy(owner[flag]));
+  // As the seed documents: with useAllSubsection the other subsections are ignored.
+  const all = used.find(([flag]) => flag === "useallsubsection");
+  if (all) {
+    for (const [, name] of used.filter((u) => u !== all)) {
+      notHonoured.push(`[${name}]: ignored because useAllSubsection is True (as the original documents)`);
+    }
+  }
+  return (all ? [all] : used).map(([flag, name]) => {
+    const s = section(name, flag, owner) ?? {};
+    return {
+      failureType: s.failuretype,
+      thresholdPercentage: number(s.thresholdpercentage),
+      minNumberOfExecutedThings: number(s.minnumberofexecutedthings),
+    };
+  });
+}
+
+const TRUE = new Set(["true", "yes", "on", "1"]);
+const FALSE = new Set(["false", "no", "off", "0"]);
+const truthy = (value: string | undefined) => value !== undefined && TRUE.has(value.toLowerCase());
+
+function flagValue(owner: Section, flag: string, problems: string[]): boolean {
+  const value = owner[flag];
+  if (value === undefined || FALSE.has(value.toLowerCase())) return false;
+  if (TRUE.has(value.toLowerCase())) return true;
+  problems.push(`${flag}: must be True or False, not ${JSON.stringify(value)}`);
+  return false;
+}
+
+/** A number where the text is one; the text itself otherwise, so the schema names the field. */
+function number(value: string | undefined): number | string | undefined {
+  if (value === undefined || value === "") return undefined;
+  return /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
+}
+
+function bool(value: string | undefined): boolean | string | undefined {
+  if (value === undefined) return undefined;
+  if (TRUE.has(value.toLowerCase())) return true;
+  if (FALSE.has(value.toLowerCase())) return false;
+  return value;
+}
+
+function withoutUndefined(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutUndefined);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, withoutUndefined(v)]),
+    );
+  }
+  return value;
+}
+

@@ -1,0 +1,29 @@
+// ECDSA-SHA256 with an asymmetric KMS key: KMS signs the file's SHA-256 digest (MessageType DIGEST), so the
+// private key never leaves AWS and the file is never sent to KMS. KMS answers the DER-encoded signature, which
+// FreeRTOS OTA takes base64-encoded as `sig-sha256-ecdsa`.
+import { GetPublicKeyCommand, type KMSClient, SignCommand } from "@aws-sdk/client-kms";
+import { createPublicKey, verify } from "node:crypto";
+
+export async function signDigest(kms: KMSClient, keyId: string, sha256Hex: string): Promise<string> {
+  const answer = await kms.send(
+    new SignCommand({
+      KeyId: keyId,
+      Message: Buffer.from(sha256Hex, "hex"),
+      MessageType: "DIGEST",
+      SigningAlgorithm: "ECDSA_SHA_256",
+    }),
+  );
+  return Buffer.from(answer.Signature as Uint8Array).toString("base64");
+}
+
+/** Whether `signature` (base64 DER) signs `data` under the key's public half, as a device would check it. */
+export async function verifyWithPublicKey(
+  kms: KMSClient,
+  keyId: string,
+  data: Uint8Array,
+  signature: string,
+): Promise<boolean> {
+  const { PublicKey } = await kms.send(new GetPublicKeyCommand({ KeyId: keyId }));
+  const key = createPublicKey({ key: Buffer.from(PublicKey as Uint8Array), format: "der", type: "spki" });
+  return verify("sha256", data, key, Buffer.from(signature, "base64"));
+}

@@ -1,0 +1,18 @@
+import { IoTClient } from "@aws-sdk/client-iot";
+import { awsClient, defineHandler } from "@fleet/shared-aws";
+import { handlerConfig } from "../config";
+import { cleanUp } from "../core/clean-up";
+import { requirePrefix } from "../core/names";
+import { cleanUpEvent } from "../schemas";
+
+const config = handlerConfig("clean-up");
+const iot = awsClient(IoTClient);
+
+export const handler = defineHandler({
+  name: "clean-up",
+  schema: cleanUpEvent,
+  handler: (event) => {
+    requirePrefix(config.GROUP_NAME_PREFIX, { jobId: event.jobId, streamId: event.streamId });
+    return cleanUp(iot, event);
+  },
+});

@@ -1,0 +1,49 @@
+// The manifest infra and the local apps read: the firmware bucket, every handler's entry, sizing, environment
+// and the resources it uses, and the two state machine definitions.
+import type { LambdaHandlerSpec, PackageManifest } from "@fleet/manifest";
+import { type HandlerName, handlerEnv } from "./config";
+import deploy from "./deploy.asl.json" with { type: "json" };
+import release from "./release.asl.json" with { type: "json" };
+
+const handler = (
+  name: HandlerName,
+  description: string,
+  sizing: { timeoutSeconds: number; memoryMb: number },
+  extra: Pick<LambdaHandlerSpec, "uses"> = {},
+): [HandlerName, LambdaHandlerSpec] => [
+  name,
+  { entry: `src/handlers/${name}.ts`, description, ...sizing, env: handlerEnv(name), ...extra },
+];
+
+// Resumable steps run up to Lambda's 15 minutes and stop 30 s early with a cursor; single calls need seconds.
+const LONG = { timeoutSeconds: 900, memoryMb: 512 };
+const SHORT = { timeoutSeconds: 60, memoryMb: 256 };
+
+export const manifest: PackageManifest = {
+  name: "ota-deploy",
+  packageDir: "packages/ota-deploy",
+  resources: {
+    firmware: {
+      kind: "bucket",
+      description: "Firmware objects, release records, target lists and custom job documents",
+    },
+  },
+  handlers: Object.fromEntries([
+    handler("release", "Verifies a firmware object's MD5 and SHA-256 (ranged, streamed, resumable), signs it with KMS, records the release once", LONG),
+    handler("plan-deployment", "State machine step: validates a deployment config, its release, targets and merged job document", SHORT),
+    handler("fill-target-group", "State machine step: fills the static target group of a large deployment (paced, resumable)", LONG),
+    handler("deploy-round", "State machine step: the round's stream and job", SHORT),
+    handler("round-status", "State machine step: a round's progress, or its verdict naming the devices that failed", SHORT),
+    handler("clean-up", "Cancels (force) and deletes a round's job, deletes its stream; idempotent", SHORT),
+  ]),
+  stateMachines: {
+    deploy: {
+      description: "Deploys a release in rounds: stream and job, wait, verify, clean up, delay; stops at the first failed round",
+      definition: deploy,
+    },
+    release: {
+      description: "Verifies and optionally signs a firmware object, looping on the release handler's cursor",
+      definition: release,
+    },
+  },
+};

@@ -1,0 +1,53 @@
+// Event schemas of every handler (the contract of the console, the CLI and the state machine). Unknown fields
+// are refused: a misspelt option must not silently become its default.
+import * as z from "zod/mini";
+import { jobIdSchema, releaseVersionSchema, streamIdSchema, thingNameSchema } from "./core/deployment-config";
+import { releaseCursorSchema } from "./core/release";
+import { fillCursorSchema } from "@fleet/jobs-targeting/fill-group";
+
+const objectKey = z.string().check(z.minLength(1), z.maxLength(1024));
+const roundJobIdSchema = z.string().check(z.regex(/^[a-zA-Z0-9][a-zA-Z0-9_-]{0,57}-r\d{1,2}$/, "must be a round's job id (<jobId>-r<round>)"));
+const positive = (max: number) => z.int().check(z.minimum(1), z.maximum(max));
+
+export const releaseEvent = z.strictObject({
+  version: releaseVersionSchema,
+  /** The firmware object in the firmware bucket. */
+  key: objectKey,
+  versionId: z.optional(z.string().check(z.minLength(1))),
+  /** The hashes the uploader computed; default: the tags `./run ota release` put on the object. */
+  expected: z.optional(
+    z.strictObject({
+      md5: z.string().check(z.regex(/^[0-9a-f]{32}$/, "must be 32 lowercase hex digits")),
+      sha256: z.string().check(z.regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex digits")),
+    }),
+  ),
+  /** Sign the SHA-256 with the stack's KMS key (ECDSA P-256). */
+  sign: z._default(z.boolean(), false),
+  cursor: z.nullish(releaseCursorSchema),
+});
+
+export const fillTargetGroupEvent = z.strictObject({
+  listKey: objectKey,
+  groupName: thingNameSchema,
+  cursor: z.nullish(fillCursorSchema),
+});
+
+/** The plan is plan-deployment's output, passed on by the state machine unchanged. */
+const planSchema = z.looseObject({
+  config: z.looseObject({ jobId: jobIdSchema, rounds: positive(40), roundDeadlineMinutes: positive(10_080) }),
+  streamId: streamIdSchema,
+});
+
+export const deployRoundEvent = z.strictObject({ plan: planSchema, round: positive(40) });
+
+export const roundStatusEvent = z.strictObject({
+  jobId: roundJobIdSchema,
+  round: positive(40),
+  deadlineAt: z.int().check(z.minimum(0)),
+  polls: z.int().check(z.minimum(0)),
+  pollSeconds: positive(3600),
+  maxPollSeconds: positive(3600),
+});
+
+export const cleanUpEvent = z.strictObject({ jobId: roundJobIdSchema, streamId: streamIdSchema });
+
