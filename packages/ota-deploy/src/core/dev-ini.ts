@@ -67,20 +67,20 @@ export function convertDevIni(text: string, inputs: DevIniInputs = {}): Conversi
     );
   }
 
-  const documentSection = section("CUSTOM_JOB_DOCUMENT", "usecustomjobdocument");
+  const documentSection = section("CUSTOM_JOB_DOCUMENT", "useCustomJobDocument");
   if (documentSection) config.document = documentFrom(documentSection, inputs, problems);
 
-  const presigned = section("PRESIGNED_URL_CONFIG", "usepresignedurlconfig");
+  const presigned = section("PRESIGNED_URL_CONFIG", "usePresignedUrlConfig");
   if (presigned) {
     config.presignedUrl = { roleArn: presigned.rolearn, expiresInSec: number(presigned.expiresinsec) };
   }
 
-  const rolloutSection = section("JOB_EXECUTE_ROLLOUT_CONFIG", "usejobexecutionsrolloutconfig");
+  const rolloutSection = section("JOB_EXECUTE_ROLLOUT_CONFIG", "useJobExecutionsRolloutConfig");
   if (rolloutSection) {
     const rollout: Record<string, unknown> = { maximumPerMinute: number(rolloutSection.maximumperminute) };
-    const exp = section("EXP_RATE_CONFIG", "useexponentialratecfg", rolloutSection);
+    const exp = section("EXP_RATE_CONFIG", "useExponentialRateCfg", rolloutSection);
     if (exp) {
-      const criteria = section("INCREASE_CRITERIA", "userateincreasecriteria", exp);
+      const criteria = section("INCREASE_CRITERIA", "useRateIncreaseCriteria", exp);
       if (!criteria) {
         notHonoured.push(
           "[EXP_RATE_CONFIG]: AWS requires rateIncreaseCriteria for an exponential rate; with useRateIncreaseCriteria off the rollout keeps maximumPerMinute only",
@@ -96,10 +96,10 @@ export function convertDevIni(text: string, inputs: DevIniInputs = {}): Conversi
     config.rollout = rollout;
   }
 
-  const abortSection = section("ABORT_CONFIG", "useabortconfig");
+  const abortSection = section("ABORT_CONFIG", "useAbortConfig");
   if (abortSection) config.abort = { criteriaList: abortCriteria(abortSection, section, notHonoured) };
 
-  const timeoutSection = section("TIMEOUT_CONFIG", "usetimeoutconfig");
+  const timeoutSection = section("TIMEOUT_CONFIG", "useTimeoutConfig");
   if (timeoutSection) {
     config.timeout = { inProgressTimeoutInMinutes: number(timeoutSection.inprogresstimeoutinminutes) };
   }
@@ -175,10 +175,10 @@ function increaseCriteria(section: Section, notHonoured: string[]): Record<strin
 }
 
 const ABORT_TYPES = [
-  ["useallsubsection", "ABORT_CONFIG_TYPE_ALL"],
-  ["usefailedsubsection", "ABORT_CONFIG_TYPE_FAILED"],
-  ["userejectedsubsection", "ABORT_CONFIG_TYPE_REJECTED"],
-  ["usetimedoutsubsection", "ABORT_CONFIG_TYPE_TIMED_OUT"],
+  ["useAllSubsection", "ABORT_CONFIG_TYPE_ALL"],
+  ["useFailedSubsection", "ABORT_CONFIG_TYPE_FAILED"],
+  ["useRejectedSubsection", "ABORT_CONFIG_TYPE_REJECTED"],
+  ["useTimedOutSubsection", "ABORT_CONFIG_TYPE_TIMED_OUT"],
 ] as const;
 
 function abortCriteria(
@@ -186,9 +186,9 @@ function abortCriteria(
   section: (name: string, flag: string, owner: Section) => Section | undefined,
   notHonoured: string[],
 ): unknown[] {
-  const used = ABORT_TYPES.filter(([flag]) => truthy(owner[flag]));
+  const used = ABORT_TYPES.filter(([flag]) => truthy(owner[flag.toLowerCase()]));
   // As the seed documents: with useAllSubsection the other subsections are ignored.
-  const all = used.find(([flag]) => flag === "useallsubsection");
+  const all = used.find(([flag]) => flag === "useAllSubsection");
   if (all) {
     for (const [, name] of used.filter((u) => u !== all)) {
       notHonoured.push(`[${name}]: ignored because useAllSubsection is True (as the original documents)`);
@@ -209,7 +209,7 @@ const FALSE = new Set(["false", "no", "off", "0"]);
 const truthy = (value: string | undefined) => value !== undefined && TRUE.has(value.toLowerCase());
 
 function flagValue(owner: Section, flag: string, problems: string[]): boolean {
-  const value = owner[flag];
+  const value = owner[flag.toLowerCase()];
   if (value === undefined || FALSE.has(value.toLowerCase())) return false;
   if (TRUE.has(value.toLowerCase())) return true;
   problems.push(`${flag}: must be True or False, not ${JSON.stringify(value)}`);

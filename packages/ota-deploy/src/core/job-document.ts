@@ -50,7 +50,7 @@ export async function loadCustomDocument(
   if ("s3" in source) {
     const bucket = source.s3.bucket ?? deps.bucket;
     const object = await unlessNotFound(() => deps.s3.send(new GetObjectCommand({ Bucket: bucket, Key: source.s3.key })));
-    if (!object?.Body) throw new ValidationError([`document.s3: s3://${bucket}/${source.s3.key} does not exist`]);
+    if (!object?.Body) throw new ValidationError([`document.s3: s3://${bucket}/${source.s3.key} does not exist`], "deployment config");
     return asObject(await object.Body.transformToString(), `document.s3 (s3://${bucket}/${source.s3.key})`);
   }
   const host = new URL(source.url).hostname;
@@ -60,7 +60,7 @@ export async function loadCustomDocument(
     ]);
   }
   const response = await (deps.fetch ?? fetch)(source.url, { redirect: "error", signal: AbortSignal.timeout(10_000) });
-  if (!response.ok) throw new ValidationError([`document.url: ${source.url} answered HTTP ${response.status}`]);
+  if (!response.ok) throw new ValidationError([`document.url: ${source.url} answered HTTP ${response.status}`], "deployment config");
   return asObject(await response.text(), `document.url (${source.url})`);
 }
 
@@ -69,10 +69,10 @@ function asObject(text: string, field: string): Record<string, unknown> {
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw new ValidationError([`${field}: is not valid JSON`]);
+    throw new ValidationError([`${field}: is not valid JSON`], "deployment config");
   }
   if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new ValidationError([`${field}: must be a JSON object`]);
+    throw new ValidationError([`${field}: must be a JSON object`], "deployment config");
   }
   return parsed as Record<string, unknown>;
 }
@@ -96,6 +96,6 @@ export function mergeDocument(
   if (bytes > JOB_DOCUMENT_MAX_BYTES) {
     problems.push(`document: the merged job document is ${bytes} bytes; the limit is ${JOB_DOCUMENT_MAX_BYTES}`);
   }
-  if (problems.length > 0) throw new ValidationError(problems);
+  if (problems.length > 0) throw new ValidationError(problems, "deployment config");
   return text;
 }

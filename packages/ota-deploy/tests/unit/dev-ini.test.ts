@@ -1,0 +1,143 @@
+// The converter over the seed's own dev.ini and its variants: flags off, sections missing, bad values.
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "@jest/globals";
+import { ValidationError } from "@fleet/shared-aws";
+import { convertDevIni } from "../../src/core/dev-ini";
+
+const fixture = (name: string) => readFileSync(new URL(`../fixtures/${name}`, import.meta.url), "utf8");
+const SEED_INI = fixture("dev.ini");
+const THINGS = fixture("thingsList.txt").split("\n");
+const JOB_DOC = JSON.parse(fixture("job_temp.json"));
+
+/** The seed's dev.ini with its placeholders filled in, as a user would. */
+const filled = SEED_INI.replace("<yourJobId>", "stressJob")
+  .replace("<yourSteamId>", "stressStream")
+  .replace("arn:aws:iam::12345678:role/<your_role>", "arn:aws:iam::123456789012:role/ota")
+  .replace("arn:aws:iam::123456789:role/<your_signing_role>", "arn:aws:iam::123456789012:role/signing");
+
+const inputs = { thingList: THINGS, localJobDocument: JOB_DOC, release: "1.0.0" };
+const issuesOf = (text: string, given = inputs): string[] => {
+  try {
+    convertDevIni(text, given);
+    return [];
+  } catch (error) {
+    expect(error).toBeInstanceOf(ValidationError);
+    return (error as ValidationError).issues;
+  }
+};
+const setFlag = (text: string, flag: string, value: string) => text.replace(new RegExp(`^${flag} = .*$`, "m"), `${flag} = ${value}`);
+const dropSection = (text: string, section: string) => text.replace(new RegExp(`\\[${section}\\][^[]*`), "");
+
+describe("convertDevIni", () => {
+  it("refuses the seed's dev.ini as shipped, naming each placeholder it still holds", () => {
+    const issues = issuesOf(SEED_INI).join("\n");
+    expect(issues).toMatch(/^jobId: /m);
+    expect(issues).toMatch(/^streamId: /m);
+    expect(issues).toMatch(/^roleArn: .*IAM role ARN/m);
+  });
+
+  it("converts the seed's dev.ini with its placeholders filled, every section its flag turns on", () => {
+    const { config, notHonoured } = convertDevIni(filled, inputs);
+    expect(config).toEqual({
+      jobId: "stressJob",
+      streamId: "stressStream",
+      release: "1.0.0",
+      targets: { things: ["device1", "device2"] },
+      targetSelection: "SNAPSHOT",
+      roleArn: "arn:aws:iam::123456789012:role/ota",
+      rounds: 34,
+      cleanUp: true,
+      delayBetweenRoundsSeconds: 5,
+      roundDeadlineMinutes: 120,
+      pollSeconds: 10,
+      maxPollSeconds: 300,
+    });
+    expect(notHonoured.join("\n")).toMatch(/bucket: .*stack/);
+    expect(notHonoured.join("\n")).toMatch(/region: /);
+    expect(notHonoured.join("\n")).toMatch(/iotapisleeptime: .*paced/);
+    expect(notHonoured.join("\n")).toMatch(/filechuncksize: /);
+    expect(notHonoured.join("\n")).toMatch(/debug: /);
+    expect(notHonoured.join("\n")).toMatch(/ALARM_CONFIG/);
+  });
+
+  it("reads every optional section when its flag is True", () => {
+    let text = filled;
+    for (const flag of ["useCustomJobDocument", "usePresignedUrlConfig", "useJobExecutionsRolloutConfig", "useAbortConfig", "useTimeoutConfig"]) {
+      text = setFlag(text, flag, "True");
+    }
+    const { config, notHonoured } = convertDevIni(text, inputs);
+    expect(config.document).toEqual({ inline: JOB_DOC });
+    expect(config.presignedUrl).toEqual({ roleArn: "arn:aws:iam::123456789012:role/signing", expiresInSec: 3600 });
+    expect(config.rollout).toEqual({
+      maximumPerMinute: 100,
+      exponentialRate: { baseRatePerMinute: 100, incrementFactor: 2, rateIncreaseCriteria: { numberOfNotifiedThings: 15 } },
+    });
+    // AWS takes one increase criterion: the seed gives two, the second is named.
+    expect(notHonoured).toContainEqual(expect.stringContaining("numberOfSucceededThings"));
+    // useAllSubsection: only ALL, as the seed documents.
+    expect(config.abort).toEqual({
+      criteriaList: [{ failureType: "ALL", action: "CANCEL", thresholdPercentage: 11, minNumberOfExecutedThings: 1 }],
+    });
+    expect(config.timeout).toEqual({ inProgressTimeoutInMinutes: 60 });
+  });
+
+  it("takes the per-type abort subsections when useAllSubsection is off, and names the others as ignored when on", () => {
+    let text = setFlag(filled, "useAbortConfig", "True");
+    text = setFlag(text, "useAllSubsection", "False");
+    text = setFlag(text, "useFailedSubsection", "True");
+    text = setFlag(text, "useTimedOutSubsection", "True");
+    expect(convertDevIni(text, inputs).config.abort?.criteriaList.map((c) => [c.failureType, c.thresholdPercentage])).toEqual([
+      ["FAILED", 13],
+      ["TIMED_OUT", 14],
+    ]);
+    const both = setFlag(text, "useAllSubsection", "True");
+    expect(convertDevIni(both, inputs).notHonoured).toContainEqual(expect.stringContaining("[ABORT_CONFIG_TYPE_FAILED]: ignored"));
+  });
+
+  it("ignores a section whose flag is off or absent, even when the section is missing", () => {
+    const text = dropSection(dropSection(filled, "TIMEOUT_CONFIG"), "ABORT_CONFIG");
+    const { config } = convertDevIni(text.replace(/^useTimeoutConfig = .*\n/m, ""), inputs);
+    expect(config.timeout).toBeUndefined();
+    expect(config.abort).toBeUndefined();
+  });
+
+  it("refuses a flag set True whose section is missing, and a flag that is not a boolean", () => {
+    const missing = dropSection(setFlag(filled, "useTimeoutConfig", "True"), "TIMEOUT_CONFIG");
+    expect(issuesOf(missing)).toContainEqual(expect.stringContaining("[TIMEOUT_CONFIG]: useTimeoutConfig is True but the section is missing"));
+    expect(issuesOf(setFlag(filled, "useAbortConfig", "maybe"))).toContainEqual(expect.stringContaining("useAbortConfig: must be True or False"));
+  });
+
+  it("keeps only maximumPerMinute when the exponential rate has no increase criteria (AWS requires one), and says so", () => {
+    let text = setFlag(filled, "useJobExecutionsRolloutConfig", "True");
+    text = setFlag(text, "useRateIncreaseCriteria", "False");
+    const { config, notHonoured } = convertDevIni(text, inputs);
+    expect(config.rollout).toEqual({ maximumPerMinute: 100 });
+    expect(notHonoured).toContainEqual(expect.stringContaining("[EXP_RATE_CONFIG]"));
+  });
+
+  it("refuses bad values with the field and its range", () => {
+    let text = setFlag(filled, "useTimeoutConfig", "True").replace("inProgressTimeoutInMinutes = 60", "inProgressTimeoutInMinutes = 20000");
+    text = setFlag(text, "useJobExecutionsRolloutConfig", "True").replace("incrementFactor = 2.0", "incrementFactor = 2.25");
+    text = text.replace("rounds = 34", "rounds = many");
+    const issues = issuesOf(text).join("\n");
+    expect(issues).toMatch(/timeout\.inProgressTimeoutInMinutes: must be a whole number from 1 to 10080/);
+    expect(issues).toMatch(/rollout\.exponentialRate\.incrementFactor: must have at most one decimal/);
+    expect(issues).toMatch(/rounds: /);
+  });
+
+  it("needs the thing list, and names the release it cannot know", () => {
+    expect(issuesOf(filled, { ...inputs, thingList: undefined as unknown as string[] })).toContainEqual(
+      expect.stringContaining("thingList: the file thingsList.txt could not be read"),
+    );
+    const { release: _ignored, ...withoutRelease } = inputs;
+    expect(issuesOf(filled, withoutRelease as typeof inputs).join("\n")).toMatch(/release/);
+  });
+
+  it("takes a group ARN in the thing list as a group target, and an s3 URL document from the bucket", () => {
+    let text = setFlag(filled, "useCustomJobDocument", "True").replace("jobDocSrcCfg = local_file", "jobDocSrcCfg = url");
+    text = text.replace("jobDocSrcUrl = None", "jobDocSrcUrl = s3://docs-bucket/jobs/job.json");
+    const { config } = convertDevIni(text, { ...inputs, thingList: ["arn:aws:iot:us-east-1:123456789012:thinggroup/fleetA"] });
+    expect(config.targets).toEqual({ thingGroup: "fleetA" });
+    expect(config.document).toEqual({ s3: { bucket: "docs-bucket", key: "jobs/job.json" } });
+  });
+});
