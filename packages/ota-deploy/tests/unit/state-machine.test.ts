@@ -1,0 +1,156 @@
+// The deploy and release state machines: valid ASL wired to this package's handlers, run locally with fake steps
+// that parse each payload with the real handler's event schema, to prove the rounds, the waits' loop, the stop at
+// the first failed round, the clean-up after an error and the group fill loop.
+import { parseOrThrow } from "@fleet/shared-aws";
+import { runStateMachineLocally } from "@fleet/testing/state-machine";
+import { describe, expect, it } from "@jest/globals";
+import aslValidator from "asl-validator";
+import type * as z from "zod/mini";
+import type { HandlerName } from "../../src/config";
+import deploy from "../../src/deploy.asl.json" with { type: "json" };
+import { manifest } from "../../src/index";
+import release from "../../src/release.asl.json" with { type: "json" };
+import * as schemas from "../../src/schemas";
+
+const SCHEMAS: Partial<Record<HandlerName, z.ZodMiniType>> = {
+  release: schemas.releaseEvent,
+  "fill-target-group": schemas.fillTargetGroupEvent,
+  "deploy-round": schemas.deployRoundEvent,
+  "round-status": schemas.roundStatusEvent,
+  "clean-up": schemas.cleanUpEvent,
+};
+
+const plan = (rounds: number, kind: "things" | "list" = "things") => ({
+  config: { jobId: "fw", rounds, cleanUp: true, roundDeadlineMinutes: 60, pollSeconds: 10, maxPollSeconds: 300, delayBetweenRoundsSeconds: 5 },
+  release: { version: "1.0.0" },
+  streamId: "fw-stream",
+  fileId: 1,
+  roleArn: "arn:aws:iam::123456789012:role/ota",
+  document: "{}",
+  targets: kind === "things" ? { kind, arns: ["arn:aws:iot:us-east-1:123456789012:thing/a"] } : { kind, listKey: "l.txt", groupName: "fw-targets" },
+});
+
+type Steps = Partial<Record<HandlerName, (payload: Record<string, unknown>, call: number) => unknown>>;
+
+async function run(definition: object, input: unknown, steps: Steps) {
+  const calls: [HandlerName, Record<string, unknown>][] = [];
+  const invoke = async (handler: string, payload: unknown) => {
+    const name = handler as HandlerName;
+    const schema = SCHEMAS[name];
+    // The fakes' cursors are opaque tokens, not the real steps' cursor shapes.
+    const checked = "cursor" in (payload as object) ? { ...(payload as object), cursor: null } : payload;
+    if (schema) parseOrThrow(schema, checked, `${name} payload`);
+    calls.push([name, payload as Record<string, unknown>]);
+    const step = steps[name];
+    if (!step) throw new Error(`no fake for ${name}`);
+    return step(payload as Record<string, unknown>, calls.filter(([n]) => n === name).length);
+  };
+  try {
+    return { output: await runStateMachineLocally(definition, input, invoke), calls, error: undefined };
+  } catch (error) {
+    // The local runner wraps the execution's error: its cause has the Fail state's or the task's name and message.
+    const cause = (error as { cause?: { name: string; message: string } }).cause;
+    return { output: undefined, calls, error: { name: cause?.name, cause: cause?.message } };
+  }
+}
+
+const finished = (succeeded: boolean, cause = "") => ({
+  finished: true, succeeded, jobStatus: succeeded ? "COMPLETED" : "COMPLETED", deadlineReached: false, counts: {}, failures: [], failuresOmitted: 0, cause,
+});
+const deployRound = (payload: Record<string, unknown>) => ({ jobId: `fw-r${payload.round}`, deadlineAt: 1, round: payload.round });
+const cleanUp = (payload: Record<string, unknown>) => ({ jobId: payload.jobId, job: "deleted", stream: "deleted" });
+
+describe("the deploy state machine", () => {
+  it("is valid ASL whose every task calls a handler of the manifest", () => {
+    for (const definition of [deploy, release]) {
+      const result = aslValidator(definition, { checkArn: false });
+      expect(result.errors).toEqual([]);
+      for (const state of Object.values(definition.States) as { Type: string; Parameters?: { FunctionName?: string } }[]) {
+        if (state.Type !== "Task") continue;
+        const handler = /^\$\{(.+)\}$/.exec(state.Parameters?.FunctionName ?? "")?.[1] as string;
+        expect(Object.keys(manifest.handlers)).toContain(handler);
+      }
+    }
+  });
+
+  it("runs every round: deploy, poll until finished, clean up, next round", async () => {
+    const { output, calls } = await run(deploy, {}, {
+      "plan-deployment": () => plan(2),
+      "deploy-round": deployRound,
+      "round-status": (p, call) => (call % 2 === 1 ? { finished: false, polls: (p.polls as number) + 1, waitSeconds: 20, counts: {} } : finished(true)),
+      "clean-up": cleanUp,
+    });
+    expect(calls.map(([n, p]) => `${n}${p.round ?? ""}${p.jobId ? `:${p.jobId}` : ""}`)).toEqual([
+      "plan-deployment",
+      "deploy-round1",
+      "round-status1:fw-r1",
+      "round-status1:fw-r1",
+      "clean-up:fw-r1",
+      "deploy-round2",
+      "round-status2:fw-r2",
+      "round-status2:fw-r2",
+      "clean-up:fw-r2",
+    ]);
+    // The second look at a round carries the poll count the first returned (its backoff).
+    expect(calls.filter(([n]) => n === "round-status").map(([, p]) => p.polls)).toEqual([0, 1, 0, 1]);
+    expect(output).toMatchObject({ jobId: "fw", release: "1.0.0", rounds: 2 });
+  });
+
+  it("stops at the first failed round, after its clean-up, with the cause naming the devices", async () => {
+    const cause = "round 2 (job fw-r2) failed: not every device succeeded: dev7 FAILED {\"reason\":\"flash\"}";
+    const { error, calls } = await run(deploy, {}, {
+      "plan-deployment": () => plan(5),
+      "deploy-round": deployRound,
+      "round-status": (p) => (p.round === 2 ? finished(false, cause) : finished(true)),
+      "clean-up": cleanUp,
+    });
+    expect(error?.name).toBe("RoundFailed");
+    expect(error?.cause).toBe(cause);
+    expect(calls.map(([n]) => n)).toEqual(["plan-deployment", "deploy-round", "round-status", "clean-up", "deploy-round", "round-status", "clean-up"]);
+  });
+
+  it("cleans up the round's job and stream when a step fails, then fails with that error", async () => {
+    const { error, calls } = await run(deploy, {}, {
+      "plan-deployment": () => plan(1),
+      "deploy-round": () => {
+        throw Object.assign(new Error("stream fw-stream exists with other files"), { name: "ConflictError" });
+      },
+      "clean-up": cleanUp,
+    });
+    expect(error?.name).toBe("ConflictError");
+    expect(calls.at(-1)).toEqual(["clean-up", { jobId: "fw-r1", streamId: "fw-stream" }]);
+  });
+
+  it("fills the target group of a list, looping on the fill's cursor, before the first round", async () => {
+    const { calls } = await run(deploy, {}, {
+      "plan-deployment": () => plan(1, "list"),
+      "fill-target-group": (_p, call) =>
+        call < 3
+          ? { done: false, cursor: { from: call }, counts: { added: 10, invalid: 0, failed: 0, missing: 0 } }
+          : { done: true, cursor: null, counts: { added: 30, invalid: 0, failed: 0, missing: 0 } },
+      "deploy-round": deployRound,
+      "round-status": () => finished(true),
+      "clean-up": cleanUp,
+    });
+    expect(calls.map(([n]) => n).slice(0, 5)).toEqual(["plan-deployment", "fill-target-group", "fill-target-group", "fill-target-group", "deploy-round"]);
+  });
+
+  it("deploys nothing when the target list names things that do not exist", async () => {
+    const { error, calls } = await run(deploy, {}, {
+      "plan-deployment": () => plan(1, "list"),
+      "fill-target-group": () => ({ done: true, cursor: null, counts: { added: 3, invalid: 0, failed: 0, missing: 1 } }),
+    });
+    expect(error?.name).toBe("TargetsIncomplete");
+    expect(calls.map(([n]) => n)).not.toContain("deploy-round");
+  });
+});
+
+describe("the release state machine", () => {
+  it("loops on the release handler's cursor until done and answers its result", async () => {
+    const { output, calls } = await run(release, { request: { version: "1.0.0", key: "firmware/1.0.0/a.bin", sign: true }, cursor: null }, {
+      release: (p, call) => (call < 3 ? { done: false, cursor: { step: call } } : { done: true, cursor: null, outcome: "created", cursorSeen: p.cursor }),
+    });
+    expect(calls).toHaveLength(3);
+    expect(output).toMatchObject({ done: true, outcome: "created", cursorSeen: { step: 2 } });
+  });
+});
