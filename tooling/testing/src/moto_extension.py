@@ -11,9 +11,12 @@ this adds, after AWS's documented semantics (AWS IoT API reference, Jobs develop
   all ended is COMPLETED; CancelJob cancels QUEUED executions (IN_PROGRESS too with force); DeleteJob deletes the
   executions; DescribeJob's jobProcessDetails count the executions per status;
 - the `$aws/events/job/...` and `$aws/events/jobExecution/...` events, readable at GET /moto-ext/iot/events;
-- POST /moto-ext/iot/settings {"secondsPerMinute": s}: how long a "minute" of the in-progress timeout lasts.
+- POST /moto-ext/iot/settings {"secondsPerMinute": s}: how long a "minute" of the in-progress timeout lasts;
+- KMS Sign with MessageType DIGEST (moto hashes the digest again): the digest is signed as given, as AWS does.
 """
 
+import base64
+import io
 import json
 import re
 import sys
@@ -25,7 +28,10 @@ from urllib.parse import parse_qs
 import moto.server
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.core.utils import utcnow
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, utils
 from moto.iot.models import FakeJobExecution, iot_backends
+from moto.kms.models import kms_backends
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
 TERMINAL = {"SUCCEEDED", "FAILED", "REJECTED", "TIMED_OUT", "REMOVED", "CANCELED"}
@@ -339,6 +345,23 @@ def streams(iot, region, method, path, body):
     raise ApiError(405, "MethodNotAllowedException", f"{method} {path}")
 
 
+# ---- KMS ----
+
+DIGESTS = {"ECDSA_SHA_256": hashes.SHA256, "ECDSA_SHA_384": hashes.SHA384, "ECDSA_SHA_512": hashes.SHA512}
+
+
+def sign_digest(region, body):
+    """Sign with MessageType DIGEST: the message is the hash already (KMS API reference, Sign)."""
+    algorithm = body.get("SigningAlgorithm")
+    key = kms_backends[DEFAULT_ACCOUNT_ID][region].describe_key(body.get("KeyId"))
+    private = getattr(key.private_key, "private_key", None)
+    if algorithm not in DIGESTS or not isinstance(private, ec.EllipticCurvePrivateKey):
+        raise ApiError(400, "InvalidKeyUsageException", "DIGEST signing here supports ECC keys with ECDSA_SHA_* only")
+    digest = base64.b64decode(body.get("Message", ""))
+    signature = private.sign(digest, ec.ECDSA(utils.Prehashed(DIGESTS[algorithm]())))
+    return {"KeyId": key.arn, "Signature": base64.b64encode(signature).decode(), "SigningAlgorithm": algorithm}
+
+
 # ---- the WSGI layer around moto ----
 
 def signing(environ):
@@ -351,6 +374,13 @@ def read_body(environ):
     length = int(environ.get("CONTENT_LENGTH") or 0)
     raw = environ["wsgi.input"].read(length) if length else b""
     return json.loads(raw) if raw.strip() else {}
+
+
+def restore_body(environ, body):
+    """Puts a body read here back for moto."""
+    raw = json.dumps(body).encode()
+    environ["wsgi.input"] = io.BytesIO(raw)
+    environ["CONTENT_LENGTH"] = str(len(raw))
 
 
 def respond(start_response, status, payload, headers=()):
@@ -374,6 +404,11 @@ class ExtendedDispatcher(DomainDispatcherApplication):
                     iot = backend(region)
                     refresh(iot)
                     return respond(start_response, 200, jobs_data(iot, method, path, query, read_body(environ)))
+                if service == "kms" and environ.get("HTTP_X_AMZ_TARGET") == "TrentService.Sign":
+                    body = read_body(environ)
+                    if body.get("MessageType") == "DIGEST":
+                        return respond(start_response, 200, sign_digest(region, body))
+                    restore_body(environ, body)
                 if service == "iot" and path.startswith("/streams"):
                     return respond(start_response, 200, streams(backend(region), region, method, path, read_body(environ)))
                 if service == "iot":

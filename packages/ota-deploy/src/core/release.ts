@@ -10,7 +10,7 @@ import {
   ListObjectsV2Command,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import { AppError, ConflictError, NotFoundError, unlessNotFound, ValidationError } from "@fleet/shared-aws";
+import { AppError, ConflictError, NotFoundError, TransientError, unlessNotFound, ValidationError } from "@fleet/shared-aws";
 import * as z from "zod/mini";
 import { ResumableHashes } from "./hashing";
 import { releaseConflict, type ReleaseRecord, readRelease, SIGNATURE_ALGORITHM, writeRelease } from "./release-record";
@@ -68,7 +68,8 @@ export async function release(deps: ReleaseDeps, input: ReleaseInput): Promise<R
   const hashes = await ResumableHashes.start(input.cursor?.hashes);
   let offset = cursor.offset;
   const rangeBytes = deps.rangeBytes ?? RANGE_BYTES;
-  while (offset < cursor.size && Date.now() < deps.deadline) {
+  // At least one range per invocation, so that every invocation makes progress however late it starts.
+  for (let first = true; offset < cursor.size && (first || Date.now() < deps.deadline); first = false) {
     const end = Math.min(cursor.size, offset + rangeBytes) - 1;
     const object = await deps.s3.send(
       new GetObjectCommand({
@@ -82,7 +83,7 @@ export async function release(deps: ReleaseDeps, input: ReleaseInput): Promise<R
       hashes.update(chunk);
       offset += chunk.length;
     }
-    if (offset !== end + 1) throw new AppError(`short read of s3://${deps.bucket}/${input.key} at byte ${offset}`, { name: "TransientError", retryable: true });
+    if (offset !== end + 1) throw new TransientError(`short read of s3://${deps.bucket}/${input.key} at byte ${offset}`);
   }
   if (offset < cursor.size) {
     return { done: false, cursor: { ...cursor, offset, hashes: hashes.save() }, verified: offset, size: cursor.size };
