@@ -28,7 +28,8 @@ export const VARS = {
   SIGNING_KEY_ID: {
     spec: env.optionalString(),
     required: false,
-    description: "Asymmetric KMS key (ECC_NIST_P256) that signs releases; unset: releases carry their MD5 only",
+    description:
+      "Asymmetric KMS key (ECC_NIST_P256) that signs releases; unset: releases carry their MD5 only",
   },
   DOCUMENT_URL_HOSTS: {
     spec: env.string({ default: "", pattern: /^[a-z0-9.,-]*$/ }),
@@ -49,7 +50,8 @@ export const VARS = {
   ADD_THING_TO_GROUP_RATE: {
     spec: env.number({ default: 100, min: 0.1, max: 100_000 }),
     required: false,
-    description: "AddThingToThingGroup calls per second the target-group fill may use (default 100, the AWS default quota)",
+    description:
+      "AddThingToThingGroup calls per second the target-group fill may use (default 100, the AWS default quota)",
   },
 } satisfies Record<string, VarDeclaration<unknown>>;
 

@@ -29,16 +29,33 @@ export const manifest: PackageManifest = {
     },
   },
   handlers: Object.fromEntries([
-    handler("release", "Verifies a firmware object's MD5 and SHA-256 (ranged, streamed, resumable), signs it with KMS, records the release once", LONG),
-    handler("plan-deployment", "State machine step: validates a deployment config, its release, targets and merged job document", SHORT),
-    handler("fill-target-group", "State machine step: fills the static target group of a large deployment (paced, resumable)", LONG),
+    handler(
+      "release",
+      "Verifies a firmware object's MD5 and SHA-256 (ranged, streamed, resumable), signs it with KMS, records the release once",
+      LONG,
+    ),
+    handler(
+      "plan-deployment",
+      "State machine step: validates a deployment config, its release, targets and merged job document",
+      SHORT,
+    ),
+    handler(
+      "fill-target-group",
+      "State machine step: fills the static target group of a large deployment (paced, resumable)",
+      LONG,
+    ),
     handler("deploy-round", "State machine step: the round's stream and job", SHORT),
-    handler("round-status", "State machine step: a round's progress, or its verdict naming the devices that failed", SHORT),
+    handler(
+      "round-status",
+      "State machine step: a round's progress, or its verdict naming the devices that failed",
+      SHORT,
+    ),
     handler("clean-up", "Cancels (force) and deletes a round's job, deletes its stream; idempotent", SHORT),
   ]),
   stateMachines: {
     deploy: {
-      description: "Deploys a release in rounds: stream and job, wait, verify, clean up, delay; stops at the first failed round",
+      description:
+        "Deploys a release in rounds: stream and job, wait, verify, clean up, delay; stops at the first failed round",
       definition: deploy,
     },
     release: {

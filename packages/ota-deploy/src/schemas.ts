@@ -1,12 +1,15 @@
 // Event schemas of every handler (the contract of the console, the CLI and the state machine). Unknown fields
 // are refused: a misspelt option must not silently become its default.
+
+import { fillCursorSchema } from "@fleet/jobs-targeting/fill-group";
 import * as z from "zod/mini";
 import { jobIdSchema, releaseVersionSchema, streamIdSchema, thingNameSchema } from "./core/deployment-config";
 import { releaseCursorSchema } from "./core/release";
-import { fillCursorSchema } from "@fleet/jobs-targeting/fill-group";
 
 const objectKey = z.string().check(z.minLength(1), z.maxLength(1024));
-const roundJobIdSchema = z.string().check(z.regex(/^[a-zA-Z0-9][a-zA-Z0-9_-]{0,57}-r\d{1,2}$/, "must be a round's job id (<jobId>-r<round>)"));
+const roundJobIdSchema = z
+  .string()
+  .check(z.regex(/^[a-zA-Z0-9][a-zA-Z0-9_-]{0,57}-r\d{1,2}$/, "must be a round's job id (<jobId>-r<round>)"));
 const positive = (max: number) => z.int().check(z.minimum(1), z.maximum(max));
 
 export const releaseEvent = z.strictObject({
@@ -50,4 +53,3 @@ export const roundStatusEvent = z.strictObject({
 });
 
 export const cleanUpEvent = z.strictObject({ jobId: roundJobIdSchema, streamId: streamIdSchema });
-

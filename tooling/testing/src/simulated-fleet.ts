@@ -6,6 +6,7 @@
 import { CreateThingCommand, IoTClient } from "@aws-sdk/client-iot";
 import {
   IoTJobsDataPlaneClient,
+  type JobExecutionStatus,
   StartNextPendingJobExecutionCommand,
   UpdateJobExecutionCommand,
 } from "@aws-sdk/client-iot-jobs-data-plane";
@@ -51,10 +52,14 @@ const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
     if (signal.aborted) return resolve();
     const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+    const stop = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    signal.addEventListener("abort", stop, { once: true });
   });
 
-const TERMINAL_STATUS: Partial<Record<DeviceBehaviour, string>> = {
+const TERMINAL_STATUS: Partial<Record<DeviceBehaviour, JobExecutionStatus>> = {
   succeed: "SUCCEEDED",
   fail: "FAILED",
   reject: "REJECTED",
@@ -155,7 +160,8 @@ export class SimulatedFleet {
       } catch (error) {
         if (signal.aborted) return;
         // The job was cancelled or deleted under the device (InvalidStateTransition, NotFound): ask again.
-        if (!/InvalidStateTransition|ResourceNotFound|VersionConflict/.test((error as Error).name)) throw error;
+        if (!/InvalidStateTransition|ResourceNotFound|VersionConflict/.test((error as Error).name))
+          throw error;
         await sleep(pollMs, signal);
       }
     }

@@ -1,6 +1,12 @@
 // A round's clean-up, safe to repeat and safe on a half-created deployment: cancel the job (force, so IN_PROGRESS
 // executions stop too) and delete it, delete the stream. Whatever is already gone is reported as absent.
-import { CancelJobCommand, DeleteJobCommand, DeleteStreamCommand, DescribeJobCommand, type IoTClient } from "@aws-sdk/client-iot";
+import {
+  CancelJobCommand,
+  DeleteJobCommand,
+  DeleteStreamCommand,
+  DescribeJobCommand,
+  type IoTClient,
+} from "@aws-sdk/client-iot";
 import { isNotFound, unlessNotFound } from "@fleet/shared-aws";
 
 export type CleanUpOutcome = "deleted" | "deleting" | "absent";
@@ -13,7 +19,10 @@ export interface CleanUpResult {
   stream: CleanUpOutcome;
 }
 
-export async function cleanUp(iot: IoTClient, input: { jobId: string; streamId: string }): Promise<CleanUpResult> {
+export async function cleanUp(
+  iot: IoTClient,
+  input: { jobId: string; streamId: string },
+): Promise<CleanUpResult> {
   const { jobId } = input;
   const found = (await unlessNotFound(() => iot.send(new DescribeJobCommand({ jobId }))))?.job;
   let job: CleanUpOutcome = "absent";
@@ -21,7 +30,9 @@ export async function cleanUp(iot: IoTClient, input: { jobId: string; streamId: 
   if (found?.status === "DELETION_IN_PROGRESS") job = "deleting";
   else if (found) {
     if (found.status === "IN_PROGRESS" || found.status === "SCHEDULED") {
-      await unlessNotFound(() => iot.send(new CancelJobCommand({ jobId, force: true, comment: "ota-deploy clean-up" })));
+      await unlessNotFound(() =>
+        iot.send(new CancelJobCommand({ jobId, force: true, comment: "ota-deploy clean-up" })),
+      );
       cancelled = true;
     }
     await unlessNotFound(() => iot.send(new DeleteJobCommand({ jobId, force: true })));

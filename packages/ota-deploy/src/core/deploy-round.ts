@@ -24,7 +24,11 @@ export interface RoundStart {
   deadlineAt: number;
 }
 
-export function createJobRequest(plan: DeploymentPlan, round: number, targets: string[]): CreateJobCommandInput {
+export function createJobRequest(
+  plan: DeploymentPlan,
+  round: number,
+  targets: string[],
+): CreateJobCommandInput {
   const { config } = plan;
   return {
     jobId: roundJobId(config.jobId, round),
@@ -40,9 +44,15 @@ export function createJobRequest(plan: DeploymentPlan, round: number, targets: s
   };
 }
 
-export async function deployRound(iot: IoTClient, input: { plan: DeploymentPlan; round: number }): Promise<RoundStart> {
+export async function deployRound(
+  iot: IoTClient,
+  input: { plan: DeploymentPlan; round: number },
+): Promise<RoundStart> {
   const { plan, round } = input;
-  const stream = await ensureStream(iot, createStreamRequest(plan.streamId, plan.fileId, plan.release, plan.roleArn));
+  const stream = await ensureStream(
+    iot,
+    createStreamRequest(plan.streamId, plan.fileId, plan.release, plan.roleArn),
+  );
   const request = createJobRequest(plan, round, await targetArns(iot, plan));
   const jobId = request.jobId as string;
   let outcome: "created" | "existed" = "existed";
@@ -58,10 +68,14 @@ export async function deployRound(iot: IoTClient, input: { plan: DeploymentPlan;
   }
   if (!job) throw new NotFoundError(`job ${jobId} was created but cannot be described`);
   if (job.status !== "IN_PROGRESS" && job.status !== "SCHEDULED" && outcome === "existed") {
-    throw new ConflictError(`job ${jobId} already exists with status ${job.status}; clean up the deployment or choose another jobId`);
+    throw new ConflictError(
+      `job ${jobId} already exists with status ${job.status}; clean up the deployment or choose another jobId`,
+    );
   }
   if (outcome === "existed" && JSON.stringify(job.targets) !== JSON.stringify(request.targets)) {
-    throw new ConflictError(`job ${jobId} already exists with other targets; clean up the deployment or choose another jobId`);
+    throw new ConflictError(
+      `job ${jobId} already exists with other targets; clean up the deployment or choose another jobId`,
+    );
   }
   const createdAt = job.createdAt ? new Date(job.createdAt).getTime() : Date.now();
   return {
@@ -81,7 +95,9 @@ async function describe(iot: IoTClient, jobId: string) {
 async function targetArns(iot: IoTClient, plan: DeploymentPlan): Promise<string[]> {
   if (plan.targets.kind === "things") return plan.targets.arns;
   const { groupName } = plan.targets;
-  const group = await unlessNotFound(() => iot.send(new DescribeThingGroupCommand({ thingGroupName: groupName })));
+  const group = await unlessNotFound(() =>
+    iot.send(new DescribeThingGroupCommand({ thingGroupName: groupName })),
+  );
   if (!group?.thingGroupArn) throw new NotFoundError(`target group ${groupName} does not exist`);
   return [group.thingGroupArn];
 }

@@ -22,14 +22,20 @@ const decimals = (places: number) => (n: number) =>
   Math.abs(Math.round(n * 10 ** places) - n * 10 ** places) < 1e-9;
 const pattern = (regex: RegExp, what: string) => z.string().check(z.regex(regex, what));
 
-export const jobIdSchema = pattern(JOB_ID, "must be 1-58 letters, digits, '_' or '-', starting with a letter or digit");
+export const jobIdSchema = pattern(
+  JOB_ID,
+  "must be 1-58 letters, digits, '_' or '-', starting with a letter or digit",
+);
 export const streamIdSchema = pattern(STREAM_ID, "must be 1-128 letters, digits, '_' or '-'");
 export const thingNameSchema = pattern(THING_NAME, "must be 1-128 letters, digits, ':', '_' or '-'");
 export const releaseVersionSchema = pattern(
   RELEASE_VERSION,
   "must be 1-64 letters, digits, '.', '_', '+' or '-', starting with a letter or digit",
 );
-export const roleArnSchema = pattern(ROLE_ARN, "must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)");
+export const roleArnSchema = pattern(
+  ROLE_ARN,
+  "must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)",
+);
 export const fileIdSchema = int(0, 255);
 const objectKey = z.string().check(z.minLength(1), z.maxLength(1024));
 
@@ -45,7 +51,9 @@ export const targetsSchema = z.union([
 export const documentSourceSchema = z.union([
   z.strictObject({ inline: z.record(z.string(), z.unknown()) }),
   /** An object in the firmware bucket (or `bucket`, when the stack grants reading it). */
-  z.strictObject({ s3: z.strictObject({ bucket: z.optional(z.string().check(z.minLength(3))), key: objectKey }) }),
+  z.strictObject({
+    s3: z.strictObject({ bucket: z.optional(z.string().check(z.minLength(3))), key: objectKey }),
+  }),
   /** An https URL whose host is on the stack's allow-list (DOCUMENT_URL_HOSTS). */
   z.strictObject({ url: z.url({ protocol: /^https$/, error: "must be an https URL" }) }),
 ]);
@@ -125,7 +133,9 @@ export const deploymentConfigSchema = z
     timeout: z.optional(z.strictObject({ inProgressTimeoutInMinutes: int(1, 10080) })),
     retry: z.optional(
       z.strictObject({
-        criteriaList: z.array(retryCriterion).check(z.minLength(1), z.maxLength(2, "takes at most 2 criteria")),
+        criteriaList: z
+          .array(retryCriterion)
+          .check(z.minLength(1), z.maxLength(2, "takes at most 2 criteria")),
       }),
     ),
     /** Stress tests deploy the same release again and again; a round that fails stops the rest. */
@@ -158,14 +168,20 @@ export const deploymentConfigSchema = z
         issue(["retry", "criteriaList"], "numberOfRetries may add up to at most 10");
       }
       if (retries.some((c) => c.failureType !== "FAILED") && !config.timeout) {
-        issue(["retry", "criteriaList"], "retrying TIMED_OUT or ALL needs timeout.inProgressTimeoutInMinutes");
+        issue(
+          ["retry", "criteriaList"],
+          "retrying TIMED_OUT or ALL needs timeout.inProgressTimeoutInMinutes",
+        );
       }
       if (config.maxPollSeconds < config.pollSeconds) {
         issue(["maxPollSeconds"], "must be at least pollSeconds");
       }
       const rate = config.rollout?.exponentialRate;
       if (rate && config.rollout && rate.baseRatePerMinute > config.rollout.maximumPerMinute) {
-        issue(["rollout", "exponentialRate", "baseRatePerMinute"], "must be at most rollout.maximumPerMinute");
+        issue(
+          ["rollout", "exponentialRate", "baseRatePerMinute"],
+          "must be at most rollout.maximumPerMinute",
+        );
       }
     }),
   );

@@ -24,15 +24,15 @@ export interface Conversion {
   notHonoured: string[];
 }
 
-/** Options that belong to the stack or are replaced, and why. */
-const STACK_OPTIONS: Record<string, string> = {
-  bucket: "the firmware bucket is the stack's (FIRMWARE_BUCKET)",
-  region: "the region is the stack's",
-  debug: "log level is Powertools' POWERTOOLS_LOG_LEVEL",
-  iotapisleeptime: "IoT calls are paced at the stack's per-API rates, not by fixed sleeps",
-  filechunksize: "hashes are computed streaming, in one pass, with no chunk size to choose",
-  filechuncksize: "hashes are computed streaming, in one pass, with no chunk size to choose",
-};
+/** Options that belong to the stack or are replaced: their dev.ini spelling and why. */
+const STACK_OPTIONS: [string, string][] = [
+  ["bucket", "the firmware bucket is the stack's (FIRMWARE_BUCKET)"],
+  ["region", "the region is the stack's"],
+  ["debug", "log level is Powertools' POWERTOOLS_LOG_LEVEL"],
+  ["iotApiSleepTime", "IoT calls are paced at the stack's per-API rates, not by fixed sleeps"],
+  ["fileChunkSize", "hashes are computed streaming, in one pass, with no chunk size to choose"],
+  ["fileChunckSize", "hashes are computed streaming, in one pass, with no chunk size to choose"],
+];
 
 export function convertDevIni(text: string, inputs: DevIniInputs = {}): Conversion {
   const sections = readSections(text);
@@ -47,8 +47,8 @@ export function convertDevIni(text: string, inputs: DevIniInputs = {}): Conversi
     return found && { ...base, ...found };
   };
 
-  for (const [key, reason] of Object.entries(STACK_OPTIONS)) {
-    if (base[key] !== undefined) notHonoured.push(`${key}: ${reason}`);
+  for (const [key, reason] of STACK_OPTIONS) {
+    if (base[key.toLowerCase()] !== undefined) notHonoured.push(`${key}: ${reason}`);
   }
   const config: Record<string, unknown> = {
     jobId: base.jobid,
@@ -125,7 +125,10 @@ function readSections(text: string): Record<string, Section> {
   sections.DEFAULT = lower(parsed);
   for (const [name, value] of Object.entries(parsed)) {
     if (value && typeof value === "object") {
-      sections[name] = { ...(name === "DEFAULT" ? sections.DEFAULT : {}), ...lower(value as Record<string, unknown>) };
+      sections[name] = {
+        ...(name === "DEFAULT" ? sections.DEFAULT : {}),
+        ...lower(value as Record<string, unknown>),
+      };
     }
   }
   return sections;
@@ -150,7 +153,8 @@ const nameOf = (entry: string) => entry.split("/").pop() as string;
 function documentFrom(section: Section, inputs: DevIniInputs, problems: string[]): unknown {
   const source = section.jobdocsrccfg;
   if (source === "local_file") {
-    if (!inputs.localJobDocument) problems.push(`jobDocPath: the file ${section.jobdocpath} could not be read as a JSON object`);
+    if (!inputs.localJobDocument)
+      problems.push(`jobDocPath: the file ${section.jobdocpath} could not be read as a JSON object`);
     return { inline: inputs.localJobDocument };
   }
   if (source === "url") {
@@ -171,7 +175,9 @@ function increaseCriteria(section: Section, notHonoured: string[]): Record<strin
     );
     return { numberOfNotifiedThings: notified };
   }
-  return notified !== undefined ? { numberOfNotifiedThings: notified } : { numberOfSucceededThings: succeeded };
+  return notified !== undefined
+    ? { numberOfNotifiedThings: notified }
+    : { numberOfSucceededThings: succeeded };
 }
 
 const ABORT_TYPES = [
@@ -240,4 +246,3 @@ function withoutUndefined(value: unknown): unknown {
   }
   return value;
 }
-

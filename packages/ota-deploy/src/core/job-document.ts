@@ -49,8 +49,14 @@ export async function loadCustomDocument(
   if ("inline" in source) return source.inline;
   if ("s3" in source) {
     const bucket = source.s3.bucket ?? deps.bucket;
-    const object = await unlessNotFound(() => deps.s3.send(new GetObjectCommand({ Bucket: bucket, Key: source.s3.key })));
-    if (!object?.Body) throw new ValidationError([`document.s3: s3://${bucket}/${source.s3.key} does not exist`], "deployment config");
+    const object = await unlessNotFound(() =>
+      deps.s3.send(new GetObjectCommand({ Bucket: bucket, Key: source.s3.key })),
+    );
+    if (!object?.Body)
+      throw new ValidationError(
+        [`document.s3: s3://${bucket}/${source.s3.key} does not exist`],
+        "deployment config",
+      );
     return asObject(await object.Body.transformToString(), `document.s3 (s3://${bucket}/${source.s3.key})`);
   }
   const host = new URL(source.url).hostname;
@@ -59,8 +65,15 @@ export async function loadCustomDocument(
       `document.url: host ${host} is not on this stack's allow-list (DOCUMENT_URL_HOSTS: ${deps.allowedHosts.join(", ") || "empty"})`,
     ]);
   }
-  const response = await (deps.fetch ?? fetch)(source.url, { redirect: "error", signal: AbortSignal.timeout(10_000) });
-  if (!response.ok) throw new ValidationError([`document.url: ${source.url} answered HTTP ${response.status}`], "deployment config");
+  const response = await (deps.fetch ?? fetch)(source.url, {
+    redirect: "error",
+    signal: AbortSignal.timeout(10_000),
+  });
+  if (!response.ok)
+    throw new ValidationError(
+      [`document.url: ${source.url} answered HTTP ${response.status}`],
+      "deployment config",
+    );
   return asObject(await response.text(), `document.url (${source.url})`);
 }
 
@@ -87,14 +100,20 @@ export function mergeDocument(
   const problems: string[] = [];
   const placeholders = [...text.matchAll(PLACEHOLDER)].map((match) => match[1] as string);
   if (placeholders.length > 0 && !presignedUrl) {
-    problems.push("presignedUrl: the document has presigned-URL placeholders; give presignedUrl (roleArn, expiresInSec)");
+    problems.push(
+      "presignedUrl: the document has presigned-URL placeholders; give presignedUrl (roleArn, expiresInSec)",
+    );
   }
   for (const url of placeholders.filter((u) => !PLACEHOLDER_URL.test(u))) {
-    problems.push(`document: placeholder URL ${url} must be https://s3.<region>.amazonaws.com/<bucket>/<key>`);
+    problems.push(
+      `document: placeholder URL ${url} must be https://s3.<region>.amazonaws.com/<bucket>/<key>`,
+    );
   }
   const bytes = Buffer.byteLength(text);
   if (bytes > JOB_DOCUMENT_MAX_BYTES) {
-    problems.push(`document: the merged job document is ${bytes} bytes; the limit is ${JOB_DOCUMENT_MAX_BYTES}`);
+    problems.push(
+      `document: the merged job document is ${bytes} bytes; the limit is ${JOB_DOCUMENT_MAX_BYTES}`,
+    );
   }
   if (problems.length > 0) throw new ValidationError(problems, "deployment config");
   return text;

@@ -13,7 +13,9 @@ export const targetGroupName = (jobId: string) => `${jobId}-targets`;
 export function requirePrefix(prefix: string, names: Record<string, string | undefined>): void {
   const problems = Object.entries(names).flatMap(([field, value]) =>
     value !== undefined && !value.startsWith(prefix)
-      ? [`${field}: ${JSON.stringify(value)} must start with ${JSON.stringify(prefix)} (GROUP_NAME_PREFIX: this stack's IAM grants cover only names with that prefix)`]
+      ? [
+          `${field}: ${JSON.stringify(value)} must start with ${JSON.stringify(prefix)} (GROUP_NAME_PREFIX: this stack's IAM grants cover only names with that prefix)`,
+        ]
       : [],
   );
   if (problems.length > 0) throw new ValidationError(problems);

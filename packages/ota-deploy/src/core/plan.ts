@@ -3,7 +3,7 @@
 // — and turned into the plan every later step reads. A list of more than 100 things is written to the bucket
 // for the paced group fill (the only write, and idempotent).
 import { DescribeThingCommand, DescribeThingGroupCommand, type IoTClient } from "@aws-sdk/client-iot";
-import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { NotFoundError, unlessNotFound, ValidationError } from "@fleet/shared-aws";
 import { type DeploymentConfig, MAX_DIRECT_TARGETS, parseDeploymentConfig } from "./deployment-config";
 import { type DocumentDeps, loadCustomDocument, mergeDocument, otaFields } from "./job-document";
@@ -36,9 +36,15 @@ export async function planDeployment(deps: PlanDeps, input: unknown): Promise<De
   const config = parseDeploymentConfig(input);
   requirePrefix(deps.groupNamePrefix, { jobId: config.jobId, streamId: config.streamId });
   const roleArn = config.roleArn ?? deps.otaRoleArn;
-  if (!roleArn) throw new ValidationError(["roleArn: give the role IoT assumes to read the firmware (this stack sets no OTA_ROLE_ARN)"]);
+  if (!roleArn)
+    throw new ValidationError([
+      "roleArn: give the role IoT assumes to read the firmware (this stack sets no OTA_ROLE_ARN)",
+    ]);
   const release = await readRelease(deps.s3, deps.bucket, config.release);
-  if (!release) throw new NotFoundError(`release: ${config.release} is not released in ${deps.bucket} (run the release handler first)`);
+  if (!release)
+    throw new NotFoundError(
+      `release: ${config.release} is not released in ${deps.bucket} (run the release handler first)`,
+    );
   const fileId = config.fileId ?? release.fileId;
   const custom = await loadCustomDocument(deps, config.document);
   const document = mergeDocument(custom, otaFields(release, config.streamId, fileId), config.presignedUrl);
@@ -49,7 +55,9 @@ export async function planDeployment(deps: PlanDeps, input: unknown): Promise<De
 async function planTargets(deps: PlanDeps, config: DeploymentConfig): Promise<PlannedTargets> {
   const { targets, jobId } = config;
   if ("thingGroup" in targets) {
-    const group = await unlessNotFound(() => deps.iot.send(new DescribeThingGroupCommand({ thingGroupName: targets.thingGroup })));
+    const group = await unlessNotFound(() =>
+      deps.iot.send(new DescribeThingGroupCommand({ thingGroupName: targets.thingGroup })),
+    );
     if (!group) throw new NotFoundError(`targets.thingGroup: ${targets.thingGroup} does not exist`);
     return { kind: "group", groupName: targets.thingGroup };
   }
@@ -59,7 +67,9 @@ async function planTargets(deps: PlanDeps, config: DeploymentConfig): Promise<Pl
   const names = [...new Set(targets.things.map((t) => t.split("/").pop() as string))];
   if (names.length > MAX_DIRECT_TARGETS) {
     const listKey = targetListKey(jobId);
-    await deps.s3.send(new PutObjectCommand({ Bucket: deps.bucket, Key: listKey, Body: `${names.join("\n")}\n` }));
+    await deps.s3.send(
+      new PutObjectCommand({ Bucket: deps.bucket, Key: listKey, Body: `${names.join("\n")}\n` }),
+    );
     return { kind: "list", listKey, groupName };
   }
   return { kind: "things", arns: await thingArns(deps.iot, names) };
@@ -74,9 +84,11 @@ async function thingArns(iot: IoTClient, names: string[]): Promise<string[]> {
     const found = await Promise.all(
       batch.map((thingName) => unlessNotFound(() => iot.send(new DescribeThingCommand({ thingName })))),
     );
-    found.forEach((thing, j) => (thing?.thingArn ? arns.push(thing.thingArn) : missing.push(batch[j] as string)));
+    found.forEach((thing, j) => {
+      if (thing?.thingArn) arns.push(thing.thingArn);
+      else missing.push(batch[j] as string);
+    });
   }
   if (missing.length > 0) throw new ValidationError([`targets.things: ${missing.join(", ")} do not exist`]);
   return arns;
 }
-

@@ -25,7 +25,11 @@ export const releaseRecordSchema = z.strictObject({
 });
 export type ReleaseRecord = z.infer<typeof releaseRecordSchema>;
 
-export async function readRelease(s3: S3Client, bucket: string, version: string): Promise<ReleaseRecord | undefined> {
+export async function readRelease(
+  s3: S3Client,
+  bucket: string,
+  version: string,
+): Promise<ReleaseRecord | undefined> {
   const object = await unlessNotFound(() =>
     s3.send(new GetObjectCommand({ Bucket: bucket, Key: releaseRecordKey(version) })),
   );
@@ -63,8 +67,10 @@ export async function writeRelease(s3: S3Client, record: ReleaseRecord): Promise
   } catch (error) {
     if (errorName(error) !== "PreconditionFailed") throw error;
     const existing = await readRelease(s3, record.bucket, record.version);
-    const conflict = existing && releaseConflict(existing, { sha256: record.sha256, sign: !!record.signature });
-    if (!existing || conflict) throw new ConflictError(conflict ?? `release ${record.version} is being written`);
+    const conflict =
+      existing && releaseConflict(existing, { sha256: record.sha256, sign: !!record.signature });
+    if (!existing || conflict)
+      throw new ConflictError(conflict ?? `release ${record.version} is being written`);
     return "existed";
   }
 }

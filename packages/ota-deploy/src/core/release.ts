@@ -10,10 +10,23 @@ import {
   ListObjectsV2Command,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import { AppError, ConflictError, NotFoundError, TransientError, unlessNotFound, ValidationError } from "@fleet/shared-aws";
+import {
+  AppError,
+  ConflictError,
+  NotFoundError,
+  TransientError,
+  unlessNotFound,
+  ValidationError,
+} from "@fleet/shared-aws";
 import * as z from "zod/mini";
 import { ResumableHashes } from "./hashing";
-import { releaseConflict, type ReleaseRecord, readRelease, SIGNATURE_ALGORITHM, writeRelease } from "./release-record";
+import {
+  type ReleaseRecord,
+  readRelease,
+  releaseConflict,
+  SIGNATURE_ALGORITHM,
+  writeRelease,
+} from "./release-record";
 import { signDigest } from "./signing";
 
 /** Bytes per ranged GET: one request's worth of streaming, never held in memory at once. */
@@ -61,7 +74,9 @@ export interface ReleaseResult {
 
 export async function release(deps: ReleaseDeps, input: ReleaseInput): Promise<ReleaseResult> {
   if (input.sign && !deps.signingKeyId) {
-    throw new ValidationError(["sign: this stack has no signing key (SIGNING_KEY_ID is unset); release unsigned or enable signing"]);
+    throw new ValidationError([
+      "sign: this stack has no signing key (SIGNING_KEY_ID is unset); release unsigned or enable signing",
+    ]);
   }
   const cursor = input.cursor ?? (await startVerification(deps, input));
   if ("done" in cursor) return cursor;
@@ -83,10 +98,16 @@ export async function release(deps: ReleaseDeps, input: ReleaseInput): Promise<R
       hashes.update(chunk);
       offset += chunk.length;
     }
-    if (offset !== end + 1) throw new TransientError(`short read of s3://${deps.bucket}/${input.key} at byte ${offset}`);
+    if (offset !== end + 1)
+      throw new TransientError(`short read of s3://${deps.bucket}/${input.key} at byte ${offset}`);
   }
   if (offset < cursor.size) {
-    return { done: false, cursor: { ...cursor, offset, hashes: hashes.save() }, verified: offset, size: cursor.size };
+    return {
+      done: false,
+      cursor: { ...cursor, offset, hashes: hashes.save() },
+      verified: offset,
+      size: cursor.size,
+    };
   }
   const actual = hashes.digest();
   for (const kind of ["md5", "sha256"] as const) {
@@ -116,7 +137,14 @@ export async function release(deps: ReleaseDeps, input: ReleaseInput): Promise<R
   };
   const outcome = await writeRelease(deps.s3, record);
   const stored = outcome === "created" ? record : await readRelease(deps.s3, deps.bucket, input.version);
-  return { done: true, cursor: null, verified: cursor.size, size: cursor.size, outcome, release: stored ?? record };
+  return {
+    done: true,
+    cursor: null,
+    verified: cursor.size,
+    size: cursor.size,
+    outcome,
+    release: stored ?? record,
+  };
 }
 
 /** The object pinned, the expected hashes found; or, for a release that exists already, its answer. */
@@ -127,14 +155,24 @@ async function startVerification(
   const head = await unlessNotFound(() =>
     deps.s3.send(new HeadObjectCommand({ Bucket: deps.bucket, Key: input.key, VersionId: input.versionId })),
   );
-  if (!head) throw new NotFoundError(`key: s3://${deps.bucket}/${input.key} does not exist${input.versionId ? ` in version ${input.versionId}` : ""}`);
+  if (!head)
+    throw new NotFoundError(
+      `key: s3://${deps.bucket}/${input.key} does not exist${input.versionId ? ` in version ${input.versionId}` : ""}`,
+    );
   const versionId = head.VersionId ?? null;
   const expected = input.expected ?? (await taggedHashes(deps, input.key, versionId));
   const existing = await readRelease(deps.s3, deps.bucket, input.version);
   if (existing) {
     const conflict = releaseConflict(existing, { sha256: expected.sha256, sign: input.sign });
     if (conflict) throw new ConflictError(conflict);
-    return { done: true, cursor: null, verified: existing.size, size: existing.size, outcome: "existed", release: existing };
+    return {
+      done: true,
+      cursor: null,
+      verified: existing.size,
+      size: existing.size,
+      outcome: "existed",
+      release: existing,
+    };
   }
   return {
     versionId,
@@ -149,7 +187,11 @@ async function startVerification(
 /** The hashes `./run ota release` tagged the object with while uploading it. */
 async function taggedHashes(deps: ReleaseDeps, key: string, versionId: string | null) {
   const { TagSet = [] } = await deps.s3.send(
-    new GetObjectTaggingCommand({ Bucket: deps.bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}) }),
+    new GetObjectTaggingCommand({
+      Bucket: deps.bucket,
+      Key: key,
+      ...(versionId ? { VersionId: versionId } : {}),
+    }),
   );
   const tag = (name: string) => TagSet.find((t) => t.Key === name)?.Value;
   const md5 = tag("md5");

@@ -43,7 +43,11 @@ export type RoundStatus =
 
 const OVER = new Set(["COMPLETED", "CANCELED", "DELETION_IN_PROGRESS"]);
 
-export async function roundStatus(iot: IoTClient, input: RoundStatusInput, now = Date.now()): Promise<RoundStatus> {
+export async function roundStatus(
+  iot: IoTClient,
+  input: RoundStatusInput,
+  now = Date.now(),
+): Promise<RoundStatus> {
   const { job } = await iot.send(new DescribeJobCommand({ jobId: input.jobId }));
   const details = job?.jobProcessDetails ?? {};
   const counts = Object.fromEntries(
@@ -52,7 +56,8 @@ export async function roundStatus(iot: IoTClient, input: RoundStatusInput, now =
   const pending = (details.numberOfQueuedThings ?? 0) + (details.numberOfInProgressThings ?? 0);
   const started = Object.values(counts).some((n) => n > 0);
   // A CONTINUOUS job never completes: its round is over once every execution it has ended.
-  const over = OVER.has(job?.status ?? "") || (job?.targetSelection === "CONTINUOUS" && started && pending === 0);
+  const over =
+    OVER.has(job?.status ?? "") || (job?.targetSelection === "CONTINUOUS" && started && pending === 0);
   const deadlineReached = !over && now >= input.deadlineAt;
   if (!over && !deadlineReached) {
     const backoff = input.pollSeconds * 2 ** input.polls;
@@ -74,11 +79,16 @@ export async function roundStatus(iot: IoTClient, input: RoundStatusInput, now =
     counts,
     failures,
     failuresOmitted: omitted,
-    cause: succeeded ? "" : describeFailure(input, job?.status, deadlineReached, failures, omitted, job?.comment),
+    cause: succeeded
+      ? ""
+      : describeFailure(input, job?.status, deadlineReached, failures, omitted, job?.comment),
   };
 }
 
-async function unsuccessful(iot: IoTClient, jobId: string): Promise<{ failures: DeviceFailure[]; omitted: number }> {
+async function unsuccessful(
+  iot: IoTClient,
+  jobId: string,
+): Promise<{ failures: DeviceFailure[]; omitted: number }> {
   const others: JobExecutionSummaryForJob[] = [];
   let nextToken: string | undefined;
   do {
@@ -117,7 +127,10 @@ function describeFailure(
         ? "the job targeted no device"
         : "not every device succeeded";
   const devices = failures
-    .map((f) => `${f.thingName} ${f.status}${Object.keys(f.statusDetails).length ? ` ${JSON.stringify(f.statusDetails)}` : ""}`)
+    .map(
+      (f) =>
+        `${f.thingName} ${f.status}${Object.keys(f.statusDetails).length ? ` ${JSON.stringify(f.statusDetails)}` : ""}`,
+    )
     .join("; ");
   return `round ${input.round} (job ${input.jobId}) failed: ${why}${devices ? `: ${devices}` : ""}${omitted ? ` and ${omitted} more` : ""}`;
 }

@@ -1,8 +1,9 @@
 // ECDSA-SHA256 with an asymmetric KMS key: KMS signs the file's SHA-256 digest (MessageType DIGEST), so the
 // private key never leaves AWS and the file is never sent to KMS. KMS answers the DER-encoded signature, which
 // FreeRTOS OTA takes base64-encoded as `sig-sha256-ecdsa`.
-import { GetPublicKeyCommand, type KMSClient, SignCommand } from "@aws-sdk/client-kms";
+
 import { createPublicKey, verify } from "node:crypto";
+import { GetPublicKeyCommand, type KMSClient, SignCommand } from "@aws-sdk/client-kms";
 
 export async function signDigest(kms: KMSClient, keyId: string, sha256Hex: string): Promise<string> {
   const answer = await kms.send(

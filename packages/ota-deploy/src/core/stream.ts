@@ -4,7 +4,12 @@ import { CreateStreamCommand, DescribeStreamCommand, type IoTClient } from "@aws
 import { ConflictError, isAlreadyExists, unlessNotFound } from "@fleet/shared-aws";
 import type { ReleaseRecord } from "./release-record";
 
-export function createStreamRequest(streamId: string, fileId: number, release: ReleaseRecord, roleArn: string) {
+export function createStreamRequest(
+  streamId: string,
+  fileId: number,
+  release: ReleaseRecord,
+  roleArn: string,
+) {
   return {
     streamId,
     description: `Firmware ${release.version} (ota-deploy)`,
@@ -27,10 +32,15 @@ export async function ensureStream(
   request: ReturnType<typeof createStreamRequest>,
 ): Promise<"created" | "existed"> {
   const check = async () => {
-    const existing = await unlessNotFound(() => iot.send(new DescribeStreamCommand({ streamId: request.streamId })));
+    const existing = await unlessNotFound(() =>
+      iot.send(new DescribeStreamCommand({ streamId: request.streamId })),
+    );
     if (!existing?.streamInfo) return undefined;
     const same = JSON.stringify(existing.streamInfo.files ?? []) === JSON.stringify(request.files);
-    if (!same) throw new ConflictError(`stream ${request.streamId} exists with other files; clean up the deployment or choose another streamId`);
+    if (!same)
+      throw new ConflictError(
+        `stream ${request.streamId} exists with other files; clean up the deployment or choose another streamId`,
+      );
     return "existed" as const;
   };
   const found = await check();

@@ -99,7 +99,12 @@ export async function uploadFirmware(s3: S3Client, input: UploadInput): Promise<
       Bucket: input.bucket,
       Key: input.key,
       ...(versionId ? { VersionId: versionId } : {}),
-      Tagging: { TagSet: [{ Key: "md5", Value: hashes.md5 }, { Key: "sha256", Value: hashes.sha256 }] },
+      Tagging: {
+        TagSet: [
+          { Key: "md5", Value: hashes.md5 },
+          { Key: "sha256", Value: hashes.sha256 },
+        ],
+      },
     }),
   );
   return { bucket: input.bucket, key: input.key, versionId, size, ...hashes, partsSent, partsResumed };
@@ -128,23 +133,40 @@ async function* partsOf(file: string, partBytes: number): AsyncGenerator<Buffer>
 }
 
 async function unfinishedUpload(s3: S3Client, input: UploadInput): Promise<string | undefined> {
-  const { Uploads = [] } = await s3.send(new ListMultipartUploadsCommand({ Bucket: input.bucket, Prefix: input.key }));
-  return Uploads.filter((u) => u.Key === input.key).sort((a, b) => Number(b.Initiated) - Number(a.Initiated))[0]?.UploadId;
+  const { Uploads = [] } = await s3.send(
+    new ListMultipartUploadsCommand({ Bucket: input.bucket, Prefix: input.key }),
+  );
+  return Uploads.filter((u) => u.Key === input.key).sort(
+    (a, b) => Number(b.Initiated) - Number(a.Initiated),
+  )[0]?.UploadId;
 }
 
 async function startUpload(s3: S3Client, input: UploadInput): Promise<string> {
   const { UploadId } = await s3.send(
-    new CreateMultipartUploadCommand({ Bucket: input.bucket, Key: input.key, ContentType: "application/octet-stream" }),
+    new CreateMultipartUploadCommand({
+      Bucket: input.bucket,
+      Key: input.key,
+      ContentType: "application/octet-stream",
+    }),
   );
   return UploadId as string;
 }
 
-async function uploadedParts(s3: S3Client, input: UploadInput, uploadId: string): Promise<Map<number, string>> {
+async function uploadedParts(
+  s3: S3Client,
+  input: UploadInput,
+  uploadId: string,
+): Promise<Map<number, string>> {
   const found = new Map<number, string>();
   let marker: string | undefined;
   do {
     const page = await s3.send(
-      new ListPartsCommand({ Bucket: input.bucket, Key: input.key, UploadId: uploadId, PartNumberMarker: marker }),
+      new ListPartsCommand({
+        Bucket: input.bucket,
+        Key: input.key,
+        UploadId: uploadId,
+        PartNumberMarker: marker,
+      }),
     );
     for (const part of page.Parts ?? []) found.set(part.PartNumber as number, part.ETag as string);
     marker = page.IsTruncated ? page.NextPartNumberMarker : undefined;

@@ -13,7 +13,10 @@ export const handler = defineHandler({
   name: "deploy-round",
   schema: deployRoundEvent,
   handler: (event) => {
-    requirePrefix(config.GROUP_NAME_PREFIX, { jobId: event.plan.config.jobId, streamId: event.plan.streamId });
+    requirePrefix(config.GROUP_NAME_PREFIX, {
+      jobId: event.plan.config.jobId,
+      streamId: event.plan.streamId,
+    });
     return deployRound(iot, { plan: event.plan as unknown as DeploymentPlan, round: event.round });
   },
 });

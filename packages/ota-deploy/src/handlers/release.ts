@@ -13,5 +13,8 @@ export const handler = defineHandler({
   name: "release",
   schema: releaseEvent,
   handler: (event, { deadline }) =>
-    release({ s3, kms, bucket: config.FIRMWARE_BUCKET, signingKeyId: config.SIGNING_KEY_ID, deadline }, event),
+    release(
+      { s3, kms, bucket: config.FIRMWARE_BUCKET, signingKeyId: config.SIGNING_KEY_ID, deadline },
+      event,
+    ),
 });

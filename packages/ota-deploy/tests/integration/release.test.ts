@@ -12,7 +12,13 @@ import { release } from "../../src/core/release";
 import { readRelease } from "../../src/core/release-record";
 import { verifyWithPublicKey } from "../../src/core/signing";
 import { uploadFirmware } from "../../src/core/upload";
-import { configureHandlers, createFirmwareBucket, firmwareFile, invoke, signingKey } from "../support/integration";
+import {
+  configureHandlers,
+  createFirmwareBucket,
+  firmwareFile,
+  invoke,
+  signingKey,
+} from "../support/integration";
 
 jest.setTimeout(180_000);
 const BUCKET = "it-release-firmware";
@@ -21,7 +27,8 @@ const s3 = awsClient(S3Client);
 const kms = awsClient(KMSClient);
 let keyId: string;
 
-const independentHash = (tool: string, file: string) => execFileSync(tool, [file], { encoding: "utf8" }).split(" ")[0];
+const independentHash = (tool: string, file: string) =>
+  execFileSync(tool, [file], { encoding: "utf8" }).split(" ")[0];
 
 beforeAll(async () => {
   await createFirmwareBucket(BUCKET);
@@ -32,7 +39,12 @@ beforeAll(async () => {
 describe("./run ota release: the streamed multipart upload", () => {
   it("uploads in parts with MD5 and SHA-256 equal to md5sum and sha256sum of the same file, and tags the object with them", async () => {
     const file = firmwareFile("upload.bin", 12 * MB + 123);
-    const result = await uploadFirmware(s3, { bucket: BUCKET, key: firmwareKey("1.0.0", "upload.bin"), file, partBytes: 5 * MB });
+    const result = await uploadFirmware(s3, {
+      bucket: BUCKET,
+      key: firmwareKey("1.0.0", "upload.bin"),
+      file,
+      partBytes: 5 * MB,
+    });
     expect(result.md5).toBe(independentHash("md5sum", file));
     expect(result.sha256).toBe(independentHash("sha256sum", file));
     expect(result).toMatchObject({ size: 12 * MB + 123, partsSent: 3, partsResumed: 0 });
@@ -54,7 +66,9 @@ describe("./run ota release: the streamed multipart upload", () => {
       },
       { step: "initialize" },
     );
-    await expect(uploadFirmware(failing, { bucket: BUCKET, key, file, partBytes: 5 * MB, concurrency: 1 })).rejects.toThrow("connection reset");
+    await expect(
+      uploadFirmware(failing, { bucket: BUCKET, key, file, partBytes: 5 * MB, concurrency: 1 }),
+    ).rejects.toThrow("connection reset");
     const resumed = await uploadFirmware(s3, { bucket: BUCKET, key, file, partBytes: 5 * MB });
     expect(resumed.partsResumed).toBe(2);
     expect(resumed.partsSent).toBe(2);
@@ -71,10 +85,19 @@ describe("the release handler", () => {
     let cursor = null;
     for (;;) {
       // Each invocation starts past its deadline: it reads one 1 MB range and hands over its cursor.
-      const result = await release({ s3, kms, bucket: BUCKET, deadline: 0, rangeBytes: MB }, { version: "2.0.0", key, sign: false, cursor });
+      const result = await release(
+        { s3, kms, bucket: BUCKET, deadline: 0, rangeBytes: MB },
+        { version: "2.0.0", key, sign: false, cursor },
+      );
       invocations.push(result.verified);
       if (result.done) {
-        expect(result.release).toMatchObject({ version: "2.0.0", key, size: 7 * MB + 5, sha256: independentHash("sha256sum", file), signature: null });
+        expect(result.release).toMatchObject({
+          version: "2.0.0",
+          key,
+          size: 7 * MB + 5,
+          sha256: independentHash("sha256sum", file),
+          signature: null,
+        });
         break;
       }
       expect(JSON.stringify(result.cursor).length).toBeLessThan(2000);
@@ -88,7 +111,10 @@ describe("the release handler", () => {
     const file = firmwareFile("signed.bin", 3 * MB);
     const key = firmwareKey("3.0.0", "signed.bin");
     await uploadFirmware(s3, { bucket: BUCKET, key, file });
-    const result = await invoke<{ done: boolean; release: { signature: { value: string; algorithm: string; keyId: string } } }>("release", { version: "3.0.0", key, sign: true });
+    const result = await invoke<{
+      done: boolean;
+      release: { signature: { value: string; algorithm: string; keyId: string } };
+    }>("release", { version: "3.0.0", key, sign: true });
     expect(result.done).toBe(true);
     const { signature } = result.release;
     expect(signature).toMatchObject({ algorithm: "sig-sha256-ecdsa", keyId });
@@ -102,15 +128,25 @@ describe("the release handler", () => {
     const file = firmwareFile("immutable.bin", MB);
     const key = firmwareKey("4.0.0", "immutable.bin");
     await uploadFirmware(s3, { bucket: BUCKET, key, file });
-    const first = await invoke<{ outcome: string; release: { fileId: number } }>("release", { version: "4.0.0", key });
-    const again = await invoke<{ outcome: string; release: { fileId: number } }>("release", { version: "4.0.0", key });
+    const first = await invoke<{ outcome: string; release: { fileId: number } }>("release", {
+      version: "4.0.0",
+      key,
+    });
+    const again = await invoke<{ outcome: string; release: { fileId: number } }>("release", {
+      version: "4.0.0",
+      key,
+    });
     expect([first.outcome, again.outcome]).toEqual(["created", "existed"]);
     expect(again.release.fileId).toBe(first.release.fileId);
     const other = firmwareFile("other.bin", MB);
     const otherKey = firmwareKey("4.0.0", "other.bin");
     await uploadFirmware(s3, { bucket: BUCKET, key: otherKey, file: other });
-    await expect(invoke("release", { version: "4.0.0", key: otherKey })).rejects.toMatchObject({ name: "ConflictError" });
-    await expect(invoke("release", { version: "4.0.0", key, sign: true })).rejects.toMatchObject({ name: "ConflictError" });
+    await expect(invoke("release", { version: "4.0.0", key: otherKey })).rejects.toMatchObject({
+      name: "ConflictError",
+    });
+    await expect(invoke("release", { version: "4.0.0", key, sign: true })).rejects.toMatchObject({
+      name: "ConflictError",
+    });
   });
 
   it("gives each release the next stream file id, not a random one or always the same", async () => {
@@ -130,10 +166,17 @@ describe("the release handler", () => {
       new PutObjectTaggingCommand({
         Bucket: BUCKET,
         Key: key,
-        Tagging: { TagSet: [{ Key: "md5", Value: "0".repeat(32) }, { Key: "sha256", Value: "0".repeat(64) }] },
+        Tagging: {
+          TagSet: [
+            { Key: "md5", Value: "0".repeat(32) },
+            { Key: "sha256", Value: "0".repeat(64) },
+          ],
+        },
       }),
     );
-    await expect(invoke("release", { version: "6.0.0", key })).rejects.toMatchObject({ name: "IntegrityError" });
+    await expect(invoke("release", { version: "6.0.0", key })).rejects.toMatchObject({
+      name: "IntegrityError",
+    });
     expect(await readRelease(s3, BUCKET, "6.0.0")).toBeUndefined();
   });
 

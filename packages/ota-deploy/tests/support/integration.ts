@@ -15,18 +15,28 @@ import { manifest } from "../../src/index";
 export const OTA_ROLE = "arn:aws:iam::123456789012:role/ota-stream";
 
 export function configureHandlers(bucket: string, extra: Record<string, string> = {}): void {
-  Object.assign(process.env, { FIRMWARE_BUCKET: bucket, OTA_ROLE_ARN: OTA_ROLE, ADD_THING_TO_GROUP_RATE: "2000", ...extra });
+  Object.assign(process.env, {
+    FIRMWARE_BUCKET: bucket,
+    OTA_ROLE_ARN: OTA_ROLE,
+    ADD_THING_TO_GROUP_RATE: "2000",
+    ...extra,
+  });
 }
 
 const invokeHandler = handlerInvoker(manifest, findRepoRoot(import.meta.dirname));
 
-export const invoke = <R = Record<string, unknown>>(name: HandlerName, event: unknown, timeoutMs = 600_000): Promise<R> =>
-  invokeHandler<R>(name, event, { timeoutMs });
+export const invoke = <R = Record<string, unknown>>(
+  name: HandlerName,
+  event: unknown,
+  timeoutMs = 600_000,
+): Promise<R> => invokeHandler<R>(name, event, { timeoutMs });
 
 export async function createFirmwareBucket(bucket: string): Promise<void> {
   const s3 = awsClient(S3Client);
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Enabled" } }));
+  await s3.send(
+    new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Enabled" } }),
+  );
 }
 
 /** A firmware file of random bytes in the temp folder. */
@@ -39,7 +49,11 @@ export function firmwareFile(name: string, bytes: number): string {
 /** An asymmetric ECC P-256 signing key, as infra creates it. */
 export async function signingKey(): Promise<string> {
   const { KeyMetadata } = await awsClient(KMSClient).send(
-    new CreateKeyCommand({ KeySpec: "ECC_NIST_P256", KeyUsage: "SIGN_VERIFY", Description: "firmware signing (test)" }),
+    new CreateKeyCommand({
+      KeySpec: "ECC_NIST_P256",
+      KeyUsage: "SIGN_VERIFY",
+      Description: "firmware signing (test)",
+    }),
   );
   return KeyMetadata?.KeyId as string;
 }

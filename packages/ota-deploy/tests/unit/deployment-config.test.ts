@@ -1,7 +1,8 @@
 // Every range of the deployment config at its boundaries: the last value inside is accepted, the first outside
 // refused with the field named and its allowed range.
-import { describe, expect, it } from "@jest/globals";
+
 import { ValidationError } from "@fleet/shared-aws";
+import { describe, expect, it } from "@jest/globals";
 import { parseDeploymentConfig } from "../../src/core/deployment-config";
 
 const ROLE = "arn:aws:iam::123456789012:role/ota";
@@ -12,7 +13,10 @@ function withValue(config: Record<string, unknown>, path: string, value: unknown
   const copy = structuredClone(config);
   const keys = path.split(".");
   let node: Record<string, unknown> = copy;
-  for (const key of keys.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>;
+  for (const key of keys.slice(0, -1)) {
+    node[key] ??= {};
+    node = node[key] as Record<string, unknown>;
+  }
   node[keys.at(-1) as string] = value;
   return copy;
 }
@@ -32,7 +36,11 @@ const full = {
   presignedUrl: { roleArn: ROLE, expiresInSec: 3600 },
   rollout: {
     maximumPerMinute: 1000,
-    exponentialRate: { baseRatePerMinute: 10, incrementFactor: 2, rateIncreaseCriteria: { numberOfNotifiedThings: 5 } },
+    exponentialRate: {
+      baseRatePerMinute: 10,
+      incrementFactor: 2,
+      rateIncreaseCriteria: { numberOfNotifiedThings: 5 },
+    },
   },
   abort: { criteriaList: [{ failureType: "ALL", thresholdPercentage: 10, minNumberOfExecutedThings: 1 }] },
   timeout: { inProgressTimeoutInMinutes: 60 },
@@ -45,7 +53,14 @@ const RANGES: [string, number, number, number, number, string][] = [
   ["rollout.maximumPerMinute", 10, 1000, 0, 1001, "from 1 to 1000"],
   ["rollout.exponentialRate.baseRatePerMinute", 1, 1000, 0, 1001, "from 1 to 1000"],
   ["rollout.exponentialRate.incrementFactor", 1.1, 5, 1.0, 5.1, "from 1.1 to 5.0"],
-  ["rollout.exponentialRate.rateIncreaseCriteria.numberOfNotifiedThings", 1, 1_000_000, 0, 1_000_001, "from 1 to 1000000"],
+  [
+    "rollout.exponentialRate.rateIncreaseCriteria.numberOfNotifiedThings",
+    1,
+    1_000_000,
+    0,
+    1_000_001,
+    "from 1 to 1000000",
+  ],
   ["abort.criteriaList.0.thresholdPercentage", 0.01, 100, 0, 100.01, "above 0 and at most 100"],
   ["abort.criteriaList.0.minNumberOfExecutedThings", 1, 1_000_000, 0, 1_000_001, "from 1 to 1000000"],
   ["timeout.inProgressTimeoutInMinutes", 1, 10080, 0, 10081, "from 1 to 10080"],
@@ -59,16 +74,21 @@ const RANGES: [string, number, number, number, number, string][] = [
 ];
 
 describe("deployment config ranges", () => {
-  it.each(RANGES)("%s accepts %p and %p, refuses %p and %p naming the field and range", (path, low, high, below, above, range) => {
-    const config = withValue(full, "rollout.maximumPerMinute", 1000);
-    expect(issuesOf(withValue(config, path, low))).toEqual([]);
-    expect(issuesOf(withValue(config, path, high))).toEqual([]);
-    for (const bad of [below, above]) {
-      // A cross-field rule may add its own line about the same value; the range line is always there.
-      const issues = issuesOf(withValue(config, path, bad));
-      expect(issues).toContainEqual(expect.stringMatching(new RegExp(`^${path.replace(/\./g, "\\.")}: .*${range}`)));
-    }
-  });
+  it.each(RANGES)(
+    "%s accepts %p and %p, refuses %p and %p naming the field and range",
+    (path, low, high, below, above, range) => {
+      const config = withValue(full, "rollout.maximumPerMinute", 1000);
+      expect(issuesOf(withValue(config, path, low))).toEqual([]);
+      expect(issuesOf(withValue(config, path, high))).toEqual([]);
+      for (const bad of [below, above]) {
+        // A cross-field rule may add its own line about the same value; the range line is always there.
+        const issues = issuesOf(withValue(config, path, bad));
+        expect(issues).toContainEqual(
+          expect.stringMatching(new RegExp(`^${path.replace(/\./g, "\\.")}: .*${range}`)),
+        );
+      }
+    },
+  );
 
   it("refuses a factor with two decimals and a threshold with three", () => {
     expect(issuesOf(withValue(full, "rollout.exponentialRate.incrementFactor", 1.55))).toEqual([
@@ -88,34 +108,55 @@ describe("deployment config ranges", () => {
       cleanUp: true,
       delayBetweenRoundsSeconds: 5,
     });
-    expect(parseDeploymentConfig({ ...base, presignedUrl: { roleArn: ROLE } }).presignedUrl?.expiresInSec).toBe(3600);
+    expect(
+      parseDeploymentConfig({ ...base, presignedUrl: { roleArn: ROLE } }).presignedUrl?.expiresInSec,
+    ).toBe(3600);
   });
 
   it("refuses combinations AWS or the rounds would refuse, naming the field", () => {
-    expect(issuesOf({ ...base, rounds: 3, cleanUp: false })).toEqual([expect.stringContaining("cleanUp: must be true when rounds > 1")]);
-    expect(issuesOf({ ...base, rounds: 2, targetSelection: "CONTINUOUS" })).toEqual([expect.stringContaining("targetSelection")]);
-    expect(issuesOf(withValue(full, "rollout.exponentialRate.rateIncreaseCriteria.numberOfSucceededThings", 3))).toEqual([
+    expect(issuesOf({ ...base, rounds: 3, cleanUp: false })).toEqual([
+      expect.stringContaining("cleanUp: must be true when rounds > 1"),
+    ]);
+    expect(issuesOf({ ...base, rounds: 2, targetSelection: "CONTINUOUS" })).toEqual([
+      expect.stringContaining("targetSelection"),
+    ]);
+    expect(
+      issuesOf(withValue(full, "rollout.exponentialRate.rateIncreaseCriteria.numberOfSucceededThings", 3)),
+    ).toEqual([
       expect.stringContaining("give exactly one of numberOfNotifiedThings, numberOfSucceededThings"),
     ]);
     expect(
-      issuesOf(withValue(full, "abort.criteriaList", [
-        { failureType: "FAILED", thresholdPercentage: 5, minNumberOfExecutedThings: 1 },
-        { failureType: "FAILED", thresholdPercentage: 6, minNumberOfExecutedThings: 1 },
-      ])),
+      issuesOf(
+        withValue(full, "abort.criteriaList", [
+          { failureType: "FAILED", thresholdPercentage: 5, minNumberOfExecutedThings: 1 },
+          { failureType: "FAILED", thresholdPercentage: 6, minNumberOfExecutedThings: 1 },
+        ]),
+      ),
     ).toEqual([expect.stringContaining("names a failureType twice")]);
-    expect(issuesOf(withValue(full, "retry.criteriaList", [{ failureType: "TIMED_OUT", numberOfRetries: 6 }, { failureType: "FAILED", numberOfRetries: 5 }]))).toEqual([
-      expect.stringContaining("numberOfRetries may add up to at most 10"),
-    ]);
-    expect(issuesOf({ ...base, retry: { criteriaList: [{ failureType: "TIMED_OUT", numberOfRetries: 1 }] } })).toEqual([
-      expect.stringContaining("needs timeout.inProgressTimeoutInMinutes"),
-    ]);
+    expect(
+      issuesOf(
+        withValue(full, "retry.criteriaList", [
+          { failureType: "TIMED_OUT", numberOfRetries: 6 },
+          { failureType: "FAILED", numberOfRetries: 5 },
+        ]),
+      ),
+    ).toEqual([expect.stringContaining("numberOfRetries may add up to at most 10")]);
+    expect(
+      issuesOf({ ...base, retry: { criteriaList: [{ failureType: "TIMED_OUT", numberOfRetries: 1 }] } }),
+    ).toEqual([expect.stringContaining("needs timeout.inProgressTimeoutInMinutes")]);
     expect(issuesOf(withValue(full, "rollout.maximumPerMinute", 5))).toEqual([
       expect.stringContaining("baseRatePerMinute: must be at most rollout.maximumPerMinute"),
     ]);
   });
 
   it("refuses bad names, unknown fields and every bad field at once", () => {
-    const issues = issuesOf({ ...base, jobId: "bad job", streamId: "", targets: { things: [] }, targetselection: "SNAPSHOT" });
+    const issues = issuesOf({
+      ...base,
+      jobId: "bad job",
+      streamId: "",
+      targets: { things: [] },
+      targetselection: "SNAPSHOT",
+    });
     expect(issues.join("\n")).toMatch(/jobId/);
     expect(issues.join("\n")).toMatch(/streamId/);
     expect(issues.join("\n")).toMatch(/targets/);
@@ -123,10 +164,18 @@ describe("deployment config ranges", () => {
   });
 
   it("takes targets as things, a group or a list in the bucket, and a document inline, in S3 or at a URL", () => {
-    for (const targets of [{ things: ["a", "b"] }, { thingGroup: "fleet" }, { thingListKey: "lists/all.txt" }]) {
+    for (const targets of [
+      { things: ["a", "b"] },
+      { thingGroup: "fleet" },
+      { thingListKey: "lists/all.txt" },
+    ]) {
       expect(issuesOf({ ...base, targets })).toEqual([]);
     }
-    for (const document of [{ inline: { a: 1 } }, { s3: { key: "docs/job.json" } }, { url: "https://docs.example.com/job.json" }]) {
+    for (const document of [
+      { inline: { a: 1 } },
+      { s3: { key: "docs/job.json" } },
+      { url: "https://docs.example.com/job.json" },
+    ]) {
       expect(issuesOf({ ...base, document })).toEqual([]);
     }
     expect(issuesOf({ ...base, document: { url: "http://docs.example.com/job.json" } })).toEqual([

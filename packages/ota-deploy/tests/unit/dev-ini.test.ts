@@ -1,7 +1,7 @@
 // The converter over the seed's own dev.ini and its variants: flags off, sections missing, bad values.
 import { readFileSync } from "node:fs";
-import { describe, expect, it } from "@jest/globals";
 import { ValidationError } from "@fleet/shared-aws";
+import { describe, expect, it } from "@jest/globals";
 import { convertDevIni } from "../../src/core/dev-ini";
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/${name}`, import.meta.url), "utf8");
@@ -25,7 +25,8 @@ const issuesOf = (text: string, given = inputs): string[] => {
     return (error as ValidationError).issues;
   }
 };
-const setFlag = (text: string, flag: string, value: string) => text.replace(new RegExp(`^${flag} = .*$`, "m"), `${flag} = ${value}`);
+const setFlag = (text: string, flag: string, value: string) =>
+  text.replace(new RegExp(`^${flag} = .*$`, "m"), `${flag} = ${value}`);
 const dropSection = (text: string, section: string) => text.replace(new RegExp(`\\[${section}\\][^[]*`), "");
 
 describe("convertDevIni", () => {
@@ -54,29 +55,44 @@ describe("convertDevIni", () => {
     });
     expect(notHonoured.join("\n")).toMatch(/bucket: .*stack/);
     expect(notHonoured.join("\n")).toMatch(/region: /);
-    expect(notHonoured.join("\n")).toMatch(/iotapisleeptime: .*paced/);
-    expect(notHonoured.join("\n")).toMatch(/filechuncksize: /);
+    expect(notHonoured.join("\n")).toMatch(/iotApiSleepTime: .*paced/);
+    expect(notHonoured.join("\n")).toMatch(/fileChunckSize: /);
     expect(notHonoured.join("\n")).toMatch(/debug: /);
     expect(notHonoured.join("\n")).toMatch(/ALARM_CONFIG/);
   });
 
   it("reads every optional section when its flag is True", () => {
     let text = filled;
-    for (const flag of ["useCustomJobDocument", "usePresignedUrlConfig", "useJobExecutionsRolloutConfig", "useAbortConfig", "useTimeoutConfig"]) {
+    for (const flag of [
+      "useCustomJobDocument",
+      "usePresignedUrlConfig",
+      "useJobExecutionsRolloutConfig",
+      "useAbortConfig",
+      "useTimeoutConfig",
+    ]) {
       text = setFlag(text, flag, "True");
     }
     const { config, notHonoured } = convertDevIni(text, inputs);
     expect(config.document).toEqual({ inline: JOB_DOC });
-    expect(config.presignedUrl).toEqual({ roleArn: "arn:aws:iam::123456789012:role/signing", expiresInSec: 3600 });
+    expect(config.presignedUrl).toEqual({
+      roleArn: "arn:aws:iam::123456789012:role/signing",
+      expiresInSec: 3600,
+    });
     expect(config.rollout).toEqual({
       maximumPerMinute: 100,
-      exponentialRate: { baseRatePerMinute: 100, incrementFactor: 2, rateIncreaseCriteria: { numberOfNotifiedThings: 15 } },
+      exponentialRate: {
+        baseRatePerMinute: 100,
+        incrementFactor: 2,
+        rateIncreaseCriteria: { numberOfNotifiedThings: 15 },
+      },
     });
     // AWS takes one increase criterion: the seed gives two, the second is named.
     expect(notHonoured).toContainEqual(expect.stringContaining("numberOfSucceededThings"));
     // useAllSubsection: only ALL, as the seed documents.
     expect(config.abort).toEqual({
-      criteriaList: [{ failureType: "ALL", action: "CANCEL", thresholdPercentage: 11, minNumberOfExecutedThings: 1 }],
+      criteriaList: [
+        { failureType: "ALL", action: "CANCEL", thresholdPercentage: 11, minNumberOfExecutedThings: 1 },
+      ],
     });
     expect(config.timeout).toEqual({ inProgressTimeoutInMinutes: 60 });
   });
@@ -86,12 +102,19 @@ describe("convertDevIni", () => {
     text = setFlag(text, "useAllSubsection", "False");
     text = setFlag(text, "useFailedSubsection", "True");
     text = setFlag(text, "useTimedOutSubsection", "True");
-    expect(convertDevIni(text, inputs).config.abort?.criteriaList.map((c) => [c.failureType, c.thresholdPercentage])).toEqual([
+    expect(
+      convertDevIni(text, inputs).config.abort?.criteriaList.map((c) => [
+        c.failureType,
+        c.thresholdPercentage,
+      ]),
+    ).toEqual([
       ["FAILED", 13],
       ["TIMED_OUT", 14],
     ]);
     const both = setFlag(text, "useAllSubsection", "True");
-    expect(convertDevIni(both, inputs).notHonoured).toContainEqual(expect.stringContaining("[ABORT_CONFIG_TYPE_FAILED]: ignored"));
+    expect(convertDevIni(both, inputs).notHonoured).toContainEqual(
+      expect.stringContaining("[ABORT_CONFIG_TYPE_FAILED]: ignored"),
+    );
   });
 
   it("ignores a section whose flag is off or absent, even when the section is missing", () => {
@@ -103,8 +126,12 @@ describe("convertDevIni", () => {
 
   it("refuses a flag set True whose section is missing, and a flag that is not a boolean", () => {
     const missing = dropSection(setFlag(filled, "useTimeoutConfig", "True"), "TIMEOUT_CONFIG");
-    expect(issuesOf(missing)).toContainEqual(expect.stringContaining("[TIMEOUT_CONFIG]: useTimeoutConfig is True but the section is missing"));
-    expect(issuesOf(setFlag(filled, "useAbortConfig", "maybe"))).toContainEqual(expect.stringContaining("useAbortConfig: must be True or False"));
+    expect(issuesOf(missing)).toContainEqual(
+      expect.stringContaining("[TIMEOUT_CONFIG]: useTimeoutConfig is True but the section is missing"),
+    );
+    expect(issuesOf(setFlag(filled, "useAbortConfig", "maybe"))).toContainEqual(
+      expect.stringContaining("useAbortConfig: must be True or False"),
+    );
   });
 
   it("keeps only maximumPerMinute when the exponential rate has no increase criteria (AWS requires one), and says so", () => {
@@ -116,8 +143,14 @@ describe("convertDevIni", () => {
   });
 
   it("refuses bad values with the field and its range", () => {
-    let text = setFlag(filled, "useTimeoutConfig", "True").replace("inProgressTimeoutInMinutes = 60", "inProgressTimeoutInMinutes = 20000");
-    text = setFlag(text, "useJobExecutionsRolloutConfig", "True").replace("incrementFactor = 2.0", "incrementFactor = 2.25");
+    let text = setFlag(filled, "useTimeoutConfig", "True").replace(
+      "inProgressTimeoutInMinutes = 60",
+      "inProgressTimeoutInMinutes = 20000",
+    );
+    text = setFlag(text, "useJobExecutionsRolloutConfig", "True").replace(
+      "incrementFactor = 2.0",
+      "incrementFactor = 2.25",
+    );
     text = text.replace("rounds = 34", "rounds = many");
     const issues = issuesOf(text).join("\n");
     expect(issues).toMatch(/timeout\.inProgressTimeoutInMinutes: must be a whole number from 1 to 10080/);
@@ -134,9 +167,15 @@ describe("convertDevIni", () => {
   });
 
   it("takes a group ARN in the thing list as a group target, and an s3 URL document from the bucket", () => {
-    let text = setFlag(filled, "useCustomJobDocument", "True").replace("jobDocSrcCfg = local_file", "jobDocSrcCfg = url");
+    let text = setFlag(filled, "useCustomJobDocument", "True").replace(
+      "jobDocSrcCfg = local_file",
+      "jobDocSrcCfg = url",
+    );
     text = text.replace("jobDocSrcUrl = None", "jobDocSrcUrl = s3://docs-bucket/jobs/job.json");
-    const { config } = convertDevIni(text, { ...inputs, thingList: ["arn:aws:iot:us-east-1:123456789012:thinggroup/fleetA"] });
+    const { config } = convertDevIni(text, {
+      ...inputs,
+      thingList: ["arn:aws:iot:us-east-1:123456789012:thinggroup/fleetA"],
+    });
     expect(config.targets).toEqual({ thingGroup: "fleetA" });
     expect(config.document).toEqual({ s3: { bucket: "docs-bucket", key: "jobs/job.json" } });
   });

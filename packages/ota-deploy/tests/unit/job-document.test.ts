@@ -9,7 +9,9 @@ import { loadCustomDocument, mergeDocument, otaFields } from "../../src/core/job
 import type { ReleaseRecord } from "../../src/core/release-record";
 
 const s3Mock = mockClient(S3Client);
-afterEach(() => s3Mock.reset());
+afterEach(() => {
+  s3Mock.reset();
+});
 
 const release: ReleaseRecord = {
   version: "2.1.0",
@@ -23,7 +25,10 @@ const release: ReleaseRecord = {
   signature: null,
   releasedAt: "2026-11-29T00:00:00.000Z",
 };
-const signed: ReleaseRecord = { ...release, signature: { value: "MEUCIQ==", algorithm: "sig-sha256-ecdsa", keyId: "key-1" } };
+const signed: ReleaseRecord = {
+  ...release,
+  signature: { value: "MEUCIQ==", algorithm: "sig-sha256-ecdsa", keyId: "key-1" },
+};
 const deps = (fetchImpl?: typeof fetch) => ({
   s3: new S3Client({}),
   bucket: "fw",
@@ -54,7 +59,11 @@ describe("the OTA fields", () => {
 
   it("carry the signature of a signed release instead, also under FreeRTOS's sig-sha256-ecdsa key", () => {
     const fields = otaFields(signed, "fw-stream", 7);
-    expect(fields).toMatchObject({ signature: "MEUCIQ==", signatureAlgorithm: "sig-sha256-ecdsa", "sig-sha256-ecdsa": "MEUCIQ==" });
+    expect(fields).toMatchObject({
+      signature: "MEUCIQ==",
+      signatureAlgorithm: "sig-sha256-ecdsa",
+      "sig-sha256-ecdsa": "MEUCIQ==",
+    });
     expect(fields).not.toHaveProperty("md5sum");
   });
 });
@@ -63,7 +72,12 @@ describe("merging on top of a custom document", () => {
   it("keeps the custom fields and replaces those the deployment writes (the seed's job_temp.json example)", () => {
     const custom = { Info1: "123", Info2: "456", Info3: "789", fileId: 35, command: "other" };
     const text = mergeDocument(custom, otaFields(release, "s", 7), undefined);
-    expect(JSON.parse(text)).toEqual({ Info1: "123", Info2: "456", Info3: "789", ...otaFields(release, "s", 7) });
+    expect(JSON.parse(text)).toEqual({
+      Info1: "123",
+      Info2: "456",
+      Info3: "789",
+      ...otaFields(release, "s", 7),
+    });
   });
 
   it("reads the custom document inline, from S3 (the bucket's by default) and from an allow-listed https URL", async () => {
@@ -77,7 +91,9 @@ describe("merging on top of a custom document", () => {
       fetched.push(url);
       return new Response('{"c":3}', { status: 200 });
     }) as typeof fetch;
-    expect(await loadCustomDocument(deps(fakeFetch), { url: "https://docs.example.com/job.json" })).toEqual({ c: 3 });
+    expect(await loadCustomDocument(deps(fakeFetch), { url: "https://docs.example.com/job.json" })).toEqual({
+      c: 3,
+    });
     expect(fetched).toEqual(["https://docs.example.com/job.json"]);
   });
 
@@ -85,7 +101,9 @@ describe("merging on top of a custom document", () => {
     const fakeFetch = (async () => {
       throw new Error("must not be fetched");
     }) as typeof fetch;
-    expect(await issues(() => loadCustomDocument(deps(fakeFetch), { url: "https://evil.example.net/job.json" }))).toEqual([
+    expect(
+      await issues(() => loadCustomDocument(deps(fakeFetch), { url: "https://evil.example.net/job.json" })),
+    ).toEqual([
       expect.stringContaining("document.url: host evil.example.net is not on this stack's allow-list"),
     ]);
     s3Mock.on(GetObjectCommand).rejects(noSuchKey());
@@ -93,13 +111,14 @@ describe("merging on top of a custom document", () => {
       expect.stringContaining("does not exist"),
     ]);
     const arrayFetch = (async () => new Response("[1,2]", { status: 200 })) as typeof fetch;
-    expect(await issues(() => loadCustomDocument(deps(arrayFetch), { url: "https://docs.example.com/a.json" }))).toEqual([
-      expect.stringContaining("must be a JSON object"),
-    ]);
+    expect(
+      await issues(() => loadCustomDocument(deps(arrayFetch), { url: "https://docs.example.com/a.json" })),
+    ).toEqual([expect.stringContaining("must be a JSON object")]);
   });
 
   it("keeps presigned-URL placeholders for IoT to fill, and needs their role and expiry", async () => {
-    const url = "${aws:iot:s3-presigned-url:https://s3.us-east-1.amazonaws.com/fw-bucket/firmware/2.1.0/app.bin}";
+    const url =
+      "${aws:iot:s3-presigned-url:https://s3.us-east-1.amazonaws.com/fw-bucket/firmware/2.1.0/app.bin}";
     const custom = { files: [{ url }] };
     const text = mergeDocument(custom, otaFields(release, "s", 7), {
       roleArn: "arn:aws:iam::123456789012:role/presign",
@@ -111,13 +130,15 @@ describe("merging on top of a custom document", () => {
     ]);
     const bad = { files: [{ url: "${aws:iot:s3-presigned-url:http://example.com/x}" }] };
     expect(
-      await issues(() => mergeDocument(bad, {}, { roleArn: "arn:aws:iam::123456789012:role/p", expiresInSec: 60 })),
+      await issues(() =>
+        mergeDocument(bad, {}, { roleArn: "arn:aws:iam::123456789012:role/p", expiresInSec: 60 }),
+      ),
     ).toEqual([expect.stringContaining("must be https://s3.<region>.amazonaws.com/<bucket>/<key>")]);
   });
 
   it("refuses a merged document over 32 KB", async () => {
-    expect(await issues(() => mergeDocument({ pad: "x".repeat(33_000) }, otaFields(release, "s", 7), undefined))).toEqual([
-      expect.stringMatching(/the merged job document is \d+ bytes; the limit is 32768/),
-    ]);
+    expect(
+      await issues(() => mergeDocument({ pad: "x".repeat(33_000) }, otaFields(release, "s", 7), undefined)),
+    ).toEqual([expect.stringMatching(/the merged job document is \d+ bytes; the limit is 32768/)]);
   });
 });

@@ -21,13 +21,24 @@ const SCHEMAS: Partial<Record<HandlerName, z.ZodMiniType>> = {
 };
 
 const plan = (rounds: number, kind: "things" | "list" = "things") => ({
-  config: { jobId: "fw", rounds, cleanUp: true, roundDeadlineMinutes: 60, pollSeconds: 10, maxPollSeconds: 300, delayBetweenRoundsSeconds: 5 },
+  config: {
+    jobId: "fw",
+    rounds,
+    cleanUp: true,
+    roundDeadlineMinutes: 60,
+    pollSeconds: 10,
+    maxPollSeconds: 300,
+    delayBetweenRoundsSeconds: 5,
+  },
   release: { version: "1.0.0" },
   streamId: "fw-stream",
   fileId: 1,
   roleArn: "arn:aws:iam::123456789012:role/ota",
   document: "{}",
-  targets: kind === "things" ? { kind, arns: ["arn:aws:iot:us-east-1:123456789012:thing/a"] } : { kind, listKey: "l.txt", groupName: "fw-targets" },
+  targets:
+    kind === "things"
+      ? { kind, arns: ["arn:aws:iot:us-east-1:123456789012:thing/a"] }
+      : { kind, listKey: "l.txt", groupName: "fw-targets" },
 });
 
 type Steps = Partial<Record<HandlerName, (payload: Record<string, unknown>, call: number) => unknown>>;
@@ -55,17 +66,35 @@ async function run(definition: object, input: unknown, steps: Steps) {
 }
 
 const finished = (succeeded: boolean, cause = "") => ({
-  finished: true, succeeded, jobStatus: succeeded ? "COMPLETED" : "COMPLETED", deadlineReached: false, counts: {}, failures: [], failuresOmitted: 0, cause,
+  finished: true,
+  succeeded,
+  jobStatus: succeeded ? "COMPLETED" : "COMPLETED",
+  deadlineReached: false,
+  counts: {},
+  failures: [],
+  failuresOmitted: 0,
+  cause,
 });
-const deployRound = (payload: Record<string, unknown>) => ({ jobId: `fw-r${payload.round}`, deadlineAt: 1, round: payload.round });
-const cleanUp = (payload: Record<string, unknown>) => ({ jobId: payload.jobId, job: "deleted", stream: "deleted" });
+const deployRound = (payload: Record<string, unknown>) => ({
+  jobId: `fw-r${payload.round}`,
+  deadlineAt: 1,
+  round: payload.round,
+});
+const cleanUp = (payload: Record<string, unknown>) => ({
+  jobId: payload.jobId,
+  job: "deleted",
+  stream: "deleted",
+});
 
 describe("the deploy state machine", () => {
   it("is valid ASL whose every task calls a handler of the manifest", () => {
     for (const definition of [deploy, release]) {
       const result = aslValidator(definition, { checkArn: false });
       expect(result.errors).toEqual([]);
-      for (const state of Object.values(definition.States) as { Type: string; Parameters?: { FunctionName?: string } }[]) {
+      for (const state of Object.values(definition.States) as {
+        Type: string;
+        Parameters?: { FunctionName?: string };
+      }[]) {
         if (state.Type !== "Task") continue;
         const handler = /^\$\{(.+)\}$/.exec(state.Parameters?.FunctionName ?? "")?.[1] as string;
         expect(Object.keys(manifest.handlers)).toContain(handler);
@@ -74,12 +103,19 @@ describe("the deploy state machine", () => {
   });
 
   it("runs every round: deploy, poll until finished, clean up, next round", async () => {
-    const { output, calls } = await run(deploy, {}, {
-      "plan-deployment": () => plan(2),
-      "deploy-round": deployRound,
-      "round-status": (p, call) => (call % 2 === 1 ? { finished: false, polls: (p.polls as number) + 1, waitSeconds: 20, counts: {} } : finished(true)),
-      "clean-up": cleanUp,
-    });
+    const { output, calls } = await run(
+      deploy,
+      {},
+      {
+        "plan-deployment": () => plan(2),
+        "deploy-round": deployRound,
+        "round-status": (p, call) =>
+          call % 2 === 1
+            ? { finished: false, polls: (p.polls as number) + 1, waitSeconds: 20, counts: {} }
+            : finished(true),
+        "clean-up": cleanUp,
+      },
+    );
     expect(calls.map(([n, p]) => `${n}${p.round ?? ""}${p.jobId ? `:${p.jobId}` : ""}`)).toEqual([
       "plan-deployment",
       "deploy-round1",
@@ -97,49 +133,89 @@ describe("the deploy state machine", () => {
   });
 
   it("stops at the first failed round, after its clean-up, with the cause naming the devices", async () => {
-    const cause = "round 2 (job fw-r2) failed: not every device succeeded: dev7 FAILED {\"reason\":\"flash\"}";
-    const { error, calls } = await run(deploy, {}, {
-      "plan-deployment": () => plan(5),
-      "deploy-round": deployRound,
-      "round-status": (p) => (p.round === 2 ? finished(false, cause) : finished(true)),
-      "clean-up": cleanUp,
-    });
+    const cause = 'round 2 (job fw-r2) failed: not every device succeeded: dev7 FAILED {"reason":"flash"}';
+    const { error, calls } = await run(
+      deploy,
+      {},
+      {
+        "plan-deployment": () => plan(5),
+        "deploy-round": deployRound,
+        "round-status": (p) => (p.round === 2 ? finished(false, cause) : finished(true)),
+        "clean-up": cleanUp,
+      },
+    );
     expect(error?.name).toBe("RoundFailed");
     expect(error?.cause).toBe(cause);
-    expect(calls.map(([n]) => n)).toEqual(["plan-deployment", "deploy-round", "round-status", "clean-up", "deploy-round", "round-status", "clean-up"]);
+    expect(calls.map(([n]) => n)).toEqual([
+      "plan-deployment",
+      "deploy-round",
+      "round-status",
+      "clean-up",
+      "deploy-round",
+      "round-status",
+      "clean-up",
+    ]);
   });
 
   it("cleans up the round's job and stream when a step fails, then fails with that error", async () => {
-    const { error, calls } = await run(deploy, {}, {
-      "plan-deployment": () => plan(1),
-      "deploy-round": () => {
-        throw Object.assign(new Error("stream fw-stream exists with other files"), { name: "ConflictError" });
+    const { error, calls } = await run(
+      deploy,
+      {},
+      {
+        "plan-deployment": () => plan(1),
+        "deploy-round": () => {
+          throw Object.assign(new Error("stream fw-stream exists with other files"), {
+            name: "ConflictError",
+          });
+        },
+        "clean-up": cleanUp,
       },
-      "clean-up": cleanUp,
-    });
+    );
     expect(error?.name).toBe("ConflictError");
     expect(calls.at(-1)).toEqual(["clean-up", { jobId: "fw-r1", streamId: "fw-stream" }]);
   });
 
   it("fills the target group of a list, looping on the fill's cursor, before the first round", async () => {
-    const { calls } = await run(deploy, {}, {
-      "plan-deployment": () => plan(1, "list"),
-      "fill-target-group": (_p, call) =>
-        call < 3
-          ? { done: false, cursor: { from: call }, counts: { added: 10, invalid: 0, failed: 0, missing: 0 } }
-          : { done: true, cursor: null, counts: { added: 30, invalid: 0, failed: 0, missing: 0 } },
-      "deploy-round": deployRound,
-      "round-status": () => finished(true),
-      "clean-up": cleanUp,
-    });
-    expect(calls.map(([n]) => n).slice(0, 5)).toEqual(["plan-deployment", "fill-target-group", "fill-target-group", "fill-target-group", "deploy-round"]);
+    const { calls } = await run(
+      deploy,
+      {},
+      {
+        "plan-deployment": () => plan(1, "list"),
+        "fill-target-group": (_p, call) =>
+          call < 3
+            ? {
+                done: false,
+                cursor: { from: call },
+                counts: { added: 10, invalid: 0, failed: 0, missing: 0 },
+              }
+            : { done: true, cursor: null, counts: { added: 30, invalid: 0, failed: 0, missing: 0 } },
+        "deploy-round": deployRound,
+        "round-status": () => finished(true),
+        "clean-up": cleanUp,
+      },
+    );
+    expect(calls.map(([n]) => n).slice(0, 5)).toEqual([
+      "plan-deployment",
+      "fill-target-group",
+      "fill-target-group",
+      "fill-target-group",
+      "deploy-round",
+    ]);
   });
 
   it("deploys nothing when the target list names things that do not exist", async () => {
-    const { error, calls } = await run(deploy, {}, {
-      "plan-deployment": () => plan(1, "list"),
-      "fill-target-group": () => ({ done: true, cursor: null, counts: { added: 3, invalid: 0, failed: 0, missing: 1 } }),
-    });
+    const { error, calls } = await run(
+      deploy,
+      {},
+      {
+        "plan-deployment": () => plan(1, "list"),
+        "fill-target-group": () => ({
+          done: true,
+          cursor: null,
+          counts: { added: 3, invalid: 0, failed: 0, missing: 1 },
+        }),
+      },
+    );
     expect(error?.name).toBe("TargetsIncomplete");
     expect(calls.map(([n]) => n)).not.toContain("deploy-round");
   });
@@ -147,9 +223,16 @@ describe("the deploy state machine", () => {
 
 describe("the release state machine", () => {
   it("loops on the release handler's cursor until done and answers its result", async () => {
-    const { output, calls } = await run(release, { request: { version: "1.0.0", key: "firmware/1.0.0/a.bin", sign: true }, cursor: null }, {
-      release: (p, call) => (call < 3 ? { done: false, cursor: { step: call } } : { done: true, cursor: null, outcome: "created", cursorSeen: p.cursor }),
-    });
+    const { output, calls } = await run(
+      release,
+      { request: { version: "1.0.0", key: "firmware/1.0.0/a.bin", sign: true }, cursor: null },
+      {
+        release: (p, call) =>
+          call < 3
+            ? { done: false, cursor: { step: call } }
+            : { done: true, cursor: null, outcome: "created", cursorSeen: p.cursor },
+      },
+    );
     expect(calls).toHaveLength(3);
     expect(output).toMatchObject({ done: true, outcome: "created", cursorSeen: { step: 2 } });
   });
