@@ -70,7 +70,14 @@ export const RESOURCE_KINDS: Readonly<Record<ResourceSpec["kind"], ResourceKind>
     ],
     workloadActions: {
       on: ["s3:ListBucket"],
-      within: ["s3:DeleteObject", "s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
+      within: [
+        "s3:DeleteObject",
+        "s3:GetObject",
+        "s3:GetObjectTagging",
+        "s3:GetObjectVersion",
+        "s3:GetObjectVersionTagging",
+        "s3:PutObject",
+      ],
     },
   },
   table: {

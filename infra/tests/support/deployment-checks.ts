@@ -25,7 +25,15 @@ export const deploymentOf = (stack: string): DeploymentConfig =>
   );
 
 /** IoT actions that must reach any device: the resource type cannot be narrowed to the tools' names. */
-const ANY_THING_ACTIONS = ["iot:AddThingToThingGroup", "iot:UpdateThingShadow"];
+// A job targets real devices (CreateJob names them, DescribeThing checks they exist, DescribeJobExecution reads
+// their verdict), not only the test things.
+const ANY_THING_ACTIONS = [
+  "iot:AddThingToThingGroup",
+  "iot:CreateJob",
+  "iot:DescribeJobExecution",
+  "iot:DescribeThing",
+  "iot:UpdateThingShadow",
+];
 
 /**
  * What only test-fleet work needs - creating, listing and deleting things: a stack without test-fleet tools grants
@@ -180,9 +188,10 @@ export function describeDeployment(
       for (const grant of grants) {
         const [type = "", name = ""] = grant.resource.slice(iot.length).split("/");
         const allowed: Record<string, string[]> = {
-          thing: ANY_THING_ACTIONS.includes(grant.action) ? ["*"] : [`${thingNamePrefix}*`],
+          thing: ANY_THING_ACTIONS.includes(grant.action) ? ["*", `${thingNamePrefix}*`] : [`${thingNamePrefix}*`],
           thinggroup: [`${groupNamePrefix}*`],
           job: [`${groupNamePrefix}*`],
+          stream: [`${groupNamePrefix}*`],
           index: ["AWS_Things"],
         };
         if (grant.resource === "*") continue; // actions without a resource type, held to the policy pack's list

@@ -1,7 +1,7 @@
 // The manifest infra and the local apps read: the firmware bucket, every handler's entry, sizing, environment
 // and the resources it uses, and the two state machine definitions.
 import type { LambdaHandlerSpec, PackageManifest } from "@fleet/manifest";
-import { type HandlerName, handlerEnv } from "./config";
+import { type HandlerName, handlerEnv } from "./variables";
 import deploy from "./deploy.asl.json" with { type: "json" };
 import release from "./release.asl.json" with { type: "json" };
 
@@ -58,7 +58,7 @@ export const manifest: PackageManifest = {
         "Deploys a release in rounds: stream and job, wait, verify, clean up, delay; stops at the first failed round",
       definition: deploy,
     },
-    release: {
+    "release-firmware": {
       description: "Verifies and optionally signs a firmware object, looping on the release handler's cursor",
       definition: release,
     },

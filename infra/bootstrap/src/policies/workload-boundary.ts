@@ -15,7 +15,7 @@ import {
   regionalArn,
 } from "../../../src/policies/document";
 import { workloadKindStatements } from "../../../src/resource-kinds";
-import { resourceNamePrefix } from "../naming";
+import { resourceNamePrefix, workloadRolePath } from "../naming";
 
 /** Device work: any device (its shadow, its group memberships, a job's targets), the fleet's groups and jobs. */
 const IOT_ACTIONS = [
@@ -24,17 +24,22 @@ const IOT_ACTIONS = [
   "iot:CreateDynamicThingGroup",
   "iot:CreateJob",
   "iot:CreateThing",
+  "iot:CreateStream",
   "iot:CreateThingGroup",
   "iot:DeleteDynamicThingGroup",
   "iot:DeleteJob",
+  "iot:DeleteStream",
   "iot:DeleteThing",
   "iot:DeleteThingGroup",
   "iot:DescribeIndex",
   "iot:DescribeJob",
+  "iot:DescribeJobExecution",
+  "iot:DescribeStream",
   "iot:DescribeThing",
   "iot:DescribeThingGroup",
   "iot:GetJobDocument",
   "iot:GetThingShadow",
+  "iot:ListJobExecutionsForJob",
   "iot:ListThingsInThingGroup",
   "iot:SearchIndex",
   "iot:UpdateThingShadow",
@@ -61,8 +66,19 @@ export function workloadBoundaryStatements(scope: AwsScope, environment: string)
       arn("iot", "thing/*"),
       arn("iot", `thinggroup/${prefix}*`),
       arn("iot", `job/${prefix}*`),
+      arn("iot", `stream/${prefix}*`),
       arn("iot", "index/AWS_Things"),
     ]),
+    // Firmware signing: only with the environment's signing keys (tagged by the component that creates them).
+    {
+      ...allow(["kms:Sign"], [arn("kms", "key/*")]),
+      Condition: { StringLike: { "aws:ResourceTag/fleet-signing": `${prefix}*` } },
+    },
+    // IoT reads firmware for OTA streams as a role of the environment, which handlers pass to it.
+    {
+      ...allow(["iam:PassRole"], [`arn:${scope.partition}:iam::${scope.accountId}:role${workloadRolePath(environment)}${prefix}*`]),
+      Condition: { StringEquals: { "iam:PassedToService": "iot.amazonaws.com" } },
+    },
     allowWithoutResourceType(WITHOUT_RESOURCE_TYPE, scope),
     allow(EXECUTION_ACTIONS, [
       arn("states", `stateMachine:${prefix}*`),

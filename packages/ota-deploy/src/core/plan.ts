@@ -55,6 +55,7 @@ export async function planDeployment(deps: PlanDeps, input: unknown): Promise<De
 async function planTargets(deps: PlanDeps, config: DeploymentConfig): Promise<PlannedTargets> {
   const { targets, jobId } = config;
   if ("thingGroup" in targets) {
+    requirePrefix(deps.groupNamePrefix, { "targets.thingGroup": targets.thingGroup });
     const group = await unlessNotFound(() =>
       deps.iot.send(new DescribeThingGroupCommand({ thingGroupName: targets.thingGroup })),
     );

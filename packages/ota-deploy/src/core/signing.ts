@@ -16,15 +16,3 @@ export async function signDigest(kms: KMSClient, keyId: string, sha256Hex: strin
   );
   return Buffer.from(answer.Signature as Uint8Array).toString("base64");
 }
-
-/** Whether `signature` (base64 DER) signs `data` under the key's public half, as a device would check it. */
-export async function verifyWithPublicKey(
-  kms: KMSClient,
-  keyId: string,
-  data: Uint8Array,
-  signature: string,
-): Promise<boolean> {
-  const { PublicKey } = await kms.send(new GetPublicKeyCommand({ KeyId: keyId }));
-  const key = createPublicKey({ key: Buffer.from(PublicKey as Uint8Array), format: "der", type: "spki" });
-  return verify("sha256", data, key, Buffer.from(signature, "base64"));
-}

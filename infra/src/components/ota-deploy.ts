@@ -1,0 +1,83 @@
+// Seed 003 on AWS: the ota-deploy package as its manifest describes it (the firmware bucket, every handler, the
+// deploy and release state machines), the OTA role IoT assumes to read firmware for streams and presigned URLs,
+// and, where the stack signs releases, an asymmetric KMS key (ECC P-256, SIGN_VERIFY) whose private half never
+// leaves KMS. The state machines' and functions' failure alarms come with them (Workflow, NodeLambda).
+import { manifest } from "@fleet/ota-deploy";
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { workloadRolePath } from "../../bootstrap/src/naming";
+import { policyDocument, serviceTrustPolicy } from "../policies/document";
+import { otaDeployPermissions, otaRoleStatements } from "../policies/ota-deploy";
+import { type DomainArgs, type DomainOutputs, deployHandlerPackage } from "./handler-package";
+import type { NodeLambda } from "./node-lambda";
+
+/** The block's `component` map: what the stack decides about the component beyond its handlers' settings. */
+export interface OtaDeployComponentConfig {
+  /** Create the signing key and sign releases when asked (default false). */
+  signing: boolean;
+}
+
+export function otaDeployComponentConfig(raw: unknown): OtaDeployComponentConfig {
+  if (raw === undefined) return { signing: false };
+  const signing = (raw as { signing?: unknown } | null)?.signing;
+  if (typeof raw !== "object" || raw === null || Object.keys(raw).some((k) => k !== "signing") || typeof signing !== "boolean") {
+    throw new Error("Invalid stack configuration: fleet:otaDeploy.component must be {signing: true|false}");
+  }
+  return { signing };
+}
+
+export class OtaDeploy extends pulumi.ComponentResource {
+  public readonly functions: Record<string, NodeLambda>;
+  public readonly outputs: DomainOutputs;
+
+  constructor(name: string, args: DomainArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("fleet:index:OtaDeploy", name, {}, opts);
+    const component = otaDeployComponentConfig((args as DomainArgs & { component?: unknown }).component);
+    const names = {
+      otaRolePath: workloadRolePath(pulumi.getStack()),
+      otaRoleName: `${args.namePrefix}${name}-iot`,
+      signingTag: { key: "fleet-signing", value: `${args.namePrefix}${name}` },
+    };
+    const otaRole = new aws.iam.Role(
+      `${args.namePrefix}${name}-iot`,
+      {
+        name: names.otaRoleName,
+        description: "Assumed by AWS IoT to read firmware for OTA streams and presigned URLs",
+        assumeRolePolicy: JSON.stringify(serviceTrustPolicy("iot.amazonaws.com")),
+      },
+      { parent: this },
+    );
+    const signingKey = component.signing
+      ? new aws.kms.Key(
+          `${args.namePrefix}${name}-signing`,
+          {
+            description: "Signs firmware releases (ECDSA P-256, SHA-256); the private key never leaves KMS",
+            customerMasterKeySpec: "ECC_NIST_P256",
+            keyUsage: "SIGN_VERIFY",
+            deletionWindowInDays: 30,
+            tags: { [names.signingTag.key]: names.signingTag.value },
+          },
+          { parent: this },
+        )
+      : undefined;
+    const deployed = deployHandlerPackage(
+      name,
+      {
+        ...args,
+        manifest,
+        permissions: otaDeployPermissions(names),
+        supplied: { OTA_ROLE_ARN: otaRole.arn, ...(signingKey ? { SIGNING_KEY_ID: signingKey.keyId } : {}) },
+      },
+      this,
+    );
+    const firmwareArn = pulumi.interpolate`arn:aws:s3:::${deployed.outputs.resources.firmware}`;
+    new aws.iam.RolePolicy(
+      `${args.namePrefix}${name}-iot-read`,
+      { role: otaRole.id, policy: firmwareArn.apply((arn) => JSON.stringify(policyDocument(otaRoleStatements(arn)))) },
+      { parent: this },
+    );
+    this.functions = deployed.functions;
+    this.outputs = deployed.outputs;
+    this.registerOutputs(this.outputs);
+  }
+}

@@ -1,0 +1,83 @@
+// Least privilege for each ota-deploy handler, derived from the AWS calls its code makes. IoT resource types
+// (Service Authorization Reference, "AWS IoT"): thing, thinggroup, job, stream. Jobs, streams and thing groups
+// (those the tools fill and those a deployment targets) carry the stack's group prefix; CreateJob names its
+// targets (any device), DescribeThing checks named targets exist. The firmware bucket is the package's own.
+// Two ARNs are not package resources: the OTA role IoT assumes for streams and presigned URLs (its name is fixed
+// by the component, so it is built here from the scope) and the signing key (a KMS key's ARN is a generated id:
+// kms:Sign is allowed only on keys carrying the stack's signing tag, which the component sets on its key).
+import { allow, allowWithoutResourceType, arnOf, type PermissionContext, type PolicyStatement, regionalArn } from "./document";
+import { iotResources } from "./iot-naming";
+
+const FIRMWARE = "firmware";
+
+export interface OtaDeployNames {
+  /** The OTA role's IAM path and name. */
+  otaRolePath: string;
+  otaRoleName: string;
+  /** The tag key and value on the stack's signing key. */
+  signingTag: { key: string; value: string };
+}
+
+const iot = (context: PermissionContext) => iotResources(context.scope, context.iot);
+const streams = (context: PermissionContext) => regionalArn(context.scope, "iot", `stream/${context.iot.groupNamePrefix}*`);
+const objects = (context: PermissionContext, prefix = "") => `${arnOf(context, FIRMWARE)}/${prefix}*`;
+/** Reads at a pinned version; ListBucket so that a missing key is a 404, not a 403. */
+const readFirmware = (context: PermissionContext): PolicyStatement[] => [
+  allow(["s3:GetObject", "s3:GetObjectVersion"], [objects(context)]),
+  allow(["s3:ListBucket"], [arnOf(context, FIRMWARE)]),
+];
+
+export function otaDeployPermissions(names: OtaDeployNames): Record<string, (context: PermissionContext) => PolicyStatement[]> {
+  const otaRole = (context: PermissionContext) =>
+    `arn:${context.scope.partition}:iam::${context.scope.accountId}:role${names.otaRolePath}${names.otaRoleName}`;
+  return {
+    release: (context) => [
+      ...readFirmware(context),
+      // The hashes the uploader tagged the object with.
+      allow(["s3:GetObjectTagging", "s3:GetObjectVersionTagging"], [objects(context)]),
+      // The release record, written once.
+      allow(["s3:PutObject"], [objects(context, "releases/")]),
+      {
+        ...allow(["kms:Sign"], [regionalArn(context.scope, "kms", "key/*")]),
+        Condition: { StringEquals: { [`aws:ResourceTag/${names.signingTag.key}`]: names.signingTag.value } },
+      },
+    ],
+    "plan-deployment": (context) => [
+      ...readFirmware(context),
+      // A list of more than 100 targets, for the group fill.
+      allow(["s3:PutObject"], [objects(context, "deployments/")]),
+      allow(["iot:DescribeThing"], [iot(context).anyThing]),
+      allow(["iot:DescribeThingGroup"], [iot(context).groups]),
+    ],
+    "fill-target-group": (context) => [
+      allow(["iot:CreateThingGroup", "iot:DescribeThingGroup", "iot:ListThingsInThingGroup", "iot:DeleteThingGroup"], [iot(context).groups]),
+      allow(["iot:AddThingToThingGroup"], [iot(context).anyThing, iot(context).groups]),
+      ...readFirmware(context),
+      allowWithoutResourceType(["servicequotas:GetServiceQuota"], context.scope),
+    ],
+    "deploy-round": (context) => [
+      allow(["iot:CreateStream", "iot:DescribeStream"], [streams(context)]),
+      allow(["iot:CreateJob"], [iot(context).jobs, iot(context).anyThing, iot(context).groups]),
+      allow(["iot:DescribeJob"], [iot(context).jobs]),
+      allow(["iot:DescribeThingGroup"], [iot(context).groups]),
+      // IoT reads the firmware for the stream (and presigned URLs) as the OTA role.
+      {
+        ...allow(["iam:PassRole"], [otaRole(context)]),
+        Condition: { StringEquals: { "iam:PassedToService": "iot.amazonaws.com" } },
+      },
+    ],
+    "round-status": (context) => [
+      allow(["iot:DescribeJob", "iot:ListJobExecutionsForJob"], [iot(context).jobs]),
+      allow(["iot:DescribeJobExecution"], [iot(context).jobs, iot(context).anyThing]),
+    ],
+    "clean-up": (context) => [
+      allow(["iot:DescribeJob", "iot:CancelJob", "iot:DeleteJob"], [iot(context).jobs]),
+      allow(["iot:DeleteStream"], [streams(context)]),
+    ],
+  };
+}
+
+/** What IoT may do as the OTA role: read firmware objects (any version) from the stack's firmware bucket. */
+export const otaRoleStatements = (firmwareBucketArn: string): PolicyStatement[] => [
+  allow(["s3:GetObject", "s3:GetObjectVersion"], [`${firmwareBucketArn}/firmware/*`]),
+];
