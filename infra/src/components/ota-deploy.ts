@@ -20,7 +20,12 @@ export interface OtaDeployComponentConfig {
 export function otaDeployComponentConfig(raw: unknown): OtaDeployComponentConfig {
   if (raw === undefined) return { signing: false };
   const signing = (raw as { signing?: unknown } | null)?.signing;
-  if (typeof raw !== "object" || raw === null || Object.keys(raw).some((k) => k !== "signing") || typeof signing !== "boolean") {
+  if (
+    typeof raw !== "object" ||
+    raw === null ||
+    Object.keys(raw).some((k) => k !== "signing") ||
+    typeof signing !== "boolean"
+  ) {
     throw new Error("Invalid stack configuration: fleet:otaDeploy.component must be {signing: true|false}");
   }
   return { signing };
@@ -73,7 +78,10 @@ export class OtaDeploy extends pulumi.ComponentResource {
     const firmwareArn = pulumi.interpolate`arn:aws:s3:::${deployed.outputs.resources.firmware}`;
     new aws.iam.RolePolicy(
       `${args.namePrefix}${name}-iot-read`,
-      { role: otaRole.id, policy: firmwareArn.apply((arn) => JSON.stringify(policyDocument(otaRoleStatements(arn)))) },
+      {
+        role: otaRole.id,
+        policy: firmwareArn.apply((arn) => JSON.stringify(policyDocument(otaRoleStatements(arn)))),
+      },
       { parent: this },
     );
     this.functions = deployed.functions;

@@ -5,7 +5,14 @@
 // Two ARNs are not package resources: the OTA role IoT assumes for streams and presigned URLs (its name is fixed
 // by the component, so it is built here from the scope) and the signing key (a KMS key's ARN is a generated id:
 // kms:Sign is allowed only on keys carrying the stack's signing tag, which the component sets on its key).
-import { allow, allowWithoutResourceType, arnOf, type PermissionContext, type PolicyStatement, regionalArn } from "./document";
+import {
+  allow,
+  allowWithoutResourceType,
+  arnOf,
+  type PermissionContext,
+  type PolicyStatement,
+  regionalArn,
+} from "./document";
 import { iotResources } from "./iot-naming";
 
 const FIRMWARE = "firmware";
@@ -19,7 +26,8 @@ export interface OtaDeployNames {
 }
 
 const iot = (context: PermissionContext) => iotResources(context.scope, context.iot);
-const streams = (context: PermissionContext) => regionalArn(context.scope, "iot", `stream/${context.iot.groupNamePrefix}*`);
+const streams = (context: PermissionContext) =>
+  regionalArn(context.scope, "iot", `stream/${context.iot.groupNamePrefix}*`);
 const objects = (context: PermissionContext, prefix = "") => `${arnOf(context, FIRMWARE)}/${prefix}*`;
 /** Reads at a pinned version; ListBucket so that a missing key is a 404, not a 403. */
 const readFirmware = (context: PermissionContext): PolicyStatement[] => [
@@ -27,7 +35,9 @@ const readFirmware = (context: PermissionContext): PolicyStatement[] => [
   allow(["s3:ListBucket"], [arnOf(context, FIRMWARE)]),
 ];
 
-export function otaDeployPermissions(names: OtaDeployNames): Record<string, (context: PermissionContext) => PolicyStatement[]> {
+export function otaDeployPermissions(
+  names: OtaDeployNames,
+): Record<string, (context: PermissionContext) => PolicyStatement[]> {
   const otaRole = (context: PermissionContext) =>
     `arn:${context.scope.partition}:iam::${context.scope.accountId}:role${names.otaRolePath}${names.otaRoleName}`;
   return {
@@ -50,7 +60,15 @@ export function otaDeployPermissions(names: OtaDeployNames): Record<string, (con
       allow(["iot:DescribeThingGroup"], [iot(context).groups]),
     ],
     "fill-target-group": (context) => [
-      allow(["iot:CreateThingGroup", "iot:DescribeThingGroup", "iot:ListThingsInThingGroup", "iot:DeleteThingGroup"], [iot(context).groups]),
+      allow(
+        [
+          "iot:CreateThingGroup",
+          "iot:DescribeThingGroup",
+          "iot:ListThingsInThingGroup",
+          "iot:DeleteThingGroup",
+        ],
+        [iot(context).groups],
+      ),
       allow(["iot:AddThingToThingGroup"], [iot(context).anyThing, iot(context).groups]),
       ...readFirmware(context),
       allowWithoutResourceType(["servicequotas:GetServiceQuota"], context.scope),

@@ -1,4 +1,3 @@
-import { ExampleDomain } from "/work/wt/ota/infra/tests/fixtures/example-domain.ts";
 // The Pulumi program: reads the stack's config, composes one component per domain, exports what an operator
 // needs. The only module with side effects. A domain is one line below: its component, given the platform's
 // settings (how the stack is deployed among them) and its block of the stack's config (`fleet:<key>`),
@@ -10,7 +9,12 @@ import type { DomainArgs } from "/work/wt/ota/infra/src/components/handler-packa
 import { JobsTargeting } from "/work/wt/ota/infra/src/components/jobs-targeting";
 import { OtaDeploy } from "/work/wt/ota/infra/src/components/ota-deploy";
 import { domainSettings, readStackConfig } from "/work/wt/ota/infra/src/config";
-import { readDeploymentConfig, registerDeploymentTransforms, workloadBoundaryOf } from "/work/wt/ota/infra/src/deployment";
+import {
+  readDeploymentConfig,
+  registerDeploymentTransforms,
+  workloadBoundaryOf,
+} from "/work/wt/ota/infra/src/deployment";
+import { ExampleDomain } from "/work/wt/ota/infra/tests/fixtures/example-domain.ts";
 
 const config = readStackConfig();
 const deployment = readDeploymentConfig();

@@ -197,8 +197,19 @@ export function describeBootstrapStack(stack: string): void {
         expect(statements).toEqual(
           workloadBoundaryStatements({ partition: "aws", region, accountId }, environment),
         );
-        // No IAM or STS at all: a role under the boundary can create no role and assume none.
-        expect(statements.flatMap((s) => s.Action).filter((a) => /^(iam|sts|kms):/.test(a))).toEqual([]);
+        // No IAM or STS beyond passing the environment's roles to IoT (an OTA stream's role): a role under the
+        // boundary can create no role and assume none. KMS only to sign with the environment's signing keys.
+        const sensitive = statements.filter((s) => s.Action.some((a) => /^(iam|sts|kms):/.test(a)));
+        expect(sensitive.map((s) => ({ actions: s.Action, condition: s.Condition }))).toEqual([
+          {
+            actions: ["kms:Sign"],
+            condition: { StringLike: { "aws:ResourceTag/fleet-signing": `fleet-${environment}-*` } },
+          },
+          {
+            actions: ["iam:PassRole"],
+            condition: { StringEquals: { "iam:PassedToService": "iot.amazonaws.com" } },
+          },
+        ]);
       }
     });
 

@@ -11,6 +11,15 @@ import { globMatches } from "./deployment-checks";
 const MANAGED_WITH: Record<string, string[]> = {
   "pulumi:providers:aws": [],
   "aws:iam/role:Role": ["iam:CreateRole", "iam:GetRole", "iam:TagRole", "iam:DeleteRole", "iam:PassRole"],
+  "aws:kms/key:Key": [
+    "kms:CreateKey",
+    "kms:DescribeKey",
+    "kms:GetKeyPolicy",
+    "kms:GetPublicKey",
+    "kms:ListResourceTags",
+    "kms:TagResource",
+    "kms:ScheduleKeyDeletion",
+  ],
   "aws:iam/rolePolicy:RolePolicy": ["iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy"],
   "aws:lambda/function:Function": [
     "lambda:CreateFunction",

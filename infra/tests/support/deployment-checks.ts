@@ -124,7 +124,9 @@ export function describeDeployment(
       const resources = synthesis.resources.filter((r) => r.custom && typeof r.computed.arn === "string");
       expect(resources.length).toBeGreaterThan(named);
       for (const resource of resources) {
-        const name = String(resource.computed.name ?? resource.computed.bucket);
+        // A KMS key has no name: the environment's keys are those its fleet-signing tag names (ci-roles.ts).
+        const tags = resource.inputs.tags as Record<string, string> | undefined;
+        const name = String(resource.computed.name ?? resource.computed.bucket ?? tags?.["fleet-signing"]);
         const arn = resource.computed.arn as string;
         expect({
           resource: resource.name,
@@ -188,7 +190,9 @@ export function describeDeployment(
       for (const grant of grants) {
         const [type = "", name = ""] = grant.resource.slice(iot.length).split("/");
         const allowed: Record<string, string[]> = {
-          thing: ANY_THING_ACTIONS.includes(grant.action) ? ["*", `${thingNamePrefix}*`] : [`${thingNamePrefix}*`],
+          thing: ANY_THING_ACTIONS.includes(grant.action)
+            ? ["*", `${thingNamePrefix}*`]
+            : [`${thingNamePrefix}*`],
           thinggroup: [`${groupNamePrefix}*`],
           job: [`${groupNamePrefix}*`],
           stream: [`${groupNamePrefix}*`],

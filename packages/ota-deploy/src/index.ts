@@ -1,9 +1,9 @@
 // The manifest infra and the local apps read: the firmware bucket, every handler's entry, sizing, environment
 // and the resources it uses, and the two state machine definitions.
 import type { LambdaHandlerSpec, PackageManifest } from "@fleet/manifest";
-import { type HandlerName, handlerEnv } from "./variables";
 import deploy from "./deploy.asl.json" with { type: "json" };
 import release from "./release.asl.json" with { type: "json" };
+import { type HandlerName, handlerEnv } from "./variables";
 
 const handler = (
   name: HandlerName,

@@ -32,7 +32,8 @@ export const VARS = {
   SIGNING_KEY_ID: {
     type: { type: "optionalString" },
     required: false,
-    description: "Asymmetric KMS key (ECC_NIST_P256) that signs releases; unset: releases carry their MD5 only",
+    description:
+      "Asymmetric KMS key (ECC_NIST_P256) that signs releases; unset: releases carry their MD5 only",
   },
   DOCUMENT_URL_HOSTS: {
     type: { type: "string", default: "", pattern: /^[a-z0-9.,-]*$/ },

@@ -130,6 +130,26 @@ const STATE_BUCKET_GUARDED_ACTIONS = [
   "s3:PutEncryptionConfiguration",
   "s3:PutLifecycleConfiguration",
 ];
+/**
+ * Asymmetric keys that sign firmware (ota-deploy): a KMS key has no name, so the environment's keys are those
+ * tagged `fleet-signing: <prefix>…` - created only with that tag, managed only while they carry it.
+ */
+const SIGNING_KEY_TAG = "fleet-signing";
+const SIGNING_KEY_ACTIONS = [
+  "kms:CancelKeyDeletion",
+  "kms:DescribeKey",
+  "kms:DisableKey",
+  "kms:EnableKey",
+  "kms:GetKeyPolicy",
+  "kms:GetKeyRotationStatus",
+  "kms:GetPublicKey",
+  "kms:ListResourceTags",
+  "kms:PutKeyPolicy",
+  "kms:ScheduleKeyDeletion",
+  "kms:TagResource",
+  "kms:UntagResource",
+  "kms:UpdateKeyDescription",
+];
 /** The program reads the account's IoT data endpoint (aws.iot.getEndpoint); IoT defines no resource type for it. */
 const ENDPOINT_LOOKUP = ["iot:DescribeEndpoint"];
 
@@ -187,6 +207,22 @@ export function deployRoleStatements({
       Resource: [`arn:${scope.partition}:s3:::${state.bucket}`],
     },
     allowWithoutResourceType(ENDPOINT_LOOKUP, scope),
+    {
+      ...allow(SIGNING_KEY_ACTIONS, [regionalArn(scope, "kms", "key/*")]),
+      Condition: { StringLike: { [`aws:ResourceTag/${SIGNING_KEY_TAG}`]: `${prefix}*` } },
+    },
+    {
+      ...allowWithoutResourceType(["kms:CreateKey"], scope),
+      Condition: {
+        StringEquals: { "aws:RequestedRegion": scope.region },
+        StringLike: { [`aws:RequestTag/${SIGNING_KEY_TAG}`]: `${prefix}*` },
+      },
+    },
+    // Tagging a key while creating it: the key carries no tag yet, the request does.
+    {
+      ...allow(["kms:TagResource"], [regionalArn(scope, "kms", "key/*")]),
+      Condition: { StringLike: { [`aws:RequestTag/${SIGNING_KEY_TAG}`]: `${prefix}*` } },
+    },
   ];
 }
 

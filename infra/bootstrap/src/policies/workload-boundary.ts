@@ -46,10 +46,12 @@ const IOT_ACTIONS = [
 ];
 /**
  * Actions whose service defines no resource type, allowed on `*` in the environment's region only: the policy
- * pack's list, so that the boundary and the pack cannot disagree (the data endpoint lookup is the CI roles').
+ * pack's list, so that the boundary and the pack cannot disagree (the data endpoint lookup and key creation are
+ * the CI roles').
  */
+const DEPLOY_ONLY = ["iot:DescribeEndpoint", "kms:CreateKey"];
 const WITHOUT_RESOURCE_TYPE = Object.keys(WILDCARD_RESOURCE_ACTIONS)
-  .filter((action) => action !== "iot:DescribeEndpoint")
+  .filter((action) => !DEPLOY_ONLY.includes(action))
   .sort();
 const EXECUTION_ACTIONS = [
   "states:DescribeExecution",
@@ -76,7 +78,10 @@ export function workloadBoundaryStatements(scope: AwsScope, environment: string)
     },
     // IoT reads firmware for OTA streams as a role of the environment, which handlers pass to it.
     {
-      ...allow(["iam:PassRole"], [`arn:${scope.partition}:iam::${scope.accountId}:role${workloadRolePath(environment)}${prefix}*`]),
+      ...allow(
+        ["iam:PassRole"],
+        [`arn:${scope.partition}:iam::${scope.accountId}:role${workloadRolePath(environment)}${prefix}*`],
+      ),
       Condition: { StringEquals: { "iam:PassedToService": "iot.amazonaws.com" } },
     },
     allowWithoutResourceType(WITHOUT_RESOURCE_TYPE, scope),

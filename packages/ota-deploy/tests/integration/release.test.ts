@@ -10,8 +10,8 @@ import { beforeAll, describe, expect, it, jest } from "@jest/globals";
 import { firmwareKey } from "../../src/core/names";
 import { release } from "../../src/core/release";
 import { readRelease } from "../../src/core/release-record";
-import { verifyWithPublicKey } from "../../src/core/verify-signature";
 import { uploadFirmware } from "../../src/core/upload";
+import { verifyWithPublicKey } from "../../src/core/verify-signature";
 import {
   configureHandlers,
   createFirmwareBucket,

@@ -1,0 +1,44 @@
+// OtaDeploy in a stack that does not sign releases (dev): no key, and the release function is told none (it then
+// refuses `sign: true`); the component's config block is checked before anything is created.
+import { beforeAll, describe, expect, it } from "@jest/globals";
+import { otaDeployComponentConfig } from "../../src/components/ota-deploy";
+import type { RecordedResource } from "../../tools/mocks";
+import { type Synthesis, synthesize } from "../../tools/synthesize";
+
+let synthesis: Synthesis;
+beforeAll(async () => {
+  synthesis = await synthesize("dev");
+});
+
+describe("OtaDeploy without signing (dev)", () => {
+  it("creates no signing key and tells the release function none", () => {
+    expect(synthesis.resources.filter((r) => r.type === "aws:kms/key:Key")).toEqual([]);
+    const release = synthesis.resources.find(
+      (r) => r.type === "aws:lambda/function:Function" && r.name === "fleet-dev-ota-deploy-release",
+    ) as RecordedResource;
+    expect(
+      (release.inputs.environment as { variables: Record<string, string> }).variables.SIGNING_KEY_ID,
+    ).toBeUndefined();
+  });
+
+  it("deploys the deploy and release-firmware state machines", () => {
+    const machines = synthesis.resources
+      .filter((r) => r.type === "aws:sfn/stateMachine:StateMachine")
+      .map((r) => r.name);
+    expect(machines).toEqual(
+      expect.arrayContaining(["fleet-dev-ota-deploy-deploy", "fleet-dev-ota-deploy-release-firmware"]),
+    );
+  });
+});
+
+describe("the component block of fleet:otaDeploy", () => {
+  it("defaults to no signing and refuses anything but {signing: boolean}", () => {
+    expect(otaDeployComponentConfig(undefined)).toEqual({ signing: false });
+    expect(otaDeployComponentConfig({ signing: true })).toEqual({ signing: true });
+    for (const bad of [{ signing: "yes" }, { signing: true, lifecycle: 3 }, null, "on"]) {
+      expect(() => otaDeployComponentConfig(bad)).toThrow(
+        "fleet:otaDeploy.component must be {signing: true|false}",
+      );
+    }
+  });
+});
