@@ -2,8 +2,7 @@
 // private key never leaves AWS and the file is never sent to KMS. KMS answers the DER-encoded signature, which
 // FreeRTOS OTA takes base64-encoded as `sig-sha256-ecdsa`.
 
-import { createPublicKey, verify } from "node:crypto";
-import { GetPublicKeyCommand, type KMSClient, SignCommand } from "@aws-sdk/client-kms";
+import { type KMSClient, SignCommand } from "@aws-sdk/client-kms";
 
 export async function signDigest(kms: KMSClient, keyId: string, sha256Hex: string): Promise<string> {
   const answer = await kms.send(
