@@ -58,7 +58,9 @@ export const scene: Scene<OtaOptions> = {
       "the emulator starts every execution at once: the rollout rate (maximumPerMinute, exponential) is sent and echoed, not paced",
     );
 
-    stage.step(`Uploading firmware ${options.version} (${options.sizeKb} KiB), multipart, MD5 and SHA-256 in one pass`);
+    stage.step(
+      `Uploading firmware ${options.version} (${options.sizeKb} KiB), multipart, MD5 and SHA-256 in one pass`,
+    );
     const file = join(tmpdir(), `ota-demo-${process.pid}.bin`);
     writeFileSync(file, randomBytes(options.sizeKb * 1024));
     const key = firmwareKey(options.version, "firmware.bin");
@@ -68,11 +70,17 @@ export const scene: Scene<OtaOptions> = {
       (result) => result.size,
     );
     const bytes = readFileSync(file);
-    stage.check("hashes", uploaded.sha256 === createHash("sha256").update(bytes).digest("hex"), "SHA-256 of the upload equals the file's");
+    stage.check(
+      "hashes",
+      uploaded.sha256 === createHash("sha256").update(bytes).digest("hex"),
+      "SHA-256 of the upload equals the file's",
+    );
 
     stage.step("Verifying and signing the release (release-firmware state machine, KMS ECC P-256)");
     // The local stack has no signing key (infra creates it): one in the emulator, as the stack would.
-    const { KeyMetadata } = await kms.send(new CreateKeyCommand({ KeySpec: "ECC_NIST_P256", KeyUsage: "SIGN_VERIFY" }));
+    const { KeyMetadata } = await kms.send(
+      new CreateKeyCommand({ KeySpec: "ECC_NIST_P256", KeyUsage: "SIGN_VERIFY" }),
+    );
     process.env.SIGNING_KEY_ID = KeyMetadata?.KeyId as string;
     process.env.OTA_ROLE_ARN ??= "arn:aws:iam::123456789012:role/ota-demo";
     const released = (await stage.runStateMachine("release-firmware", {
@@ -115,12 +123,20 @@ export const scene: Scene<OtaOptions> = {
       maxPollSeconds: 30,
       rollout: {
         maximumPerMinute: 100,
-        exponentialRate: { baseRatePerMinute: 10, incrementFactor: 2, rateIncreaseCriteria: { numberOfSucceededThings: 10 } },
+        exponentialRate: {
+          baseRatePerMinute: 10,
+          incrementFactor: 2,
+          rateIncreaseCriteria: { numberOfSucceededThings: 10 },
+        },
       },
-      abort: { criteriaList: [{ failureType: "ALL", thresholdPercentage: 20, minNumberOfExecutedThings: 10 }] },
+      abort: {
+        criteriaList: [{ failureType: "ALL", thresholdPercentage: 20, minNumberOfExecutedThings: 10 }],
+      },
       timeout: { inProgressTimeoutInMinutes: 30 },
     };
-    stage.step(`Deploying in ${options.rounds} rounds (deploy state machine): exponential rollout, abort at 20 % failures`);
+    stage.step(
+      `Deploying in ${options.rounds} rounds (deploy state machine): exponential rollout, abort at 20 % failures`,
+    );
     let outcome: unknown;
     try {
       outcome = await stage.runStateMachine("deploy", config, {
@@ -153,20 +169,38 @@ export const scene: Scene<OtaOptions> = {
       roundsRun = round;
       const succeeded = events.filter((e) => e.topic.endsWith("/succeeded")).length;
       const failed = events.filter((e) => e.topic.endsWith("/failed")).length;
-      const downloads = events.map((e) => Number((e.payload.statusDetails as Record<string, string> | undefined)?.downloadTime)).filter((n) => n > 0);
+      const downloads = events
+        .map((e) => Number((e.payload.statusDetails as Record<string, string> | undefined)?.downloadTime))
+        .filter((n) => n > 0);
       stage.figure(`round ${round} succeeded`, succeeded);
       stage.figure(`round ${round} failed`, failed);
-      if (downloads.length > 0) stage.figure(`round ${round} mean downloadTime (s)`, Math.round(downloads.reduce((a, b) => a + b, 0) / downloads.length));
-      const job = await iot.send(new DescribeJobCommand({ jobId: `${JOB}-r${round}` })).catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error)));
+      if (downloads.length > 0)
+        stage.figure(
+          `round ${round} mean downloadTime (s)`,
+          Math.round(downloads.reduce((a, b) => a + b, 0) / downloads.length),
+        );
+      const job = await iot
+        .send(new DescribeJobCommand({ jobId: `${JOB}-r${round}` }))
+        .catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error)));
       stage.check(`round ${round} cleaned up`, job === undefined, `job ${JOB}-r${round} deleted`);
     }
-    const stream = await iot.send(new DescribeStreamCommand({ streamId: `${JOB}-stream` })).catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error)));
+    const stream = await iot
+      .send(new DescribeStreamCommand({ streamId: `${JOB}-stream` }))
+      .catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error)));
     stage.check("stream deleted", stream === undefined, `${JOB}-stream deleted after the last round`);
     if (options.failing === 0) {
-      stage.check("every round succeeded", roundsRun === options.rounds && !(outcome instanceof Error), `${roundsRun} of ${options.rounds} rounds, every device SUCCEEDED`);
+      stage.check(
+        "every round succeeded",
+        roundsRun === options.rounds && !(outcome instanceof Error),
+        `${roundsRun} of ${options.rounds} rounds, every device SUCCEEDED`,
+      );
     } else {
       const cause = String((outcome as { cause?: { message?: string } })?.cause?.message ?? "");
-      stage.check("the failed round stopped the rest", roundsRun === 1 && cause.includes("otaDemoDevice0"), `stopped after round 1: ${cause.slice(0, 160)}`);
+      stage.check(
+        "the failed round stopped the rest",
+        roundsRun === 1 && cause.includes("otaDemoDevice0"),
+        `stopped after round 1: ${cause.slice(0, 160)}`,
+      );
     }
   },
 };

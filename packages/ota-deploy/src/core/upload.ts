@@ -56,10 +56,10 @@ export async function uploadFirmware(s3: S3Client, input: UploadInput): Promise<
     sha256.update(body);
     partNumber += 1;
     const number = partNumber;
-    const partMd5 = createHash("md5").update(body).digest();
-    const etag = `"${partMd5.toString("hex")}"`;
-    if (existing.get(number) === etag) {
-      parts.push({ PartNumber: number, ETag: etag });
+    // A part already uploaded is kept when its ETag (the part's MD5) matches the file's bytes.
+    const uploaded = existing.get(number);
+    if (uploaded && uploaded === `"${createHash("md5").update(body).digest("hex")}"`) {
+      parts.push({ PartNumber: number, ETag: uploaded });
       partsResumed += 1;
       continue;
     }
@@ -71,11 +71,10 @@ export async function uploadFirmware(s3: S3Client, input: UploadInput): Promise<
           UploadId: uploadId,
           PartNumber: number,
           Body: body,
-          ContentMD5: partMd5.toString("base64"),
         }),
       )
       .then((answer) => {
-        parts.push({ PartNumber: number, ETag: answer.ETag ?? etag });
+        parts.push({ PartNumber: number, ETag: answer.ETag as string });
         partsSent += 1;
       });
     inFlight.add(sending);
