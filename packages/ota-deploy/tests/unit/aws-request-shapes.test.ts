@@ -122,18 +122,16 @@ describe("a round, at the request level (emulator-independent)", () => {
   });
 
   it("refuses to carry on with a finished job of the round's id", async () => {
-    iotMock
-      .on(DescribeStreamCommand)
-      .resolves({
-        streamInfo: {
-          files: [
-            {
-              fileId: 12,
-              s3Location: { bucket: release.bucket, key: release.key, version: release.versionId as string },
-            },
-          ],
-        },
-      });
+    iotMock.on(DescribeStreamCommand).resolves({
+      streamInfo: {
+        files: [
+          {
+            fileId: 12,
+            s3Location: { bucket: release.bucket, key: release.key, version: release.versionId as string },
+          },
+        ],
+      },
+    });
     iotMock
       .on(DescribeJobCommand)
       .resolves({ job: { jobId: "fleet-dev-fw-r1", status: "COMPLETED", targets: [] } });
