@@ -1,0 +1,264 @@
+// The emulator's IoT OTA extension (moto_extension.py) answers as AWS documents it: the jobs data plane with
+// version numbers and status details, the in-progress timeout, abort criteria, CancelJob with and without force,
+// DeleteJob, group targets fanning out, jobProcessDetails, the job-execution events, streams, KMS DIGEST signing.
+import { createHash, createPublicKey, verify } from "node:crypto";
+import {
+  AddThingToThingGroupCommand,
+  CancelJobCommand,
+  CreateJobCommand,
+  CreateStreamCommand,
+  CreateThingCommand,
+  CreateThingGroupCommand,
+  DeleteJobCommand,
+  DeleteStreamCommand,
+  DescribeJobCommand,
+  DescribeJobExecutionCommand,
+  DescribeStreamCommand,
+  IoTClient,
+  ListJobExecutionsForJobCommand,
+  ListStreamsCommand,
+} from "@aws-sdk/client-iot";
+import {
+  GetPendingJobExecutionsCommand,
+  IoTJobsDataPlaneClient,
+  StartNextPendingJobExecutionCommand,
+  UpdateJobExecutionCommand,
+} from "@aws-sdk/client-iot-jobs-data-plane";
+import { CreateKeyCommand, GetPublicKeyCommand, KMSClient, SignCommand } from "@aws-sdk/client-kms";
+import { beforeAll, describe, expect, it } from "@jest/globals";
+import { jobEvents, setTimeoutMinute } from "../../src/simulated-fleet";
+
+const iot = new IoTClient({});
+const jobs = new IoTJobsDataPlaneClient({});
+const ACCOUNT = "arn:aws:iot:us-east-1:123456789012";
+const endpoint = () => process.env.AWS_ENDPOINT_URL as string;
+const thingArn = (name: string) => `${ACCOUNT}:thing/${name}`;
+
+async function things(prefix: string, count: number): Promise<string[]> {
+  const names = Array.from({ length: count }, (_, i) => `${prefix}${i}`);
+  for (const thingName of names) await iot.send(new CreateThingCommand({ thingName }));
+  return names;
+}
+
+const statusOf = async (jobId: string, thingName: string) =>
+  (await iot.send(new DescribeJobExecutionCommand({ jobId, thingName }))).execution?.status;
+
+/** Polls until `check` holds; the emulator applies timeouts when asked, so no fixed sleep decides a result. */
+async function until(check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error("condition not reached");
+}
+
+beforeAll(async () => {
+  await setTimeoutMinute(endpoint(), 60);
+});
+
+describe("the jobs data plane", () => {
+  it("gives a device its pending execution, takes its status with details, versions, and refuses leaving a terminal status", async () => {
+    const [device] = await things("extData", 1);
+    await iot.send(
+      new CreateJobCommand({
+        jobId: "ext-data",
+        targets: [thingArn(device as string)],
+        document: '{"command":"fota"}',
+      }),
+    );
+    const pending = await jobs.send(new GetPendingJobExecutionsCommand({ thingName: device }));
+    expect(pending.queuedJobs?.map((j) => j.jobId)).toEqual(["ext-data"]);
+    const { execution } = await jobs.send(
+      new StartNextPendingJobExecutionCommand({ thingName: device, statusDetails: { step: "download" } }),
+    );
+    expect(execution).toMatchObject({
+      jobId: "ext-data",
+      status: "IN_PROGRESS",
+      jobDocument: '{"command":"fota"}',
+      versionNumber: 2,
+    });
+    await expect(
+      jobs.send(
+        new UpdateJobExecutionCommand({
+          thingName: device,
+          jobId: "ext-data",
+          status: "SUCCEEDED",
+          expectedVersion: 1,
+        }),
+      ),
+    ).rejects.toMatchObject({ name: "VersionConflictException" });
+    await jobs.send(
+      new UpdateJobExecutionCommand({
+        thingName: device,
+        jobId: "ext-data",
+        status: "SUCCEEDED",
+        statusDetails: { downloadTime: "42" },
+      }),
+    );
+    await expect(
+      jobs.send(new UpdateJobExecutionCommand({ thingName: device, jobId: "ext-data", status: "FAILED" })),
+    ).rejects.toMatchObject({ name: "InvalidStateTransitionException" });
+    const { job } = await iot.send(new DescribeJobCommand({ jobId: "ext-data" }));
+    expect(job?.status).toBe("COMPLETED");
+    expect(job?.jobProcessDetails).toMatchObject({ numberOfSucceededThings: 1, numberOfQueuedThings: 0 });
+    const events = await jobEvents(endpoint(), "ext-data");
+    expect(events.map((e) => e.topic)).toEqual([
+      "$aws/events/jobExecution/ext-data/succeeded",
+      "$aws/events/job/ext-data/completed",
+    ]);
+    expect(events[0]?.payload).toMatchObject({
+      eventType: "JOB_EXECUTION",
+      jobId: "ext-data",
+      thingArn: thingArn(device as string),
+      status: "SUCCEEDED",
+      statusDetails: { downloadTime: "42" },
+    });
+  });
+});
+
+describe("job semantics", () => {
+  it("times an execution out after the in-progress timeout", async () => {
+    const [device] = await things("extTimeout", 1);
+    await setTimeoutMinute(endpoint(), 0.2);
+    try {
+      await iot.send(
+        new CreateJobCommand({
+          jobId: "ext-timeout",
+          targets: [thingArn(device as string)],
+          document: "{}",
+          timeoutConfig: { inProgressTimeoutInMinutes: 1 },
+        }),
+      );
+      await jobs.send(new StartNextPendingJobExecutionCommand({ thingName: device }));
+      await until(async () => (await statusOf("ext-timeout", device as string)) === "TIMED_OUT");
+      expect((await jobEvents(endpoint(), "ext-timeout")).map((e) => e.topic)).toContain(
+        "$aws/events/jobExecution/ext-timeout/timed_out",
+      );
+    } finally {
+      await setTimeoutMinute(endpoint(), 60);
+    }
+  });
+
+  it("cancels the job when an abort criterion is met, and with it the queued executions", async () => {
+    const devices = await things("extAbort", 4);
+    await iot.send(
+      new CreateJobCommand({
+        jobId: "ext-abort",
+        targets: devices.map(thingArn),
+        document: "{}",
+        abortConfig: {
+          criteriaList: [
+            {
+              failureType: "FAILED",
+              action: "CANCEL",
+              thresholdPercentage: 50,
+              minNumberOfExecutedThings: 2,
+            },
+          ],
+        },
+      }),
+    );
+    for (const thingName of devices.slice(0, 2)) {
+      await jobs.send(new UpdateJobExecutionCommand({ thingName, jobId: "ext-abort", status: "FAILED" }));
+    }
+    const { job } = await iot.send(new DescribeJobCommand({ jobId: "ext-abort" }));
+    expect(job).toMatchObject({ status: "CANCELED", reasonCode: "AbortConfig" });
+    expect(await statusOf("ext-abort", devices[3] as string)).toBe("CANCELED");
+  });
+
+  it("cancels IN_PROGRESS executions only with force; DeleteJob removes the executions", async () => {
+    const devices = await things("extCancel", 2);
+    for (const [jobId, force] of [
+      ["ext-cancel", false],
+      ["ext-force", true],
+    ] as const) {
+      await iot.send(new CreateJobCommand({ jobId, targets: devices.map(thingArn), document: "{}" }));
+      await jobs.send(new UpdateJobExecutionCommand({ thingName: devices[0], jobId, status: "IN_PROGRESS" }));
+      await iot.send(new CancelJobCommand({ jobId, force }));
+      expect([
+        await statusOf(jobId, devices[0] as string),
+        await statusOf(jobId, devices[1] as string),
+      ]).toEqual([force ? "CANCELED" : "IN_PROGRESS", "CANCELED"]);
+    }
+    await iot.send(new DeleteJobCommand({ jobId: "ext-force", force: true }));
+    await expect(iot.send(new DescribeJobCommand({ jobId: "ext-force" }))).rejects.toMatchObject({
+      name: "ResourceNotFoundException",
+    });
+    await expect(statusOf("ext-force", devices[0] as string)).rejects.toMatchObject({
+      name: "ResourceNotFoundException",
+    });
+  });
+
+  it("fans a static group target out to the group's things", async () => {
+    const devices = await things("extGroup", 3);
+    await iot.send(new CreateThingGroupCommand({ thingGroupName: "extGroup" }));
+    for (const thingName of devices)
+      await iot.send(new AddThingToThingGroupCommand({ thingGroupName: "extGroup", thingName }));
+    await iot.send(
+      new CreateJobCommand({
+        jobId: "ext-group",
+        targets: [`${ACCOUNT}:thinggroup/extGroup`],
+        document: "{}",
+      }),
+    );
+    const { executionSummaries = [] } = await iot.send(
+      new ListJobExecutionsForJobCommand({ jobId: "ext-group" }),
+    );
+    expect(executionSummaries.map((e) => e.thingArn).sort()).toEqual(devices.map(thingArn).sort());
+    const { job } = await iot.send(new DescribeJobCommand({ jobId: "ext-group" }));
+    expect(job?.jobProcessDetails?.numberOfQueuedThings).toBe(3);
+  });
+});
+
+describe("streams", () => {
+  it("creates, describes, lists and deletes a stream; refuses a file id outside 0-255 and a second stream of the id", async () => {
+    const files = [
+      { fileId: 7, s3Location: { bucket: "fw-bucket", key: "firmware/1/a.bin", version: "v1" } },
+    ];
+    const roleArn = "arn:aws:iam::123456789012:role/ota";
+    await iot.send(new CreateStreamCommand({ streamId: "ext-stream", files, roleArn }));
+    expect((await iot.send(new DescribeStreamCommand({ streamId: "ext-stream" }))).streamInfo).toMatchObject({
+      streamId: "ext-stream",
+      files,
+      roleArn,
+    });
+    expect((await iot.send(new ListStreamsCommand({}))).streams?.map((s) => s.streamId)).toContain(
+      "ext-stream",
+    );
+    await expect(
+      iot.send(new CreateStreamCommand({ streamId: "ext-stream", files, roleArn })),
+    ).rejects.toMatchObject({
+      name: "ResourceAlreadyExistsException",
+    });
+    await expect(
+      iot.send(
+        new CreateStreamCommand({ streamId: "ext-bad", files: [{ ...files[0], fileId: 256 }], roleArn }),
+      ),
+    ).rejects.toMatchObject({ name: "InvalidRequestException" });
+    await iot.send(new DeleteStreamCommand({ streamId: "ext-stream" }));
+    await expect(iot.send(new DeleteStreamCommand({ streamId: "ext-stream" }))).rejects.toMatchObject({
+      name: "ResourceNotFoundException",
+    });
+  });
+});
+
+describe("KMS", () => {
+  it("signs a digest as given (MessageType DIGEST): the signature verifies over the message it is the hash of", async () => {
+    const kms = new KMSClient({});
+    const { KeyMetadata } = await kms.send(
+      new CreateKeyCommand({ KeySpec: "ECC_NIST_P256", KeyUsage: "SIGN_VERIFY" }),
+    );
+    const message = Buffer.from("firmware bytes");
+    const { Signature } = await kms.send(
+      new SignCommand({
+        KeyId: KeyMetadata?.KeyId,
+        Message: createHash("sha256").update(message).digest(),
+        MessageType: "DIGEST",
+        SigningAlgorithm: "ECDSA_SHA_256",
+      }),
+    );
+    const { PublicKey } = await kms.send(new GetPublicKeyCommand({ KeyId: KeyMetadata?.KeyId }));
+    const key = createPublicKey({ key: Buffer.from(PublicKey as Uint8Array), format: "der", type: "spki" });
+    expect(verify("sha256", message, key, Buffer.from(Signature as Uint8Array))).toBe(true);
+  });
+});
