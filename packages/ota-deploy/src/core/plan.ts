@@ -40,6 +40,10 @@ export async function planDeployment(deps: PlanDeps, input: unknown): Promise<De
     throw new ValidationError([
       "roleArn: give the role IoT assumes to read the firmware (this stack sets no OTA_ROLE_ARN)",
     ]);
+  requireStackRole(deps.otaRoleArn, {
+    roleArn: config.roleArn,
+    "presignedUrl.roleArn": config.presignedUrl?.roleArn,
+  });
   const release = await readRelease(deps.s3, deps.bucket, config.release);
   if (!release)
     throw new NotFoundError(
@@ -50,6 +54,21 @@ export async function planDeployment(deps: PlanDeps, input: unknown): Promise<De
   const document = mergeDocument(custom, otaFields(release, config.streamId, fileId), config.presignedUrl);
   const targets = await planTargets(deps, config);
   return { config, release, streamId: config.streamId, fileId, roleArn, document, targets };
+}
+
+/**
+ * A deployed stack lets its handlers pass only its OTA role to IoT (the role that reads its firmware): another
+ * role would be denied half-way, after the stream exists. Without a stack role (local runs) any role is taken.
+ */
+function requireStackRole(otaRoleArn: string | undefined, roles: Record<string, string | undefined>): void {
+  if (!otaRoleArn) return;
+  const problems = Object.entries(roles)
+    .filter(([, role]) => role !== undefined && role !== otaRoleArn)
+    .map(
+      ([field]) =>
+        `${field}: this stack passes only its OTA role to IoT (${otaRoleArn}); leave roleArn out or name that role`,
+    );
+  if (problems.length > 0) throw new ValidationError(problems);
 }
 
 async function planTargets(deps: PlanDeps, config: DeploymentConfig): Promise<PlannedTargets> {

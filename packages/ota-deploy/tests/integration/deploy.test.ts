@@ -111,7 +111,7 @@ describe("a round's job and its clean-up", () => {
       config("itEcho", things, {
         targetSelection: "SNAPSHOT",
         document: { inline: { Info1: "123", fileId: 35 } },
-        presignedUrl: { roleArn: "arn:aws:iam::123456789012:role/presign", expiresInSec: 900 },
+        presignedUrl: { roleArn: OTA_ROLE, expiresInSec: 900 },
         rollout: {
           maximumPerMinute: 500,
           exponentialRate: {
@@ -135,7 +135,7 @@ describe("a round's job and its clean-up", () => {
     const { job } = await iot.send(new DescribeJobCommand({ jobId: "itEcho-r1" }));
     expect(job).toMatchObject({
       targetSelection: "SNAPSHOT",
-      presignedUrlConfig: { roleArn: "arn:aws:iam::123456789012:role/presign", expiresInSec: 900 },
+      presignedUrlConfig: { roleArn: OTA_ROLE, expiresInSec: 900 },
       jobExecutionsRolloutConfig: {
         maximumPerMinute: 500,
         exponentialRate: {
@@ -203,6 +203,15 @@ describe("a round's job and its clean-up", () => {
       invoke("plan-deployment", { ...config("itMissing", ["a"]), rounds: 0 }),
     ).rejects.toMatchObject({
       message: expect.stringContaining("rounds: must be a whole number from 1 to 40"),
+    });
+    const otherRole = "arn:aws:iam::123456789012:role/someone-elses";
+    await expect(
+      invoke("plan-deployment", {
+        ...config("itMissing", ["a"]),
+        presignedUrl: { roleArn: otherRole, expiresInSec: 60 },
+      }),
+    ).rejects.toMatchObject({
+      message: expect.stringContaining("presignedUrl.roleArn: this stack passes only its OTA role"),
     });
   });
 });
