@@ -90,6 +90,19 @@ describe("deployment config ranges", () => {
     },
   );
 
+  it("takes names up to their AWS lengths (a job id leaves room for -r<round>), no longer", () => {
+    const jobId = `a${"b".repeat(57)}`;
+    const streamId = "s".repeat(128);
+    expect(issuesOf({ ...base, jobId, streamId })).toEqual([]);
+    expect(issuesOf({ ...base, jobId: `${jobId}c`, streamId: `${streamId}t` })).toEqual([
+      expect.stringMatching(/^jobId: must be 1-58 /),
+      expect.stringMatching(/^streamId: must be 1-128 /),
+    ]);
+    expect(issuesOf({ ...base, targets: { things: ["t".repeat(129)] } })).toEqual([
+      expect.stringMatching(/^targets\.things\.0: must be 1-128 /),
+    ]);
+  });
+
   it("refuses a factor with two decimals and a threshold with three", () => {
     expect(issuesOf(withValue(full, "rollout.exponentialRate.incrementFactor", 1.55))).toEqual([
       expect.stringContaining("rollout.exponentialRate.incrementFactor: must have at most one decimal"),
