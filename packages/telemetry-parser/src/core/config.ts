@@ -74,7 +74,7 @@ export const telemetryConfigSchema = z
     output: z._default(
       z.union([
         z.strictObject({ format: z.literal("jsonl") }),
-        z.strictObject({ format: z.literal("csv"), columns: z.array(name).check(z.minLength(1)) }),
+        z.strictObject({ format: z.literal("csv"), columns: z.array(z.string()).check(z.minLength(1)) }),
       ]),
       { format: "jsonl" },
     ),

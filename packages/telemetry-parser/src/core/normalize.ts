@@ -37,9 +37,10 @@ export function toEpochMs(value: unknown, unit: "auto" | "s" | "ms" | "iso" = "a
   } else if (typeof value === "string" && unit !== "s" && unit !== "ms" && ISO_WITH_ZONE.test(value)) {
     ms = Date.parse(value);
   } else {
+    if (unit === "s" || unit === "ms") return `is not a timestamp (epoch ${unit})`;
     return unit === "iso" || typeof value === "string"
       ? "is not an ISO-8601 date-time with a zone"
-      : `is not a timestamp (${unit === "auto" ? "epoch seconds or ms, or ISO-8601" : `epoch ${unit}`})`;
+      : "is not a timestamp (epoch seconds or ms, or ISO-8601)";
   }
   // Date's own range; beyond it there is no ISO string.
   return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? Math.round(ms) : "is out of range";

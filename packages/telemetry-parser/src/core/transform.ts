@@ -38,6 +38,8 @@ export interface TransformSummary {
   /** Decoded bytes read, and written by Ok records. */
   bytesIn: number;
   bytesOut: number;
+  /** The response's size as JSON, counted as it was built (one byte over: a separator the last record lacks). */
+  responseBytes: number;
   /** Why records failed, first ones first (at most MAX_FAILURES_KEPT). */
   failures: Array<{ recordId: string; reason: string }>;
 }
@@ -72,7 +74,9 @@ export function transformer(config: TelemetryConfig, budget = RESPONSE_BUDGET_BY
     const bytes = Buffer.from(record.data, "base64");
     if (!isUtf8(bytes)) return fail("data is not UTF-8 text", 0, bytes.length);
     const text = bytes.toString("utf8");
-    const lines = text.includes("\n") ? text.split("\n") : [text];
+    // The rule's separator ends every message: only a record holding several needs splitting.
+    const body = text.endsWith("\n") ? text.slice(0, -1) : text;
+    const lines = body.includes("\n") ? body.split("\n") : [body];
     const arrival =
       typeof record.approximateArrivalTimestamp === "number" ? record.approximateArrivalTimestamp : undefined;
     let out = "";
@@ -179,6 +183,7 @@ export function transformer(config: TelemetryConfig, budget = RESPONSE_BUDGET_BY
       used += entryBytes(idLength, entry.result, entry.data.length, entry.metadata);
       answered.push(entry);
     });
+    summary.responseBytes = used;
     return { records: answered, summary };
   };
 }
