@@ -128,6 +128,7 @@ export function transformer(config: TelemetryConfig, budget = RESPONSE_BUDGET_BY
       messages: 0,
       bytesIn: 0,
       bytesOut: 0,
+      responseBytes: 0,
       failures: [],
     };
     const seen = new Set<string>();
