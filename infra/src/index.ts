@@ -7,6 +7,7 @@ import * as aws from "@pulumi/aws";
 import { Alerts } from "./components/alerts";
 import type { DomainArgs } from "./components/handler-package";
 import { JobsTargeting } from "./components/jobs-targeting";
+import { TelemetryPipeline } from "./components/telemetry-pipeline";
 import { domainSettings, readStackConfig } from "./config";
 import { readDeploymentConfig, registerDeploymentTransforms, workloadBoundaryOf } from "./deployment";
 
@@ -32,3 +33,5 @@ const domain = (key: string): DomainArgs => ({
 
 export const alertTopicArn = alerts.topicArn;
 export const jobsTargeting = new JobsTargeting("jobs-targeting", domain("jobsTargeting"), opts).outputs;
+export const telemetryParser = new TelemetryPipeline("telemetry-parser", domain("telemetryParser"), opts)
+  .outputs;
