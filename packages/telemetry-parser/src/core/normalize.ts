@@ -1,7 +1,8 @@
 // One device message → one clean record, or the reason it is invalid or dropped: the message type its topic
 // matches, the device id, ISO-8601 UTC timestamps, the configured fields validated, selected, renamed, typed and
-// flattened. Pure: no I/O, never throws for bad data.
-import type { FieldMapping, FieldType, MessageType } from "./config";
+// flattened. Pure: no I/O, never throws for bad data. Message types are compiled once (paths split, rules
+// resolved), since this runs for every message of every batch.
+import type { FieldType, MessageType } from "./config";
 
 export type OutputRecord = Record<string, unknown>;
 
@@ -9,6 +10,25 @@ export type Normalized =
   | { kind: "ok"; record: OutputRecord; deviceId: string; timestamp: string }
   | { kind: "dropped" }
   | { kind: "invalid"; reason: string };
+
+interface CompiledField {
+  name: string;
+  source: string;
+  path: string[];
+  type: FieldType | undefined;
+  required: boolean;
+  flatten: boolean;
+}
+
+export interface CompiledType {
+  filter: string;
+  /** The topic level holding the device id (0-based), or the payload path. */
+  deviceLevel: number | undefined;
+  devicePath: string[] | undefined;
+  timestamp: { source: string; path: string[]; unit: "auto" | "s" | "ms" | "iso" } | undefined;
+  fields: CompiledField[] | undefined;
+  drop: Array<{ path: string[]; values: unknown[] }>;
+}
 
 /** Thing names' characters: a device id becomes an S3 prefix, so nothing else (no `/`, no `..`) may pass. */
 const DEVICE_ID = /^[a-zA-Z0-9:_-]{1,128}$/;
@@ -19,14 +39,76 @@ const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{
 
 const invalid = (reason: string): Normalized => ({ kind: "invalid", reason });
 
-export function valueAt(message: Record<string, unknown>, path: string): unknown {
-  if (!path.includes(".")) return message[path];
-  let value: unknown = message;
-  for (const key of path.split(".")) {
+export function compileMessageType(type: MessageType): CompiledType {
+  const deviceId = type.deviceId;
+  return {
+    filter: type.topic,
+    deviceLevel: "topicLevel" in deviceId ? deviceId.topicLevel - 1 : undefined,
+    devicePath: "field" in deviceId ? deviceId.field.split(".") : undefined,
+    timestamp: type.timestamp && {
+      source: type.timestamp.field,
+      path: type.timestamp.field.split("."),
+      unit: type.timestamp.unit,
+    },
+    fields: type.fields?.map((field) => {
+      const source = field.from ?? field.name;
+      return {
+        name: field.name,
+        source,
+        path: source.split("."),
+        type: field.type,
+        required: field.required,
+        flatten: field.flatten,
+      };
+    }),
+    drop: type.drop.map(({ field, equals }) => ({
+      path: field.split("."),
+      values: Array.isArray(equals) ? equals : [equals],
+    })),
+  };
+}
+
+function valueAt(message: Record<string, unknown>, path: readonly string[]): unknown {
+  let value: unknown = message[path[0] as string];
+  for (let i = 1; i < path.length; i++) {
     if (value === null || typeof value !== "object" || Array.isArray(value)) return undefined;
-    value = (value as Record<string, unknown>)[key];
+    value = (value as Record<string, unknown>)[path[i] as string];
   }
   return value;
+}
+
+/** Level `level` (0-based) of a topic, without splitting it. */
+function topicLevel(topic: string, level: number): string | undefined {
+  let start = 0;
+  for (let i = 0; i < level; i++) {
+    start = topic.indexOf("/", start) + 1;
+    if (start === 0) return undefined;
+  }
+  const end = topic.indexOf("/", start);
+  return end < 0 ? topic.slice(start) : topic.slice(start, end);
+}
+
+const DAY_MS = 86_400_000;
+let cachedDay = Number.NaN;
+let cachedDate = "";
+const TWO_DIGITS = Array.from({ length: 60 }, (_, n) => String(n).padStart(2, "0"));
+const THREE_DIGITS = Array.from({ length: 1000 }, (_, n) => String(n).padStart(3, "0"));
+
+/**
+ * `Date#toISOString` for a valid epoch ms, the date part kept from the previous call: a batch's messages share a
+ * day or two, and formatting the date is most of the cost.
+ */
+export function isoString(ms: number): string {
+  const day = Math.floor(ms / DAY_MS);
+  // Years outside 0000-9999 are written with a sign and six digits: left to Date.
+  if (ms < -62_167_219_200_000 || ms >= 253_402_300_800_000) return new Date(ms).toISOString();
+  if (day !== cachedDay) {
+    cachedDay = day;
+    cachedDate = new Date(day * DAY_MS).toISOString().slice(0, 11);
+  }
+  const inDay = ms - day * DAY_MS;
+  const seconds = Math.floor(inDay / 1000);
+  return `${cachedDate}${TWO_DIGITS[Math.floor(seconds / 3600)]}:${TWO_DIGITS[Math.floor(seconds / 60) % 60]}:${TWO_DIGITS[seconds % 60]}.${THREE_DIGITS[inDay % 1000]}Z`;
 }
 
 /** Epoch ms or the reason the value is no timestamp. */
@@ -73,17 +155,35 @@ function coerce(value: unknown, type: FieldType): unknown {
             : undefined;
     case "timestamp": {
       const ms = toEpochMs(value);
-      return typeof ms === "number" ? new Date(ms).toISOString() : undefined;
+      return typeof ms === "number" ? isoString(ms) : undefined;
     }
     case "json":
       return JSON.stringify(value);
   }
 }
 
+/** Column names of flattened leaves, built once: a fresh string per message would be hashed again each time. */
+const COLUMNS = new Map<string, Map<string, string>>();
+const COLUMNS_REMEMBERED = 1_000;
+function columnName(prefix: string, key: string): string {
+  let known = COLUMNS.get(prefix);
+  if (known === undefined) {
+    known = new Map();
+    if (COLUMNS.size < COLUMNS_REMEMBERED) COLUMNS.set(prefix, known);
+  }
+  let column = known.get(key);
+  if (column === undefined) {
+    column = `${prefix}_${key}`;
+    if (known.size < COLUMNS_REMEMBERED) known.set(key, column);
+  }
+  return column;
+}
+
 /** Leaves of an object as `<prefix>_<key>` (nested keys joined with `_`); arrays are leaves. */
 function flattenInto(target: OutputRecord, prefix: string, value: Record<string, unknown>): void {
-  for (const [key, inner] of Object.entries(value)) {
-    const column = `${prefix}_${key}`;
+  for (const key in value) {
+    const inner = value[key];
+    const column = columnName(prefix, key);
     if (inner !== null && typeof inner === "object" && !Array.isArray(inner))
       flattenInto(target, column, inner as Record<string, unknown>);
     else target[column] = inner;
@@ -94,14 +194,14 @@ function flattenInto(target: OutputRecord, prefix: string, value: Record<string,
 function mapField(
   record: OutputRecord,
   message: Record<string, unknown>,
-  field: FieldMapping,
+  field: CompiledField,
 ): string | undefined {
-  const source = field.from ?? field.name;
-  const value = valueAt(message, source);
-  if (value === undefined || value === null) return field.required ? `field ${source} is missing` : undefined;
+  const value = valueAt(message, field.path);
+  if (value === undefined || value === null)
+    return field.required ? `field ${field.source} is missing` : undefined;
   if (field.flatten) {
     if (typeof value !== "object" || Array.isArray(value))
-      return `field ${source} is not an object to flatten`;
+      return `field ${field.source} is not an object to flatten`;
     flattenInto(record, field.name, value as Record<string, unknown>);
     return undefined;
   }
@@ -111,23 +211,9 @@ function mapField(
   }
   const typed = coerce(value, field.type);
   if (typed === undefined)
-    return `field ${source} is not a ${field.type}: ${JSON.stringify(value).slice(0, 60)}`;
+    return `field ${field.source} is not a ${field.type}: ${JSON.stringify(value).slice(0, 60)}`;
   record[field.name] = typed;
   return undefined;
-}
-
-function dropped(message: Record<string, unknown>, type: MessageType): boolean {
-  return type.drop.some(({ field, equals }) => {
-    const value = valueAt(message, field);
-    return Array.isArray(equals) ? equals.includes(value as never) : value === equals;
-  });
-}
-
-function deviceIdOf(message: Record<string, unknown>, topic: string, type: MessageType): string | undefined {
-  const source = type.deviceId;
-  const id =
-    "topicLevel" in source ? topic.split("/")[source.topicLevel - 1] : valueAt(message, source.field);
-  return typeof id === "string" ? id : typeof id === "number" ? String(id) : undefined;
 }
 
 /**
@@ -136,13 +222,12 @@ function deviceIdOf(message: Record<string, unknown>, topic: string, type: Messa
  */
 export function normalizeMessage(
   message: unknown,
-  matchType: (topic: string) => MessageType | undefined,
+  matchType: (topic: string) => CompiledType | undefined,
   arrivalMs: number | undefined,
 ): Normalized {
   if (message === null || typeof message !== "object" || Array.isArray(message)) {
-    return invalid(
-      `a JSON ${Array.isArray(message) ? "array" : message === null ? "null" : typeof message}, expected an object`,
-    );
+    const kind = Array.isArray(message) ? "array" : message === null ? "null" : typeof message;
+    return invalid(`a JSON ${kind}, expected an object`);
   }
   const fields = message as Record<string, unknown>;
   const topic = fields.topic;
@@ -150,10 +235,15 @@ export function normalizeMessage(
     return invalid("topic is missing (the rule's SELECT topic() AS topic)");
   const type = matchType(topic);
   if (!type) return invalid(`topic ${topic} matches no configured message type`);
-  if (dropped(fields, type)) return { kind: "dropped" };
+  for (const rule of type.drop)
+    if (rule.values.includes(valueAt(fields, rule.path))) return { kind: "dropped" };
 
-  const deviceId = deviceIdOf(fields, topic, type);
-  if (deviceId === undefined || !DEVICE_ID.test(deviceId)) {
+  const id =
+    type.deviceLevel !== undefined
+      ? topicLevel(topic, type.deviceLevel)
+      : valueAt(fields, type.devicePath as string[]);
+  const deviceId = typeof id === "number" ? String(id) : id;
+  if (typeof deviceId !== "string" || !DEVICE_ID.test(deviceId)) {
     return invalid(
       `device id ${JSON.stringify(deviceId ?? null)} is not 1-128 letters, digits, ':', '_' or '-'`,
     );
@@ -161,22 +251,21 @@ export function normalizeMessage(
   const received = fields.receivedAt === undefined ? arrivalMs : toEpochMs(fields.receivedAt, "ms");
   if (typeof received === "string") return invalid(`receivedAt ${received}`);
   const own = type.timestamp
-    ? toEpochMs(valueAt(fields, type.timestamp.field), type.timestamp.unit)
+    ? toEpochMs(valueAt(fields, type.timestamp.path), type.timestamp.unit)
     : received;
-  if (typeof own === "string") return invalid(`field ${type.timestamp?.field} ${own}`);
+  if (typeof own === "string") return invalid(`field ${type.timestamp?.source} ${own}`);
   if (own === undefined) return invalid("no timestamp: neither the message nor the record carries one");
 
-  const timestamp = new Date(own).toISOString();
+  const timestamp = isoString(own);
   const record: OutputRecord = { topic, deviceId, timestamp };
-  if (received !== undefined) record.receivedAt = new Date(received).toISOString();
+  if (received !== undefined) record.receivedAt = received === own ? timestamp : isoString(received);
   if (type.fields) {
     for (const field of type.fields) {
       const problem = mapField(record, fields, field);
       if (problem) return invalid(problem);
     }
   } else {
-    for (const [key, value] of Object.entries(fields))
-      if (!(key in record) && key !== "receivedAt") record[key] = value;
+    for (const key in fields) if (!(key in record) && key !== "receivedAt") record[key] = fields[key];
   }
   return { kind: "ok", record, deviceId, timestamp };
 }

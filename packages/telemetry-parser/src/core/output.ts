@@ -29,17 +29,17 @@ export function partitionOf(
 ): Record<string, string> | string {
   const values: Record<string, string> = {};
   for (const key of keys) {
-    const raw =
-      key.source === "deviceId"
-        ? deviceId
-        : key.source === "date"
-          ? timestamp.slice(0, 10)
-          : record[key.field as string];
-    const value = typeof raw === "number" || typeof raw === "boolean" ? String(raw) : raw;
-    if (typeof value !== "string" || !SAFE_VALUE.test(value) || value === "." || value === "..") {
-      return `partition key ${key.name} would be ${JSON.stringify(value ?? null)}, not 1-256 letters, digits, ':', '_', '.' or '-'`;
+    // A device id was checked against thing names' characters, and a date is digits: both are safe already.
+    if (key.source === "deviceId") values[key.name] = deviceId;
+    else if (key.source === "date") values[key.name] = timestamp.slice(0, 10);
+    else {
+      const raw = record[key.field as string];
+      const value = typeof raw === "number" || typeof raw === "boolean" ? String(raw) : raw;
+      if (typeof value !== "string" || !SAFE_VALUE.test(value) || value === "." || value === "..") {
+        return `partition key ${key.name} would be ${JSON.stringify(value ?? null)}, not 1-256 letters, digits, ':', '_', '.' or '-'`;
+      }
+      values[key.name] = value;
     }
-    values[key.name] = value;
   }
   return values;
 }

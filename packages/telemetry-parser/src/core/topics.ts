@@ -1,6 +1,6 @@
 // MQTT topic filters of the configured message types, compiled once; a topic's type is remembered, since a
 // fleet publishes on a bounded set of topics and a batch repeats them.
-import type { MessageType } from "./config";
+import type { CompiledType } from "./normalize";
 
 /** Topics remembered at most; past it a topic is matched again (memory stays bounded whatever arrives). */
 const REMEMBERED = 10_000;
@@ -17,11 +17,11 @@ export function topicMatches(filter: string, topic: string): boolean {
 }
 
 /** The first message type whose filter matches a topic. */
-export function typeMatcher(types: readonly MessageType[]): (topic: string) => MessageType | undefined {
-  const known = new Map<string, MessageType | undefined>();
+export function typeMatcher(types: readonly CompiledType[]): (topic: string) => CompiledType | undefined {
+  const known = new Map<string, CompiledType | undefined>();
   return (topic) => {
     if (known.has(topic)) return known.get(topic);
-    const type = types.find((candidate) => topicMatches(candidate.topic, topic));
+    const type = types.find((candidate) => topicMatches(candidate.filter, topic));
     if (known.size < REMEMBERED) known.set(topic, type);
     return type;
   };

@@ -4,8 +4,8 @@
 // reason's error code) under the error prefix, so a record that does not fit is failed with that reason,
 // never dropped: nothing is lost, and it can be replayed from there.
 import { isUtf8 } from "node:buffer";
-import type { MessageType, TelemetryConfig } from "./config";
-import { normalizeMessage } from "./normalize";
+import type { TelemetryConfig } from "./config";
+import { compileMessageType, normalizeMessage } from "./normalize";
 import { formatter, partitionOf, samePartition } from "./output";
 import { typeMatcher } from "./topics";
 
@@ -57,9 +57,28 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 /** `{"records":[` and `]}` */
 const ENVELOPE_BYTES = 14;
 
+/** Bytes a base64 string of this length and padding decodes to. */
+function decodedLength(base64: string): number {
+  const padding = base64.endsWith("==") ? 2 : base64.endsWith("=") ? 1 : 0;
+  return (base64.length / 4) * 3 - padding;
+}
+
+/**
+ * The record's bytes, or undefined when its data is no base64. Node's decoder skips characters outside the
+ * alphabet, so a string holding any decodes to fewer bytes than its length promises (cheaper than a regex).
+ */
+function decode(data: unknown): Buffer | undefined {
+  if (typeof data !== "string" || data.length % 4 !== 0) return undefined;
+  const bytes = Buffer.from(data, "base64");
+  return bytes.length === decodedLength(data) ? bytes : undefined;
+}
+
+const failure = (reason: string, messages: number, bytesIn: number) =>
+  ({ result: "ProcessingFailed", reason, messages, bytesIn }) as const;
+
 /** A batch transformer for one configuration (compiled once per container). */
 export function transformer(config: TelemetryConfig, budget = RESPONSE_BUDGET_BYTES) {
-  const matchType: (topic: string) => MessageType | undefined = typeMatcher(config.messages);
+  const matchType = typeMatcher(config.messages.map(compileMessageType));
   const format = formatter(config.output);
 
   type Outcome =
@@ -68,15 +87,16 @@ export function transformer(config: TelemetryConfig, budget = RESPONSE_BUDGET_BY
     | { result: "ProcessingFailed"; reason: string; messages: number };
 
   function transformRecord(record: FirehoseRecord): Outcome & { bytesIn: number } {
-    const fail = (reason: string, messages = 0, bytesIn = 0) =>
-      ({ result: "ProcessingFailed", reason, messages, bytesIn }) as const;
-    if (typeof record.data !== "string" || !BASE64.test(record.data)) return fail("data is not base64");
-    const bytes = Buffer.from(record.data, "base64");
-    if (!isUtf8(bytes)) return fail("data is not UTF-8 text", 0, bytes.length);
+    const bytes = decode(record.data);
+    if (!bytes) return failure("data is not base64", 0, 0);
+    const bytesIn = bytes.length;
     const text = bytes.toString("utf8");
-    // The rule's separator ends every message: only a record holding several needs splitting.
-    const body = text.endsWith("\n") ? text.slice(0, -1) : text;
-    const lines = body.includes("\n") ? body.split("\n") : [body];
+    // The decoder replaces invalid sequences with U+FFFD; only then is the slower check needed.
+    if (text.includes("\uFFFD") && !isUtf8(bytes)) return failure("data is not UTF-8 text", 0, bytesIn);
+    // The rule's separator ends every message: only a record holding several needs splitting (JSON.parse
+    // takes the trailing newline as whitespace).
+    const newline = text.indexOf("\n");
+    const lines = newline < 0 || newline === text.length - 1 ? [text] : text.split("\n");
     const arrival =
       typeof record.approximateArrivalTimestamp === "number" ? record.approximateArrivalTimestamp : undefined;
     let out = "";
@@ -91,27 +111,27 @@ export function transformer(config: TelemetryConfig, budget = RESPONSE_BUDGET_BY
       try {
         parsed = JSON.parse(line);
       } catch (error) {
-        return fail(`${where}not JSON (${(error as Error).message})`, messages, bytes.length);
+        return failure(`${where}not JSON (${(error as Error).message})`, messages, bytesIn);
       }
       const normalized = normalizeMessage(parsed, matchType, arrival);
       if (normalized.kind === "dropped") continue;
-      if (normalized.kind === "invalid") return fail(`${where}${normalized.reason}`, messages, bytes.length);
+      if (normalized.kind === "invalid") return failure(`${where}${normalized.reason}`, messages, bytesIn);
       const keys = partitionOf(
         config.partitionKeys,
         normalized.record,
         normalized.deviceId,
         normalized.timestamp,
       );
-      if (typeof keys === "string") return fail(`${where}${keys}`, messages, bytes.length);
+      if (typeof keys === "string") return failure(`${where}${keys}`, messages, bytesIn);
       // Firehose partitions a record as a whole: its messages must share one partition.
       if (partition && !samePartition(partition, keys))
-        return fail(`${where}messages of one record belong to different partitions`, messages, bytes.length);
+        return failure(`${where}messages of one record belong to different partitions`, messages, bytesIn);
       partition = keys;
       out += format(normalized.record);
     }
-    if (messages === 0) return fail("the record holds no message", 0, bytes.length);
-    if (!partition) return { result: "Dropped", messages, bytesIn: bytes.length };
-    return { result: "Ok", text: out, partitionKeys: partition, messages, bytesIn: bytes.length };
+    if (messages === 0) return failure("the record holds no message", 0, bytesIn);
+    if (!partition) return { result: "Dropped", messages, bytesIn };
+    return { result: "Ok", text: out, partitionKeys: partition, messages, bytesIn };
   }
 
   return function transform(records: readonly FirehoseRecord[]): {
@@ -140,7 +160,7 @@ export function transformer(config: TelemetryConfig, budget = RESPONSE_BUDGET_BY
     summary.duplicates = records.length - unique.length;
     summary.records = unique.length;
     // Room kept for answering every record not yet answered in the smallest way (ProcessingFailed, no data).
-    const idBytes = unique.map((record) => Buffer.byteLength(JSON.stringify(record.recordId)));
+    const idBytes = unique.map((record) => jsonStringBytes(record.recordId));
     let reserve = idBytes.reduce((sum, n) => sum + minimalEntryBytes(n), 0);
     let used = ENVELOPE_BYTES;
     const answered: TransformedRecord[] = [];
@@ -150,18 +170,14 @@ export function transformer(config: TelemetryConfig, budget = RESPONSE_BUDGET_BY
       return { recordId, result: "ProcessingFailed", data } as const;
     };
 
-    unique.forEach((record, i) => {
+    for (let i = 0; i < unique.length; i++) {
+      const record = unique[i] as FirehoseRecord;
       const idLength = idBytes[i] as number;
       reserve -= minimalEntryBytes(idLength);
       const outcome = transformRecord(record);
       summary.messages += outcome.messages;
       summary.bytesIn += outcome.bytesIn;
       const fits = (entryBytes: number) => used + entryBytes + reserve <= budget;
-      // Failed and dropped records echo their data when it is base64 and fits, as Firehose's blueprints do.
-      const echo =
-        outcome.result !== "Ok" && typeof record.data === "string" && BASE64.test(record.data)
-          ? record.data
-          : "";
       let entry: TransformedRecord;
       if (outcome.result === "Ok") {
         const data = Buffer.from(outcome.text, "utf8").toString("base64");
@@ -169,12 +185,14 @@ export function transformer(config: TelemetryConfig, budget = RESPONSE_BUDGET_BY
         if (fits(entryBytes(idLength, "Ok", data.length, metadata))) {
           entry = { recordId: record.recordId, result: "Ok", data, metadata };
           summary.ok++;
-          summary.bytesOut += Buffer.byteLength(outcome.text);
+          summary.bytesOut += decodedLength(data);
         } else {
           summary.overflowed++;
           entry = failed(record.recordId, OVERFLOW_REASON, "");
         }
       } else {
+        // Failed and dropped records echo their data when it is base64 and fits, as Firehose's blueprints do.
+        const echo = typeof record.data === "string" && BASE64.test(record.data) ? record.data : "";
         const data = fits(entryBytes(idLength, outcome.result, echo.length)) ? echo : "";
         if (outcome.result === "Dropped") {
           summary.dropped++;
@@ -183,10 +201,28 @@ export function transformer(config: TelemetryConfig, budget = RESPONSE_BUDGET_BY
       }
       used += entryBytes(idLength, entry.result, entry.data.length, entry.metadata);
       answered.push(entry);
-    });
+    }
     summary.responseBytes = used;
     return { records: answered, summary };
   };
+}
+
+/** Bytes of a string as JSON; record ids are ASCII digits, so the exact count is rarely needed. */
+function jsonStringBytes(text: string): number {
+  return /^[\x20-\x21\x23-\x5b\x5d-\x7e]*$/.test(text)
+    ? text.length + 2
+    : Buffer.byteLength(JSON.stringify(text));
+}
+
+/** `{"partitionKeys":{"<key>":"<value>",…}}`: names and values are plain ASCII (checked by partitionOf). */
+function metadataBytes(metadata: NonNullable<TransformedRecord["metadata"]>): number {
+  let bytes = 20;
+  let count = 0;
+  for (const key in metadata.partitionKeys) {
+    bytes += key.length + (metadata.partitionKeys[key] as string).length + 5 + (count > 0 ? 1 : 0);
+    count++;
+  }
+  return bytes;
 }
 
 /** Bytes of one answered record in the JSON response, separating comma included. */
@@ -197,13 +233,7 @@ function entryBytes(
   metadata?: TransformedRecord["metadata"],
 ): number {
   // {"recordId":<id>,"result":"<result>","data":"<data>"} plus ,"metadata":<json>
-  return (
-    36 +
-    idBytes +
-    result.length +
-    dataLength +
-    (metadata ? 12 + Buffer.byteLength(JSON.stringify(metadata)) : 0)
-  );
+  return 36 + idBytes + result.length + dataLength + (metadata ? 12 + metadataBytes(metadata) : 0);
 }
 
 const minimalEntryBytes = (idBytes: number) => entryBytes(idBytes, "ProcessingFailed", 0);
