@@ -1,10 +1,17 @@
-// One batch size, in a process of its own so that its peak memory is its own: first one transformation as Lambda
-// runs it (the event parsed from its JSON, the response serialised back), peak RSS read from the kernel; then
-// the throughput of the transformation and of the bare loop over the same batch, alternated. Prints one JSON line.
+// One batch, in a process of its own so that its peak memory is its own: the event is read from the file the
+// parent wrote and parsed (as the Lambda runtime receives it), one transformation runs and its response is
+// serialised; peak RSS comes from the kernel, above the idle process's RSS. Then the throughput of the
+// transformation and of the bare loop over the same batch, alternated. Prints one JSON line.
+import { readFileSync } from "node:fs";
 import { transformer } from "../src/core/transform";
 import { BENCH_CONFIG, bareLoop, makeBatch } from "./batch";
 
-const megabytes = Number(process.argv[2]);
+const [file = "", megabytes = 0, mode = "transform"] = [
+  process.argv[2],
+  Number(process.argv[3]),
+  process.argv[4],
+];
+
 const transform = transformer(BENCH_CONFIG);
 const mb = (bytes: number) => bytes / 1024 / 1024;
 
@@ -13,9 +20,15 @@ transform(makeBatch(0.05).event.records);
 const baseline = process.memoryUsage.rss();
 // As the Lambda runtime does: the event arrives as JSON and is parsed; the handler's answer is serialised.
 const { event, eventBytes } = (() => {
-  const json = JSON.stringify(makeBatch(megabytes).event);
+  const json = readFileSync(file, "utf8");
   return { event: JSON.parse(json) as ReturnType<typeof makeBatch>["event"], eventBytes: json.length };
 })();
+// `bare`: the same steps around the bare loop, for the floor's memory; nothing else is measured.
+if (mode === "bare") {
+  const floor = JSON.stringify({ records: bareLoop(event.records) }).length;
+  console.log(JSON.stringify({ floor, peakRssMb: mb(process.resourceUsage().maxRSS * 1024 - baseline) }));
+  process.exit(0);
+}
 const { records, summary } = transform(event.records);
 const responseBytes = Buffer.byteLength(JSON.stringify({ records }));
 const peak = process.resourceUsage().maxRSS * 1024;

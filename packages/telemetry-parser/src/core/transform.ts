@@ -151,17 +151,22 @@ export function transformer(config: TelemetryConfig, budget = RESPONSE_BUDGET_BY
       responseBytes: 0,
       failures: [],
     };
+    // Each id once, for its first record; room kept for answering every record not yet answered in the
+    // smallest way (ProcessingFailed, no data).
     const seen = new Set<string>();
-    const unique = records.filter((record) => {
-      if (seen.has(record.recordId)) return false;
+    const unique: FirehoseRecord[] = [];
+    const idBytes: number[] = [];
+    let reserve = 0;
+    for (const record of records) {
+      if (seen.has(record.recordId)) continue;
       seen.add(record.recordId);
-      return true;
-    });
+      unique.push(record);
+      const bytes = jsonStringBytes(record.recordId);
+      idBytes.push(bytes);
+      reserve += minimalEntryBytes(bytes);
+    }
     summary.duplicates = records.length - unique.length;
     summary.records = unique.length;
-    // Room kept for answering every record not yet answered in the smallest way (ProcessingFailed, no data).
-    const idBytes = unique.map((record) => jsonStringBytes(record.recordId));
-    let reserve = idBytes.reduce((sum, n) => sum + minimalEntryBytes(n), 0);
     let used = ENVELOPE_BYTES;
     const answered: TransformedRecord[] = [];
     const failed = (recordId: string, reason: string, data: string) => {
@@ -177,12 +182,12 @@ export function transformer(config: TelemetryConfig, budget = RESPONSE_BUDGET_BY
       const outcome = transformRecord(record);
       summary.messages += outcome.messages;
       summary.bytesIn += outcome.bytesIn;
-      const fits = (entryBytes: number) => used + entryBytes + reserve <= budget;
+      const room = budget - used - reserve;
       let entry: TransformedRecord;
       if (outcome.result === "Ok") {
         const data = Buffer.from(outcome.text, "utf8").toString("base64");
         const metadata = { partitionKeys: outcome.partitionKeys };
-        if (fits(entryBytes(idLength, "Ok", data.length, metadata))) {
+        if (entryBytes(idLength, "Ok", data.length, metadata) <= room) {
           entry = { recordId: record.recordId, result: "Ok", data, metadata };
           summary.ok++;
           summary.bytesOut += decodedLength(data);
@@ -193,7 +198,7 @@ export function transformer(config: TelemetryConfig, budget = RESPONSE_BUDGET_BY
       } else {
         // Failed and dropped records echo their data when it is base64 and fits, as Firehose's blueprints do.
         const echo = typeof record.data === "string" && BASE64.test(record.data) ? record.data : "";
-        const data = fits(entryBytes(idLength, outcome.result, echo.length)) ? echo : "";
+        const data = entryBytes(idLength, outcome.result, echo.length) <= room ? echo : "";
         if (outcome.result === "Dropped") {
           summary.dropped++;
           entry = { recordId: record.recordId, result: "Dropped", data };
