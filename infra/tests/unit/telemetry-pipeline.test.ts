@@ -290,7 +290,7 @@ describe("alarms", () => {
       ["delivery-failed", "DeliveryToS3.Success"],
       ["backup-failed", "BackupToS3.Success"],
       ["invocation-failed", "ExecuteProcessing.Success"],
-    ]) {
+    ] as const) {
       expect(alarm(part)).toEqual(
         expect.objectContaining({
           namespace: "AWS/Firehose",
