@@ -6,10 +6,14 @@ import type { FieldType, MessageType } from "./config";
 
 export type OutputRecord = Record<string, unknown>;
 
-export type Normalized =
-  | { kind: "ok"; record: OutputRecord; deviceId: string; timestamp: string }
-  | { kind: "dropped" }
-  | { kind: "invalid"; reason: string };
+/** A message filtered out by a drop rule. */
+export const DROPPED = Symbol("dropped");
+/** Why a message is invalid (a class: a clean record may well have a field of any name). */
+export class Invalid {
+  constructor(readonly reason: string) {}
+}
+/** The clean record (with `deviceId` and `timestamp` as strings), dropped, or invalid. */
+export type Normalized = OutputRecord | typeof DROPPED | Invalid;
 
 interface CompiledField {
   name: string;
@@ -37,7 +41,7 @@ const SECONDS_BELOW = 1e11;
 /** An ISO-8601 date-time with a zone: a time without one is ambiguous. */
 const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i;
 
-const invalid = (reason: string): Normalized => ({ kind: "invalid", reason });
+const invalid = (reason: string): Invalid => new Invalid(reason);
 
 export function compileMessageType(type: MessageType): CompiledType {
   const deviceId = type.deviceId;
@@ -88,27 +92,22 @@ function topicLevel(topic: string, level: number): string | undefined {
   return end < 0 ? topic.slice(start) : topic.slice(start, end);
 }
 
-const DAY_MS = 86_400_000;
-let cachedDay = Number.NaN;
-let cachedDate = "";
-const TWO_DIGITS = Array.from({ length: 60 }, (_, n) => String(n).padStart(2, "0"));
 const THREE_DIGITS = Array.from({ length: 1000 }, (_, n) => String(n).padStart(3, "0"));
+let cachedSecond = Number.NaN;
+let cachedPrefix = "";
 
 /**
- * `Date#toISOString` for a valid epoch ms, the date part kept from the previous call: a batch's messages share a
- * day or two, and formatting the date is most of the cost.
+ * `Date#toISOString` for a valid epoch ms, all but the milliseconds kept from the previous call: a batch's
+ * messages arrive a few per second, and formatting the date and time is most of the cost.
  */
 export function isoString(ms: number): string {
-  const day = Math.floor(ms / DAY_MS);
-  // Years outside 0000-9999 are written with a sign and six digits: left to Date.
-  if (ms < -62_167_219_200_000 || ms >= 253_402_300_800_000) return new Date(ms).toISOString();
-  if (day !== cachedDay) {
-    cachedDay = day;
-    cachedDate = new Date(day * DAY_MS).toISOString().slice(0, 11);
+  const second = Math.floor(ms / 1000);
+  if (second !== cachedSecond) {
+    cachedSecond = second;
+    // `YYYY-MM-DDTHH:MM:SS.` (Date writes years outside 0000-9999 with a sign, which this keeps).
+    cachedPrefix = new Date(second * 1000).toISOString().slice(0, -4);
   }
-  const inDay = ms - day * DAY_MS;
-  const seconds = Math.floor(inDay / 1000);
-  return `${cachedDate}${TWO_DIGITS[Math.floor(seconds / 3600)]}:${TWO_DIGITS[Math.floor(seconds / 60) % 60]}:${TWO_DIGITS[seconds % 60]}.${THREE_DIGITS[inDay % 1000]}Z`;
+  return `${cachedPrefix}${THREE_DIGITS[ms - second * 1000]}Z`;
 }
 
 /** Epoch ms or the reason the value is no timestamp. */
@@ -235,8 +234,7 @@ export function normalizeMessage(
     return invalid("topic is missing (the rule's SELECT topic() AS topic)");
   const type = matchType(topic);
   if (!type) return invalid(`topic ${topic} matches no configured message type`);
-  for (const rule of type.drop)
-    if (rule.values.includes(valueAt(fields, rule.path))) return { kind: "dropped" };
+  for (const rule of type.drop) if (rule.values.includes(valueAt(fields, rule.path))) return DROPPED;
 
   const id =
     type.deviceLevel !== undefined
@@ -267,5 +265,5 @@ export function normalizeMessage(
   } else {
     for (const key in fields) if (!(key in record) && key !== "receivedAt") record[key] = fields[key];
   }
-  return { kind: "ok", record, deviceId, timestamp };
+  return record;
 }

@@ -20,18 +20,16 @@ export function formatter(output: TelemetryConfig["output"]): (record: OutputRec
   return (record) => `${columns.map((column) => csvCell(record[column])).join(",")}\n`;
 }
 
-/** The partition keys of a record, or why it has none that can be a prefix. */
+/** The partition keys of a clean record (its deviceId and timestamp set), or why it has none that can be a prefix. */
 export function partitionOf(
   keys: readonly PartitionKey[],
   record: OutputRecord,
-  deviceId: string,
-  timestamp: string,
 ): Record<string, string> | string {
   const values: Record<string, string> = {};
   for (const key of keys) {
     // A device id was checked against thing names' characters, and a date is digits: both are safe already.
-    if (key.source === "deviceId") values[key.name] = deviceId;
-    else if (key.source === "date") values[key.name] = timestamp.slice(0, 10);
+    if (key.source === "deviceId") values[key.name] = record.deviceId as string;
+    else if (key.source === "date") values[key.name] = (record.timestamp as string).slice(0, 10);
     else {
       const raw = record[key.field as string];
       const value = typeof raw === "number" || typeof raw === "boolean" ? String(raw) : raw;

@@ -5,7 +5,7 @@
 // never dropped: nothing is lost, and it can be replayed from there.
 import { isUtf8 } from "node:buffer";
 import type { TelemetryConfig } from "./config";
-import { compileMessageType, normalizeMessage } from "./normalize";
+import { compileMessageType, DROPPED, Invalid, normalizeMessage } from "./normalize";
 import { formatter, partitionOf, samePartition } from "./output";
 import { typeMatcher } from "./topics";
 
@@ -103,31 +103,27 @@ export function transformer(config: TelemetryConfig, budget = RESPONSE_BUDGET_BY
     let partition: Record<string, string> | undefined;
     let messages = 0;
     for (let i = 0; i < lines.length; i++) {
-      const line = (lines[i] as string).trim();
-      if (line === "") continue;
-      messages++;
+      const line = lines[i] as string;
       const where = lines.length > 1 ? `line ${i + 1}: ` : "";
       let parsed: unknown;
+      // JSON.parse skips surrounding whitespace itself; only a line it refuses is looked at twice.
       try {
         parsed = JSON.parse(line);
       } catch (error) {
-        return failure(`${where}not JSON (${(error as Error).message})`, messages, bytesIn);
+        if (line.trim() === "") continue;
+        return failure(`${where}not JSON (${(error as Error).message})`, messages + 1, bytesIn);
       }
-      const normalized = normalizeMessage(parsed, matchType, arrival);
-      if (normalized.kind === "dropped") continue;
-      if (normalized.kind === "invalid") return failure(`${where}${normalized.reason}`, messages, bytesIn);
-      const keys = partitionOf(
-        config.partitionKeys,
-        normalized.record,
-        normalized.deviceId,
-        normalized.timestamp,
-      );
+      messages++;
+      const record = normalizeMessage(parsed, matchType, arrival);
+      if (record === DROPPED) continue;
+      if (record instanceof Invalid) return failure(`${where}${record.reason}`, messages, bytesIn);
+      const keys = partitionOf(config.partitionKeys, record);
       if (typeof keys === "string") return failure(`${where}${keys}`, messages, bytesIn);
       // Firehose partitions a record as a whole: its messages must share one partition.
       if (partition && !samePartition(partition, keys))
         return failure(`${where}messages of one record belong to different partitions`, messages, bytesIn);
       partition = keys;
-      out += format(normalized.record);
+      out += format(record);
     }
     if (messages === 0) return failure("the record holds no message", 0, bytesIn);
     if (!partition) return { result: "Dropped", messages, bytesIn };

@@ -2,6 +2,7 @@
 import { describe, expect, it } from "@jest/globals";
 import fc from "fast-check";
 import { parseTelemetryConfig } from "../../src/core/config";
+import { isoString } from "../../src/core/normalize";
 import { type FirehoseRecord, transformer } from "../../src/core/transform";
 import { b64 } from "../support/records";
 
@@ -115,4 +116,16 @@ describe("for any batch of any records", () => {
       { numRuns: 200 },
     );
   });
+});
+
+it("formats any moment Date can as Date#toISOString does, whichever moment came before", () => {
+  const moment = fc.integer({ min: -8.64e15, max: 8.64e15 - 1 });
+  fc.assert(
+    fc.property(moment, moment, (before, ms) => {
+      isoString(before);
+      expect(isoString(ms)).toBe(new Date(ms).toISOString());
+      expect(isoString(ms + 1)).toBe(new Date(ms + 1).toISOString());
+    }),
+    { numRuns: 2000 },
+  );
 });
