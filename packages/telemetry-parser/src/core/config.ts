@@ -1,12 +1,8 @@
 // What a team writes instead of a Lambda: which messages arrive on which topics (their schema and the fields to
 // keep), the output format and the partition keys. One schema, read by the transformation at cold start and by
 // infra at deployment (the Firehose prefix and the Glue table follow from it), so the two cannot disagree.
-import { ConfigError, formatIssues } from "@fleet/shared-aws";
+import { ConfigError, parseOrThrow, ValidationError } from "@fleet/shared-aws";
 import * as z from "zod/mini";
-import { safeParse } from "zod/v4/core";
-import english from "zod/v4/locales/en.js";
-
-const { localeError } = english();
 
 export const FIELD_TYPES = ["string", "number", "integer", "boolean", "timestamp", "json"] as const;
 export type FieldType = (typeof FIELD_TYPES)[number];
@@ -172,10 +168,11 @@ export function parseTelemetryConfig(
       throw new ConfigError(`${subject} is not JSON: ${(error as Error).message}`);
     }
   }
-  const parsed = safeParse(telemetryConfigSchema, value, { error: localeError });
-  if (!parsed.success) {
-    const problems = formatIssues(parsed.error.issues);
-    throw new ConfigError(`Invalid ${subject}: ${problems.join("; ")}`, { details: { problems } });
+  try {
+    return parseOrThrow(telemetryConfigSchema, value, subject);
+  } catch (error) {
+    // At cold start or deployment a bad configuration is a ConfigError, with the same per-field lines.
+    if (!(error instanceof ValidationError)) throw error;
+    throw new ConfigError(error.message, { details: { problems: error.issues } });
   }
-  return parsed.data;
 }

@@ -1,8 +1,8 @@
 // Firehose's data-transformation contract over one batch: every recordId answered exactly once with Ok, Dropped
 // or ProcessingFailed and base64 data, never an exception for bad data, and a response that always fits in
-// Lambda's synchronous payload limit. Firehose writes ProcessingFailed records (their original data, with the
-// reason's error code) under the error prefix, so a record that does not fit is failed with that reason,
-// never dropped: nothing is lost, and it can be replayed from there.
+// Lambda's synchronous payload limit. Firehose writes ProcessingFailed records (their original data and an error
+// code) under the error prefix, so a record whose output does not fit is failed with that reason, never
+// dropped: nothing is lost, and it can be replayed from there.
 import { isUtf8 } from "node:buffer";
 import type { TelemetryConfig } from "./config";
 import { compileMessageType, DROPPED, Invalid, normalizeMessage } from "./normalize";
@@ -114,16 +114,16 @@ export function transformer(config: TelemetryConfig, budget = RESPONSE_BUDGET_BY
         return failure(`${where}not JSON (${(error as Error).message})`, messages + 1, bytesIn);
       }
       messages++;
-      const record = normalizeMessage(parsed, matchType, arrival);
-      if (record === DROPPED) continue;
-      if (record instanceof Invalid) return failure(`${where}${record.reason}`, messages, bytesIn);
-      const keys = partitionOf(config.partitionKeys, record);
+      const clean = normalizeMessage(parsed, matchType, arrival);
+      if (clean === DROPPED) continue;
+      if (clean instanceof Invalid) return failure(`${where}${clean.reason}`, messages, bytesIn);
+      const keys = partitionOf(config.partitionKeys, clean);
       if (typeof keys === "string") return failure(`${where}${keys}`, messages, bytesIn);
       // Firehose partitions a record as a whole: its messages must share one partition.
       if (partition && !samePartition(partition, keys))
         return failure(`${where}messages of one record belong to different partitions`, messages, bytesIn);
       partition = keys;
-      out += format(record);
+      out += format(clean);
     }
     if (messages === 0) return failure("the record holds no message", 0, bytesIn);
     if (!partition) return { result: "Dropped", messages, bytesIn };
