@@ -83,7 +83,7 @@ export class SecureBucket extends pulumi.ComponentResource {
             status: "Enabled",
             filter: {},
             noncurrentVersionExpiration: { noncurrentDays: noncurrentVersionDays },
-            // S3 takes either: with a current-object expiry it removes expired delete markers itself.
+            // S3 takes one or the other; with Days it removes expired delete markers once they are that old.
             expiration:
               expireAfterDays === undefined ? { expiredObjectDeleteMarker: true } : { days: expireAfterDays },
             abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
