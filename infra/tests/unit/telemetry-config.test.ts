@@ -1,6 +1,9 @@
 // fleet:telemetryParser.pipeline is checked as a whole before anything is created.
+import { manifest } from "@fleet/telemetry-parser";
 import { describe, expect, it } from "@jest/globals";
+import { planHandlerPackage } from "../../src/components/handler-package";
 import { parsePipelineConfig } from "../../src/components/telemetry-pipeline";
+import { TELEMETRY_PARSER_PERMISSIONS } from "../../src/policies/telemetry-parser";
 
 const valid = {
   topic: "fleet-dev/telemetry",
@@ -68,5 +71,25 @@ describe("the pipeline's configuration", () => {
     expect(() => parsePipelineConfig(undefined)).toThrow(
       "fleet:telemetryParser.pipeline is missing: topic, buffering, expiryDays and transform",
     );
+  });
+});
+
+describe("bucket expiry through the package's deployment", () => {
+  it("is refused for a name that is no bucket of the package, before anything exists", () => {
+    expect(() =>
+      planHandlerPackage({
+        repoRoot: "/nowhere",
+        logRetentionDays: 7,
+        namePrefix: "fleet-dev-",
+        iot: { thingNamePrefix: "fleet-test-dev-", groupNamePrefix: "fleet-dev-" },
+        testFleetTools: false,
+        rates: {},
+        settings: {},
+        manifest,
+        permissions: TELEMETRY_PARSER_PERMISSIONS,
+        supplied: { TELEMETRY_CONFIG: "{}" },
+        bucketExpiryDays: { data: 30, transform: 7 },
+      }),
+    ).toThrow("telemetry-parser: expiry days for transform, which is no bucket of telemetry-parser");
   });
 });

@@ -1,0 +1,39 @@
+import { ExampleDomain } from "/work/wt/telemetry/infra/tests/fixtures/example-domain.ts";
+// The Pulumi program: reads the stack's config, composes one component per domain, exports what an operator
+// needs. The only module with side effects. A domain is one line below: its component, given the platform's
+// settings (how the stack is deployed among them) and its block of the stack's config (`fleet:<key>`),
+// exported under the same key.
+import { findRepoRoot } from "@fleet/manifest/repo-root";
+import * as aws from "@pulumi/aws";
+import { Alerts } from "/work/wt/telemetry/infra/src/components/alerts";
+import type { DomainArgs } from "/work/wt/telemetry/infra/src/components/handler-package";
+import { JobsTargeting } from "/work/wt/telemetry/infra/src/components/jobs-targeting";
+import { TelemetryPipeline } from "/work/wt/telemetry/infra/src/components/telemetry-pipeline";
+import { domainSettings, readStackConfig } from "/work/wt/telemetry/infra/src/config";
+import { readDeploymentConfig, registerDeploymentTransforms, workloadBoundaryOf } from "/work/wt/telemetry/infra/src/deployment";
+
+const config = readStackConfig();
+const deployment = readDeploymentConfig();
+const repoRoot = findRepoRoot(import.meta.dirname);
+
+const provider = new aws.Provider("aws", { region: config.region, defaultTags: { tags: config.tags } });
+const opts = { providers: [provider] };
+// Before every other resource: each goes through them.
+registerDeploymentTransforms(deployment, workloadBoundaryOf(provider));
+
+const alerts = new Alerts(`${deployment.namePrefix}alerts`, { email: config.alertEmail }, opts);
+const domain = (key: string): DomainArgs => ({
+  repoRoot,
+  logRetentionDays: config.logRetentionDays,
+  alarmTopicArn: alerts.topicArn,
+  namePrefix: deployment.namePrefix,
+  iot: deployment.iot,
+  testFleetTools: deployment.testFleetTools,
+  ...domainSettings(config, key),
+});
+
+export const alertTopicArn = alerts.topicArn;
+export const jobsTargeting = new JobsTargeting("jobs-targeting", domain("jobsTargeting"), opts).outputs;
+export const telemetryParser = new TelemetryPipeline("telemetry-parser", domain("telemetryParser"), opts)
+  .outputs;
+export const exampleDomain = new ExampleDomain("example-domain", domain("exampleDomain"), opts).outputs;
