@@ -1,5 +1,6 @@
 import { localContext } from "@fleet/shared-aws/testing";
 import { describe, expect, it } from "@jest/globals";
+import badRecords from "../../events/transform.bad-records.json" with { type: "json" };
 import sample from "../../events/transform.json" with { type: "json" };
 import { recordBatch } from "../../src/core/batch-metrics";
 import { handler } from "../../src/handlers/transform";
@@ -15,6 +16,19 @@ describe("the transform handler", () => {
     const response = await invoke(sample);
     expect(Object.keys(response)).toEqual(["records"]);
     expect(response.records.map((r) => r.result)).toEqual(["Ok", "Ok", "Ok", "Ok"]);
+  });
+
+  it("answers the bad-records sample: the messages Ok, every bad record ProcessingFailed", async () => {
+    // The default configuration keeps every message: the heartbeat is a message like any other there.
+    const response = await invoke(badRecords);
+    expect(response.records.map((r) => r.result)).toEqual([
+      "Ok",
+      "Ok",
+      "ProcessingFailed",
+      "ProcessingFailed",
+      "ProcessingFailed",
+      "ProcessingFailed",
+    ]);
   });
 
   it("answers bad data ProcessingFailed instead of throwing", async () => {
