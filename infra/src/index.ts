@@ -8,6 +8,7 @@ import { Alerts } from "./components/alerts";
 import type { DomainArgs } from "./components/handler-package";
 import { JobsTargeting } from "./components/jobs-targeting";
 import { OtaDeploy } from "./components/ota-deploy";
+import { TelemetryPipeline } from "./components/telemetry-pipeline";
 import { domainSettings, readStackConfig } from "./config";
 import { readDeploymentConfig, registerDeploymentTransforms, workloadBoundaryOf } from "./deployment";
 
@@ -34,3 +35,5 @@ const domain = (key: string): DomainArgs => ({
 export const alertTopicArn = alerts.topicArn;
 export const jobsTargeting = new JobsTargeting("jobs-targeting", domain("jobsTargeting"), opts).outputs;
 export const otaDeploy = new OtaDeploy("ota-deploy", domain("otaDeploy"), opts).outputs;
+export const telemetryParser = new TelemetryPipeline("telemetry-parser", domain("telemetryParser"), opts)
+  .outputs;

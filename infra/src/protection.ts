@@ -46,7 +46,14 @@ export const RESOURCE_CLASSES: Readonly<Record<string, ResourceClass>> = {
   "aws:iam/openIdConnectProvider:OpenIdConnectProvider": "state",
   // A replaced topic has a new ARN and loses its subscriptions (e-mail ones must be confirmed again).
   "aws:sns/topic:Topic": "state",
+  // Records buffered in a delivery stream go with it; its topic rule and producers name it.
+  "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": "state",
+  // Devices' certificates are attached to it: replaced, they lose their permissions until re-attached.
+  "aws:iot/policy:Policy": "state",
+  // Views and tables people add to the telemetry database go with it.
+  "aws:glue/catalogDatabase:CatalogDatabase": "state",
   "aws:cloudwatch/logGroup:LogGroup": "history",
+  "aws:cloudwatch/logStream:LogStream": "history",
   "pulumi:providers:aws": "stateless",
   "aws:lambda/function:Function": "stateless",
   "aws:iam/role:Role": "stateless",
@@ -55,6 +62,9 @@ export const RESOURCE_CLASSES: Readonly<Record<string, ResourceClass>> = {
   "aws:kms/alias:Alias": "stateless",
   "aws:cloudwatch/metricAlarm:MetricAlarm": "stateless",
   "aws:sns/topicSubscription:TopicSubscription": "stateless",
+  "aws:iot/topicRule:TopicRule": "stateless",
+  // Its columns and projection follow from the stack's config; the data is in S3.
+  "aws:glue/catalogTable:CatalogTable": "stateless",
 };
 
 /** The class of a custom resource type; a type nobody classified is refused, naming this file. */

@@ -180,6 +180,8 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
           arn: arn("sqs", name),
           url: `https://sqs.${this.region}.amazonaws.com/${this.accountId}/${name}`,
         };
+      case "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream":
+        return { name, arn: arn("firehose", `deliverystream/${name}`) };
       case "aws:cloudwatch/metricAlarm:MetricAlarm":
         return { name, arn: arn("cloudwatch", `alarm:${name}`) };
       case "aws:dynamodb/table:Table":

@@ -53,6 +53,8 @@ export interface HandlerPackageArgs extends DomainArgs {
    * platform's own (name prefixes, test-fleet tools: platformVariables) reach every handler declaring them.
    */
   supplied?: Record<string, pulumi.Input<string>>;
+  /** Days before the current objects of each of these package buckets expire (from the stack's config). */
+  bucketExpiryDays?: Record<string, number>;
 }
 
 export interface PlannedHandler {
@@ -86,6 +88,9 @@ export function planHandlerPackage(packageArgs: HandlerPackageArgs): HandlerPack
     ...handlers.filter((h) => !permitted.includes(h)).map((h) => `no IAM statements for handler ${h}`),
     ...permitted.filter((h) => !handlers.includes(h)).map((h) => `IAM statements for unknown handler ${h}`),
     ...settingsProblems(manifest, Object.keys(settings), [...carried, ...supplied]),
+    ...Object.keys(args.bucketExpiryDays ?? {})
+      .filter((resource) => manifest.resources[resource]?.kind !== "bucket")
+      .map((resource) => `expiry days for ${resource}, which is no bucket of ${manifest.name}`),
   ];
   const available = Object.fromEntries(
     [...Object.keys(settings), ...supplied, ...carried].map((v) => [v, v]),
@@ -176,7 +181,12 @@ export function deployHandlerPackage(
   const scope = awsScope(parent);
   const named = (part: string) => `${args.namePrefix}${name}-${part}`;
 
-  const resources = createPackageResources(`${args.namePrefix}${name}`, manifest, parent);
+  const resources = createPackageResources(
+    `${args.namePrefix}${name}`,
+    manifest,
+    parent,
+    args.bucketExpiryDays,
+  );
   // Planning checked that each name is a resource or state machine of the package, created before its readers.
   const created = (resource: string): PackageResourceRef => {
     const ref = resources.get(resource);

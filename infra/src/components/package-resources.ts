@@ -28,6 +28,7 @@ export function createPackageResources(
   prefix: string,
   manifest: PackageManifest,
   parent: pulumi.Resource,
+  bucketExpiryDays: Record<string, number> = {},
 ): Map<string, PackageResourceRef> {
   const tooLong = Object.entries(manifest.resources).flatMap(([name, { kind }]) => {
     const problem = generatedNameProblem(`${prefix}-${name}`, kind, RESOURCE_KINDS[kind].maxNameLength);
@@ -41,7 +42,10 @@ export function createPackageResources(
     return ref;
   };
   for (const [name, spec] of resourcesInCreationOrder(manifest)) {
-    created.set(name, createPackageResource(`${prefix}-${name}`, spec, parent, createdBefore));
+    created.set(
+      name,
+      createPackageResource(`${prefix}-${name}`, spec, parent, createdBefore, bucketExpiryDays[name]),
+    );
   }
   return created;
 }
@@ -51,10 +55,11 @@ function createPackageResource(
   spec: ResourceSpec,
   parent: pulumi.Resource,
   createdBefore: (resource: string) => PackageResourceRef,
+  expireAfterDays?: number,
 ): PackageResourceRef {
   switch (spec.kind) {
     case "bucket": {
-      const bucket = new SecureBucket(name, {}, { parent });
+      const bucket = new SecureBucket(name, { expireAfterDays }, { parent });
       return { value: bucket.bucketName, arn: bucket.arn };
     }
     case "table": {

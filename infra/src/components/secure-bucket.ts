@@ -8,6 +8,8 @@ import { type PolicyStatement, policyDocument } from "../policies/document";
 export interface SecureBucketArgs {
   /** Days a replaced or deleted object version is kept before it expires (default 30). */
   noncurrentVersionDays?: number;
+  /** Days before a current object expires (becomes a noncurrent version); default: never. */
+  expireAfterDays?: number;
   /** The bucket's name, where others must know it in advance (default: generated from the resource name). */
   bucketName?: string;
   /**
@@ -26,11 +28,10 @@ export class SecureBucket extends pulumi.ComponentResource {
 
   constructor(name: string, args: SecureBucketArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("fleet:index:SecureBucket", name, {}, opts);
-    const { noncurrentVersionDays = 30, bucketName, kmsKeyArn, grants = () => [] } = args;
-    if (!Number.isInteger(noncurrentVersionDays) || noncurrentVersionDays < 1) {
-      throw new Error(
-        `SecureBucket ${name}: noncurrentVersionDays must be a positive integer, got ${noncurrentVersionDays}`,
-      );
+    const { noncurrentVersionDays = 30, expireAfterDays, bucketName, kmsKeyArn, grants = () => [] } = args;
+    for (const [key, days] of Object.entries({ noncurrentVersionDays, expireAfterDays })) {
+      if (days !== undefined && (!Number.isInteger(days) || days < 1))
+        throw new Error(`SecureBucket ${name}: ${key} must be a positive integer, got ${days}`);
     }
     const parent = { parent: this };
 
@@ -82,7 +83,9 @@ export class SecureBucket extends pulumi.ComponentResource {
             status: "Enabled",
             filter: {},
             noncurrentVersionExpiration: { noncurrentDays: noncurrentVersionDays },
-            expiration: { expiredObjectDeleteMarker: true },
+            // S3 takes one or the other; with Days it removes expired delete markers once they are that old.
+            expiration:
+              expireAfterDays === undefined ? { expiredObjectDeleteMarker: true } : { days: expireAfterDays },
             abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
           },
         ],

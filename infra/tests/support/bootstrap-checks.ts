@@ -166,7 +166,15 @@ export function describeBootstrapStack(stack: string): void {
             Action: ["iam:PassRole"],
             Resource: [workloadRoles],
             Condition: {
-              StringEquals: { "iam:PassedToService": ["lambda.amazonaws.com", "states.amazonaws.com"] },
+              // Functions, state machines, the telemetry delivery stream and its topic rule.
+              StringEquals: {
+                "iam:PassedToService": [
+                  "firehose.amazonaws.com",
+                  "iot.amazonaws.com",
+                  "lambda.amazonaws.com",
+                  "states.amazonaws.com",
+                ],
+              },
             },
           },
         ]);

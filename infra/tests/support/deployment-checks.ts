@@ -131,7 +131,7 @@ export function describeDeployment(
         expect({
           resource: resource.name,
           prefixed: name
-            .replace(/^\/aws\/(lambda|vendedlogs\/states)\//, "")
+            .replace(/^\/aws\/(lambda|vendedlogs\/states|kinesisfirehose)\//, "")
             .startsWith(deployment.namePrefix),
           reached: deploy.some(
             (s) => s.Effect === "Allow" && (s.Resource ?? []).some((pattern) => globMatches(pattern, arn)),

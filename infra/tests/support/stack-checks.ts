@@ -218,10 +218,15 @@ export function describeStack({ stack, manifests: packages, program, extraConfig
       });
 
       it("every AWS operation a handler's bundle can send is allowed by its role, but test-fleet work without the tools", () => {
+        // Some handler's bundle holds commands (the reader finds them); one may hold none (a Firehose
+        // transformation is handed its batch and calls nothing).
+        const bundleOf = (manifest: PackageManifest, handler: string) =>
+          path.join(repoRoot, manifest.packageDir, "dist", handler, BUNDLE_ENTRY_FILE);
+        expect(
+          handlers.some(({ manifest, handler }) => bundledOperations(bundleOf(manifest, handler)).length > 0),
+        ).toBe(true);
         for (const { manifest, handler, label } of handlers) {
-          const bundle = path.join(repoRoot, manifest.packageDir, "dist", handler, BUNDLE_ENTRY_FILE);
-          const operations = bundledOperations(bundle);
-          expect({ label, operations: operations.length > 0 }).toEqual({ label, operations: true });
+          const operations = bundledOperations(bundleOf(manifest, handler));
           const policy = functionPolicy(manifest, handler);
           const variables = variablesOf(manifest, handler);
           const required = requiredActions(operations, variables);
@@ -383,7 +388,8 @@ export function describeStack({ stack, manifests: packages, program, extraConfig
 
     it("every log group keeps its events for the stack's retention", () => {
       const groups = ofType("aws:cloudwatch/logGroup:LogGroup");
-      expect(groups).toHaveLength(handlers.length + stateMachines.length);
+      // One per function and state machine, and those a component adds (a delivery stream's).
+      expect(groups.length).toBeGreaterThanOrEqual(handlers.length + stateMachines.length);
       for (const group of groups)
         expect({ group: group.name, days: group.inputs.retentionInDays }).toEqual({
           group: group.name,

@@ -116,6 +116,52 @@ const ALARM_ACTIONS = [
   "cloudwatch:TagResource",
   "cloudwatch:UntagResource",
 ];
+/** Telemetry delivery (packages/telemetry-parser): the stream, its topic rule, the devices' policy, the catalog. */
+const DELIVERY_STREAM_ACTIONS = [
+  "firehose:CreateDeliveryStream",
+  "firehose:DeleteDeliveryStream",
+  "firehose:DescribeDeliveryStream",
+  "firehose:ListTagsForDeliveryStream",
+  "firehose:StartDeliveryStreamEncryption",
+  "firehose:StopDeliveryStreamEncryption",
+  "firehose:TagDeliveryStream",
+  "firehose:UntagDeliveryStream",
+  "firehose:UpdateDestination",
+];
+const TOPIC_RULE_ACTIONS = [
+  "iot:CreateTopicRule",
+  "iot:DeleteTopicRule",
+  "iot:GetTopicRule",
+  "iot:ListTagsForResource",
+  "iot:ReplaceTopicRule",
+  "iot:TagResource",
+  "iot:UntagResource",
+];
+const IOT_POLICY_ACTIONS = [
+  "iot:CreatePolicy",
+  "iot:CreatePolicyVersion",
+  "iot:DeletePolicy",
+  "iot:DeletePolicyVersion",
+  "iot:GetPolicy",
+  "iot:ListPolicyVersions",
+  "iot:ListTagsForResource",
+  "iot:TagResource",
+  "iot:UntagResource",
+];
+const CATALOG_ACTIONS = [
+  "glue:CreateDatabase",
+  "glue:CreateTable",
+  "glue:DeleteDatabase",
+  "glue:DeleteTable",
+  "glue:GetDatabase",
+  "glue:GetTable",
+  "glue:GetTags",
+  "glue:TagResource",
+  "glue:UntagResource",
+  "glue:UpdateDatabase",
+  "glue:UpdateTable",
+];
+const LOG_STREAM_ACTIONS = ["logs:CreateLogStream", "logs:DeleteLogStream", "logs:DescribeLogStreams"];
 /** Nothing the fleet deploys may loosen or delete the state bucket, even in the account that holds it. */
 const STATE_BUCKET_GUARDED_ACTIONS = [
   "s3:DeleteBucket",
@@ -180,7 +226,14 @@ export function deployRoleStatements({
     {
       ...allow(["iam:PassRole"], [roles]),
       Condition: {
-        StringEquals: { "iam:PassedToService": ["lambda.amazonaws.com", "states.amazonaws.com"] },
+        StringEquals: {
+          "iam:PassedToService": [
+            "firehose.amazonaws.com",
+            "iot.amazonaws.com",
+            "lambda.amazonaws.com",
+            "states.amazonaws.com",
+          ],
+        },
       },
     },
     { Effect: "Deny", Action: ["iam:DeleteRolePermissionsBoundary"], Resource: [roles] },
@@ -192,7 +245,21 @@ export function deployRoleStatements({
     },
     { Effect: "Deny", Action: BOUNDARY_POLICY_CHANGES, Resource: [boundary] },
     allow(FUNCTION_ACTIONS, [regionalArn(scope, "lambda", `function:${prefix}*`)]),
-    allow(LOG_GROUP_ACTIONS, [logGroups("/aws/lambda/"), logGroups("/aws/vendedlogs/states/")]),
+    allow(LOG_GROUP_ACTIONS, [
+      logGroups("/aws/lambda/"),
+      logGroups("/aws/vendedlogs/states/"),
+      logGroups("/aws/kinesisfirehose/"),
+    ]),
+    allow(LOG_STREAM_ACTIONS, [`${logGroups("/aws/kinesisfirehose/")}:log-stream:*`]),
+    allow(DELIVERY_STREAM_ACTIONS, [regionalArn(scope, "firehose", `deliverystream/${prefix}*`)]),
+    // Topic rule and Glue names take no hyphens: the prefix with underscores (fleet_<env>_).
+    allow(TOPIC_RULE_ACTIONS, [regionalArn(scope, "iot", `rule/${prefix.replaceAll("-", "_")}*`)]),
+    allow(IOT_POLICY_ACTIONS, [regionalArn(scope, "iot", `policy/${prefix}*`)]),
+    allow(CATALOG_ACTIONS, [
+      regionalArn(scope, "glue", "catalog"),
+      regionalArn(scope, "glue", `database/${prefix.replaceAll("-", "_")}*`),
+      regionalArn(scope, "glue", `table/${prefix.replaceAll("-", "_")}*/*`),
+    ]),
     allow(["logs:DescribeLogGroups"], [regionalArn(scope, "logs", "log-group:*")]),
     allowWithoutResourceType(LOG_DELIVERY_ACTIONS, scope),
     allow(STATE_MACHINE_ACTIONS, [regionalArn(scope, "states", `stateMachine:${prefix}*`)]),

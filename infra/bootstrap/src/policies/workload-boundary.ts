@@ -89,7 +89,20 @@ export function workloadBoundaryStatements(scope: AwsScope, environment: string)
       arn("states", `stateMachine:${prefix}*`),
       arn("states", `execution:${prefix}*`),
     ]),
-    allow(["lambda:InvokeFunction"], [arn("lambda", `function:${prefix}*`)]),
+    // Firehose reads its processor's configuration before invoking it.
+    allow(
+      ["lambda:GetFunctionConfiguration", "lambda:InvokeFunction"],
+      [arn("lambda", `function:${prefix}*`)],
+    ),
+    // Telemetry delivery: a topic rule puts records into the fleet's streams; Firehose writes the fleet's
+    // buckets (multipart uploads included) and its delivery errors to its own log groups.
+    allow(["firehose:PutRecord", "firehose:PutRecordBatch"], [arn("firehose", `deliverystream/${prefix}*`)]),
+    allow(
+      ["s3:GetBucketLocation", "s3:ListBucketMultipartUploads"],
+      [`arn:${scope.partition}:s3:::${prefix}*`],
+    ),
+    allow(["s3:AbortMultipartUpload"], [`arn:${scope.partition}:s3:::${prefix}*/*`]),
+    allow(["logs:PutLogEvents"], [arn("logs", `log-group:/aws/kinesisfirehose/${prefix}*`)]),
     // A function writes its own log group's streams; Step Functions' log delivery looks groups up.
     allow(["logs:CreateLogStream", "logs:PutLogEvents"], [arn("logs", `log-group:/aws/lambda/${prefix}*`)]),
     allow(["logs:DescribeLogGroups"], [arn("logs", "log-group:*")]),
