@@ -236,10 +236,9 @@ async function backUp(
     update
       .bind("counting", S("counting"))
       .bind("zero", N(0))
-      .when("attribute_not_exists(#deviceId) OR #epoch = :epoch")
-      .set("#phase = if_not_exists(#phase, :counting), #cycle = if_not_exists(#cycle, :zero)")
-      .set("#epoch = if_not_exists(#epoch, :epoch), #retryCounter = if_not_exists(#retryCounter, :zero)")
-      .set("#totalFailures = if_not_exists(#totalFailures, :zero)");
+      // Created with its backup mark; a creator that lost the race finds the record on its next pass.
+      .when("attribute_not_exists(#deviceId)")
+      .set("#phase = :counting, #cycle = :zero, #epoch = :epoch, #retryCounter = :zero, #totalFailures = :zero");
   }
   await write(deps, update);
   return undefined;

@@ -13,6 +13,7 @@ import {
   executions,
   failure,
   invoke,
+  isolateItemWrites,
   runEscalation,
   startedInput,
   type TestStack,
@@ -62,6 +63,7 @@ function shuffled<T>(items: T[], seed = 7): T[] {
 
 beforeAll(async () => {
   stack = await createStack({ CONCURRENCY: "10" });
+  isolateItemWrites();
 });
 
 describe("a storm of failures", () => {
