@@ -7,6 +7,7 @@ import * as aws from "@pulumi/aws";
 import { Alerts } from "./components/alerts";
 import type { DomainArgs } from "./components/handler-package";
 import { JobsTargeting } from "./components/jobs-targeting";
+import { RetryWorkflow } from "./components/retry-workflow";
 import { domainSettings, readStackConfig } from "./config";
 import { readDeploymentConfig, registerDeploymentTransforms, workloadBoundaryOf } from "./deployment";
 
@@ -32,3 +33,4 @@ const domain = (key: string): DomainArgs => ({
 
 export const alertTopicArn = alerts.topicArn;
 export const jobsTargeting = new JobsTargeting("jobs-targeting", domain("jobsTargeting"), opts).outputs;
+export const retryWorkflow = new RetryWorkflow("retry-workflow", domain("retryWorkflow"), opts).outputs;
