@@ -25,7 +25,14 @@ export const deploymentOf = (stack: string): DeploymentConfig =>
   );
 
 /** IoT actions that must reach any device: the resource type cannot be narrowed to the tools' names. */
-const ANY_THING_ACTIONS = ["iot:AddThingToThingGroup", "iot:UpdateThingShadow"];
+const ANY_THING_ACTIONS = [
+  "iot:AddThingToThingGroup",
+  "iot:UpdateThingShadow",
+  // retry-workflow: any device may keep failing its update (its attributes backed up, moved, restored).
+  "iot:DescribeThing",
+  "iot:UpdateThing",
+  "iot:RemoveThingFromThingGroup",
+];
 
 /**
  * What only test-fleet work needs - creating, listing and deleting things: a stack without test-fleet tools grants

@@ -36,7 +36,9 @@ const IOT_ACTIONS = [
   "iot:GetJobDocument",
   "iot:GetThingShadow",
   "iot:ListThingsInThingGroup",
+  "iot:RemoveThingFromThingGroup",
   "iot:SearchIndex",
+  "iot:UpdateThing",
   "iot:UpdateThingShadow",
 ];
 /**
