@@ -3,12 +3,7 @@
 // stack's group prefix (its handlers refuse another at cold start). The tables, topic, queue and state machine
 // are the package's own, named as in its manifest: a handler's statements can refer to them only where its
 // manifest entry uses them.
-import {
-  allow,
-  arnOf,
-  type PermissionContext,
-  type PolicyStatement,
-} from "./document";
+import { allow, arnOf, type PermissionContext, type PolicyStatement } from "./document";
 import { iotResources } from "./iot-naming";
 
 const RETRIES = "retries";
@@ -19,8 +14,7 @@ const iot = (context: PermissionContext) => iotResources(context.scope, context.
 const records = (context: PermissionContext) =>
   allow(["dynamodb:GetItem", "dynamodb:UpdateItem"], [arnOf(context, RETRIES)]);
 const readBackups = (context: PermissionContext) => allow(["dynamodb:GetItem"], [arnOf(context, BACKUPS)]);
-const writeAttributes = (context: PermissionContext) =>
-  allow(["iot:UpdateThing"], [iot(context).anyThing]);
+const writeAttributes = (context: PermissionContext) => allow(["iot:UpdateThing"], [iot(context).anyThing]);
 
 export const RETRY_WORKFLOW_PERMISSIONS: Record<string, (context: PermissionContext) => PolicyStatement[]> = {
   "record-outcome": (context) => {

@@ -187,7 +187,8 @@ export function describeDeployment(
       for (const grant of grants) {
         const [type = "", name = ""] = grant.resource.slice(iot.length).split("/");
         const allowed: Record<string, string[]> = {
-          thing: ANY_THING_ACTIONS.includes(grant.action) ? ["*"] : [`${thingNamePrefix}*`],
+          // An any-thing action may still be narrowed to the test things (seed-things describes only those).
+          thing: ANY_THING_ACTIONS.includes(grant.action) ? ["*", `${thingNamePrefix}*`] : [`${thingNamePrefix}*`],
           thinggroup: [`${groupNamePrefix}*`],
           job: [`${groupNamePrefix}*`],
           index: ["AWS_Things"],

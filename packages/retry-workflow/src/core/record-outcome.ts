@@ -238,7 +238,9 @@ async function backUp(
       .bind("zero", N(0))
       // Created with its backup mark; a creator that lost the race finds the record on its next pass.
       .when("attribute_not_exists(#deviceId)")
-      .set("#phase = :counting, #cycle = :zero, #epoch = :epoch, #retryCounter = :zero, #totalFailures = :zero");
+      .set(
+        "#phase = :counting, #cycle = :zero, #epoch = :epoch, #retryCounter = :zero, #totalFailures = :zero",
+      );
   }
   await write(deps, update);
   return undefined;

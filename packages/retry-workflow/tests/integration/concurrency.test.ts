@@ -35,7 +35,11 @@ const attributes = async (thingName: string) =>
   (await awsClient(IoTClient).send(new DescribeThingCommand({ thingName }))).attributes;
 
 /** Runs `work` over `items`, `width` at a time. */
-async function inFlight<T, R>(items: readonly T[], width: number, work: (item: T) => Promise<R>): Promise<R[]> {
+async function inFlight<T, R>(
+  items: readonly T[],
+  width: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
   const results: R[] = [];
   let next = 0;
   const lane = async () => {
@@ -85,7 +89,9 @@ describe("a storm of failures", () => {
     expect(events.filter((e) => e === "failed")).toHaveLength(10);
     expect(events.filter((e) => e === "failed-while-coolingDown")).toHaveLength(40);
     expect(events.filter((e) => e === "cycled-out")).toHaveLength(1);
-    const started = (await executions(stack.env.ESCALATION_ARN as string)).filter((n) => n.startsWith(device));
+    const started = (await executions(stack.env.ESCALATION_ARN as string)).filter((n) =>
+      n.startsWith(device),
+    );
     expect(started).toEqual([`${device}-e2`]);
   });
 
@@ -96,7 +102,9 @@ describe("a storm of failures", () => {
     const results = await inFlight(messages, 32, (m) => invoke<BatchResult>("record-outcome", batch(m)));
     expect(results.filter((r) => r.batchItemFailures.length > 0)).toEqual([]);
     expect(results.reduce((n, r) => n + r.counts.escalated, 0)).toBe(1000);
-    const started = (await executions(stack.env.ESCALATION_ARN as string)).filter((n) => n.startsWith("fleetStorm"));
+    const started = (await executions(stack.env.ESCALATION_ARN as string)).filter((n) =>
+      n.startsWith("fleetStorm"),
+    );
     expect(new Set(started).size).toBe(started.length);
     expect(started.sort()).toEqual(devices.map((d) => `${d}-e2`).sort());
     const records = await inFlight(devices, 16, shown);
@@ -135,7 +143,9 @@ describe("a restore racing", () => {
       expect(await attributes(device)).toEqual(ORIGINAL);
       expect(await shown(device)).toMatchObject({ phase: "counting", cycle: 0, retryCounter: 0 });
       // The cool-down's restore, when Step Functions runs it (again), finds the device released and does nothing.
-      expect(await invoke<{ outcome: string }>("restore-attributes", input)).toMatchObject({ outcome: "skipped" });
+      expect(await invoke<{ outcome: string }>("restore-attributes", input)).toMatchObject({
+        outcome: "skipped",
+      });
     }
   });
 
@@ -150,7 +160,9 @@ describe("a restore racing", () => {
     await runEscalation(await startedInput(stack.env.ESCALATION_ARN as string, name as string));
     expect(await attributes(device)).toEqual({ FW: "failedtoupdate", model: "failedtoupdate" });
     // The first escalation's restore, delivered again late.
-    expect(await invoke<{ outcome: string }>("restore-attributes", cycleOne)).toMatchObject({ outcome: "skipped" });
+    expect(await invoke<{ outcome: string }>("restore-attributes", cycleOne)).toMatchObject({
+      outcome: "skipped",
+    });
     expect(await attributes(device)).toEqual({ FW: "failedtoupdate", model: "failedtoupdate" });
     const { thingGroups = [] } = await awsClient(IoTClient).send(
       new ListThingGroupsForThingCommand({ thingName: device }),

@@ -27,18 +27,22 @@ const ORIGINAL = { FW: "2.27", model: "wo:v8", site: "plant-7" };
 const attributes = async (thingName: string) =>
   (await awsClient(IoTClient).send(new DescribeThingCommand({ thingName }))).attributes;
 const groups = async (thingName: string) =>
-  ((await awsClient(IoTClient).send(new ListThingGroupsForThingCommand({ thingName }))).thingGroups ?? []).map(
-    (g) => g.groupName,
-  );
+  (
+    (await awsClient(IoTClient).send(new ListThingGroupsForThingCommand({ thingName }))).thingGroups ?? []
+  ).map((g) => g.groupName);
 const history = (deviceId: string) =>
-  invoke<{ phase: string; cycle: number; retryCounter: number; totalFailures: number; history: { event: string }[] }>(
-    "device-history",
-    { deviceId },
-  );
+  invoke<{
+    phase: string;
+    cycle: number;
+    retryCounter: number;
+    totalFailures: number;
+    history: { event: string }[];
+  }>("device-history", { deviceId });
 
 async function fail(times: number, deviceId = DEVICE): Promise<BatchResult[]> {
   const results: BatchResult[] = [];
-  for (let i = 0; i < times; i++) results.push(await invoke<BatchResult>("record-outcome", batch(failure(deviceId))));
+  for (let i = 0; i < times; i++)
+    results.push(await invoke<BatchResult>("record-outcome", batch(failure(deviceId))));
   return results;
 }
 
@@ -54,7 +58,12 @@ describe("a device that keeps failing", () => {
     expect(first[9]?.counts.escalated).toBe(1);
     const [cycleOne] = first[9]?.escalations ?? [];
     expect(await executions(stack.env.ESCALATION_ARN as string)).toEqual([cycleOne]);
-    expect(await history(DEVICE)).toMatchObject({ phase: "coolingDown", cycle: 1, retryCounter: 0, totalFailures: 10 });
+    expect(await history(DEVICE)).toMatchObject({
+      phase: "coolingDown",
+      cycle: 1,
+      retryCounter: 0,
+      totalFailures: 10,
+    });
 
     // A failure during the cool-down is kept in the history and advances nothing.
     expect((await fail(1))[0]?.counts.held).toBe(1);
@@ -92,7 +101,9 @@ describe("a device that keeps failing", () => {
     const listed = await invoke<{ devices: { deviceId: string; phase: string }[] }>("list-quarantined", {});
     expect(listed.devices).toEqual([expect.objectContaining({ deviceId: DEVICE, phase: "quarantined" })]);
 
-    const released = await invoke<{ from: string; removedFromGroup: boolean }>("release", { deviceId: DEVICE });
+    const released = await invoke<{ from: string; removedFromGroup: boolean }>("release", {
+      deviceId: DEVICE,
+    });
     expect(released).toMatchObject({ from: "quarantined", removedFromGroup: true });
     expect(await attributes(DEVICE)).toEqual(ORIGINAL);
     expect(await groups(DEVICE)).toEqual([]);

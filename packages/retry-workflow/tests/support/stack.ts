@@ -45,7 +45,9 @@ export async function createStack(settings: Record<string, string> = {}): Promis
       }),
     );
   }
-  const { TopicArn } = await awsClient(SNSClient).send(new CreateTopicCommand({ Name: `notifications-${id}` }));
+  const { TopicArn } = await awsClient(SNSClient).send(
+    new CreateTopicCommand({ Name: `notifications-${id}` }),
+  );
   const sqs = awsClient(SQSClient);
   const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `listener-${id}` }));
   const { Attributes } = await sqs.send(
