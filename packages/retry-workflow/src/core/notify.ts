@@ -23,7 +23,7 @@ export function notification(record: DeviceRecord, backup: Backup | undefined, g
     "",
     `Model: ${attributes.model ?? "(none in the registry)"}`,
     `Firmware (FW): ${attributes.FW ?? "(none in the registry)"}`,
-    `Failures recorded: ${record.totalFailures} over 2 cycles (and any while it was held)`,
+    `Failures recorded: ${record.totalFailures} in all (two cycles at the retry limit, and any while it was held)`,
     "",
     "History (oldest first):",
     ...record.history.map(

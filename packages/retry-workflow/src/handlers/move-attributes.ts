@@ -10,7 +10,6 @@ const deps = {
   dynamodb: awsClient(DynamoDBClient),
   iot: awsClient(IoTClient),
   retriesTable: config.RETRIES_TABLE,
-  backupTable: config.BACKUP_TABLE,
   historyLimit: config.HISTORY_LIMIT,
   attributeNames: listOf(config.MOVED_ATTRIBUTES),
   moveOutValue: config.MOVE_OUT_VALUE,
