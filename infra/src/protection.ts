@@ -46,6 +46,8 @@ export const RESOURCE_CLASSES: Readonly<Record<string, ResourceClass>> = {
   "aws:iam/openIdConnectProvider:OpenIdConnectProvider": "state",
   // A replaced topic has a new ARN and loses its subscriptions (e-mail ones must be confirmed again).
   "aws:sns/topic:Topic": "state",
+  // A replaced rule drops what devices publish until it exists again.
+  "aws:iot/topicRule:TopicRule": "state",
   "aws:cloudwatch/logGroup:LogGroup": "history",
   "pulumi:providers:aws": "stateless",
   "aws:lambda/function:Function": "stateless",
@@ -55,6 +57,7 @@ export const RESOURCE_CLASSES: Readonly<Record<string, ResourceClass>> = {
   "aws:kms/alias:Alias": "stateless",
   "aws:cloudwatch/metricAlarm:MetricAlarm": "stateless",
   "aws:sns/topicSubscription:TopicSubscription": "stateless",
+  "aws:lambda/eventSourceMapping:EventSourceMapping": "stateless",
 };
 
 /** The class of a custom resource type; a type nobody classified is refused, naming this file. */

@@ -166,7 +166,9 @@ export function describeBootstrapStack(stack: string): void {
             Action: ["iam:PassRole"],
             Resource: [workloadRoles],
             Condition: {
-              StringEquals: { "iam:PassedToService": ["lambda.amazonaws.com", "states.amazonaws.com"] },
+              StringEquals: {
+                "iam:PassedToService": ["lambda.amazonaws.com", "states.amazonaws.com", "iot.amazonaws.com"],
+              },
             },
           },
         ]);

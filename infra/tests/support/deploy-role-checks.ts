@@ -12,6 +12,18 @@ const MANAGED_WITH: Record<string, string[]> = {
   "pulumi:providers:aws": [],
   "aws:iam/role:Role": ["iam:CreateRole", "iam:GetRole", "iam:TagRole", "iam:DeleteRole", "iam:PassRole"],
   "aws:iam/rolePolicy:RolePolicy": ["iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy"],
+  "aws:iot/topicRule:TopicRule": [
+    "iot:CreateTopicRule",
+    "iot:GetTopicRule",
+    "iot:ReplaceTopicRule",
+    "iot:DeleteTopicRule",
+  ],
+  "aws:lambda/eventSourceMapping:EventSourceMapping": [
+    "lambda:CreateEventSourceMapping",
+    "lambda:GetEventSourceMapping",
+    "lambda:UpdateEventSourceMapping",
+    "lambda:DeleteEventSourceMapping",
+  ],
   "aws:lambda/function:Function": [
     "lambda:CreateFunction",
     "lambda:GetFunction",

@@ -188,7 +188,9 @@ export function describeDeployment(
         const [type = "", name = ""] = grant.resource.slice(iot.length).split("/");
         const allowed: Record<string, string[]> = {
           // An any-thing action may still be narrowed to the test things (seed-things describes only those).
-          thing: ANY_THING_ACTIONS.includes(grant.action) ? ["*", `${thingNamePrefix}*`] : [`${thingNamePrefix}*`],
+          thing: ANY_THING_ACTIONS.includes(grant.action)
+            ? ["*", `${thingNamePrefix}*`]
+            : [`${thingNamePrefix}*`],
           thinggroup: [`${groupNamePrefix}*`],
           job: [`${groupNamePrefix}*`],
           index: ["AWS_Things"],

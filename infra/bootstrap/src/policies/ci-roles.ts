@@ -116,6 +116,25 @@ const ALARM_ACTIONS = [
   "cloudwatch:TagResource",
   "cloudwatch:UntagResource",
 ];
+/** IoT topic rules feeding a package's queue (retry-workflow); a rule's name allows no hyphen. */
+const TOPIC_RULE_ACTIONS = [
+  "iot:CreateTopicRule",
+  "iot:DeleteTopicRule",
+  "iot:GetTopicRule",
+  "iot:ListTagsForResource",
+  "iot:ReplaceTopicRule",
+  "iot:TagResource",
+  "iot:UntagResource",
+];
+/** A function's event source mapping (an SQS queue feeding it), on the environment's functions only. */
+const EVENT_SOURCE_MAPPING_ACTIONS = [
+  "lambda:DeleteEventSourceMapping",
+  "lambda:GetEventSourceMapping",
+  "lambda:ListTags",
+  "lambda:TagResource",
+  "lambda:UntagResource",
+  "lambda:UpdateEventSourceMapping",
+];
 /** Nothing the fleet deploys may loosen or delete the state bucket, even in the account that holds it. */
 const STATE_BUCKET_GUARDED_ACTIONS = [
   "s3:DeleteBucket",
@@ -160,7 +179,10 @@ export function deployRoleStatements({
     {
       ...allow(["iam:PassRole"], [roles]),
       Condition: {
-        StringEquals: { "iam:PassedToService": ["lambda.amazonaws.com", "states.amazonaws.com"] },
+        // IoT: the role a topic rule sends to a queue with.
+        StringEquals: {
+          "iam:PassedToService": ["lambda.amazonaws.com", "states.amazonaws.com", "iot.amazonaws.com"],
+        },
       },
     },
     { Effect: "Deny", Action: ["iam:DeleteRolePermissionsBoundary"], Resource: [roles] },
@@ -172,6 +194,19 @@ export function deployRoleStatements({
     },
     { Effect: "Deny", Action: BOUNDARY_POLICY_CHANGES, Resource: [boundary] },
     allow(FUNCTION_ACTIONS, [regionalArn(scope, "lambda", `function:${prefix}*`)]),
+    // CreateEventSourceMapping has no resource type: the function it feeds is its condition.
+    {
+      ...allowWithoutResourceType(["lambda:CreateEventSourceMapping"], scope),
+      Condition: {
+        StringEquals: { "aws:RequestedRegion": scope.region },
+        ArnLike: { "lambda:FunctionArn": regionalArn(scope, "lambda", `function:${prefix}*`) },
+      },
+    },
+    {
+      ...allow(EVENT_SOURCE_MAPPING_ACTIONS, [regionalArn(scope, "lambda", "event-source-mapping:*")]),
+      Condition: { ArnLike: { "lambda:FunctionArn": regionalArn(scope, "lambda", `function:${prefix}*`) } },
+    },
+    allow(TOPIC_RULE_ACTIONS, [regionalArn(scope, "iot", `rule/${prefix.replaceAll("-", "_")}*`)]),
     allow(LOG_GROUP_ACTIONS, [logGroups("/aws/lambda/"), logGroups("/aws/vendedlogs/states/")]),
     allow(["logs:DescribeLogGroups"], [regionalArn(scope, "logs", "log-group:*")]),
     allowWithoutResourceType(LOG_DELIVERY_ACTIONS, scope),

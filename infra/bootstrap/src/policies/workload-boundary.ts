@@ -43,10 +43,12 @@ const IOT_ACTIONS = [
 ];
 /**
  * Actions whose service defines no resource type, allowed on `*` in the environment's region only: the policy
- * pack's list, so that the boundary and the pack cannot disagree (the data endpoint lookup is the CI roles').
+ * pack's list, so that the boundary and the pack cannot disagree (the data endpoint lookup and creating event
+ * source mappings are the deploy role's).
  */
+const DEPLOY_ROLE_ONLY = ["iot:DescribeEndpoint", "lambda:CreateEventSourceMapping"];
 const WITHOUT_RESOURCE_TYPE = Object.keys(WILDCARD_RESOURCE_ACTIONS)
-  .filter((action) => action !== "iot:DescribeEndpoint")
+  .filter((action) => !DEPLOY_ROLE_ONLY.includes(action))
   .sort();
 const EXECUTION_ACTIONS = [
   "states:DescribeExecution",
