@@ -78,9 +78,10 @@ export const VARS = {
     description: "The quarantine group must be named with this prefix (set by infra; default: any name)",
   },
   HISTORY_LIMIT: {
-    spec: env.number({ default: 100, min: 10, max: 1000, integer: true }),
+    spec: env.number({ default: 50, min: 10, max: 500, integer: true }),
     required: false,
-    description: "Most recent events kept in a device's history (default 100)",
+    description:
+      "Most recent events (transitions, successes, failed steps) kept in a device's history (default 50)",
   },
   FAILURE_SOURCES: {
     spec: env.string({

@@ -23,7 +23,10 @@ export function notification(record: DeviceRecord, backup: Backup | undefined, g
     "",
     `Model: ${attributes.model ?? "(none in the registry)"}`,
     `Firmware (FW): ${attributes.FW ?? "(none in the registry)"}`,
-    `Failures recorded: ${record.totalFailures} in all (two cycles at the retry limit, and any while it was held)`,
+    `Failures recorded: ${record.totalFailures} in all, ${record.heldFailures} of them while it was held`,
+    ...(record.lastFailure
+      ? [`Last failure: ${new Date(record.lastFailure.at).toISOString()}  ${record.lastFailure.detail}`]
+      : []),
     "",
     "History (oldest first):",
     ...record.history.map(

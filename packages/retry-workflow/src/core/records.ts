@@ -34,6 +34,12 @@ export interface DeviceRecord {
   epoch: number;
   retryCounter: number;
   totalFailures: number;
+  /** Failures that arrived while the workflow held the device (cooling down, quarantining, quarantined). */
+  heldFailures: number;
+  /** The latest failure: when (epoch ms) and what it said. */
+  lastFailure?: { at: number; detail: string };
+  /** When the current cycle's first failure happened. */
+  cycleStartedAt?: number;
   /** The epoch whose first failure backed up the attributes; counting waits until it is the current one. */
   backedUpEpoch?: number;
   /** The escalation of the current epoch: its execution's name and whether it was started. */
@@ -42,7 +48,9 @@ export interface DeviceRecord {
   moved: string[];
   notifiedEpoch?: number;
   lock?: { owner: string; until: number };
+  /** Keys of the messages counted in the current phase: a redelivered one is not counted again. */
   seen: string[];
+  /** Transitions, successes and failed steps: what happened to the device, not each failure (see counters). */
   history: HistoryEntry[];
 }
 
@@ -77,6 +85,12 @@ export function parseRecord(item: Item | undefined): DeviceRecord | undefined {
     epoch: num(item.epoch) ?? 1,
     retryCounter: num(item.retryCounter) ?? 0,
     totalFailures: num(item.totalFailures) ?? 0,
+    heldFailures: num(item.heldFailures) ?? 0,
+    lastFailure:
+      item.lastFailureAt === undefined
+        ? undefined
+        : { at: num(item.lastFailureAt) ?? 0, detail: str(item.lastFailureDetail) ?? "" },
+    cycleStartedAt: num(item.cycleStartedAt),
     backedUpEpoch: num(item.backedUpEpoch),
     escalation: escalation
       ? {

@@ -4,6 +4,7 @@ import { SFNClient } from "@aws-sdk/client-sfn";
 import { awsClient, defineHandler } from "@fleet/shared-aws";
 import { type FailureSource, handlerConfig, listOf } from "../config";
 import { recordBatch } from "../core/record-batch";
+import { KnownRecords } from "../core/record-outcome";
 import { recordOutcomeEvent } from "../schemas";
 
 const config = handlerConfig("record-outcome");
@@ -17,6 +18,8 @@ const deps = {
   retryLimit: config.RETRY_LIMIT,
   historyLimit: config.HISTORY_LIMIT,
   waits: { coolDownSeconds: config.COOL_DOWN_SECONDS, quarantineWaitSeconds: config.QUARANTINE_WAIT_SECONDS },
+  // Kept for the container's life: which write a device's next message tries first.
+  known: new KnownRecords(),
 };
 const sources = listOf(config.FAILURE_SOURCES) as FailureSource[];
 

@@ -1,10 +1,10 @@
 // What the rules deliver, turned into outcomes or refused with a reason that names the field.
 import { describe, expect, it } from "@jest/globals";
-import { FAILURE_SOURCES } from "../../src/config";
+import { FAILURE_SOURCES, type FailureSource } from "../../src/config";
 import { parseMessage } from "../../src/core/messages";
 
 const SEED = { _id_: "3hwC2y7", timestamp: "1711320208793", status: "failed", model: "wo:v8", FW: "2.27" };
-const parse = (message: unknown, sources = FAILURE_SOURCES) =>
+const parse = (message: unknown, sources: readonly FailureSource[] = FAILURE_SOURCES) =>
   parseMessage(typeof message === "string" ? message : JSON.stringify(message), sources);
 
 describe("parseMessage", () => {
