@@ -109,6 +109,13 @@ describe("RetryWorkflow in the dev stack", () => {
     expect((alarm.inputs.alarmActions as string[]).length).toBe(1);
   });
 
+  it("leaves tables deletable where the stack does not protect its resources (dev)", () => {
+    for (const table of ofType("aws:dynamodb/table:Table").filter((t) => t.name.startsWith(PREFIX))) {
+      expect(table.inputs.deletionProtectionEnabled).toBeUndefined();
+      expect(table.options).toEqual({ protect: false, retainOnDelete: false });
+    }
+  });
+
   it("passes the flow's settings to the handlers that read them", () => {
     const env = (handler: string) =>
       (

@@ -36,7 +36,7 @@ export function notification(record: DeviceRecord, backup: Backup | undefined, g
     "",
     "To release it (out of the group, attributes restored, counters reset, history kept), invoke the stack's",
     `retry-workflow release function with {"deviceId": "${record.deviceId}"}, e.g.:`,
-    `  ./run invoke retry-workflow/release --event '{"deviceId":"${record.deviceId}"}'`,
+    `  echo '{"deviceId":"${record.deviceId}"}' > release.json && ./run invoke retry-workflow/release --event release.json`,
     `  aws lambda invoke --function-name <functions.release.name of the retryWorkflow stack output> \\`,
     `    --cli-binary-format raw-in-base64-out --payload '{"deviceId":"${record.deviceId}"}' result.json`,
   ];
