@@ -18,7 +18,7 @@ const RULES = {
     description: "Devices' own update outcomes on iot/device/data (the seed's payload)",
   },
   "job-executions": {
-    sql: "SELECT * FROM '$aws/events/jobExecution/+/+' WHERE status IN ['FAILED', 'TIMED_OUT', 'REJECTED', 'SUCCEEDED']",
+    sql: "SELECT * FROM '$aws/events/jobExecution/+/+' WHERE status = 'FAILED' OR status = 'TIMED_OUT' OR status = 'REJECTED' OR status = 'SUCCEEDED'",
     description: "AWS IoT job-execution events (JOB_EXECUTION events must be enabled on the account)",
   },
 } as const;

@@ -64,7 +64,8 @@ export class ItemUpdate {
     return this;
   }
 
-  build(): UpdateItemCommandInput {
+  /** The item after the update (`ALL_NEW`, the default) or nothing (`NONE`: a smaller answer, for the hot path). */
+  build(returnValues: "ALL_NEW" | "NONE" = "ALL_NEW"): UpdateItemCommandInput {
     const update = Object.entries(this.clauses)
       .filter(([, parts]) => parts.length > 0)
       .map(([clause, parts]) => `${clause} ${parts.join(", ")}`)
@@ -87,7 +88,7 @@ export class ItemUpdate {
       ...(condition ? { ConditionExpression: condition } : {}),
       ExpressionAttributeNames: names,
       ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}),
-      ReturnValues: "ALL_NEW",
+      ReturnValues: returnValues,
       // The item as it was when a condition failed: the caller decides from it without reading again.
       ReturnValuesOnConditionCheckFailure: "ALL_OLD",
     };

@@ -99,7 +99,7 @@ export async function release(
         .bind("nextEpoch", N(record.epoch + 1))
         .bind("zero", N(0))
         .set("#phase = :counting, #cycle = :zero, #retryCounter = :zero, #epoch = :nextEpoch")
-        .remove("#moved, #escalation, #notifiedEpoch")
+        .remove("#moved, #escalation, #notifiedEpoch, #seen, #cycleStartedAt")
         .appendHistory([{ at: Date.now(), event: "released", detail }]),
       owner,
     );

@@ -20,11 +20,13 @@ import {
   type DeviceRecord,
   type HistoryEntry,
   type Phase,
+  type QuietWriteResult,
   RecordUpdate,
   recordKey,
   trimHistory,
   type WriteResult,
   write,
+  writeQuietly,
 } from "./records";
 import { registryAttributes } from "./registry";
 
@@ -37,7 +39,7 @@ export interface RecordOutcomeDeps extends EscalationDeps {
 }
 
 export type OutcomeResult =
-  | { deviceId: string; result: "counted"; retryCounter: number; cycle: number }
+  | { deviceId: string; result: "counted" }
   | { deviceId: string; result: "escalated"; cycle: number; executionName: string }
   | { deviceId: string; result: "reset" }
   | { deviceId: string; result: "held"; phase: Phase; executionName?: string }
@@ -54,6 +56,18 @@ export class KnownRecords {
     return this.records.get(deviceId);
   }
 
+  /** A count this container made: the record it knows moves on as the write did. */
+  counted(outcome: Outcome): void {
+    const known = this.records.get(outcome.deviceId);
+    if (!known) return;
+    this.remember({
+      ...known,
+      retryCounter: known.retryCounter + 1,
+      totalFailures: known.totalFailures + 1,
+      seen: [...known.seen, outcome.key],
+    });
+  }
+
   remember(record: DeviceRecord | undefined): void {
     if (!record) return;
     this.records.delete(record.deviceId);
@@ -67,7 +81,7 @@ const MAX_PASSES = 8;
 
 type Action = "count" | "claim" | "hold" | "reset";
 type Next =
-  | { action: Action; written: Promise<WriteResult> }
+  | { action: Action; written: Promise<WriteResult | QuietWriteResult> }
   | { done: OutcomeResult }
   /** The cycle's backup first (of the record as it stands; none yet: the device's first failure). */
   | { backUp: DeviceRecord | undefined };
@@ -90,9 +104,13 @@ export async function recordOutcome(deps: RecordOutcomeDeps, outcome: Outcome): 
       continue;
     }
     const written = await next.written;
-    if (written.ok) {
+    if (written.ok && "record" in written) {
       deps.known?.remember(written.record);
       return finish(deps, outcome, next.action, written.record);
+    }
+    if (written.ok) {
+      deps.known?.counted(outcome);
+      return { deviceId, result: "counted" };
     }
     deps.known?.remember(written.current);
     next = decide(deps, outcome, written.current);
@@ -133,9 +151,9 @@ function noteFailure(update: RecordUpdate, outcome: Outcome): RecordUpdate {
     );
 }
 
-/** The common case: one more failure below the limit, in a cycle whose backup exists. */
-function count(deps: RecordOutcomeDeps, outcome: Outcome): Promise<WriteResult> {
-  return write(
+/** The common case: one more failure below the limit, in a cycle whose backup exists; answered with nothing. */
+function count(deps: RecordOutcomeDeps, outcome: Outcome): Promise<QuietWriteResult> {
+  return writeQuietly(
     deps,
     noteFailure(new RecordUpdate(deps, outcome.deviceId), outcome)
       .once(outcome.key)
@@ -313,7 +331,7 @@ async function finish(
   const { deviceId } = outcome;
   switch (action) {
     case "count":
-      return { deviceId, result: "counted", retryCounter: record.retryCounter, cycle: record.cycle };
+      return { deviceId, result: "counted" };
     case "reset":
       await trimHistory(deps, record, deps.historyLimit);
       return { deviceId, result: "reset" };

@@ -151,12 +151,29 @@ export class RecordUpdate extends ItemUpdate {
 }
 
 export type WriteResult = { ok: true; record: DeviceRecord } | { ok: false; current?: DeviceRecord };
+/** A write answered without the record (ReturnValues NONE); a failed condition still answers with it. */
+export type QuietWriteResult = { ok: true } | { ok: false; current?: DeviceRecord };
 
 /** Applies the update; a failed condition answers with the record as it was (undefined: there is none). */
 export async function write(tables: RecordStore, update: ItemUpdate): Promise<WriteResult> {
+  const written = await send(tables, update, "ALL_NEW");
+  return written.ok ? { ok: true, record: parseRecord(written.item) as DeviceRecord } : written;
+}
+
+/** Like write, without the record after the update. */
+export async function writeQuietly(tables: RecordStore, update: ItemUpdate): Promise<QuietWriteResult> {
+  const written = await send(tables, update, "NONE");
+  return written.ok ? { ok: true } : written;
+}
+
+async function send(
+  tables: RecordStore,
+  update: ItemUpdate,
+  returnValues: "ALL_NEW" | "NONE",
+): Promise<{ ok: true; item?: Item } | { ok: false; current?: DeviceRecord }> {
   try {
-    const { Attributes } = await tables.dynamodb.send(new UpdateItemCommand(update.build()));
-    return { ok: true, record: parseRecord(Attributes) as DeviceRecord };
+    const { Attributes } = await tables.dynamodb.send(new UpdateItemCommand(update.build(returnValues)));
+    return { ok: true, item: Attributes };
   } catch (error) {
     if (errorName(error) !== "ConditionalCheckFailedException") throw error;
     return { ok: false, current: parseRecord((error as { Item?: Item }).Item) };

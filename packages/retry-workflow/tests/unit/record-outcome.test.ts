@@ -82,16 +82,13 @@ beforeEach(() => {
 });
 
 describe("recordOutcome", () => {
-  it("counts a failure below the limit with one conditional UpdateItem and nothing else", async () => {
-    db.on(UpdateItemCommand).resolves({ Attributes: record({ retryCounter: 4 }) });
-    expect(await recordOutcome(deps, failure())).toEqual({
-      deviceId: "dev1",
-      result: "counted",
-      retryCounter: 4,
-      cycle: 0,
-    });
+  it("counts a failure below the limit with one conditional UpdateItem, answered with nothing, and nothing else", async () => {
+    db.on(UpdateItemCommand).resolves({});
+    expect(await recordOutcome(deps, failure())).toEqual({ deviceId: "dev1", result: "counted" });
     expect(db.calls()).toHaveLength(1);
     const [update] = updates();
+    // Answered with nothing: the hot path's response stays as small as its request.
+    expect(update?.ReturnValues).toBe("NONE");
     expect(update?.UpdateExpression).toContain(
       "ADD #seen :messageKeys, #retryCounter :one, #totalFailures :one",
     );
