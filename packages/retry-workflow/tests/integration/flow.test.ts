@@ -2,7 +2,12 @@
 // locally with its real definition (waits shortened): 10 failures move a device out, the cool-down ends with
 // its attributes restored (only those moved), 10 more quarantine it and tell a human once, an operator lists and
 // releases it. Bad messages change nothing.
-import { DescribeThingCommand, IoTClient, ListThingGroupsForThingCommand } from "@aws-sdk/client-iot";
+import {
+  DeleteThingCommand,
+  DescribeThingCommand,
+  IoTClient,
+  ListThingGroupsForThingCommand,
+} from "@aws-sdk/client-iot";
 import { awsClient } from "@fleet/shared-aws";
 import { beforeAll, describe, expect, it, jest } from "@jest/globals";
 import type { BatchResult } from "../../src/core/record-batch";
@@ -48,7 +53,8 @@ async function fail(times: number, deviceId = DEVICE): Promise<BatchResult[]> {
 }
 
 beforeAll(async () => {
-  stack = await createStack();
+  // The waits as a stack would shorten them; the local runner does not wait at all.
+  stack = await createStack({ COOL_DOWN_SECONDS: "2", QUARANTINE_WAIT_SECONDS: "1" });
   await createDevice(DEVICE, ORIGINAL);
 });
 
@@ -69,7 +75,7 @@ describe("a device that keeps failing", () => {
     // A failure during the cool-down is kept in the history and advances nothing.
     expect((await fail(1))[0]?.counts.held).toBe(1);
     const input = await startedInput(stack.env.ESCALATION_ARN as string, cycleOne as string);
-    expect(input).toEqual({ deviceId: DEVICE, epoch: 2, cycle: 1, waitSeconds: 86_400 });
+    expect(input).toEqual({ deviceId: DEVICE, epoch: 2, cycle: 1, waitSeconds: 2 });
     await runEscalation(input);
     expect(await attributes(DEVICE)).toEqual(ORIGINAL);
     const restored = await history(DEVICE);
@@ -163,5 +169,23 @@ describe("bad input", () => {
     const again = await invoke<BatchResult>("record-outcome", batch(message));
     expect(again.counts.duplicate).toBe(1);
     expect(await history(device)).toMatchObject({ retryCounter: 1, totalFailures: 1 });
+  });
+
+  it("is reported, never re-created, when it no longer exists: the escalation ends in its failure path", async () => {
+    const device = "flowDevice5";
+    await createDevice(device, ORIGINAL);
+    const results = await fail(10, device);
+    const [name] = results[9]?.escalations ?? [];
+    await awsClient(IoTClient).send(new DeleteThingCommand({ thingName: device }));
+    const input = await startedInput(stack.env.ESCALATION_ARN as string, name as string);
+    await expect(runEscalation(input)).rejects.toMatchObject({ name: "ExecutionError" });
+    await expect(attributes(device)).rejects.toMatchObject({ name: "ResourceNotFoundException" });
+    const record = await history(device);
+    expect(record.history.at(-1)).toMatchObject({
+      event: "escalation-failed",
+      detail: expect.stringContaining(`NotFoundError: Device ${device} no longer exists in the registry`),
+    });
+    // The failure path dropped the escalation's lock: an operator can release the record.
+    await expect(invoke("release", { deviceId: device })).resolves.toMatchObject({ from: "coolingDown" });
   });
 });
