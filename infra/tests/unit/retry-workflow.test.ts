@@ -83,6 +83,11 @@ describe("RetryWorkflow in the dev stack", () => {
       functionResponseTypes: ["ReportBatchItemFailures"],
       scalingConfig: { maximumConcurrency: 10 },
     });
+    // Lambda refuses a mapping whose function may outlive the queue's visibility timeout (SQS's default 30 s).
+    const outcomesQueue = named("aws:sqs/queue:Queue", `${PREFIX}-outcomes`);
+    expect(recordOutcome.inputs.timeout).toBeLessThanOrEqual(
+      (outcomesQueue.inputs.visibilityTimeoutSeconds as number | undefined) ?? 30,
+    );
     // The outcomes queue hands a message to the dead-letter queue after 5 receives.
     const outcomes = named("aws:sqs/queue:Queue", `${PREFIX}-outcomes`);
     expect(JSON.parse(outcomes.inputs.redrivePolicy as string)).toEqual({

@@ -17,6 +17,11 @@ const handler = (
 
 // Every handler makes a few calls per device; a batch of 10 messages needs seconds, not minutes.
 const SHORT = { timeoutSeconds: 60, memoryMb: 256 };
+/**
+ * Lambda refuses an SQS event source mapping whose function may run longer than the queue's visibility timeout
+ * (SQS's default, 30 s, on the package's queues): a message would be delivered again while still being recorded.
+ */
+const CONSUMER = { timeoutSeconds: 25, memoryMb: 256 };
 
 /** The queue the rules deliver to; record-outcome consumes it (its event source mapping). */
 export const OUTCOMES_QUEUE = "outcomes";
@@ -55,7 +60,7 @@ export const manifest: PackageManifest = {
     handler(
       "record-outcome",
       "Records a batch of failures and successes; claims and starts escalations",
-      SHORT,
+      CONSUMER,
       {
         uses: [OUTCOMES_QUEUE],
       },
