@@ -90,11 +90,14 @@ type Next =
 export async function recordOutcome(deps: RecordOutcomeDeps, outcome: Outcome): Promise<OutcomeResult> {
   const { deviceId } = outcome;
   const known = deps.known?.get(deviceId);
-  let next: Next = known
-    ? decide(deps, outcome, known)
-    : outcome.kind === "failed"
-      ? { action: "count", written: count(deps, outcome) }
-      : { action: "reset", written: resetIfCounting(deps, outcome) };
+  const guessed = known ? decide(deps, outcome, known) : undefined;
+  // A hint may pick a write, never settle a message without one (only what a write answered can).
+  let next: Next =
+    guessed && !("done" in guessed && guessed.done.result !== "duplicate")
+      ? guessed
+      : outcome.kind === "failed"
+        ? { action: "count", written: count(deps, outcome) }
+        : { action: "reset", written: resetIfCounting(deps, outcome) };
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     if ("done" in next) return next.done;
     if ("backUp" in next) {

@@ -9,7 +9,8 @@ import { mockClient } from "aws-sdk-client-mock";
 import { BOOL, type Item, L, M, N, S, SS } from "../../src/core/item-update";
 import type { Outcome } from "../../src/core/messages";
 import { recordBatch } from "../../src/core/record-batch";
-import { recordOutcome } from "../../src/core/record-outcome";
+import { KnownRecords, recordOutcome } from "../../src/core/record-outcome";
+import { parseRecord } from "../../src/core/records";
 
 const dynamodb = new DynamoDBClient({ region: "eu-west-1" });
 const iot = new IoTClient({ region: "eu-west-1" });
@@ -223,5 +224,33 @@ describe("recordBatch", () => {
     expect(result.dropped).toEqual([{ messageId: "b", reason: "_id_ is missing" }]);
     expect(result.counts).toMatchObject({ failed: 1, refused: 1 });
     expect(logged.sort()).toEqual(["message not recorded; SQS delivers it again", "message refused"]);
+  });
+});
+
+describe("recordOutcome with a container's hints", () => {
+  it("never settles a success from a stale hint: the write decides", async () => {
+    const known = new KnownRecords();
+    // The hint: nothing to reset. The table: another container counted 3 failures since.
+    known.remember(parseRecord(record({ retryCounter: 0 })));
+    db.on(UpdateItemCommand).resolves({ Attributes: record({ epoch: 2 }) });
+    const success = { ...failure(), kind: "succeeded" as const, key: "device:9:succeeded" };
+    expect(await recordOutcome({ ...deps, known }, success)).toEqual({ deviceId: "dev1", result: "reset" });
+    expect(updates()[0]?.ConditionExpression).toContain("#retryCounter > :zero OR #cycle > :zero");
+  });
+
+  it("tries the claim first when the hint says the counter is at limit - 1", async () => {
+    const known = new KnownRecords();
+    known.remember(parseRecord(record({ retryCounter: 9 })));
+    db.on(UpdateItemCommand).resolves({
+      Attributes: record({
+        phase: "coolingDown",
+        cycle: 1,
+        epoch: 2,
+        escalation: { epoch: 2, started: true },
+      }),
+    });
+    sfnMock.on(StartExecutionCommand).resolves({});
+    expect(await recordOutcome({ ...deps, known }, failure())).toMatchObject({ result: "escalated" });
+    expect(updates()[0]?.ConditionExpression).toContain("#retryCounter = :counter");
   });
 });
