@@ -52,6 +52,8 @@ export class RetryWorkflow extends pulumi.ComponentResource {
     this.outputs = deployed.outputs;
     const parent = { parent: this };
     const named = (part: string) => `${args.namePrefix}${name}-${part}`;
+    // A topic rule's name allows no hyphen.
+    const ruleName = (part: string) => named(part).replace(/-/g, "_");
     const scope = awsScope(this);
     const queueArn = (resource: string) =>
       pulumi
@@ -88,8 +90,10 @@ export class RetryWorkflow extends pulumi.ComponentResource {
       {
         assumeRolePolicy: scope.apply((s) =>
           JSON.stringify(
+            // Only this stack's rules (IoT names the rule assuming the role: confused-deputy keys).
             serviceTrustPolicy("iot.amazonaws.com", {
               StringEquals: { "aws:SourceAccount": s.accountId },
+              ArnLike: { "aws:SourceArn": regionalArn(s, "iot", `rule/${ruleName("*")}`) },
             }),
           ),
         ),
@@ -112,8 +116,7 @@ export class RetryWorkflow extends pulumi.ComponentResource {
       new aws.iot.TopicRule(
         named(`${source}-rule`),
         {
-          // Rule names allow no hyphen.
-          name: `${args.namePrefix}${name}-${source}`.replace(/-/g, "_"),
+          name: ruleName(source),
           description: rule.description,
           enabled: true,
           sql: rule.sql,

@@ -58,7 +58,10 @@ describe("RetryWorkflow in the dev stack", () => {
     expect(trust.Statement).toEqual([
       expect.objectContaining({
         Principal: { Service: "iot.amazonaws.com" },
-        Condition: { StringEquals: { "aws:SourceAccount": "123456789012" } },
+        Condition: {
+          StringEquals: { "aws:SourceAccount": "123456789012" },
+          ArnLike: { "aws:SourceArn": "arn:aws:iot:eu-west-1:123456789012:rule/fleet_dev_retry_workflow_*" },
+        },
       }),
     ]);
     const policy = JSON.parse(
