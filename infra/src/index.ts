@@ -8,6 +8,7 @@ import { Alerts } from "./components/alerts";
 import type { DomainArgs } from "./components/handler-package";
 import { JobsTargeting } from "./components/jobs-targeting";
 import { OtaDeploy } from "./components/ota-deploy";
+import { RetryWorkflow } from "./components/retry-workflow";
 import { TelemetryPipeline } from "./components/telemetry-pipeline";
 import { domainSettings, readStackConfig } from "./config";
 import { readDeploymentConfig, registerDeploymentTransforms, workloadBoundaryOf } from "./deployment";
@@ -37,3 +38,4 @@ export const jobsTargeting = new JobsTargeting("jobs-targeting", domain("jobsTar
 export const otaDeploy = new OtaDeploy("ota-deploy", domain("otaDeploy"), opts).outputs;
 export const telemetryParser = new TelemetryPipeline("telemetry-parser", domain("telemetryParser"), opts)
   .outputs;
+export const retryWorkflow = new RetryWorkflow("retry-workflow", domain("retryWorkflow"), opts).outputs;

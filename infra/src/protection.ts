@@ -65,6 +65,7 @@ export const RESOURCE_CLASSES: Readonly<Record<string, ResourceClass>> = {
   "aws:iot/topicRule:TopicRule": "stateless",
   // Its columns and projection follow from the stack's config; the data is in S3.
   "aws:glue/catalogTable:CatalogTable": "stateless",
+  "aws:lambda/eventSourceMapping:EventSourceMapping": "stateless",
 };
 
 /** The class of a custom resource type; a type nobody classified is refused, naming this file. */
@@ -78,13 +79,21 @@ export function resourceClass(type: string): ResourceClass {
   return found;
 }
 
+/**
+ * Where AWS itself can refuse a deletion, protected stacks ask it to as well: Pulumi's `protect` stops only
+ * Pulumi, a table's deletion protection stops DeleteTable from anyone (the console, the CLI, a script).
+ */
+export const AWS_DELETION_GUARDS: Readonly<Record<string, Record<string, unknown>>> = {
+  "aws:dynamodb/table:Table": { deletionProtectionEnabled: true },
+};
+
 /** The stack transform protecting and retaining by class; registered only where the stack's config asks. */
 export const protectStatefulResources: pulumi.ResourceTransform = (args) => {
   if (!args.custom) return undefined;
   const { protect, retainOnDelete } = PROTECTION[resourceClass(args.type)];
   if (!protect && !retainOnDelete) return undefined;
   return {
-    props: args.props,
+    props: { ...args.props, ...AWS_DELETION_GUARDS[args.type] },
     opts: { ...args.opts, ...(protect ? { protect } : {}), ...(retainOnDelete ? { retainOnDelete } : {}) },
   };
 };

@@ -21,6 +21,12 @@ const MANAGED_WITH: Record<string, string[]> = {
     "kms:ScheduleKeyDeletion",
   ],
   "aws:iam/rolePolicy:RolePolicy": ["iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy"],
+  "aws:lambda/eventSourceMapping:EventSourceMapping": [
+    "lambda:CreateEventSourceMapping",
+    "lambda:GetEventSourceMapping",
+    "lambda:UpdateEventSourceMapping",
+    "lambda:DeleteEventSourceMapping",
+  ],
   "aws:lambda/function:Function": [
     "lambda:CreateFunction",
     "lambda:GetFunction",

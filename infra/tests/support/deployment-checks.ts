@@ -26,12 +26,15 @@ export const deploymentOf = (stack: string): DeploymentConfig =>
 
 /** IoT actions that must reach any device: the resource type cannot be narrowed to the tools' names. */
 // A job targets real devices (CreateJob names them, DescribeThing checks they exist, DescribeJobExecution reads
-// their verdict), not only the test things.
+// their verdict), not only the test things; retry-workflow backs up, moves and restores the attributes of any
+// device that keeps failing its update.
 const ANY_THING_ACTIONS = [
   "iot:AddThingToThingGroup",
   "iot:CreateJob",
   "iot:DescribeJobExecution",
   "iot:DescribeThing",
+  "iot:RemoveThingFromThingGroup",
+  "iot:UpdateThing",
   "iot:UpdateThingShadow",
 ];
 
@@ -190,6 +193,7 @@ export function describeDeployment(
       for (const grant of grants) {
         const [type = "", name = ""] = grant.resource.slice(iot.length).split("/");
         const allowed: Record<string, string[]> = {
+          // An any-thing action may still be narrowed to the test things (seed-things describes only those).
           thing: ANY_THING_ACTIONS.includes(grant.action)
             ? ["*", `${thingNamePrefix}*`]
             : [`${thingNamePrefix}*`],

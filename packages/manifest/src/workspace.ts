@@ -44,12 +44,26 @@ async function exported<T>(module: string, name: string): Promise<T> {
   return value as T;
 }
 
+/**
+ * Each package's export, one package after another: jest's ESM loader fails ("module not been linked") when two
+ * imports in flight share a dependency (two domain packages importing @fleet/shared-aws).
+ */
+async function exportedByEach<T>(modules: string[], name: string): Promise<T[]> {
+  const values: T[] = [];
+  for (const module of modules) values.push(await exported<T>(module, name));
+  return values;
+}
+
 /** The manifest of every domain package. */
 export const loadManifests = (repoRoot: string): Promise<PackageManifest[]> =>
-  Promise.all(
-    domainPackages(repoRoot).map((pkg) => exported<PackageManifest>(pkg.manifestModule, "manifest")),
+  exportedByEach(
+    domainPackages(repoRoot).map((pkg) => pkg.manifestModule),
+    "manifest",
   );
 
 /** The scene of every domain package, in package order. */
 export const loadScenes = (repoRoot: string): Promise<Scene[]> =>
-  Promise.all(domainPackages(repoRoot).map((pkg) => exported<Scene>(pkg.sceneModule, "scene")));
+  exportedByEach(
+    domainPackages(repoRoot).map((pkg) => pkg.sceneModule),
+    "scene",
+  );

@@ -40,3 +40,4 @@ export {
   UnreadableLineError,
 } from "./s3-lines";
 export { formatIssues, parseOrThrow } from "./validation";
+export { type VarDeclaration, type VariableTable, variableTable } from "./variables";

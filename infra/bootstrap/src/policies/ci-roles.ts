@@ -116,7 +116,7 @@ const ALARM_ACTIONS = [
   "cloudwatch:TagResource",
   "cloudwatch:UntagResource",
 ];
-/** Telemetry delivery (packages/telemetry-parser): the stream, its topic rule, the devices' policy, the catalog. */
+/** Telemetry delivery (packages/telemetry-parser): the stream, the devices' policy, the catalog. */
 const DELIVERY_STREAM_ACTIONS = [
   "firehose:CreateDeliveryStream",
   "firehose:DeleteDeliveryStream",
@@ -128,6 +128,7 @@ const DELIVERY_STREAM_ACTIONS = [
   "firehose:UntagDeliveryStream",
   "firehose:UpdateDestination",
 ];
+/** IoT topic rules (telemetry into Firehose, failures into retry-workflow's queue); a rule's name allows no hyphen. */
 const TOPIC_RULE_ACTIONS = [
   "iot:CreateTopicRule",
   "iot:DeleteTopicRule",
@@ -162,6 +163,15 @@ const CATALOG_ACTIONS = [
   "glue:UpdateTable",
 ];
 const LOG_STREAM_ACTIONS = ["logs:CreateLogStream", "logs:DeleteLogStream", "logs:DescribeLogStreams"];
+/** A function's event source mapping (an SQS queue feeding it), on the environment's functions only. */
+const EVENT_SOURCE_MAPPING_ACTIONS = [
+  "lambda:DeleteEventSourceMapping",
+  "lambda:GetEventSourceMapping",
+  "lambda:ListTags",
+  "lambda:TagResource",
+  "lambda:UntagResource",
+  "lambda:UpdateEventSourceMapping",
+];
 /** Nothing the fleet deploys may loosen or delete the state bucket, even in the account that holds it. */
 const STATE_BUCKET_GUARDED_ACTIONS = [
   "s3:DeleteBucket",
@@ -260,6 +270,18 @@ export function deployRoleStatements({
       regionalArn(scope, "glue", `database/${prefix.replaceAll("-", "_")}*`),
       regionalArn(scope, "glue", `table/${prefix.replaceAll("-", "_")}*/*`),
     ]),
+    // CreateEventSourceMapping has no resource type: the function it feeds is its condition.
+    {
+      ...allowWithoutResourceType(["lambda:CreateEventSourceMapping"], scope),
+      Condition: {
+        StringEquals: { "aws:RequestedRegion": scope.region },
+        ArnLike: { "lambda:FunctionArn": regionalArn(scope, "lambda", `function:${prefix}*`) },
+      },
+    },
+    {
+      ...allow(EVENT_SOURCE_MAPPING_ACTIONS, [regionalArn(scope, "lambda", "event-source-mapping:*")]),
+      Condition: { ArnLike: { "lambda:FunctionArn": regionalArn(scope, "lambda", `function:${prefix}*`) } },
+    },
     allow(["logs:DescribeLogGroups"], [regionalArn(scope, "logs", "log-group:*")]),
     allowWithoutResourceType(LOG_DELIVERY_ACTIONS, scope),
     allow(STATE_MACHINE_ACTIONS, [regionalArn(scope, "states", `stateMachine:${prefix}*`)]),

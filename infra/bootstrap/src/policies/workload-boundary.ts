@@ -41,17 +41,19 @@ const IOT_ACTIONS = [
   "iot:GetThingShadow",
   "iot:ListJobExecutionsForJob",
   "iot:ListThingsInThingGroup",
+  "iot:RemoveThingFromThingGroup",
   "iot:SearchIndex",
+  "iot:UpdateThing",
   "iot:UpdateThingShadow",
 ];
 /**
  * Actions whose service defines no resource type, allowed on `*` in the environment's region only: the policy
- * pack's list, so that the boundary and the pack cannot disagree (the data endpoint lookup and key creation are
- * the CI roles').
+ * pack's list, so that the boundary and the pack cannot disagree (the data endpoint lookup, key creation and
+ * creating event source mappings are the deploy role's).
  */
-const DEPLOY_ONLY = ["iot:DescribeEndpoint", "kms:CreateKey"];
+const DEPLOY_ROLE_ONLY = ["iot:DescribeEndpoint", "kms:CreateKey", "lambda:CreateEventSourceMapping"];
 const WITHOUT_RESOURCE_TYPE = Object.keys(WILDCARD_RESOURCE_ACTIONS)
-  .filter((action) => !DEPLOY_ONLY.includes(action))
+  .filter((action) => !DEPLOY_ROLE_ONLY.includes(action))
   .sort();
 const EXECUTION_ACTIONS = [
   "states:DescribeExecution",

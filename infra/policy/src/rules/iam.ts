@@ -19,6 +19,8 @@ export const WILDCARD_RESOURCE_ACTIONS: Readonly<Record<string, string>> = {
     "fleet indexing is one account-wide setting without a resource type (ensure-indexing)",
   "kms:CreateKey":
     "KMS defines no resource type for creating a key (the deploy role creates ota-deploy's signing key, only with the environment's signing tag)",
+  "lambda:CreateEventSourceMapping":
+    "Lambda defines no resource type for creating an event source mapping; the deploy role's condition names the functions",
   "iot:DescribeEndpoint":
     "the account's IoT endpoints have no resource type (the deploy and preview roles look the data endpoint up)",
   "xray:PutTraceSegments": "X-Ray defines no resource types; active tracing sends segments",

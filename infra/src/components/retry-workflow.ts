@@ -1,0 +1,165 @@
+// Seed 002 on AWS: the retry-workflow package as its manifest describes it (the two tables, the notifications
+// topic, the outcomes queue and its dead-letter queue, every handler, the escalation state machine), plus what
+// refers to its functions and queues: the IoT rules filling the queue (their errors kept in the dead-letter
+// queue), the event source mapping feeding record-outcome, the e-mail subscription, the dead-letter alarm.
+import { DEAD_LETTERS_QUEUE, manifest, OUTCOMES_QUEUE } from "@fleet/retry-workflow";
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { awsScope } from "../aws-scope";
+import { allow, policyDocument, regionalArn, serviceTrustPolicy } from "../policies/document";
+import { RETRY_WORKFLOW_PERMISSIONS } from "../policies/retry-workflow";
+import { type DomainArgs, type DomainOutputs, deployHandlerPackage } from "./handler-package";
+import type { NodeLambda } from "./node-lambda";
+
+/** The sources of failures and successes an IoT rule can select. */
+const RULES = {
+  "device-data": {
+    sql: "SELECT * FROM 'iot/device/data' WHERE status = 'failed' OR status = 'succeeded'",
+    description: "Devices' own update outcomes on iot/device/data (the seed's payload)",
+  },
+  "job-executions": {
+    sql: "SELECT * FROM '$aws/events/jobExecution/+/+' WHERE status = 'FAILED' OR status = 'TIMED_OUT' OR status = 'REJECTED' OR status = 'SUCCEEDED'",
+    description: "AWS IoT job-execution events (JOB_EXECUTION events must be enabled on the account)",
+  },
+} as const;
+
+export interface RetryWorkflowArgs extends DomainArgs {
+  /** Subscribed to the notifications topic (fleet:retryWorkflow.notifyEmail). */
+  notifyEmail?: string;
+}
+
+export class RetryWorkflow extends pulumi.ComponentResource {
+  public readonly functions: Record<string, NodeLambda>;
+  public readonly outputs: DomainOutputs;
+
+  constructor(name: string, args: RetryWorkflowArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("fleet:index:RetryWorkflow", name, {}, opts);
+    const email = args.notifyEmail;
+    if (typeof email !== "string" || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) {
+      throw new Error(`RetryWorkflow ${name}: notifyEmail ${JSON.stringify(email)} is not an e-mail address`);
+    }
+    const sources = String(args.settings.FAILURE_SOURCES ?? Object.keys(RULES).join(",")).split(",");
+    const unknown = sources.filter((source) => !(source in RULES));
+    if (unknown.length > 0)
+      throw new Error(`RetryWorkflow ${name}: unknown FAILURE_SOURCES ${unknown.join(", ")}`);
+
+    const deployed = deployHandlerPackage(
+      name,
+      { ...args, manifest, permissions: RETRY_WORKFLOW_PERMISSIONS },
+      this,
+    );
+    this.functions = deployed.functions;
+    this.outputs = deployed.outputs;
+    const parent = { parent: this };
+    const named = (part: string) => `${args.namePrefix}${name}-${part}`;
+    // A topic rule's name allows no hyphen.
+    const ruleName = (part: string) => named(part).replace(/-/g, "_");
+    const scope = awsScope(this);
+    const queueArn = (resource: string) =>
+      pulumi
+        .all([scope, deployed.outputs.resources[resource] as pulumi.Output<string>])
+        .apply(([s, url]) => regionalArn(s, "sqs", url.split("/").pop() as string));
+    const outcomes = queueArn(OUTCOMES_QUEUE);
+    const deadLetters = queueArn(DEAD_LETTERS_QUEUE);
+
+    new aws.sns.TopicSubscription(
+      named("notify-email"),
+      {
+        topic: deployed.outputs.resources.notifications as pulumi.Output<string>,
+        protocol: "email",
+        endpoint: email,
+      },
+      parent,
+    );
+    // Batches of up to 10, a failed message alone delivered again; concurrency bounded so a storm queues.
+    new aws.lambda.EventSourceMapping(
+      named("outcomes"),
+      {
+        eventSourceArn: outcomes,
+        functionName: (this.functions["record-outcome"] as NodeLambda).arn,
+        batchSize: 10,
+        functionResponseTypes: ["ReportBatchItemFailures"],
+        scalingConfig: { maximumConcurrency: 10 },
+      },
+      parent,
+    );
+
+    // The rules' role may only send to the two queues.
+    const ruleRole = new aws.iam.Role(
+      named("rules-role"),
+      {
+        assumeRolePolicy: scope.apply((s) =>
+          JSON.stringify(
+            // Only this stack's rules (IoT names the rule assuming the role: confused-deputy keys).
+            serviceTrustPolicy("iot.amazonaws.com", {
+              StringEquals: { "aws:SourceAccount": s.accountId },
+              ArnLike: { "aws:SourceArn": regionalArn(s, "iot", `rule/${ruleName("*")}`) },
+            }),
+          ),
+        ),
+      },
+      parent,
+    );
+    new aws.iam.RolePolicy(
+      named("rules-policy"),
+      {
+        role: ruleRole.id,
+        policy: pulumi
+          .all([outcomes, deadLetters])
+          .apply(([o, d]) => JSON.stringify(policyDocument([allow(["sqs:SendMessage"], [o, d])]))),
+      },
+      parent,
+    );
+    const urls = deployed.outputs.resources;
+    for (const source of sources as (keyof typeof RULES)[]) {
+      const rule = RULES[source];
+      new aws.iot.TopicRule(
+        named(`${source}-rule`),
+        {
+          name: ruleName(source),
+          description: rule.description,
+          enabled: true,
+          sql: rule.sql,
+          sqlVersion: "2016-03-23",
+          sqs: [
+            {
+              queueUrl: urls[OUTCOMES_QUEUE] as pulumi.Output<string>,
+              roleArn: ruleRole.arn,
+              useBase64: false,
+            },
+          ],
+          // A message the rule could not deliver is kept, with the failure, in the dead-letter queue.
+          errorAction: {
+            sqs: {
+              queueUrl: urls[DEAD_LETTERS_QUEUE] as pulumi.Output<string>,
+              roleArn: ruleRole.arn,
+              useBase64: false,
+            },
+          },
+        },
+        parent,
+      );
+    }
+
+    if (args.alarmTopicArn !== undefined) {
+      new aws.cloudwatch.MetricAlarm(
+        named("dead-letters"),
+        {
+          alarmDescription: `${name}: outcome messages in the dead-letter queue (not recorded, or not delivered by a rule)`,
+          namespace: "AWS/SQS",
+          metricName: "ApproximateNumberOfMessagesVisible",
+          dimensions: { QueueName: deadLetters.apply((arn) => arn.split(":").pop() as string) },
+          statistic: "Maximum",
+          period: 300,
+          evaluationPeriods: 1,
+          threshold: 1,
+          comparisonOperator: "GreaterThanOrEqualToThreshold",
+          treatMissingData: "notBreaching",
+          alarmActions: [args.alarmTopicArn],
+        },
+        parent,
+      );
+    }
+    this.registerOutputs(this.outputs);
+  }
+}

@@ -1,0 +1,3 @@
+import { jestConfig } from "@fleet/testing/jest-config";
+
+export default jestConfig({ rootDir: import.meta.dirname });

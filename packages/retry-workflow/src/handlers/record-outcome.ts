@@ -1,0 +1,31 @@
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { IoTClient } from "@aws-sdk/client-iot";
+import { SFNClient } from "@aws-sdk/client-sfn";
+import { awsClient, defineHandler } from "@fleet/shared-aws";
+import { type FailureSource, handlerConfig, listOf } from "../config";
+import { recordBatch } from "../core/record-batch";
+import { KnownRecords } from "../core/record-outcome";
+import { recordOutcomeEvent } from "../schemas";
+
+const config = handlerConfig("record-outcome");
+const deps = {
+  dynamodb: awsClient(DynamoDBClient),
+  iot: awsClient(IoTClient),
+  sfn: awsClient(SFNClient),
+  retriesTable: config.RETRIES_TABLE,
+  backupTable: config.BACKUP_TABLE,
+  stateMachineArn: config.ESCALATION_ARN,
+  retryLimit: config.RETRY_LIMIT,
+  historyLimit: config.HISTORY_LIMIT,
+  waits: { coolDownSeconds: config.COOL_DOWN_SECONDS, quarantineWaitSeconds: config.QUARANTINE_WAIT_SECONDS },
+  // Kept for the container's life: which write a device's next message tries first.
+  known: new KnownRecords(),
+};
+const sources = listOf(config.FAILURE_SOURCES) as FailureSource[];
+
+export const handler = defineHandler({
+  name: "record-outcome",
+  schema: recordOutcomeEvent,
+  handler: (event, { logger, metrics }) =>
+    recordBatch({ ...deps, sources, concurrency: config.CONCURRENCY, logger, metrics }, event.Records),
+});
