@@ -1,16 +1,7 @@
 // Every environment variable this package reads, declared once: the handlers load their subset at cold start
 // (a bad value fails the cold start naming the variable) and the manifest derives what infra must set from
 // the same table, so the two can never drift apart.
-import type { EnvVarSpec } from "@fleet/manifest";
-import { type ConfigOf, env, loadConfig, type VarSpec } from "@fleet/shared-aws";
-
-interface VarDeclaration<T> {
-  spec: VarSpec<T>;
-  required: boolean;
-  description: string;
-  /** The manifest's resource or state machine the variable carries; infra sets it to that resource's value. */
-  resource?: string;
-}
+import { env, type VarDeclaration, variableTable } from "@fleet/shared-aws";
 
 // Rates are calls per second; defaults are AWS IoT Core's default quotas. Accounts
 // can have them raised, and several stacks may share one account, so each stack sets its own share.
@@ -76,9 +67,6 @@ export const VARS = {
   SHADOW_UPDATE_RATE: rate("UpdateThingShadow (account level)", 400),
 } satisfies Record<string, VarDeclaration<unknown>>;
 
-type VarName = keyof typeof VARS;
-type SpecsOf<N extends VarName> = { [K in N]: (typeof VARS)[K]["spec"] };
-
 /** The variables each handler reads. */
 export const HANDLER_VARS = {
   "seed-things": [
@@ -113,28 +101,11 @@ export const HANDLER_VARS = {
     "CONCURRENCY",
     "IOT_DATA_ENDPOINT",
   ],
-} as const satisfies Record<string, readonly VarName[]>;
+} as const satisfies Record<string, readonly (keyof typeof VARS)[]>;
 
 export type HandlerName = keyof typeof HANDLER_VARS;
-export type HandlerConfig<H extends HandlerName> = ConfigOf<SpecsOf<(typeof HANDLER_VARS)[H][number]>>;
-
+const variables = variableTable(VARS, HANDLER_VARS);
 /** Reads the handler's variables from the environment (at cold start); throws a ConfigError naming each bad one. */
-export function handlerConfig<H extends HandlerName>(
-  handler: H,
-  source: Record<string, string | undefined> = process.env,
-): HandlerConfig<H> {
-  const names: readonly VarName[] = HANDLER_VARS[handler];
-  const specs = Object.fromEntries(names.map((name) => [name, VARS[name].spec]));
-  return loadConfig(specs, source) as HandlerConfig<H>;
-}
-
+export const handlerConfig = variables.config;
 /** The manifest's view of the same variables. */
-export function handlerEnv(handler: HandlerName): Record<string, EnvVarSpec> {
-  const names: readonly VarName[] = HANDLER_VARS[handler];
-  return Object.fromEntries(
-    names.map((name) => {
-      const { required, description, resource } = VARS[name] as VarDeclaration<unknown>;
-      return [name, { required, description, ...(resource ? { resource } : {}) }];
-    }),
-  );
-}
+export const handlerEnv = variables.env;
