@@ -10,6 +10,8 @@ export interface DomainSettings {
   rates: Record<string, number>;
   /** Other handler settings (keys, concurrency), passed to the handlers as strings. */
   settings: Record<string, string | number>;
+  /** What the stack decides about the component beyond its handlers' settings; the component checks it. */
+  component?: Record<string, unknown>;
 }
 
 export interface StackConfig {
@@ -29,6 +31,8 @@ export const PROJECT = "fleet";
 /** Keys of the platform; `deployment` is read by deployment.ts (how the stack is deployed). */
 export const PLATFORM_KEYS = ["logRetentionDays", "alertEmail", "tags", "deployment"];
 const ENV_NAME = /^[A-Z][A-Z0-9_]*$/;
+/** A domain's block: its handlers' rates and settings, and its component's own decisions. */
+const DOMAIN_BLOCK_KEYS = ["rates", "settings", "component"];
 
 /** Reads the stack's config; throws one error naming every missing or malformed key. */
 export function readStackConfig(): StackConfig {
@@ -90,6 +94,12 @@ function domainProblems(key: string, value: unknown): string[] {
     return [`${name} must have the maps \`rates\` and \`settings\``];
   }
   return [
+    ...Object.keys(value)
+      .filter((key) => !DOMAIN_BLOCK_KEYS.includes(key))
+      .map((key) => `${name}.${key} is not a key of a domain's block (${DOMAIN_BLOCK_KEYS.join(", ")})`),
+    ...(value.component === undefined || isRecord(value.component)
+      ? []
+      : [`${name}.component must be a map, got ${JSON.stringify(value.component)}`]),
     ...Object.entries(value.rates)
       .filter(([variable, rate]) => !ENV_NAME.test(variable) || typeof rate !== "number" || !(rate > 0))
       .map(

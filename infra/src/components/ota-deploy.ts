@@ -37,7 +37,7 @@ export class OtaDeploy extends pulumi.ComponentResource {
 
   constructor(name: string, args: DomainArgs, opts?: pulumi.ComponentResourceOptions) {
     super("fleet:index:OtaDeploy", name, {}, opts);
-    const component = otaDeployComponentConfig((args as DomainArgs & { component?: unknown }).component);
+    const component = otaDeployComponentConfig(args.component);
     const names = {
       otaRolePath: workloadRolePath(pulumi.getStack()),
       otaRoleName: `${args.namePrefix}${name}-iot`,

@@ -23,18 +23,14 @@ const RULES = {
   },
 } as const;
 
-export interface RetryWorkflowArgs extends DomainArgs {
-  /** Subscribed to the notifications topic (fleet:retryWorkflow.notifyEmail). */
-  notifyEmail?: string;
-}
-
 export class RetryWorkflow extends pulumi.ComponentResource {
   public readonly functions: Record<string, NodeLambda>;
   public readonly outputs: DomainOutputs;
 
-  constructor(name: string, args: RetryWorkflowArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, args: DomainArgs, opts?: pulumi.ComponentResourceOptions) {
     super("fleet:index:RetryWorkflow", name, {}, opts);
-    const email = args.notifyEmail;
+    // Subscribed to the notifications topic (fleet:retryWorkflow.component.notifyEmail).
+    const email = args.component?.notifyEmail;
     if (typeof email !== "string" || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) {
       throw new Error(`RetryWorkflow ${name}: notifyEmail ${JSON.stringify(email)} is not an e-mail address`);
     }

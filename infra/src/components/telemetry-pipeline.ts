@@ -49,17 +49,15 @@ export interface PipelineConfig {
   transform: TelemetryConfig;
 }
 
-export type TelemetryPipelineArgs = DomainArgs & { pipeline?: unknown };
-
 const TOPIC = /^[a-zA-Z0-9_-]+(\/[a-zA-Z0-9_-]+){0,5}$/;
 /** Lambda's environment holds at most 4 KB in all; the rest is the platform's variables. */
 const MAX_TRANSFORM_CONFIG_BYTES = 3_072;
 const inRange = (value: unknown, min: number, max: number): value is number =>
   typeof value === "number" && Number.isInteger(value) && value >= min && value <= max;
 
-/** The `pipeline` block of fleet:telemetryParser; throws one error naming every bad key. */
+/** The `component` map of fleet:telemetryParser (the pipeline); throws one error naming every bad key. */
 export function parsePipelineConfig(block: unknown): PipelineConfig {
-  const key = "fleet:telemetryParser.pipeline";
+  const key = "fleet:telemetryParser.component";
   if (!isRecord(block)) throw new Error(`${key} is missing: topic, buffering, expiryDays and transform`);
   const problems: string[] = [];
   const check = (ok: boolean, problem: string) => {
@@ -126,9 +124,9 @@ export class TelemetryPipeline extends pulumi.ComponentResource {
   public readonly devicePolicy: aws.iot.Policy;
   public readonly table: aws.glue.CatalogTable;
 
-  constructor(name: string, args: TelemetryPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, args: DomainArgs, opts?: pulumi.ComponentResourceOptions) {
     super("fleet:index:TelemetryPipeline", name, {}, opts);
-    const config = parsePipelineConfig(args.pipeline);
+    const config = parsePipelineConfig(args.component);
     const { transform, buffering } = config;
     const named = (part: string) => `${args.namePrefix}${name}-${part}`;
     const parent = { parent: this };

@@ -43,6 +43,7 @@ describe("parseStackConfig", () => {
         domains: {
           jobsTargeting: { rates: { SEARCH_INDEX_RATE: 0, lower: 1 }, settings: { UPDATE_KEY: "" } },
           otherDomain: { settings: {} },
+          thirdDomain: { rates: {}, settings: {}, notifyEmail: "a@example.com", component: "signing" },
         },
       });
     expect(attempt).toThrow(/aws:region must be an AWS region/);
@@ -53,6 +54,8 @@ describe("parseStackConfig", () => {
     expect(attempt).toThrow(/rates\.lower/);
     expect(attempt).toThrow(/fleet:jobsTargeting\.settings\.UPDATE_KEY must be a non-empty string/);
     expect(attempt).toThrow("fleet:otherDomain must have the maps `rates` and `settings`");
+    expect(attempt).toThrow(/fleet:thirdDomain\.notifyEmail is not a key of a domain's block/);
+    expect(attempt).toThrow(/fleet:thirdDomain\.component must be a map, got "signing"/);
   });
 
   it("returns a valid config unchanged", () => {

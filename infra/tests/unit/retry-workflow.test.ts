@@ -162,15 +162,15 @@ describe("RetryWorkflow in the dev stack", () => {
       rates: {},
     };
     const before = synthesis.resources.length;
-    expect(() => new RetryWorkflow("bad-email", { ...args, settings: {}, notifyEmail: "nobody" })).toThrow(
-      /notifyEmail "nobody" is not an e-mail address/,
-    );
+    expect(
+      () => new RetryWorkflow("bad-email", { ...args, settings: {}, component: { notifyEmail: "nobody" } }),
+    ).toThrow(/notifyEmail "nobody" is not an e-mail address/);
     expect(
       () =>
         new RetryWorkflow("bad-source", {
           ...args,
           settings: { FAILURE_SOURCES: "device-data,shadow" },
-          notifyEmail: "a@example.com",
+          component: { notifyEmail: "a@example.com" },
         }),
     ).toThrow(/unknown FAILURE_SOURCES shadow/);
     expect(synthesis.resources.length).toBe(before);

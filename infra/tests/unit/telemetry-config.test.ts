@@ -1,4 +1,4 @@
-// fleet:telemetryParser.pipeline is checked as a whole before anything is created.
+// fleet:telemetryParser.component is checked as a whole before anything is created.
 import { manifest } from "@fleet/telemetry-parser";
 import { describe, expect, it } from "@jest/globals";
 import { planHandlerPackage } from "../../src/components/handler-package";
@@ -42,7 +42,7 @@ describe("the pipeline's configuration", () => {
         expiryDays: { data: 0 },
         transform: { messages: [{ topic: "x/#", fields: [{ name: "Bad" }] }] },
       });
-    expect(attempt).toThrow(/pipeline\.topic must be 1-6 levels/);
+    expect(attempt).toThrow(/component\.topic must be 1-6 levels/);
     expect(attempt).toThrow(/buffering\.processorSizeMb must be an integer from 1 to 3/);
     expect(attempt).toThrow(
       /buffering\.deliverySizeMb must be an integer from 64 to 128 \(dynamic partitioning\)/,
@@ -50,14 +50,14 @@ describe("the pipeline's configuration", () => {
     expect(attempt).toThrow(/expiryDays\.data must be/);
     expect(attempt).toThrow(/expiryDays\.raw must be/);
     expect(attempt).toThrow(
-      /Invalid fleet:telemetryParser\.pipeline\.transform: messages\.0\.fields\.0\.name/,
+      /Invalid fleet:telemetryParser\.component\.transform: messages\.0\.fields\.0\.name/,
     );
   });
 
   it("ties the device id to the level the device policy binds to the thing name", () => {
     expect(() =>
       parsePipelineConfig({ ...valid, transform: { messages: [{ topic: "fleet-dev/telemetry/#" }] } }),
-    ).toThrow("fleet:telemetryParser.pipeline.transform.messages.0.deviceId.topicLevel must be 3");
+    ).toThrow("fleet:telemetryParser.component.transform.messages.0.deviceId.topicLevel must be 3");
   });
 
   it("refuses a transform configuration too large for the function's environment", () => {
@@ -69,7 +69,7 @@ describe("the pipeline's configuration", () => {
 
   it("says what is missing when the block is absent", () => {
     expect(() => parsePipelineConfig(undefined)).toThrow(
-      "fleet:telemetryParser.pipeline is missing: topic, buffering, expiryDays and transform",
+      "fleet:telemetryParser.component is missing: topic, buffering, expiryDays and transform",
     );
   });
 });
