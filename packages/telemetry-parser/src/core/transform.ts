@@ -4,6 +4,7 @@
 // code) under the error prefix, so a record whose output does not fit is failed with that reason, never
 // dropped: nothing is lost, and it can be replayed from there.
 import { isUtf8 } from "node:buffer";
+import { Base64Output } from "./base64-output";
 import type { TelemetryConfig } from "./config";
 import { compileMessageType, DROPPED, Invalid, normalizeMessage } from "./normalize";
 import { formatter, partitionOf, samePartition } from "./output";
@@ -149,47 +150,50 @@ export function transformer(config: TelemetryConfig, budget = RESPONSE_BUDGET_BY
     };
     // Each id once, for its first record; room kept for answering every record not yet answered in the
     // smallest way (ProcessingFailed, no data).
-    const seen = new Set<string>();
-    const unique: FirehoseRecord[] = [];
-    const idBytes: number[] = [];
+    const first = new Map<string, number>();
     let reserve = 0;
-    for (const record of records) {
-      if (seen.has(record.recordId)) continue;
-      seen.add(record.recordId);
-      unique.push(record);
-      const bytes = jsonStringBytes(record.recordId);
-      idBytes.push(bytes);
-      reserve += minimalEntryBytes(bytes);
+    for (let i = 0; i < records.length; i++) {
+      const id = (records[i] as FirehoseRecord).recordId;
+      if (first.has(id)) continue;
+      first.set(id, i);
+      reserve += minimalEntryBytes(jsonStringBytes(id));
     }
-    summary.duplicates = records.length - unique.length;
-    summary.records = unique.length;
+    summary.records = first.size;
+    summary.duplicates = records.length - first.size;
     let used = ENVELOPE_BYTES;
     const answered: TransformedRecord[] = [];
+    const output = new Base64Output();
+    const metadataOf = sharedMetadata();
     const failed = (recordId: string, reason: string, data: string) => {
       summary.failed++;
       if (summary.failures.length < MAX_FAILURES_KEPT) summary.failures.push({ recordId, reason });
       return { recordId, result: "ProcessingFailed", data } as const;
     };
 
-    for (let i = 0; i < unique.length; i++) {
-      const record = unique[i] as FirehoseRecord;
-      const idLength = idBytes[i] as number;
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i] as FirehoseRecord;
+      if (first.get(record.recordId) !== i) continue;
+      const idLength = jsonStringBytes(record.recordId);
       reserve -= minimalEntryBytes(idLength);
       const outcome = transformRecord(record);
       summary.messages += outcome.messages;
       summary.bytesIn += outcome.bytesIn;
       const room = budget - used - reserve;
       let entry: TransformedRecord;
+      let dataLength: number;
       if (outcome.result === "Ok") {
-        const data = Buffer.from(outcome.text, "utf8").toString("base64");
-        const metadata = { partitionKeys: outcome.partitionKeys };
-        if (entryBytes(idLength, "Ok", data.length, metadata) <= room) {
-          entry = { recordId: record.recordId, result: "Ok", data, metadata };
+        const encoded = output.encode(outcome.text);
+        const metadata = metadataOf(outcome.partitionKeys);
+        if (entryBytes(idLength, "Ok", encoded.length, metadata) <= room) {
+          entry = { recordId: record.recordId, result: "Ok", data: "", metadata };
+          output.commit(entry);
+          dataLength = encoded.length;
           summary.ok++;
-          summary.bytesOut += decodedLength(data);
+          summary.bytesOut += encoded.bytes;
         } else {
           summary.overflowed++;
           entry = failed(record.recordId, OVERFLOW_REASON, "");
+          dataLength = 0;
         }
       } else {
         // Failed and dropped records echo their data when it is base64 and fits, as Firehose's blueprints do.
@@ -199,20 +203,44 @@ export function transformer(config: TelemetryConfig, budget = RESPONSE_BUDGET_BY
           summary.dropped++;
           entry = { recordId: record.recordId, result: "Dropped", data };
         } else entry = failed(record.recordId, outcome.reason, data);
+        dataLength = data.length;
       }
-      used += entryBytes(idLength, entry.result, entry.data.length, entry.metadata);
+      used += entryBytes(idLength, entry.result, dataLength, entry.metadata);
       answered.push(entry);
     }
+    output.finish();
     summary.responseBytes = used;
     return { records: answered, summary };
   };
 }
 
+/**
+ * One metadata object per partition of a batch, shared by its answers (read-only, serialised as often as it
+ * appears): thousands of records land in a few hundred partitions.
+ */
+function sharedMetadata(): (keys: Record<string, string>) => NonNullable<TransformedRecord["metadata"]> {
+  const known = new Map<string, NonNullable<TransformedRecord["metadata"]>>();
+  return (partitionKeys) => {
+    // Partition values hold no "/" (partitionOf, device ids): joined by it they name one partition.
+    let name = "";
+    for (const key in partitionKeys) name += `${partitionKeys[key]}/`;
+    let metadata = known.get(name);
+    if (metadata === undefined) {
+      metadata = { partitionKeys };
+      known.set(name, metadata);
+    }
+    return metadata;
+  };
+}
+
 /** Bytes of a string as JSON; record ids are ASCII digits, so the exact count is rarely needed. */
 function jsonStringBytes(text: string): number {
-  return /^[\x20-\x21\x23-\x5b\x5d-\x7e]*$/.test(text)
-    ? text.length + 2
-    : Buffer.byteLength(JSON.stringify(text));
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code > 0x7e || code === 0x22 || code === 0x5c)
+      return Buffer.byteLength(JSON.stringify(text));
+  }
+  return text.length + 2;
 }
 
 /** `{"partitionKeys":{"<key>":"<value>",…}}`: names and values are plain ASCII (checked by partitionOf). */
