@@ -43,14 +43,13 @@ const rows = SIZES.map((size): Row => {
         .at(-1) as string,
     ) as Record<string, number>;
   const speed = measure("speed");
-  return {
-    ...speed,
+  return Object.assign(speed, {
     size,
     limitedBy: batch.limitedBy,
     defaultHeapPeakRssMb: speed.peakRssMb as number,
     peakRssMb: measure("transform", SMALL_YOUNG_GENERATION).peakRssMb as number,
     barePeakRssMb: measure("bare", SMALL_YOUNG_GENERATION).peakRssMb as number,
-  };
+  });
 });
 rmSync(dir, { recursive: true, force: true });
 const fixed = (value: number | undefined, digits: number) => (value ?? 0).toFixed(digits);
