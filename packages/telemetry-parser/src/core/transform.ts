@@ -7,7 +7,7 @@ import { isUtf8 } from "node:buffer";
 import { Base64Output } from "./base64-output";
 import type { TelemetryConfig } from "./config";
 import { compileMessageType, DROPPED, Invalid, normalizeMessage } from "./normalize";
-import { formatter, partitionOf, samePartition } from "./output";
+import { formatter, type Partition, partitioner } from "./output";
 import { typeMatcher } from "./topics";
 
 export interface FirehoseRecord {
@@ -81,9 +81,10 @@ const failure = (reason: string, messages: number, bytesIn: number) =>
 export function transformer(config: TelemetryConfig, budget = RESPONSE_BUDGET_BYTES) {
   const matchType = typeMatcher(config.messages.map(compileMessageType));
   const format = formatter(config.output);
+  const partitions = partitioner(config.partitionKeys);
 
   type Outcome =
-    | { result: "Ok"; text: string; partitionKeys: Record<string, string>; messages: number }
+    | { result: "Ok"; text: string; partition: Partition; messages: number }
     | { result: "Dropped"; messages: number }
     | { result: "ProcessingFailed"; reason: string; messages: number };
 
@@ -101,7 +102,7 @@ export function transformer(config: TelemetryConfig, budget = RESPONSE_BUDGET_BY
     const arrival =
       typeof record.approximateArrivalTimestamp === "number" ? record.approximateArrivalTimestamp : undefined;
     let out = "";
-    let partition: Record<string, string> | undefined;
+    let partition: Partition | undefined;
     let messages = 0;
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i] as string;
@@ -118,17 +119,17 @@ export function transformer(config: TelemetryConfig, budget = RESPONSE_BUDGET_BY
       const clean = normalizeMessage(parsed, matchType, arrival);
       if (clean === DROPPED) continue;
       if (clean instanceof Invalid) return failure(`${where}${clean.reason}`, messages, bytesIn);
-      const keys = partitionOf(config.partitionKeys, clean);
+      const keys = partitions.of(clean);
       if (typeof keys === "string") return failure(`${where}${keys}`, messages, bytesIn);
       // Firehose partitions a record as a whole: its messages must share one partition.
-      if (partition && !samePartition(partition, keys))
+      if (partition && partition !== keys)
         return failure(`${where}messages of one record belong to different partitions`, messages, bytesIn);
       partition = keys;
       out += format(clean);
     }
     if (messages === 0) return failure("the record holds no message", 0, bytesIn);
     if (!partition) return { result: "Dropped", messages, bytesIn };
-    return { result: "Ok", text: out, partitionKeys: partition, messages, bytesIn };
+    return { result: "Ok", text: out, partition, messages, bytesIn };
   }
 
   return function transform(records: readonly FirehoseRecord[]): {
@@ -163,7 +164,7 @@ export function transformer(config: TelemetryConfig, budget = RESPONSE_BUDGET_BY
     let used = ENVELOPE_BYTES;
     const answered: TransformedRecord[] = [];
     const output = new Base64Output();
-    const metadataOf = sharedMetadata();
+    partitions.forget();
     const failed = (recordId: string, reason: string, data: string) => {
       summary.failed++;
       if (summary.failures.length < MAX_FAILURES_KEPT) summary.failures.push({ recordId, reason });
@@ -180,20 +181,20 @@ export function transformer(config: TelemetryConfig, budget = RESPONSE_BUDGET_BY
       summary.bytesIn += outcome.bytesIn;
       const room = budget - used - reserve;
       let entry: TransformedRecord;
-      let dataLength: number;
+      let size: number;
       if (outcome.result === "Ok") {
         const encoded = output.encode(outcome.text);
-        const metadata = metadataOf(outcome.partitionKeys);
-        if (entryBytes(idLength, "Ok", encoded.length, metadata) <= room) {
+        const { metadata, bytes: metadataBytes } = outcome.partition;
+        size = entryBytes(idLength, "Ok", encoded.length, metadataBytes);
+        if (size <= room) {
           entry = { recordId: record.recordId, result: "Ok", data: "", metadata };
           output.commit(entry);
-          dataLength = encoded.length;
           summary.ok++;
           summary.bytesOut += encoded.bytes;
         } else {
           summary.overflowed++;
           entry = failed(record.recordId, OVERFLOW_REASON, "");
-          dataLength = 0;
+          size = minimalEntryBytes(idLength);
         }
       } else {
         // Failed and dropped records echo their data when it is base64 and fits, as Firehose's blueprints do.
@@ -203,33 +204,14 @@ export function transformer(config: TelemetryConfig, budget = RESPONSE_BUDGET_BY
           summary.dropped++;
           entry = { recordId: record.recordId, result: "Dropped", data };
         } else entry = failed(record.recordId, outcome.reason, data);
-        dataLength = data.length;
+        size = entryBytes(idLength, outcome.result, data.length);
       }
-      used += entryBytes(idLength, entry.result, dataLength, entry.metadata);
+      used += size;
       answered.push(entry);
     }
     output.finish();
     summary.responseBytes = used;
     return { records: answered, summary };
-  };
-}
-
-/**
- * One metadata object per partition of a batch, shared by its answers (read-only, serialised as often as it
- * appears): thousands of records land in a few hundred partitions.
- */
-function sharedMetadata(): (keys: Record<string, string>) => NonNullable<TransformedRecord["metadata"]> {
-  const known = new Map<string, NonNullable<TransformedRecord["metadata"]>>();
-  return (partitionKeys) => {
-    // Partition values hold no "/" (partitionOf, device ids): joined by it they name one partition.
-    let name = "";
-    for (const key in partitionKeys) name += `${partitionKeys[key]}/`;
-    let metadata = known.get(name);
-    if (metadata === undefined) {
-      metadata = { partitionKeys };
-      known.set(name, metadata);
-    }
-    return metadata;
   };
 }
 
@@ -243,26 +225,15 @@ function jsonStringBytes(text: string): number {
   return text.length + 2;
 }
 
-/** `{"partitionKeys":{"<key>":"<value>",…}}`: names and values are plain ASCII (checked by partitionOf). */
-function metadataBytes(metadata: NonNullable<TransformedRecord["metadata"]>): number {
-  let bytes = 20;
-  let count = 0;
-  for (const key in metadata.partitionKeys) {
-    bytes += key.length + (metadata.partitionKeys[key] as string).length + 5 + (count > 0 ? 1 : 0);
-    count++;
-  }
-  return bytes;
-}
-
 /** Bytes of one answered record in the JSON response, separating comma included. */
 function entryBytes(
   idBytes: number,
   result: TransformResult,
   dataLength: number,
-  metadata?: TransformedRecord["metadata"],
+  metadataBytes?: number,
 ): number {
   // {"recordId":<id>,"result":"<result>","data":"<data>"} plus ,"metadata":<json>
-  return 36 + idBytes + result.length + dataLength + (metadata ? 12 + metadataBytes(metadata) : 0);
+  return 36 + idBytes + result.length + dataLength + (metadataBytes === undefined ? 0 : 12 + metadataBytes);
 }
 
 const minimalEntryBytes = (idBytes: number) => entryBytes(idBytes, "ProcessingFailed", 0);
