@@ -1,12 +1,14 @@
 // `pnpm bench`: the transformation's throughput and memory for 1, 3 and 6 MB batches — a batch is the invocation
 // payload Lambda receives (the event JSON, base64 data included), and the 6 MB one is cut where its answer would
-// pass the 6 MB response — each measured in child processes of its own (bench/measure.ts), next to a bare decode →
-// JSON.parse → stringify → encode loop over the same batch in the same process. ratio = bare time ÷
-// transformation time (1 = as fast as the floor). peak_rss_mb = peak RSS above the RSS with the event in memory,
-// while one transformation runs and its response is serialised, with V8's young generation held at 1 MB
-// semi-spaces: that allocation buffer is sized by the runtime's flags (Lambda: a twentieth of the function's
-// memory each), not by the batch, and any JavaScript allocating at this rate fills it; the peak with V8's
-// defaults is printed beside it (default_heap_peak_rss_mb).
+// pass the 6 MB response — measured in child processes of their own (bench/measure.ts), next to a bare decode →
+// JSON.parse → stringify → encode loop over the same batch.
+// - ratio = bare time ÷ transformation time (1 = as fast as the floor), medians of alternated runs in one process.
+// - peak_rss_mb = the peak RSS of an invocation (event parsed, handler run, answer serialised) above the peak RSS
+//   of a no-op invocation with the same event: the event is input, handed over by the runtime, not the
+//   transformation's memory. Medians of MEMORY_RUNS processes each, with V8's young generation held at 1 MB
+//   semi-spaces: that allocation buffer is sized by the runtime's flags (Lambda: a twentieth of the function's
+//   memory each), not by the batch, and any JavaScript allocating at this rate fills it. The same with V8's
+//   defaults is printed too (default_heap_peak_rss_mb), and both for the bare loop.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,12 +16,17 @@ import path from "node:path";
 import { makeBatch } from "./batch";
 
 const SIZES = [1, 3, 6];
+const MEMORY_RUNS = 3;
 const MB = 1024 * 1024;
 const SMALL_YOUNG_GENERATION = ["--max-semi-space-size=1", "--min-semi-space-size=1"];
+
+type Figures = Record<string, number>;
+const median = (values: number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+
 // The batches are made here, so that making them costs the measured processes nothing.
 const dir = mkdtempSync(path.join(tmpdir(), "telemetry-bench-"));
-type Row = Record<string, number> & { limitedBy: "event" | "answer" };
-const rows = SIZES.map((size): Row => {
+const rows = SIZES.map((size) => {
   const file = path.join(dir, `${size}mb.json`);
   const batch = makeBatch(size);
   writeFileSync(file, JSON.stringify(batch.event));
@@ -41,33 +48,56 @@ const rows = SIZES.map((size): Row => {
         .trim()
         .split("\n")
         .at(-1) as string,
-    ) as Record<string, number>;
-  const speed = measure("speed");
-  return Object.assign(speed, {
+    ) as Figures;
+  /** Peak RSS above the no-op's, the medians of MEMORY_RUNS processes each. */
+  const peakAboveNoop = (flags: string[]) => {
+    const peak = (mode: string) =>
+      median(Array.from({ length: MEMORY_RUNS }, () => measure(mode, flags).served as number));
+    const noop = peak("noop");
+    return { transform: peak("transform") - noop, bare: peak("bare") - noop };
+  };
+  return {
     size,
     limitedBy: batch.limitedBy,
-    defaultHeapPeakRssMb: speed.peakRssMb as number,
-    peakRssMb: measure("transform", SMALL_YOUNG_GENERATION).peakRssMb as number,
-    barePeakRssMb: measure("bare", SMALL_YOUNG_GENERATION).peakRssMb as number,
-  });
+    batchMb: batch.bytes / MB,
+    counts: measure("transform"),
+    speed: measure("speed"),
+    small: peakAboveNoop(SMALL_YOUNG_GENERATION),
+    defaults: peakAboveNoop([]),
+  };
 });
 rmSync(dir, { recursive: true, force: true });
+
 const fixed = (value: number | undefined, digits: number) => (value ?? 0).toFixed(digits);
-const batchMb = (row: (typeof rows)[number]) => (row.eventBytes ?? 0) / MB;
-for (const row of rows) {
+for (const { batchMb, limitedBy, counts, speed, small, defaults } of rows) {
   console.log(
-    `BENCH telemetry-parser/transform batch_mb=${fixed(batchMb(row), 2)} limited_by=${row.limitedBy} mb_per_s=${fixed(row.mbPerS, 1)} ratio=${fixed(row.ratio, 2)} peak_rss_mb=${fixed(row.peakRssMb, 1)} peak_x_batch=${fixed((row.peakRssMb ?? 0) / batchMb(row), 2)} bare_peak_rss_mb=${fixed(row.barePeakRssMb, 1)} default_heap_peak_rss_mb=${fixed(row.defaultHeapPeakRssMb, 1)} records=${row.records} ok=${row.ok} dropped=${row.dropped} failed=${row.failed} over_limit=${row.overflowed} response_mb=${fixed((row.responseBytes ?? 0) / MB, 2)}`,
+    [
+      "BENCH telemetry-parser/transform",
+      `batch_mb=${fixed(batchMb, 2)}`,
+      `limited_by=${limitedBy}`,
+      `mb_per_s=${fixed(speed.mbPerS, 1)}`,
+      `ratio=${fixed(speed.ratio, 2)}`,
+      `peak_rss_mb=${fixed(small.transform, 1)}`,
+      `peak_x_batch=${fixed(small.transform / batchMb, 2)}`,
+      `bare_peak_rss_mb=${fixed(small.bare, 1)}`,
+      `default_heap_peak_rss_mb=${fixed(defaults.transform, 1)}`,
+      `default_heap_bare_peak_rss_mb=${fixed(defaults.bare, 1)}`,
+      `records=${counts.records}`,
+      `ok=${counts.ok}`,
+      `dropped=${counts.dropped}`,
+      `failed=${counts.failed}`,
+      `over_limit=${counts.overflowed}`,
+      `response_mb=${fixed((counts.responseBytes as number) / MB, 2)}`,
+    ].join(" "),
   );
 }
 console.log(
-  "\n| batch (event JSON) | records | MB/s | ratio to bare loop | peak RSS above the event | bare loop's peak RSS | peak RSS, V8 defaults | Ok / Dropped / Failed (over limit) | response |",
+  "\n| batch (event JSON) | records | MB/s | ratio to the bare loop | peak RSS above a no-op: transformation (× batch) / bare loop | the same, V8's default young generation | Ok / Dropped / Failed (over the limit) | response |",
 );
-console.log(
-  "| ------------------ | ------- | ---- | ------------------ | ------------------------ | -------------------- | --------------------- | ---------------------------------- | -------- |",
-);
-for (const row of rows) {
-  const label = row.limitedBy === "answer" ? ` (${row.size} MB cut at the 6 MB response)` : "";
+console.log("| --- | --- | --- | --- | --- | --- | --- | --- |");
+for (const { size, batchMb, limitedBy, counts, speed, small, defaults } of rows) {
+  const label = limitedBy === "answer" ? ` (${size} MB, cut where the answer reaches 6 MB)` : "";
   console.log(
-    `| ${fixed(batchMb(row), 2)} MB${label} | ${row.records} | ${fixed(row.mbPerS, 1)} | ${fixed(row.ratio, 2)} | ${fixed(row.peakRssMb, 1)} MB (${fixed((row.peakRssMb ?? 0) / batchMb(row), 2)}× the batch) | ${fixed(row.barePeakRssMb, 1)} MB | ${fixed(row.defaultHeapPeakRssMb, 1)} MB | ${row.ok} / ${row.dropped} / ${row.failed} (${row.overflowed}) | ${fixed((row.responseBytes ?? 0) / MB, 2)} MB |`,
+    `| ${fixed(batchMb, 2)} MB${label} | ${counts.records} | ${fixed(speed.mbPerS, 1)} | ${fixed(speed.ratio, 2)} | ${fixed(small.transform, 1)} MB (${fixed(small.transform / batchMb, 2)}×) / ${fixed(small.bare, 1)} MB | ${fixed(defaults.transform, 1)} MB / ${fixed(defaults.bare, 1)} MB | ${counts.ok} / ${counts.dropped} / ${counts.failed} (${counts.overflowed}) | ${fixed((counts.responseBytes as number) / MB, 2)} MB |`,
   );
 }

@@ -4,7 +4,6 @@
 // code) under the error prefix, so a record whose output does not fit is failed with that reason, never
 // dropped: nothing is lost, and it can be replayed from there.
 import { isUtf8 } from "node:buffer";
-import { Base64Output } from "./base64-output";
 import type { TelemetryConfig } from "./config";
 import { compileMessageType, DROPPED, Invalid, normalizeMessage } from "./normalize";
 import { formatter, type Partition, partitioner } from "./output";
@@ -57,21 +56,12 @@ export const OVERFLOW_REASON =
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 /** `{"records":[` and `]}` */
 const ENVELOPE_BYTES = 14;
+const SCRATCH_BYTES = 64 * 1024;
 
 /** Bytes a base64 string of this length and padding decodes to. */
 function decodedLength(base64: string): number {
   const padding = base64.endsWith("==") ? 2 : base64.endsWith("=") ? 1 : 0;
   return (base64.length / 4) * 3 - padding;
-}
-
-/**
- * The record's bytes, or undefined when its data is no base64. Node's decoder skips characters outside the
- * alphabet, so a string holding any decodes to fewer bytes than its length promises (cheaper than a regex).
- */
-function decode(data: unknown): Buffer | undefined {
-  if (typeof data !== "string" || data.length % 4 !== 0) return undefined;
-  const bytes = Buffer.from(data, "base64");
-  return bytes.length === decodedLength(data) ? bytes : undefined;
 }
 
 const failure = (reason: string, messages: number, bytesIn: number) =>
@@ -82,6 +72,10 @@ export function transformer(config: TelemetryConfig, budget = RESPONSE_BUDGET_BY
   const matchType = typeMatcher(config.messages.map(compileMessageType));
   const format = formatter(config.output);
   const partitions = partitioner(config.partitionKeys);
+  // Records are decoded and answers encoded through one buffer rather than a Buffer each: no allocation on the
+  // way in or out for the records of a usual size.
+  const scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
+  const bufferFor = (bytes: number) => (bytes <= SCRATCH_BYTES ? scratch : Buffer.allocUnsafe(bytes));
 
   type Outcome =
     | { result: "Ok"; text: string; partition: Partition; messages: number }
@@ -89,12 +83,18 @@ export function transformer(config: TelemetryConfig, budget = RESPONSE_BUDGET_BY
     | { result: "ProcessingFailed"; reason: string; messages: number };
 
   function transformRecord(record: FirehoseRecord): Outcome & { bytesIn: number } {
-    const bytes = decode(record.data);
-    if (!bytes) return failure("data is not base64", 0, 0);
-    const bytesIn = bytes.length;
-    const text = bytes.toString("utf8");
+    const data = record.data;
+    if (typeof data !== "string" || data.length % 4 !== 0) return failure("data is not base64", 0, 0);
+    // Node's decoder skips characters outside the alphabet, so a string holding any decodes to fewer bytes than
+    // its length promises (cheaper than a regex).
+    const expected = decodedLength(data);
+    const buffer = bufferFor(expected + 3);
+    const bytesIn = buffer.write(data, 0, "base64");
+    if (bytesIn !== expected) return failure("data is not base64", 0, 0);
+    const text = buffer.toString("utf8", 0, bytesIn);
     // The decoder replaces invalid sequences with U+FFFD; only then is the slower check needed.
-    if (text.includes("\uFFFD") && !isUtf8(bytes)) return failure("data is not UTF-8 text", 0, bytesIn);
+    if (text.includes("\uFFFD") && !isUtf8(buffer.subarray(0, bytesIn)))
+      return failure("data is not UTF-8 text", 0, bytesIn);
     // The rule's separator ends every message: only a record holding several needs splitting (JSON.parse
     // takes the trailing newline as whitespace).
     const newline = text.indexOf("\n");
@@ -163,7 +163,6 @@ export function transformer(config: TelemetryConfig, budget = RESPONSE_BUDGET_BY
     summary.duplicates = records.length - first.size;
     let used = ENVELOPE_BYTES;
     const answered: TransformedRecord[] = [];
-    const output = new Base64Output();
     partitions.forget();
     const failed = (recordId: string, reason: string, data: string) => {
       summary.failed++;
@@ -183,14 +182,16 @@ export function transformer(config: TelemetryConfig, budget = RESPONSE_BUDGET_BY
       let entry: TransformedRecord;
       let size: number;
       if (outcome.result === "Ok") {
-        const encoded = output.encode(outcome.text);
+        const text = outcome.text;
+        const buffer = bufferFor(text.length * 3);
+        const bytes = buffer.write(text, 0, "utf8");
+        const data = buffer.toString("base64", 0, bytes);
         const { metadata, bytes: metadataBytes } = outcome.partition;
-        size = entryBytes(idLength, "Ok", encoded.length, metadataBytes);
+        size = entryBytes(idLength, "Ok", data.length, metadataBytes);
         if (size <= room) {
-          entry = { recordId: record.recordId, result: "Ok", data: "", metadata };
-          output.commit(entry);
+          entry = { recordId: record.recordId, result: "Ok", data, metadata };
           summary.ok++;
-          summary.bytesOut += encoded.bytes;
+          summary.bytesOut += bytes;
         } else {
           summary.overflowed++;
           entry = failed(record.recordId, OVERFLOW_REASON, "");
@@ -209,7 +210,6 @@ export function transformer(config: TelemetryConfig, budget = RESPONSE_BUDGET_BY
       used += size;
       answered.push(entry);
     }
-    output.finish();
     summary.responseBytes = used;
     return { records: answered, summary };
   };
