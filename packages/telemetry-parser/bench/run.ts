@@ -2,8 +2,10 @@
 // payload Lambda receives (the event JSON, base64 data included), and the 6 MB one is cut where its answer would
 // pass the 6 MB response — measured in child processes of their own (bench/measure.ts), next to a bare decode →
 // JSON.parse → stringify → encode loop over the same batch.
-// - ratio = bare time ÷ transformation time (1 = as fast as the floor), medians of alternated runs in one process,
-//   in CPU time (on a shared machine the wall clock counts other processes too; wall_ratio is printed beside).
+// - ratio = bare time ÷ transformation time (1 = as fast as the floor): medians of runs in one process, in
+//   alternating blocks of five, each after a collection so that each loop pays for its own garbage; CPU time (on
+//   a shared machine the wall clock counts other processes too: wall_ratio beside it). alternated_ratio: the same
+//   from single runs alternated, where each loop pays part of the other's collections.
 // - peak_rss_mb = the peak RSS of an invocation once the handler returned (served_peak_rss_mb: once the runtime
 //   serialised its answer too) above the peak RSS of a no-op invocation with the same event: the event is input, handed over by the runtime, not the
 //   transformation's memory. Medians of MEMORY_RUNS processes each, with V8's young generation held at 1 MB
@@ -86,6 +88,7 @@ for (const { batchMb, limitedBy, counts, speed, small, defaults } of rows) {
       `ratio=${fixed(speed.ratio, 2)}`,
       `wall_mb_per_s=${fixed(speed.wallMbPerS, 1)}`,
       `wall_ratio=${fixed(speed.wallRatio, 2)}`,
+      `alternated_ratio=${fixed(speed.alternatedRatio, 2)}`,
       `peak_rss_mb=${fixed(small.transform.returned, 1)}`,
       `peak_x_batch=${fixed(small.transform.returned / batchMb, 2)}`,
       `served_peak_rss_mb=${fixed(small.transform.served, 1)}`,
