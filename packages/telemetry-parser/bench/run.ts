@@ -19,7 +19,7 @@ import path from "node:path";
 import { makeBatch } from "./batch";
 
 const SIZES = [1, 3, 6];
-const MEMORY_RUNS = 5;
+const MEMORY_RUNS = 7;
 const MB = 1024 * 1024;
 const SMALL_YOUNG_GENERATION = ["--max-semi-space-size=1", "--min-semi-space-size=1"];
 

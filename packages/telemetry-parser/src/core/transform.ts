@@ -163,7 +163,6 @@ export function transformer(config: TelemetryConfig, budget = RESPONSE_BUDGET_BY
     summary.duplicates = records.length - first.size;
     let used = ENVELOPE_BYTES;
     const answered: TransformedRecord[] = [];
-    partitions.forget();
     const failed = (recordId: string, reason: string, data: string) => {
       summary.failed++;
       if (summary.failures.length < MAX_FAILURES_KEPT) summary.failures.push({ recordId, reason });
@@ -183,7 +182,9 @@ export function transformer(config: TelemetryConfig, budget = RESPONSE_BUDGET_BY
       let size: number;
       if (outcome.result === "Ok") {
         const text = outcome.text;
-        const buffer = bufferFor(text.length * 3);
+        const buffer = bufferFor(
+          text.length * 3 <= SCRATCH_BYTES ? text.length * 3 : Buffer.byteLength(text),
+        );
         const bytes = buffer.write(text, 0, "utf8");
         const data = buffer.toString("base64", 0, bytes);
         const { metadata, bytes: metadataBytes } = outcome.partition;
@@ -210,6 +211,8 @@ export function transformer(config: TelemetryConfig, budget = RESPONSE_BUDGET_BY
       used += size;
       answered.push(entry);
     }
+    // The answers keep their partitions' metadata; the index of them is the batch's only.
+    partitions.forget();
     summary.responseBytes = used;
     return { records: answered, summary };
   };
