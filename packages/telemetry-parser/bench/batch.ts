@@ -1,8 +1,8 @@
 // The benchmark's batch: a fleet's sensor messages as the IoT rule delivers them (topic and receivedAt added),
-// base64 in a Firehose event of about the requested size, with a few heartbeats the config drops and a few
+// base64 in a Firehose event of at most the requested size, with a few heartbeats the config drops and a few
 // messages that fail its schema. Deterministic: the same size gives the same batch.
 import { parseTelemetryConfig, type TelemetryConfig } from "../src/core/config";
-import type { FirehoseRecord } from "../src/core/transform";
+import { type FirehoseRecord, RESPONSE_BUDGET_BYTES, transformer } from "../src/core/transform";
 
 export const BENCH_CONFIG: TelemetryConfig = parseTelemetryConfig({
   messages: [
@@ -32,17 +32,38 @@ function random(seed: number): () => number {
 }
 
 export interface Batch {
-  event: { invocationId: string; records: FirehoseRecord[] };
-  /** The event as JSON, as Lambda receives it. */
+  event: { invocationId: string; deliveryStreamArn: string; region: string; records: FirehoseRecord[] };
+  /** The event as JSON, as Lambda receives it (the invocation payload). */
   bytes: number;
+  /** The answer's size as JSON, as the transformation counts it. */
+  answerBytes: number;
+  /** What ended the batch: the event reached its size, or one more record's answer would pass the budget. */
+  limitedBy: "event" | "answer";
 }
 
-export function makeBatch(megabytes: number): Batch {
+const MB = 1024 * 1024;
+
+/**
+ * An invocation payload of at most `megabytes` (the event JSON, base64 data and envelope included: Lambda's
+ * synchronous payload limit is 6 MB, so a 6 MB batch means this) whose answer also fits `answerBudget`: the
+ * configured output is larger than the messages (ISO timestamps, device id, partition keys), so a batch of
+ * these messages that fills the 6 MB request cannot be answered within the 6 MB response.
+ */
+export function makeBatch(megabytes: number, answerBudget = RESPONSE_BUDGET_BYTES): Batch {
   const next = random(megabytes);
+  const transform = transformer(BENCH_CONFIG);
   const records: FirehoseRecord[] = [];
   const start = Date.UTC(2026, 10, 28, 12);
-  let bytes = 40;
-  for (let i = 0; bytes < megabytes * 1024 * 1024 - 600; i++) {
+  const event = {
+    invocationId: "00540a87-5050-496a-84e4-e7d92bbaf5e2",
+    deliveryStreamArn: "arn:aws:firehose:eu-west-1:000000000000:deliverystream/fleet-dev-telemetry",
+    region: "eu-west-1",
+    records,
+  };
+  let bytes = JSON.stringify(event).length;
+  // `{"records":[` and `]}`, then each answer with its separator.
+  let answerBytes = 14;
+  for (let i = 0; ; i++) {
     const device = `pump-${Math.floor(next() * 200)}`;
     const roll = next();
     const message = {
@@ -63,10 +84,14 @@ export function makeBatch(megabytes: number): Batch {
       approximateArrivalTimestamp: start + i * 10 + 5,
       data: Buffer.from(`${JSON.stringify(message)}\n`).toString("base64"),
     };
+    const recordBytes = JSON.stringify(record).length + (records.length > 0 ? 1 : 0);
+    if (bytes + recordBytes > megabytes * MB) return { event, bytes, answerBytes, limitedBy: "event" };
+    const answer = transform([record]).summary.responseBytes - 14;
+    if (answerBytes + answer > answerBudget) return { event, bytes, answerBytes, limitedBy: "answer" };
     records.push(record);
-    bytes += JSON.stringify(record).length + 1;
+    bytes += recordBytes;
+    answerBytes += answer;
   }
-  return { event: { invocationId: "bench", records }, bytes };
 }
 
 /**

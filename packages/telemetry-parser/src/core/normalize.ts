@@ -93,21 +93,24 @@ function topicLevel(topic: string, level: number): string | undefined {
 }
 
 const THREE_DIGITS = Array.from({ length: 1000 }, (_, n) => String(n).padStart(3, "0"));
-let cachedSecond = Number.NaN;
-let cachedPrefix = "";
+/** `YYYY-MM-DDTHH:MM:SS.` of the last seconds seen, by the second's last two bits. */
+const SECONDS = [Number.NaN, Number.NaN, Number.NaN, Number.NaN];
+const PREFIXES = ["", "", "", ""];
 
 /**
- * `Date#toISOString` for a valid epoch ms, all but the milliseconds kept from the previous call: a batch's
- * messages arrive a few per second, and formatting the date and time is most of the cost.
+ * `Date#toISOString` for a valid epoch ms, all but the milliseconds kept from earlier calls: a batch's messages
+ * arrive a few per second, each with a timestamp and a receivedAt a moment apart (so a few seconds are
+ * remembered, not one), and formatting the date and time is most of the cost.
  */
 export function isoString(ms: number): string {
   const second = Math.floor(ms / 1000);
-  if (second !== cachedSecond) {
-    cachedSecond = second;
-    // `YYYY-MM-DDTHH:MM:SS.` (Date writes years outside 0000-9999 with a sign, which this keeps).
-    cachedPrefix = new Date(second * 1000).toISOString().slice(0, -4);
+  const slot = second & 3;
+  if (SECONDS[slot] !== second) {
+    SECONDS[slot] = second;
+    // Date writes years outside 0000-9999 with a sign, which this keeps.
+    PREFIXES[slot] = new Date(second * 1000).toISOString().slice(0, -4);
   }
-  return `${cachedPrefix}${THREE_DIGITS[ms - second * 1000]}Z`;
+  return `${PREFIXES[slot]}${THREE_DIGITS[ms - second * 1000]}Z`;
 }
 
 /** Epoch ms or the reason the value is no timestamp. */

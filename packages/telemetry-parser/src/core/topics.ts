@@ -20,7 +20,8 @@ export function topicMatches(filter: string, topic: string): boolean {
 export function typeMatcher(types: readonly CompiledType[]): (topic: string) => CompiledType | undefined {
   const known = new Map<string, CompiledType | undefined>();
   return (topic) => {
-    if (known.has(topic)) return known.get(topic);
+    const seen = known.get(topic);
+    if (seen !== undefined || known.has(topic)) return seen;
     const type = types.find((candidate) => topicMatches(candidate.filter, topic));
     if (known.size < REMEMBERED) known.set(topic, type);
     return type;

@@ -6,7 +6,7 @@
 import { isUtf8 } from "node:buffer";
 import type { TelemetryConfig } from "./config";
 import { compileMessageType, DROPPED, Invalid, normalizeMessage } from "./normalize";
-import { formatter, partitionOf, samePartition } from "./output";
+import { formatter, type Partition, partitioner } from "./output";
 import { typeMatcher } from "./topics";
 
 export interface FirehoseRecord {
@@ -56,21 +56,12 @@ export const OVERFLOW_REASON =
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 /** `{"records":[` and `]}` */
 const ENVELOPE_BYTES = 14;
+const SCRATCH_BYTES = 64 * 1024;
 
 /** Bytes a base64 string of this length and padding decodes to. */
 function decodedLength(base64: string): number {
   const padding = base64.endsWith("==") ? 2 : base64.endsWith("=") ? 1 : 0;
   return (base64.length / 4) * 3 - padding;
-}
-
-/**
- * The record's bytes, or undefined when its data is no base64. Node's decoder skips characters outside the
- * alphabet, so a string holding any decodes to fewer bytes than its length promises (cheaper than a regex).
- */
-function decode(data: unknown): Buffer | undefined {
-  if (typeof data !== "string" || data.length % 4 !== 0) return undefined;
-  const bytes = Buffer.from(data, "base64");
-  return bytes.length === decodedLength(data) ? bytes : undefined;
 }
 
 const failure = (reason: string, messages: number, bytesIn: number) =>
@@ -80,19 +71,30 @@ const failure = (reason: string, messages: number, bytesIn: number) =>
 export function transformer(config: TelemetryConfig, budget = RESPONSE_BUDGET_BYTES) {
   const matchType = typeMatcher(config.messages.map(compileMessageType));
   const format = formatter(config.output);
+  const partitions = partitioner(config.partitionKeys);
+  // Records are decoded and answers encoded through one buffer rather than a Buffer each: no allocation on the
+  // way in or out for the records of a usual size.
+  const scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
+  const bufferFor = (bytes: number) => (bytes <= SCRATCH_BYTES ? scratch : Buffer.allocUnsafe(bytes));
 
   type Outcome =
-    | { result: "Ok"; text: string; partitionKeys: Record<string, string>; messages: number }
+    | { result: "Ok"; text: string; partition: Partition; messages: number }
     | { result: "Dropped"; messages: number }
     | { result: "ProcessingFailed"; reason: string; messages: number };
 
   function transformRecord(record: FirehoseRecord): Outcome & { bytesIn: number } {
-    const bytes = decode(record.data);
-    if (!bytes) return failure("data is not base64", 0, 0);
-    const bytesIn = bytes.length;
-    const text = bytes.toString("utf8");
+    const data = record.data;
+    if (typeof data !== "string" || data.length % 4 !== 0) return failure("data is not base64", 0, 0);
+    // Node's decoder skips characters outside the alphabet, so a string holding any decodes to fewer bytes than
+    // its length promises (cheaper than a regex).
+    const expected = decodedLength(data);
+    const buffer = bufferFor(expected + 3);
+    const bytesIn = buffer.write(data, 0, "base64");
+    if (bytesIn !== expected) return failure("data is not base64", 0, 0);
+    const text = buffer.toString("utf8", 0, bytesIn);
     // The decoder replaces invalid sequences with U+FFFD; only then is the slower check needed.
-    if (text.includes("\uFFFD") && !isUtf8(bytes)) return failure("data is not UTF-8 text", 0, bytesIn);
+    if (text.includes("\uFFFD") && !isUtf8(buffer.subarray(0, bytesIn)))
+      return failure("data is not UTF-8 text", 0, bytesIn);
     // The rule's separator ends every message: only a record holding several needs splitting (JSON.parse
     // takes the trailing newline as whitespace).
     const newline = text.indexOf("\n");
@@ -100,7 +102,7 @@ export function transformer(config: TelemetryConfig, budget = RESPONSE_BUDGET_BY
     const arrival =
       typeof record.approximateArrivalTimestamp === "number" ? record.approximateArrivalTimestamp : undefined;
     let out = "";
-    let partition: Record<string, string> | undefined;
+    let partition: Partition | undefined;
     let messages = 0;
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i] as string;
@@ -117,17 +119,17 @@ export function transformer(config: TelemetryConfig, budget = RESPONSE_BUDGET_BY
       const clean = normalizeMessage(parsed, matchType, arrival);
       if (clean === DROPPED) continue;
       if (clean instanceof Invalid) return failure(`${where}${clean.reason}`, messages, bytesIn);
-      const keys = partitionOf(config.partitionKeys, clean);
+      const keys = partitions.of(clean);
       if (typeof keys === "string") return failure(`${where}${keys}`, messages, bytesIn);
       // Firehose partitions a record as a whole: its messages must share one partition.
-      if (partition && !samePartition(partition, keys))
+      if (partition && partition !== keys)
         return failure(`${where}messages of one record belong to different partitions`, messages, bytesIn);
       partition = keys;
       out += format(clean);
     }
     if (messages === 0) return failure("the record holds no message", 0, bytesIn);
     if (!partition) return { result: "Dropped", messages, bytesIn };
-    return { result: "Ok", text: out, partitionKeys: partition, messages, bytesIn };
+    return { result: "Ok", text: out, partition, messages, bytesIn };
   }
 
   return function transform(records: readonly FirehoseRecord[]): {
@@ -149,20 +151,16 @@ export function transformer(config: TelemetryConfig, budget = RESPONSE_BUDGET_BY
     };
     // Each id once, for its first record; room kept for answering every record not yet answered in the
     // smallest way (ProcessingFailed, no data).
-    const seen = new Set<string>();
-    const unique: FirehoseRecord[] = [];
-    const idBytes: number[] = [];
+    const first = new Map<string, number>();
     let reserve = 0;
-    for (const record of records) {
-      if (seen.has(record.recordId)) continue;
-      seen.add(record.recordId);
-      unique.push(record);
-      const bytes = jsonStringBytes(record.recordId);
-      idBytes.push(bytes);
-      reserve += minimalEntryBytes(bytes);
+    for (let i = 0; i < records.length; i++) {
+      const id = (records[i] as FirehoseRecord).recordId;
+      if (first.has(id)) continue;
+      first.set(id, i);
+      reserve += minimalEntryBytes(jsonStringBytes(id));
     }
-    summary.duplicates = records.length - unique.length;
-    summary.records = unique.length;
+    summary.records = first.size;
+    summary.duplicates = records.length - first.size;
     let used = ENVELOPE_BYTES;
     const answered: TransformedRecord[] = [];
     const failed = (recordId: string, reason: string, data: string) => {
@@ -171,25 +169,34 @@ export function transformer(config: TelemetryConfig, budget = RESPONSE_BUDGET_BY
       return { recordId, result: "ProcessingFailed", data } as const;
     };
 
-    for (let i = 0; i < unique.length; i++) {
-      const record = unique[i] as FirehoseRecord;
-      const idLength = idBytes[i] as number;
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i] as FirehoseRecord;
+      if (first.get(record.recordId) !== i) continue;
+      const idLength = jsonStringBytes(record.recordId);
       reserve -= minimalEntryBytes(idLength);
       const outcome = transformRecord(record);
       summary.messages += outcome.messages;
       summary.bytesIn += outcome.bytesIn;
       const room = budget - used - reserve;
       let entry: TransformedRecord;
+      let size: number;
       if (outcome.result === "Ok") {
-        const data = Buffer.from(outcome.text, "utf8").toString("base64");
-        const metadata = { partitionKeys: outcome.partitionKeys };
-        if (entryBytes(idLength, "Ok", data.length, metadata) <= room) {
+        const text = outcome.text;
+        const buffer = bufferFor(
+          text.length * 3 <= SCRATCH_BYTES ? text.length * 3 : Buffer.byteLength(text),
+        );
+        const bytes = buffer.write(text, 0, "utf8");
+        const data = buffer.toString("base64", 0, bytes);
+        const { metadata, bytes: metadataBytes } = outcome.partition;
+        size = entryBytes(idLength, "Ok", data.length, metadataBytes);
+        if (size <= room) {
           entry = { recordId: record.recordId, result: "Ok", data, metadata };
           summary.ok++;
-          summary.bytesOut += decodedLength(data);
+          summary.bytesOut += bytes;
         } else {
           summary.overflowed++;
           entry = failed(record.recordId, OVERFLOW_REASON, "");
+          size = minimalEntryBytes(idLength);
         }
       } else {
         // Failed and dropped records echo their data when it is base64 and fits, as Firehose's blueprints do.
@@ -199,10 +206,13 @@ export function transformer(config: TelemetryConfig, budget = RESPONSE_BUDGET_BY
           summary.dropped++;
           entry = { recordId: record.recordId, result: "Dropped", data };
         } else entry = failed(record.recordId, outcome.reason, data);
+        size = entryBytes(idLength, outcome.result, data.length);
       }
-      used += entryBytes(idLength, entry.result, entry.data.length, entry.metadata);
+      used += size;
       answered.push(entry);
     }
+    // The answers keep their partitions' metadata; the index of them is the batch's only.
+    partitions.forget();
     summary.responseBytes = used;
     return { records: answered, summary };
   };
@@ -210,20 +220,12 @@ export function transformer(config: TelemetryConfig, budget = RESPONSE_BUDGET_BY
 
 /** Bytes of a string as JSON; record ids are ASCII digits, so the exact count is rarely needed. */
 function jsonStringBytes(text: string): number {
-  return /^[\x20-\x21\x23-\x5b\x5d-\x7e]*$/.test(text)
-    ? text.length + 2
-    : Buffer.byteLength(JSON.stringify(text));
-}
-
-/** `{"partitionKeys":{"<key>":"<value>",…}}`: names and values are plain ASCII (checked by partitionOf). */
-function metadataBytes(metadata: NonNullable<TransformedRecord["metadata"]>): number {
-  let bytes = 20;
-  let count = 0;
-  for (const key in metadata.partitionKeys) {
-    bytes += key.length + (metadata.partitionKeys[key] as string).length + 5 + (count > 0 ? 1 : 0);
-    count++;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code > 0x7e || code === 0x22 || code === 0x5c)
+      return Buffer.byteLength(JSON.stringify(text));
   }
-  return bytes;
+  return text.length + 2;
 }
 
 /** Bytes of one answered record in the JSON response, separating comma included. */
@@ -231,10 +233,10 @@ function entryBytes(
   idBytes: number,
   result: TransformResult,
   dataLength: number,
-  metadata?: TransformedRecord["metadata"],
+  metadataBytes?: number,
 ): number {
   // {"recordId":<id>,"result":"<result>","data":"<data>"} plus ,"metadata":<json>
-  return 36 + idBytes + result.length + dataLength + (metadata ? 12 + metadataBytes(metadata) : 0);
+  return 36 + idBytes + result.length + dataLength + (metadataBytes === undefined ? 0 : 12 + metadataBytes);
 }
 
 const minimalEntryBytes = (idBytes: number) => entryBytes(idBytes, "ProcessingFailed", 0);
