@@ -14,5 +14,8 @@ export {
   fileExtension,
   projectionParameters,
   RAW_PREFIX,
+  RULE_ERRORS_PREFIX,
+  RULE_REFUSED_PREFIX,
   tableColumns,
 } from "./core/layout";
+export { refusedRuleSql, ruleSql } from "./core/rule";

@@ -2,20 +2,26 @@
 // the IoT rule's SELECT adds the topic and the time of receipt, the batches go through the real transformation
 // (behind the local delivery driver, Firehose's part), and what landed where is read back from S3: partitions,
 // the error prefix, the raw backup. Every figure is read from the emulator, not taken from the options.
-import { gunzipSync } from "node:zlib";
 import {
   CreateBucketCommand,
   DeleteObjectsCommand,
-  GetObjectCommand,
   ListObjectsV2Command,
   S3Client,
 } from "@aws-sdk/client-s3";
 import type { Scene } from "@fleet/manifest";
 import { awsClient } from "@fleet/shared-aws";
-import { LocalDelivery } from "../tests/support/firehose-driver";
 import { parseTelemetryConfig, type TelemetryConfigInput } from "./core/config";
-import { DATA_ROOT, dataPrefix, ERROR_PREFIX, fileExtension, RAW_PREFIX } from "./core/layout";
+import {
+  DATA_ROOT,
+  dataPrefix,
+  ERROR_PREFIX,
+  fileExtension,
+  RAW_PREFIX,
+  RULE_REFUSED_PREFIX,
+} from "./core/layout";
+import { applyRules } from "./core/rule";
 import { manifest } from "./index";
+import { type ErrorRecord, gunzippedObjects, LocalDelivery, LocalRules, linesOf } from "./testing/index";
 
 const TOPIC = "fleet-local/telemetry";
 /** The shape of the stacks' configuration (infra/Pulumi.<stack>.yaml), with a typed field mapping. */
@@ -40,40 +46,46 @@ const RAW_BUCKET = "telemetry-parser-demo-raw";
 interface Published {
   good: number;
   heartbeats: number;
-  /** The bad messages as published. */
+  /** The bad messages as the rule forwards them. */
   bad: string[];
-  messages: string[];
+  /** Payloads the rule refuses: they carry their own topic or receivedAt. */
+  spoofed: number;
+  publishes: Array<{ topic: string; payload: string; receivedAt: number }>;
 }
 
-/** What the devices publish, each message as the rule forwards it (topic and receivedAt added). */
+/** What the devices publish, one MQTT publish each (the rule adds topic and receivedAt). */
 function publish(devices: number, perDevice: number): Published {
   const start = Date.now();
-  const out: Published = { good: 0, heartbeats: 0, bad: [], messages: [] };
-  const forward = (topic: string, payload: Record<string, unknown>, i: number) => {
-    const message = `${JSON.stringify({ topic, receivedAt: start + i, ...payload })}\n`;
-    out.messages.push(message);
-    return message;
+  const out: Published = { good: 0, heartbeats: 0, bad: [], spoofed: 0, publishes: [] };
+  const send = (topic: string, payload: unknown, i: number) => {
+    const text = typeof payload === "string" ? payload : JSON.stringify(payload);
+    out.publishes.push({ topic, payload: text, receivedAt: start + i });
+    const outcome = applyRules(topic, start + i, text);
+    return outcome.to === "stream" ? outcome.record : "";
   };
   for (let d = 0; d < devices; d++) {
     const device = `sensor-${d}`;
     for (let i = 0; i < perDevice; i++) {
       // Three topic levels below the device: the rule reads every level under the topic.
       const level = ["env", "env/indoor", "env/indoor/desk"][i % 3] as string;
-      forward(
+      send(
         `${TOPIC}/${device}/${level}`,
         { env: { temp: 19 + (i % 7) }, power: { pct: 90 - i }, meta: { fw: "2.4.1" } },
         i,
       );
       out.good++;
     }
-    forward(`${TOPIC}/${device}/status`, { kind: "heartbeat" }, perDevice);
+    send(`${TOPIC}/${device}/status`, { kind: "heartbeat" }, perDevice);
     out.heartbeats++;
-    // A reading that fails the schema, and a device id that could not be a partition.
-    out.bad.push(forward(`${TOPIC}/${device}/env`, { env: { temp: "n/a" } }, perDevice + 1));
+    // A reading that fails the schema.
+    out.bad.push(send(`${TOPIC}/${device}/env`, { env: { temp: "n/a" } }, perDevice + 1));
   }
-  out.bad.push(forward(`${TOPIC}/bad..id/env`, { env: { temp: 20 } }, 0));
-  out.bad.push("not json at all\n");
-  out.messages.push("not json at all\n");
+  // A device id that could not be a partition, and a payload that is no JSON.
+  out.bad.push(send(`${TOPIC}/bad..id/env`, { env: { temp: 20 } }, 0));
+  out.bad.push(send(`${TOPIC}/sensor-0/env`, "not json at all", 0));
+  // A device writing as another one: refused by the rule, kept under rule-errors/.
+  send(`${TOPIC}/sensor-0/env`, { topic: `${TOPIC}/sensor-1/env`, env: { temp: 99 } }, 0);
+  out.spoofed++;
   return out;
 }
 
@@ -90,26 +102,8 @@ async function emptied(s3: S3Client, bucket: string): Promise<void> {
   }
 }
 
-/** Every object under `prefix`, decompressed, by key. */
-async function objects(s3: S3Client, bucket: string, prefix: string): Promise<Map<string, string>> {
-  const found = new Map<string, string>();
-  let token: string | undefined;
-  do {
-    const page = await s3.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
-    );
-    for (const { Key } of page.Contents ?? []) {
-      const { Body } = await s3.send(new GetObjectCommand({ Bucket: bucket, Key }));
-      const bytes = await (Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray();
-      found.set(Key as string, gunzipSync(bytes).toString("utf8"));
-    }
-    token = page.NextContinuationToken;
-  } while (token);
-  return found;
-}
-
-const lineCount = (bodies: Iterable<string>) =>
-  [...bodies].reduce((sum, body) => sum + body.split("\n").filter((line) => line !== "").length, 0);
+const lineCount = (bodies: Iterable<string>) => linesOf(bodies).length;
+const objects = gunzippedObjects;
 
 export const scene: Scene<{ devices: number; messages: number }> = {
   manifest,
@@ -132,11 +126,11 @@ export const scene: Scene<{ devices: number; messages: number }> = {
 
     stage.step(`${devices} devices publish under ${TOPIC}/<device>/… (good, heartbeats, bad)`);
     stage.limitation(
-      "The emulator stores topic rules but never runs them: the scene applies the rule's SELECT topic() AS topic, timestamp() AS receivedAt, * itself.",
+      "The emulator stores topic rules but never runs them: the scene applies a model of the two rules (SELECT topic() AS topic, timestamp() AS receivedAt, * … WHERE the payload has neither key; the rest to rule-errors/).",
     );
     const published = publish(devices, messages);
     stage.info(
-      `${published.messages.length} messages: ${published.good} readings, ${published.heartbeats} heartbeats, ${published.bad.length} bad`,
+      `${published.publishes.length} messages: ${published.good} readings, ${published.heartbeats} heartbeats, ${published.bad.length} bad, ${published.spoofed} carrying another device's topic`,
     );
 
     stage.step("Firehose batches them (1 MB) through the transformation");
@@ -152,10 +146,13 @@ export const scene: Scene<{ devices: number; messages: number }> = {
         fileExtension: fileExtension(config),
         backup: { bucket: RAW_BUCKET, prefix: RAW_PREFIX },
         batchBytes: 1024 * 1024,
+        lambdaArn: `arn:aws:lambda:local:000000000000:function:${manifest.name}-transform`,
       },
       (event) => stage.invoke("transform", event),
     );
-    for (const message of published.messages) delivery.put(message);
+    const rules = new LocalRules(s3, DATA_BUCKET, delivery);
+    for (const { topic, payload, receivedAt } of published.publishes)
+      await rules.publish(topic, payload, receivedAt);
     const { result: report } = await stage.measure(
       "transform",
       () => delivery.flush(),
@@ -176,9 +173,8 @@ export const scene: Scene<{ devices: number; messages: number }> = {
     const landed = lineCount(data.values());
     const failedRecords = [...errors.values()]
       .flatMap((body) => body.split("\n").filter((line) => line !== ""))
-      .map((line) =>
-        Buffer.from((JSON.parse(line) as { rawData: string }).rawData, "base64").toString("utf8"),
-      );
+      .map((line) => Buffer.from((JSON.parse(line) as ErrorRecord).rawData, "base64").toString("utf8"));
+    const refused = await s3.send(new ListObjectsV2Command({ Bucket: DATA_BUCKET, Prefix: RULE_REFUSED_PREFIX }));
     const failed = failedRecords.length;
     const sample = [...data.values()][0]?.split("\n")[0];
     if (sample) stage.info(`a record: ${sample}`);
@@ -195,20 +191,27 @@ export const scene: Scene<{ devices: number; messages: number }> = {
       `${failed} of ${published.bad.length}`,
     );
     stage.check(
+      "a payload naming another device's topic was refused by the rule, kept under rule-errors/",
+      refused.KeyCount === published.spoofed &&
+        !linesOf(data.values()).some((line) => (JSON.parse(line) as { temperature?: number }).temperature === 99),
+      `${refused.KeyCount ?? 0} of ${published.spoofed}`,
+    );
+    stage.check(
       "heartbeats were dropped, not stored",
       report.dropped === published.heartbeats && !sample?.includes("heartbeat"),
       `${report.dropped} dropped`,
     );
     stage.check(
       "every message is in the raw backup",
-      lineCount(raw.values()) === published.messages.length,
-      `${lineCount(raw.values())} of ${published.messages.length}`,
+      lineCount(raw.values()) === published.publishes.length - published.spoofed,
+      `${lineCount(raw.values())} of ${published.publishes.length - published.spoofed}`,
     );
     stage.figure("transformation invocations", report.invocations);
     stage.figure("partitions", partitions.size);
     stage.figure("records landed", landed);
     stage.figure("records under errors/", failed);
     stage.figure("records dropped", report.dropped);
+    stage.figure("messages refused by the rule", refused.KeyCount ?? 0);
     stage.figure("raw batches", raw.size);
   },
 };

@@ -74,7 +74,8 @@ export const telemetryConfigSchema = z
       ]),
       { format: "jsonl" },
     ),
-    partitionKeys: z._default(z.array(partitionKeySchema).check(z.maxLength(4)), [
+    // At least one key: dynamic partitioning needs a partition expression in the prefix.
+    partitionKeys: z._default(z.array(partitionKeySchema).check(z.minLength(1), z.maxLength(4)), [
       { name: "device", source: "deviceId" },
       { name: "dt", source: "date" },
     ]),
@@ -125,6 +126,7 @@ function crossFieldProblems(config: {
       problems.push(`messages.${i}.fields: ${taken} is a standard field or named twice`);
     }
     (message.fields ?? []).forEach((field, j) => {
+      if (field.name === "__proto__") problems.push(`messages.${i}.fields.${j}: __proto__ is no column name`);
       if (field.flatten && field.type !== undefined)
         problems.push(`messages.${i}.fields.${j}: a flattened field keeps its leaves' types; give no type`);
     });
@@ -134,7 +136,15 @@ function crossFieldProblems(config: {
     if (keyNames.indexOf(key.name) !== i) problems.push(`partitionKeys.${i}: ${key.name} is named twice`);
     if ((key.source === "field") !== (key.field !== undefined))
       problems.push(`partitionKeys.${i}: give field exactly when source is field`);
+    if ((STANDARD_FIELDS as readonly string[]).includes(key.name))
+      problems.push(`partitionKeys.${i}: ${key.name} is a standard column's name; the table would lose that column`);
+    if (config.output.format === "csv" && config.output.columns.includes(key.name))
+      problems.push(`partitionKeys.${i}: ${key.name} is also a CSV column; the table reads partition keys from the prefix`);
     if (key.source === "field" && key.field) {
+      const shaped = config.messages.some((message) =>
+        (message.fields ?? []).some((f) => f.name === key.field && (f.flatten || f.type === "json")),
+      );
+      if (shaped) problems.push(`partitionKeys.${i}: ${key.field} is flattened or JSON, no partition value`);
       const missing = config.messages.findIndex(
         (message) => message.fields && !message.fields.some((f) => f.name === key.field && f.required),
       );

@@ -2,11 +2,15 @@
 // (Firehose's prefixes, the Glue table's location and partition projection), the local delivery driver and the
 // demo.
 import { type FieldType, STANDARD_FIELDS, type TelemetryConfig } from "./config";
+import { EARLIEST_TIMESTAMP } from "./normalize";
 
 export const DATA_ROOT = "data/";
 /** Firehose fills in why (processing-failed, partitioning failures…) and when. */
 export const ERROR_PREFIX =
   "errors/!{firehose:error-output-type}/!{timestamp:yyyy}/!{timestamp:MM}/!{timestamp:dd}/";
+/** Where the topic rules write what they could not deliver (their error action) or refused (reserved keys). */
+export const RULE_ERRORS_PREFIX = "rule-errors/";
+export const RULE_REFUSED_PREFIX = `${RULE_ERRORS_PREFIX}reserved-keys/`;
 /** Raw batches in the raw bucket, by arrival hour. */
 export const RAW_PREFIX = "raw/!{timestamp:yyyy}/!{timestamp:MM}/!{timestamp:dd}/!{timestamp:HH}/";
 
@@ -35,7 +39,9 @@ const GLUE_TYPES: Record<FieldType, string> = {
 /**
  * The table's columns as the records are written: CSV's fixed columns, or in JSON Lines the standard fields and
  * every typed or untyped field (flattened ones have no fixed names; list them as fields to query them). A column
- * typed differently by two message types is a string; a partition key's field is read from the prefix instead.
+ * typed differently by two message types is a string. Every CSV column is a string: OpenCSVSerDe reads an empty
+ * (missing) value in a numeric column as bad data; cast in the query. A partition key's name is no column
+ * (config.ts refuses one that is), its value read from the prefix.
  */
 export function tableColumns(config: TelemetryConfig): Array<{ name: string; type: string }> {
   const types = new Map<string, string>(STANDARD_FIELDS.map((name) => [name, "string"]));
@@ -45,11 +51,9 @@ export function tableColumns(config: TelemetryConfig): Array<{ name: string; typ
     const known = types.get(field.name);
     types.set(field.name, known === undefined || known === type ? type : "string");
   }
-  const names = config.output.format === "csv" ? config.output.columns : [...types.keys()];
-  const partitions = new Set(config.partitionKeys.map((key) => key.name));
-  return names
-    .filter((name) => !partitions.has(name))
-    .map((name) => ({ name: name.toLowerCase(), type: types.get(name) ?? "string" }));
+  if (config.output.format === "csv")
+    return config.output.columns.map((name) => ({ name: name.toLowerCase(), type: "string" }));
+  return [...types].map(([name, type]) => ({ name: name.toLowerCase(), type }));
 }
 
 /** Athena partition projection: dates as a date range, every other key injected (queries name its value). */
@@ -63,7 +67,8 @@ export function projectionParameters(bucket: string, config: TelemetryConfig): R
       Object.assign(parameters, {
         [`projection.${key.name}.type`]: "date",
         [`projection.${key.name}.format`]: "yyyy-MM-dd",
-        [`projection.${key.name}.range`]: "2020-01-01,NOW",
+        // The transformation refuses timestamps outside this range, so every landed date is read.
+        [`projection.${key.name}.range`]: `${EARLIEST_TIMESTAMP},NOW+1DAYS`,
         [`projection.${key.name}.interval`]: "1",
         [`projection.${key.name}.interval.unit`]: "DAYS",
       });

@@ -41,7 +41,22 @@ const SECONDS_BELOW = 1e11;
 /** An ISO-8601 date-time with a zone: a time without one is ambiguous. */
 const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i;
 
+/** The earliest message timestamp kept: Athena's date projection starts here (layout.ts), nothing before it. */
+export const EARLIEST_TIMESTAMP = "2000-01-01";
+const EARLIEST_MS = Date.parse(EARLIEST_TIMESTAMP);
+/** A device clock may run ahead of the broker by at most this; later is a wrong clock, not a reading. */
+export const AHEAD_OF_RECEIPT_MS = 86_400_000;
+/** Standard fields a payload may also carry in pass-through mode: kept beside the standard ones, prefixed. */
+const RENAMED_IN_PASS_THROUGH = new Set(["deviceId", "timestamp"]);
+
 const invalid = (reason: string): Invalid => new Invalid(reason);
+
+/** Sets an own property, even one named `__proto__` (which assignment would take as the prototype). */
+function setOwn(record: OutputRecord, key: string, value: unknown): void {
+  if (key === "__proto__")
+    Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+  else record[key] = value;
+}
 
 export function compileMessageType(type: MessageType): CompiledType {
   const deviceId = type.deviceId;
@@ -256,6 +271,12 @@ export function normalizeMessage(
     : received;
   if (typeof own === "string") return invalid(`field ${type.timestamp?.source} ${own}`);
   if (own === undefined) return invalid("no timestamp: neither the message nor the record carries one");
+  // A date before the table's projection range, or far ahead of receipt, would land where no query reads.
+  const latest = (received ?? Date.now()) + AHEAD_OF_RECEIPT_MS;
+  if (own < EARLIEST_MS || own > latest)
+    return invalid(
+      `timestamp ${own} ms is outside ${EARLIEST_TIMESTAMP} .. a day after receipt (a device clock is wrong)`,
+    );
 
   const timestamp = isoString(own);
   const record: OutputRecord = { topic, deviceId, timestamp };
@@ -266,7 +287,11 @@ export function normalizeMessage(
       if (problem) return invalid(problem);
     }
   } else {
-    for (const key in fields) if (!(key in record) && key !== "receivedAt") record[key] = fields[key];
+    // topic and receivedAt are the rule's (a payload carrying either never reaches the stream).
+    for (const key in fields) {
+      if (key === "topic" || key === "receivedAt") continue;
+      setOwn(record, RENAMED_IN_PASS_THROUGH.has(key) ? `payload_${key}` : key, fields[key]);
+    }
   }
   return record;
 }

@@ -6,11 +6,15 @@ import type { OutputRecord } from "./normalize";
 /** Partition values become S3 prefixes: nothing that could start another level or escape one. */
 const SAFE_VALUE = /^[a-zA-Z0-9:_.-]{1,256}$/;
 
-/** RFC 4180: a value holding a comma, quote or line break is quoted, quotes doubled; objects as JSON. */
+/**
+ * RFC 4180 as Athena's OpenCSVSerDe reads it: a value holding a comma or quote is quoted, quotes doubled; objects
+ * as JSON. The SerDe does not support line breaks inside a value, so each becomes a space (JSON Lines keeps them).
+ */
 function csvCell(value: unknown): string {
   if (value === undefined || value === null) return "";
-  const text = typeof value === "object" ? JSON.stringify(value) : String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  const raw = typeof value === "object" ? JSON.stringify(value) : String(value);
+  const text = /[\r\n]/.test(raw) ? raw.replace(/\r\n|[\r\n]/g, " ") : raw;
+  return /[",]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
 /** The record as one line of the configured format, newline included. */

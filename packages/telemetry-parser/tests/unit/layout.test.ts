@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@jest/globals";
 import { parseTelemetryConfig } from "../../src/core/config";
 import { dataPrefix, fileExtension, projectionParameters, tableColumns } from "../../src/core/layout";
-import { resolvePrefix } from "../support/firehose-driver";
+import { resolvePrefix } from "../../src/testing/index";
 
 const config = parseTelemetryConfig({
   messages: [

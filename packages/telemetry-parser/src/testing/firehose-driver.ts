@@ -2,11 +2,14 @@
 // (moto's Firehose writes to S3 but never calls a processor and has no dynamic partitioning). It buffers records
 // into batches of the processor's size, backs each batch up raw, invokes the real handler, checks the answer
 // against the contract, and writes Ok records under the data prefix their partition keys resolve, GZIP-compressed,
-// and ProcessingFailed ones (original data) under the error prefix, as Firehose documents it.
+// and ProcessingFailed ones (original data) under the error prefix, as Firehose documents it. An Ok record
+// missing a partition key goes under the error prefix as a partitioning failure, and a handler that throws (or
+// breaks the contract) fails the whole batch, every record under processing-failed, as Firehose does once its
+// retries are spent. Exported as `@fleet/telemetry-parser/testing`; no handler imports it.
 import { randomUUID } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import type { FirehoseRecord, TransformedRecord } from "../../src/core/transform";
+import type { FirehoseRecord, TransformedRecord } from "../core/transform";
 
 export interface LocalDestination {
   bucket: string;
@@ -17,6 +20,20 @@ export interface LocalDestination {
   backup: { bucket: string; prefix: string };
   /** The processor's buffer: a batch is at most this many bytes of record data (the seed's 1 MB). */
   batchBytes: number;
+  /** The processor's ARN, written into each error record as Firehose does. */
+  lambdaArn: string;
+}
+
+/** One line of an object under the error prefix, as Firehose writes it. */
+export interface ErrorRecord {
+  attemptsMade: number;
+  arrivalTimestamp: number;
+  errorCode: string;
+  errorMessage: string;
+  attemptEndingTimestamp: number;
+  /** The record as it arrived, base64. */
+  rawData: string;
+  lambdaArn: string;
 }
 
 export interface DeliveryReport {
@@ -24,6 +41,8 @@ export interface DeliveryReport {
   ok: number;
   dropped: number;
   failed: number;
+  /** Ok records Firehose could not partition (a key missing from the answer's metadata). */
+  unpartitioned: number;
   /** Every object written, by bucket. */
   objects: Array<{ bucket: string; key: string }>;
 }
@@ -71,11 +90,11 @@ export class LocalDelivery {
     private readonly transform: Transform,
   ) {}
 
-  /** One PutRecord of the IoT rule's action: the message and its separator. */
-  put(data: string | Uint8Array): void {
+  /** One PutRecord of the IoT rule's action: the message and its separator. `recordId` only to test the contract. */
+  put(data: string | Uint8Array, recordId?: string): void {
     this.sequence++;
     this.pending.push({
-      recordId: `${Date.now()}${String(this.sequence).padStart(12, "0")}`,
+      recordId: recordId ?? `${Date.now()}${String(this.sequence).padStart(12, "0")}`,
       approximateArrivalTimestamp: Date.now(),
       data: Buffer.from(data).toString("base64"),
     });
@@ -83,7 +102,14 @@ export class LocalDelivery {
 
   /** Delivers everything put so far, one processor invocation per batch. */
   async flush(): Promise<DeliveryReport> {
-    const report: DeliveryReport = { invocations: 0, ok: 0, dropped: 0, failed: 0, objects: [] };
+    const report: DeliveryReport = {
+      invocations: 0,
+      ok: 0,
+      dropped: 0,
+      failed: 0,
+      unpartitioned: 0,
+      objects: [],
+    };
     const records = this.pending;
     this.pending = [];
     for (const batch of this.batches(records)) await this.deliver(batch, report);
@@ -118,33 +144,46 @@ export class LocalDelivery {
     );
 
     report.invocations++;
-    const { records: answers } = await this.transform({ invocationId: randomUUID(), records: batch });
-    const answered = new Map(answers.map((answer) => [answer.recordId, answer]));
-    // Firehose treats a missing, unknown or repeated recordId as a failure of the whole batch.
-    const contractKept =
-      answers.length === batch.length && batch.every((record) => answered.get(record.recordId) !== undefined);
+    const answered = await this.answers(batch);
     const partitions = new Map<string, Buffer[]>();
     const failures: string[] = [];
+    const unpartitioned: string[] = [];
+    const errorLine = (record: FirehoseRecord, errorCode: string, errorMessage: string) => {
+      const line: ErrorRecord = {
+        attemptsMade: 1,
+        arrivalTimestamp: record.approximateArrivalTimestamp ?? now.getTime(),
+        errorCode,
+        errorMessage,
+        attemptEndingTimestamp: now.getTime(),
+        rawData: record.data as string,
+        lambdaArn: this.destination.lambdaArn,
+      };
+      return `${JSON.stringify(line)}\n`;
+    };
+    const seen = new Set<string>();
     for (const record of batch) {
-      const answer = contractKept ? answered.get(record.recordId) : undefined;
+      // A repeated id is one record to Firehose: answered, delivered and failed once.
+      if (seen.has(record.recordId)) continue;
+      seen.add(record.recordId);
+      const answer = answered instanceof Map ? answered.get(record.recordId) : undefined;
       if (answer?.result === "Ok") {
+        let key: string | undefined;
+        try {
+          key = resolvePrefix(this.destination.prefix, now, answer.metadata?.partitionKeys);
+        } catch (error) {
+          report.unpartitioned++;
+          unpartitioned.push(errorLine(record, "DynamicPartitioning.MetadataExtractionFailed", String(error)));
+          continue;
+        }
         report.ok++;
-        const key = resolvePrefix(this.destination.prefix, now, answer.metadata?.partitionKeys);
         partitions.set(key, [...(partitions.get(key) ?? []), Buffer.from(answer.data, "base64")]);
       } else if (answer?.result === "Dropped") report.dropped++;
       else {
         report.failed++;
         failures.push(
-          `${JSON.stringify({
-            attemptsMade: 1,
-            arrivalTimestamp: record.approximateArrivalTimestamp,
-            errorCode: contractKept ? "Lambda.ProcessingFailed" : "Lambda.MissingRecordId",
-            errorMessage: contractKept
-              ? "The Lambda function marked the record ProcessingFailed"
-              : "The response did not answer every recordId exactly once",
-            attemptEndingTimestamp: now.getTime(),
-            rawData: record.data,
-          })}\n`,
+          answered instanceof Map
+            ? errorLine(record, "Lambda.ProcessingFailedStatus", "The record was marked ProcessingFailed")
+            : errorLine(record, "Lambda.FunctionError", answered),
         );
       }
     }
@@ -156,10 +195,31 @@ export class LocalDelivery {
         Buffer.concat(chunks),
         this.destination.fileExtension,
       );
-    if (failures.length > 0) {
-      const prefix = resolvePrefix(this.destination.errorOutputPrefix, now, {}, "processing-failed");
-      await this.write(report, this.destination.bucket, prefix, Buffer.from(failures.join("")), ".json.gz");
+    for (const [type, lines] of [
+      ["processing-failed", failures],
+      ["partitioning-failed", unpartitioned],
+    ] as const) {
+      if (lines.length === 0) continue;
+      const prefix = resolvePrefix(this.destination.errorOutputPrefix, now, {}, type);
+      await this.write(report, this.destination.bucket, prefix, Buffer.from(lines.join("")), ".json.gz");
     }
+  }
+
+  /**
+   * The answers by recordId, or why the whole batch failed: the handler threw, or did not answer every distinct
+   * recordId exactly once (the transformation answers a repeated id once, so Firehose's check is on distinct ids).
+   */
+  private async answers(batch: FirehoseRecord[]): Promise<Map<string, TransformedRecord> | string> {
+    let answers: TransformedRecord[];
+    try {
+      ({ records: answers } = await this.transform({ invocationId: randomUUID(), records: batch }));
+    } catch (error) {
+      return `The Lambda function failed: ${(error as Error).message}`;
+    }
+    const answered = new Map(answers.map((answer) => [answer.recordId, answer]));
+    const ids = new Set(batch.map((record) => record.recordId));
+    const kept = answers.length === ids.size && answered.size === ids.size && [...ids].every((id) => answered.has(id));
+    return kept ? answered : "The response did not answer every recordId exactly once";
   }
 
   private async write(
