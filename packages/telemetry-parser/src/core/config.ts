@@ -137,7 +137,7 @@ function crossFieldProblems(config: {
     if ((key.source === "field") !== (key.field !== undefined))
       problems.push(`partitionKeys.${i}: give field exactly when source is field`);
     if ((STANDARD_FIELDS as readonly string[]).includes(key.name))
-      problems.push(`partitionKeys.${i}: ${key.name} is a standard column's name; the table would lose that column`);
+      problems.push(`partitionKeys.${i}: ${key.name} is a standard column; the table would lose it`);
     if (config.output.format === "csv" && config.output.columns.includes(key.name))
       problems.push(`partitionKeys.${i}: ${key.name} is also a CSV column; the table reads partition keys from the prefix`);
     if (key.source === "field" && key.field) {

@@ -40,8 +40,8 @@ const GLUE_TYPES: Record<FieldType, string> = {
  * The table's columns as the records are written: CSV's fixed columns, or in JSON Lines the standard fields and
  * every typed or untyped field (flattened ones have no fixed names; list them as fields to query them). A column
  * typed differently by two message types is a string. Every CSV column is a string: OpenCSVSerDe reads an empty
- * (missing) value in a numeric column as bad data; cast in the query. A partition key's name is no column
- * (config.ts refuses one that is), its value read from the prefix.
+ * (missing) value in a numeric column as bad data; cast in the query. A JSON field named like a partition key is
+ * read from the prefix instead (the same value); config.ts refuses a CSV column or standard field so named.
  */
 export function tableColumns(config: TelemetryConfig): Array<{ name: string; type: string }> {
   const types = new Map<string, string>(STANDARD_FIELDS.map((name) => [name, "string"]));
@@ -53,7 +53,10 @@ export function tableColumns(config: TelemetryConfig): Array<{ name: string; typ
   }
   if (config.output.format === "csv")
     return config.output.columns.map((name) => ({ name: name.toLowerCase(), type: "string" }));
-  return [...types].map(([name, type]) => ({ name: name.toLowerCase(), type }));
+  const partitions = new Set(config.partitionKeys.map((key) => key.name));
+  return [...types]
+    .filter(([name]) => !partitions.has(name))
+    .map(([name, type]) => ({ name: name.toLowerCase(), type }));
 }
 
 /** Athena partition projection: dates as a date range, every other key injected (queries name its value). */

@@ -93,4 +93,27 @@ describe("the transformation's configuration", () => {
       problemsOf({ messages: [{ topic: "#" }], partitionKeys: [{ name: "x", source: "field" }] }),
     ).toEqual(["(root): partitionKeys.0: give field exactly when source is field"]);
   });
+
+  it("refuses no partition key, a key named like a standard column or a CSV column, a key on a flattened or JSON field", () => {
+    expect(problemsOf({ messages: [{ topic: "#" }], partitionKeys: [] })).toEqual([
+      expect.stringMatching(/^partitionKeys: .*>=1/),
+    ]);
+    expect(
+      problemsOf({
+        messages: [
+          { topic: "#", fields: [{ name: "site", required: true }, { name: "meta", type: "json", required: true }] },
+        ],
+        output: { format: "csv", columns: ["site"] },
+        partitionKeys: [
+          { name: "timestamp", source: "date" },
+          { name: "site", source: "field", field: "site" },
+          { name: "m", source: "field", field: "meta" },
+        ],
+      }),
+    ).toEqual([
+      "(root): partitionKeys.0: timestamp is a standard column; the table would lose it",
+      "(root): partitionKeys.1: site is also a CSV column; the table reads partition keys from the prefix",
+      "(root): partitionKeys.2: meta is flattened or JSON, no partition value",
+    ]);
+  });
 });

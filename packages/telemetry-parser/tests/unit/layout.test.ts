@@ -67,7 +67,7 @@ describe("where records land, as Firehose, Glue and the driver agree on it", () 
     });
     expect(tableColumns(csv)).toEqual([
       { name: "deviceid", type: "string" },
-      { name: "level", type: "bigint" },
+      { name: "level", type: "string" },
       { name: "meta_fw", type: "string" },
     ]);
     expect(fileExtension(csv)).toBe(".csv.gz");
@@ -80,7 +80,7 @@ describe("where records land, as Firehose, Glue and the driver agree on it", () 
       "projection.site.type": "injected",
       "projection.dt.type": "date",
       "projection.dt.format": "yyyy-MM-dd",
-      "projection.dt.range": "2020-01-01,NOW",
+      "projection.dt.range": "2000-01-01,NOW+1DAYS",
       "projection.dt.interval": "1",
       "projection.dt.interval.unit": "DAYS",
     });

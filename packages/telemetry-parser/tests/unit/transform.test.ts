@@ -140,11 +140,16 @@ describe("field mapping", () => {
 
   it("answers Ok with the kept messages of a record holding several (the rule's newline separator), dropping filtered ones", () => {
     const [answer] = transform([
-      record("multi", sensor({ ts: 1 }), sensor({ kind: "heartbeat" }), sensor({ ts: 2 })),
+      record(
+        "multi",
+        sensor({ ts: 1_764_000_001 }),
+        sensor({ kind: "heartbeat" }),
+        sensor({ ts: 1_764_000_002 }),
+      ),
     ]).records;
     expect(lines(answer as never).map((line) => line.timestamp)).toEqual([
-      "1970-01-01T00:00:01.000Z",
-      "1970-01-01T00:00:02.000Z",
+      "2025-11-24T16:00:01.000Z",
+      "2025-11-24T16:00:02.000Z",
     ]);
   });
 
@@ -200,16 +205,17 @@ describe("CSV with fixed columns (the seed's .csv.gz)", () => {
     const { records } = transform([
       record("a", {
         topic: "t/d1",
-        receivedAt: 0,
+        receivedAt: 1_764_000_000_000,
         note: 'said "hi", left\nearly',
         level: 3,
         meta: { fw: "2" },
       }),
-      record("b", { topic: "t/d2", receivedAt: 0 }),
+      record("b", { topic: "t/d2", receivedAt: 1_764_000_000_000 }),
     ]);
+    // OpenCSVSerDe reads no line break inside a value: it becomes a space.
     expect(records.map(decoded)).toEqual([
-      'd1,1970-01-01T00:00:00.000Z,"said ""hi"", left\nearly",3,2\n',
-      "d2,1970-01-01T00:00:00.000Z,,,\n",
+      'd1,2025-11-24T16:00:00.000Z,"said ""hi"", left early",3,2\n',
+      "d2,2025-11-24T16:00:00.000Z,,,\n",
     ]);
   });
 });
@@ -224,10 +230,10 @@ describe("partition keys", () => {
       ],
     });
     const { records, summary } = transform([
-      record("ok", { topic: "t/d1", receivedAt: 0, site: "plant-3" }),
-      record("slash", { topic: "t/d1", receivedAt: 0, site: "../other" }),
+      record("ok", { topic: "t/d1", receivedAt: 1_764_000_000_000, site: "plant-3" }),
+      record("slash", { topic: "t/d1", receivedAt: 1_764_000_000_000, site: "../other" }),
     ]);
-    expect(records[0]?.metadata).toEqual({ partitionKeys: { site: "plant-3", dt: "1970-01-01" } });
+    expect(records[0]?.metadata).toEqual({ partitionKeys: { site: "plant-3", dt: "2025-11-24" } });
     expect(summary.failures).toEqual([
       {
         recordId: "slash",
@@ -313,5 +319,79 @@ describe("the 6 MB response limit", () => {
 
   it("uses 6,000,000 bytes, under Lambda's 6 MB synchronous payload", () => {
     expect(RESPONSE_BUDGET_BYTES).toBeLessThan(6 * 1024 * 1024);
+  });
+});
+
+describe("pass-through (the shipped default without fields) keeps every payload key", () => {
+  const passThrough = transformWith({ messages: [{ topic: "#" }] });
+  const at = 1_764_331_200_123;
+
+  it("keeps keys named like Object's own members, and __proto__, as fields", () => {
+    const payload = `{"topic":"t/d1","receivedAt":${at},"toString":1,"constructor":"c","valueOf":true,"hasOwnProperty":0,"__proto__":{"x":1}}`;
+    const [answer] = passThrough([{ recordId: "p", data: b64(payload) }]).records;
+    expect(answer?.result).toBe("Ok");
+    const line = decoded(answer as never);
+    expect(JSON.parse(line, (key, value) => value)).toMatchObject({ toString: 1, constructor: "c", valueOf: true });
+    expect(line).toContain('"hasOwnProperty":0');
+    expect(line).toContain('"__proto__":{"x":1}');
+  });
+
+  it("keeps a payload's own deviceId and timestamp as payload_deviceId and payload_timestamp", () => {
+    const [answer] = passThrough([
+      record("p", { topic: "t/d1", receivedAt: at, deviceId: "other", timestamp: "yesterday" }),
+    ]).records;
+    expect(lines(answer as never)[0]).toMatchObject({
+      deviceId: "d1",
+      payload_deviceId: "other",
+      payload_timestamp: "yesterday",
+    });
+  });
+});
+
+describe("device timestamps outside the table's date range", () => {
+  const own = transformWith({ messages: [{ topic: "#", timestamp: { field: "ts", unit: "ms" } }] });
+  const at = 1_764_331_200_123;
+
+  it("fails a timestamp before 2000-01-01 or more than a day after receipt, naming why; keeps one within", () => {
+    const { records, summary } = own([
+      record("epoch", { topic: "t/d1", receivedAt: at, ts: 0 }),
+      record("future", { topic: "t/d1", receivedAt: at, ts: 253_402_300_800_000 + 1 }),
+      record("ahead", { topic: "t/d1", receivedAt: at, ts: at + 86_400_001 }),
+      record("fine", { topic: "t/d1", receivedAt: at, ts: at + 3_600_000 }),
+    ]);
+    expect(records.map((r) => r.result)).toEqual([
+      "ProcessingFailed",
+      "ProcessingFailed",
+      "ProcessingFailed",
+      "Ok",
+    ]);
+    for (const failure of summary.failures) expect(failure.reason).toMatch(/outside 2000-01-01/);
+  });
+});
+
+describe("drop rules on numbers and booleans, and the string type", () => {
+  it("drops on a numeric or boolean value and coerces numbers and booleans to strings", () => {
+    const transform = transformWith({
+      messages: [
+        {
+          topic: "#",
+          fields: [{ name: "code", type: "string" }],
+          drop: [
+            { field: "level", equals: 0 },
+            { field: "test", equals: true },
+          ],
+        },
+      ],
+    });
+    const at = 1_764_331_200_123;
+    const { records } = transform([
+      record("zero", { topic: "t/d1", receivedAt: at, level: 0, code: 1 }),
+      record("test", { topic: "t/d1", receivedAt: at, test: true, code: 1 }),
+      record("kept", { topic: "t/d1", receivedAt: at, level: 1, test: false, code: 42 }),
+      record("bool", { topic: "t/d1", receivedAt: at, code: false }),
+    ]);
+    expect(records.map((r) => r.result)).toEqual(["Dropped", "Dropped", "Ok", "Ok"]);
+    expect(lines(records[2] as never)[0]?.code).toBe("42");
+    expect(lines(records[3] as never)[0]?.code).toBe("false");
   });
 });
