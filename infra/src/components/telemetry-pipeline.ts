@@ -3,29 +3,34 @@
 // the transform function), and what refers to them: the delivery stream (Lambda processor, dynamic
 // partitioning by the configured keys, GZIP, buffering from config, data and error prefixes, its log group,
 // every raw batch backed up), the topic rule reading every level below the configured topic with an error
-// action, the Glue database and table with partition projection, the device policy, a role per service, and
-// alarms on processing failures and delivery errors. Everything is checked before anything is created.
+// action (and its twin keeping payloads that carry the rule's own keys under rule-errors/), the Glue database
+// with a per-device and a fleet-wide table over the data prefix, the device policy, a role per service, and
+// alarms on processing failures, delivery errors, the partition quota and the rules' failures. Everything is
+// checked before anything is created.
 import { manifest } from "@fleet/telemetry-parser";
 import {
   DATA_ROOT,
   dataPrefix,
   ERROR_PREFIX,
   fileExtension,
+  fleetPartitionKeys,
   parseTelemetryConfig,
   projectionParameters,
   RAW_PREFIX,
+  RULE_ERRORS_PREFIX,
+  RULE_REFUSED_PREFIX,
+  refusedRuleSql,
+  ruleSql,
   type TelemetryConfig,
   tableColumns,
 } from "@fleet/telemetry-parser/pipeline";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { awsScope } from "../aws-scope";
-import { policyDocument } from "../policies/document";
+import { policyDocument, regionalArn, serviceTrustPolicy } from "../policies/document";
 import {
-  accountServiceTrust,
   deliveryStatements,
   devicePolicy,
-  RULE_ERRORS_PREFIX,
   TELEMETRY_PARSER_PERMISSIONS,
   topicRuleStatements,
 } from "../policies/telemetry-parser";
@@ -37,12 +42,17 @@ import type { NodeLambda } from "./node-lambda";
 export interface PipelineConfig {
   /** Devices publish under `<topic>/<thing name>/…`; the rule reads every level below it. */
   topic: string;
-  /** The processor's buffer (Firehose → Lambda; the seed's 1 MB / 60 s) and the delivery buffer (→ S3). */
+  /**
+   * The processor's buffer (Firehose → Lambda; the seed's 1 MB / 60 s), the delivery buffer (→ S3) and the raw
+   * backup's buffer (→ the raw bucket; no zero buffering there).
+   */
   buffering: {
     processorSizeMb: number;
     processorIntervalSeconds: number;
     deliverySizeMb: number;
     deliveryIntervalSeconds: number;
+    backupSizeMb: number;
+    backupIntervalSeconds: number;
   };
   /** Days before current objects expire: clean records, raw batches. */
   expiryDays: { data: number; raw: number };
@@ -84,6 +94,12 @@ export function parsePipelineConfig(block: unknown): PipelineConfig {
     inRange(b.deliveryIntervalSeconds, 60, 900),
     "buffering.deliveryIntervalSeconds must be an integer from 60 to 900",
   );
+  // The backup has no dynamic partitioning (1-128 MB) and no zero buffering.
+  check(inRange(b.backupSizeMb, 1, 128), "buffering.backupSizeMb must be an integer from 1 to 128");
+  check(
+    inRange(b.backupIntervalSeconds, 60, 900),
+    "buffering.backupIntervalSeconds must be an integer from 60 to 900",
+  );
   const e = isRecord(expiryDays) ? expiryDays : {};
   check(inRange(e.data, 1, 36_500), "expiryDays.data must be a number of days from 1");
   check(inRange(e.raw, 1, 36_500), "expiryDays.raw must be a number of days from 1");
@@ -94,14 +110,17 @@ export function parsePipelineConfig(block: unknown): PipelineConfig {
     problems.push((error as Error).message);
   }
   if (transform && typeof topic === "string") {
-    // The device policy ties the level after the topic to the thing name: the id a record carries is then the
-    // publisher's own.
+    // The device policy ties the level after the topic to the thing name, and the rule writes the topic itself:
+    // the id a record carries is then the publisher's own. A payload field could name any device.
     const deviceLevel = topic.split("/").length + 1;
     transform.messages.forEach((message, i) => {
-      if ("topicLevel" in message.deviceId && message.deviceId.topicLevel !== deviceLevel)
+      const at = `${key}.transform.messages.${i}`;
+      if (!("topicLevel" in message.deviceId) || message.deviceId.topicLevel !== deviceLevel)
         problems.push(
-          `${key}.transform.messages.${i}.deviceId.topicLevel must be ${deviceLevel}, the level devices publish their thing name at`,
+          `${at}.deviceId must be { topicLevel: ${deviceLevel} }, the level devices publish their thing name at (a payload field could name any device)`,
         );
+      if (!message.topic.startsWith(`${topic}/`))
+        problems.push(`${at}.topic must lie under ${topic}/, the only messages the rule forwards`);
     });
     const bytes = Buffer.byteLength(JSON.stringify(transform));
     if (bytes > MAX_TRANSFORM_CONFIG_BYTES)
@@ -121,8 +140,10 @@ export class TelemetryPipeline extends pulumi.ComponentResource {
   public readonly outputs: DomainOutputs;
   public readonly deliveryStream: aws.kinesis.FirehoseDeliveryStream;
   public readonly topicRule: aws.iot.TopicRule;
+  public readonly refusedRule: aws.iot.TopicRule;
   public readonly devicePolicy: aws.iot.Policy;
   public readonly table: aws.glue.CatalogTable;
+  public readonly fleetTable: aws.glue.CatalogTable;
 
   constructor(name: string, args: DomainArgs, opts?: pulumi.ComponentResourceOptions) {
     super("fleet:index:TelemetryPipeline", name, {}, opts);
@@ -168,8 +189,11 @@ export class TelemetryPipeline extends pulumi.ComponentResource {
     const deliveryRole = new aws.iam.Role(
       named("delivery-role"),
       {
+        // Firehose's developer guide: the account id as the external id (its confused-deputy guard).
         assumeRolePolicy: scope.apply((s) =>
-          JSON.stringify(accountServiceTrust("firehose.amazonaws.com", s)),
+          JSON.stringify(
+            serviceTrustPolicy("firehose.amazonaws.com", { StringEquals: { "sts:ExternalId": s.accountId } }),
+          ),
         ),
       },
       parent,
@@ -233,8 +257,8 @@ export class TelemetryPipeline extends pulumi.ComponentResource {
             prefix: RAW_PREFIX,
             errorOutputPrefix: "raw-errors/!{firehose:error-output-type}/",
             compressionFormat: "GZIP",
-            bufferingSize: buffering.processorSizeMb,
-            bufferingInterval: buffering.processorIntervalSeconds,
+            bufferingSize: buffering.backupSizeMb,
+            bufferingInterval: buffering.backupIntervalSeconds,
             cloudwatchLoggingOptions: logging("BackupDelivery"),
           },
         },
@@ -243,9 +267,21 @@ export class TelemetryPipeline extends pulumi.ComponentResource {
       { parent: this, dependsOn: [deliveryPolicy, ...logStreams] },
     );
 
+    const ruleName = underscored(named("rule"));
+    const refusedRuleName = `${ruleName}_refused`;
     const ruleRole = new aws.iam.Role(
       named("rule-role"),
-      { assumeRolePolicy: scope.apply((s) => JSON.stringify(accountServiceTrust("iot.amazonaws.com", s))) },
+      {
+        // Only this stack's two rules (IoT names the rule assuming the role: confused-deputy keys).
+        assumeRolePolicy: scope.apply((s) =>
+          JSON.stringify(
+            serviceTrustPolicy("iot.amazonaws.com", {
+              StringEquals: { "aws:SourceAccount": s.accountId },
+              ArnLike: { "aws:SourceArn": regionalArn(s, "iot", `rule/${ruleName}*`) },
+            }),
+          ),
+        ),
+      },
       parent,
     );
     const rulePolicy = new aws.iam.RolePolicy(
@@ -260,22 +296,37 @@ export class TelemetryPipeline extends pulumi.ComponentResource {
       },
       parent,
     );
+    const ruleErrors = (prefix: string) => ({
+      s3: {
+        bucketName: dataBucket,
+        key: `${prefix}\${parse_time("yyyy/MM/dd", timestamp())}/\${newuuid()}.json`,
+        roleArn: ruleRole.arn,
+      },
+    });
     this.topicRule = new aws.iot.TopicRule(
       named("rule"),
       {
-        name: underscored(named("rule")),
+        name: ruleName,
         description: `Device telemetry under ${config.topic}/ into ${named("delivery")}`,
         enabled: true,
-        sql: `SELECT topic() AS topic, timestamp() AS receivedAt, * FROM '${config.topic}/#'`,
+        sql: ruleSql(config.topic),
         sqlVersion: "2016-03-23",
         firehoses: [{ deliveryStreamName: this.deliveryStream.name, roleArn: ruleRole.arn, separator: "\n" }],
-        errorAction: {
-          s3: {
-            bucketName: dataBucket,
-            key: `${RULE_ERRORS_PREFIX}\${parse_time("yyyy/MM/dd", timestamp())}/\${newuuid()}.json`,
-            roleArn: ruleRole.arn,
-          },
-        },
+        errorAction: ruleErrors(RULE_ERRORS_PREFIX),
+      },
+      { parent: this, dependsOn: [rulePolicy] },
+    );
+    // The messages the first rule refuses (they carry topic or receivedAt themselves): kept, with the reason.
+    this.refusedRule = new aws.iot.TopicRule(
+      named("rule-refused"),
+      {
+        name: refusedRuleName,
+        description: `Device messages under ${config.topic}/ carrying the rule's own keys, kept under ${RULE_REFUSED_PREFIX}`,
+        enabled: true,
+        sql: refusedRuleSql(config.topic),
+        sqlVersion: "2016-03-23",
+        s3: [ruleErrors(RULE_REFUSED_PREFIX).s3],
+        errorAction: ruleErrors(RULE_ERRORS_PREFIX),
       },
       { parent: this, dependsOn: [rulePolicy] },
     );
@@ -295,36 +346,40 @@ export class TelemetryPipeline extends pulumi.ComponentResource {
       parent,
     );
     const json = transform.output.format === "jsonl";
-    this.table = new aws.glue.CatalogTable(
-      named("table"),
-      {
-        name: "telemetry",
-        databaseName: database.name,
-        tableType: "EXTERNAL_TABLE",
-        parameters: dataBucket.apply((bucket) => ({
-          classification: json ? "json" : "csv",
-          compressionType: "gzip",
-          ...projectionParameters(bucket, transform),
-        })),
-        partitionKeys: transform.partitionKeys.map((key) => ({ name: key.name, type: "string" })),
-        storageDescriptor: {
-          location: pulumi.interpolate`s3://${dataBucket}/${DATA_ROOT}`,
-          inputFormat: "org.apache.hadoop.mapred.TextInputFormat",
-          outputFormat: "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
-          columns: tableColumns(transform),
-          serDeInfo: json
-            ? {
-                serializationLibrary: "org.openx.data.jsonserde.JsonSerDe",
-                parameters: { "ignore.malformed.json": "false" },
-              }
-            : {
-                serializationLibrary: "org.apache.hadoop.hive.serde2.OpenCSVSerde",
-                parameters: { separatorChar: ",", quoteChar: '"' },
-              },
+    // Per device (every key projected; a query names the device) and fleet-wide (the leading date keys only).
+    const catalogTable = (part: string, tableName: string, keys: TelemetryConfig["partitionKeys"]) =>
+      new aws.glue.CatalogTable(
+        named(part),
+        {
+          name: tableName,
+          databaseName: database.name,
+          tableType: "EXTERNAL_TABLE",
+          parameters: dataBucket.apply((bucket) => ({
+            classification: json ? "json" : "csv",
+            compressionType: "gzip",
+            ...projectionParameters(bucket, transform, keys),
+          })),
+          partitionKeys: keys.map((key) => ({ name: key.name, type: "string" })),
+          storageDescriptor: {
+            location: pulumi.interpolate`s3://${dataBucket}/${DATA_ROOT}`,
+            inputFormat: "org.apache.hadoop.mapred.TextInputFormat",
+            outputFormat: "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
+            columns: tableColumns(transform, keys),
+            serDeInfo: json
+              ? {
+                  serializationLibrary: "org.openx.data.jsonserde.JsonSerDe",
+                  parameters: { "ignore.malformed.json": "false" },
+                }
+              : {
+                  serializationLibrary: "org.apache.hadoop.hive.serde2.OpenCSVSerde",
+                  parameters: { separatorChar: ",", quoteChar: '"' },
+                },
+          },
         },
-      },
-      parent,
-    );
+        parent,
+      );
+    this.table = catalogTable("table", "telemetry", transform.partitionKeys);
+    this.fleetTable = catalogTable("fleet-table", "telemetry_fleet", fleetPartitionKeys(transform));
 
     if (args.alarmTopicArn !== undefined) {
       countAlarm(
@@ -338,6 +393,45 @@ export class TelemetryPipeline extends pulumi.ComponentResource {
         },
         parent,
       );
+      // Answers cut to fit Firehose's 6 MB response: the processor buffer or the mapping is too large, not a device.
+      countAlarm(
+        named("over-limit"),
+        {
+          namespace: `Fleet/${pulumi.getStack()}`,
+          metricName: "RecordsOverLimit",
+          dimensions: { service: "transform" },
+          description: `${named("transform")} failed records to keep its answer under 6 MB: lower processorSizeMb`,
+          topicArn: args.alarmTopicArn,
+        },
+        parent,
+      );
+      // Past the active-partition quota (500 a stream by default) Firehose sends records to the error prefix.
+      countAlarm(
+        named("partitions-exceeded"),
+        {
+          namespace: "AWS/Firehose",
+          metricName: "PartitionCountExceeded",
+          dimensions: { DeliveryStreamName: this.deliveryStream.name },
+          description: `${named("delivery")}: more active partitions than the quota; records go to errors/`,
+          topicArn: args.alarmTopicArn,
+        },
+        parent,
+      );
+      // The rules: an action that failed (the message is then under rule-errors/), a message the rule could not
+      // parse, or one throttled.
+      for (const rule of [ruleName, refusedRuleName])
+        for (const metricName of ["Failure", "ParseError", "RuleMessageThrottled"])
+          countAlarm(
+            named(`${rule === ruleName ? "rule" : "rule-refused"}-${metricName.toLowerCase()}`),
+            {
+              namespace: "AWS/IoT",
+              metricName,
+              dimensions: { RuleName: rule },
+              description: `IoT rule ${rule}: ${metricName}; see ${RULE_ERRORS_PREFIX} in the data bucket and the IoT logs`,
+              topicArn: args.alarmTopicArn,
+            },
+            parent,
+          );
       // Firehose's success ratios: below 1 means a batch it could not invoke the transformation for or deliver.
       for (const [part, metricName] of [
         ["delivery-failed", "DeliveryToS3.Success"],

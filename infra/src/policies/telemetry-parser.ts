@@ -2,6 +2,7 @@
 // hands it the batch and takes its answer), the topic rule only puts records into its delivery stream (and its
 // failures into the data bucket), Firehose only writes its two buckets, invokes the transformation and logs to
 // its own log group; a device connects only as its own thing and publishes only under its own topic.
+import { RULE_ERRORS_PREFIX } from "@fleet/telemetry-parser/pipeline";
 import {
   type AwsScope,
   allow,
@@ -18,10 +19,7 @@ export const TELEMETRY_PARSER_PERMISSIONS: Record<string, (context: PermissionCo
     transform: () => [],
   };
 
-/** Where the topic rule's error action writes the messages it could not deliver. */
-export const RULE_ERRORS_PREFIX = "rule-errors/";
-
-/** The topic rule's role: records into the one delivery stream, failed messages under rule-errors/. */
+/** The topic rules' role: records into the one delivery stream, failed and refused messages under rule-errors/. */
 export const topicRuleStatements = (deliveryStreamArn: string, dataBucketArn: string): PolicyStatement[] => [
   allow(["firehose:PutRecord", "firehose:PutRecordBatch"], [deliveryStreamArn]),
   allow(["s3:PutObject"], [`${dataBucketArn}/${RULE_ERRORS_PREFIX}*`]),
@@ -52,17 +50,6 @@ export const deliveryStatements = ({
   allow(["lambda:GetFunctionConfiguration", "lambda:InvokeFunction"], [functionArn]),
   allow(["logs:PutLogEvents"], [`${logGroupArn}:log-stream:*`]),
 ];
-
-/** Trust for a service acting for this account only (the confused-deputy guard). */
-export const accountServiceTrust = (service: string, scope: AwsScope): PolicyDocument =>
-  policyDocument([
-    {
-      Effect: "Allow",
-      Principal: { Service: service },
-      Action: ["sts:AssumeRole"],
-      Condition: { StringEquals: { "aws:SourceAccount": scope.accountId } },
-    },
-  ]);
 
 /**
  * A device's policy: it connects only with its thing name as client id, and only while a certificate attached

@@ -12,6 +12,8 @@ const valid = {
     processorIntervalSeconds: 60,
     deliverySizeMb: 64,
     deliveryIntervalSeconds: 60,
+    backupSizeMb: 1,
+    backupIntervalSeconds: 60,
   },
   expiryDays: { data: 30, raw: 7 },
   transform: { messages: [{ topic: "fleet-dev/telemetry/#", deviceId: { topicLevel: 3 } }] },
@@ -38,6 +40,8 @@ describe("the pipeline's configuration", () => {
           processorIntervalSeconds: 60,
           deliverySizeMb: 1,
           deliveryIntervalSeconds: 60,
+          backupSizeMb: 1,
+          backupIntervalSeconds: 0,
         },
         expiryDays: { data: 0 },
         transform: { messages: [{ topic: "x/#", fields: [{ name: "Bad" }] }] },
@@ -47,6 +51,8 @@ describe("the pipeline's configuration", () => {
     expect(attempt).toThrow(
       /buffering\.deliverySizeMb must be an integer from 64 to 128 \(dynamic partitioning\)/,
     );
+    // The raw backup has no zero buffering.
+    expect(attempt).toThrow(/buffering\.backupIntervalSeconds must be an integer from 60 to 900/);
     expect(attempt).toThrow(/expiryDays\.data must be/);
     expect(attempt).toThrow(/expiryDays\.raw must be/);
     expect(attempt).toThrow(
@@ -54,10 +60,33 @@ describe("the pipeline's configuration", () => {
     );
   });
 
-  it("ties the device id to the level the device policy binds to the thing name", () => {
+  it("ties the device id to the level the device policy binds to the thing name, never a payload field", () => {
     expect(() =>
       parsePipelineConfig({ ...valid, transform: { messages: [{ topic: "fleet-dev/telemetry/#" }] } }),
-    ).toThrow("fleet:telemetryParser.component.transform.messages.0.deviceId.topicLevel must be 3");
+    ).toThrow("fleet:telemetryParser.component.transform.messages.0.deviceId must be { topicLevel: 3 }");
+    expect(() =>
+      parsePipelineConfig({
+        ...valid,
+        transform: { messages: [{ topic: "fleet-dev/telemetry/#", deviceId: { field: "device.id" } }] },
+      }),
+    ).toThrow(/messages\.0\.deviceId must be \{ topicLevel: 3 \}.*a payload field could name any device/);
+  });
+
+  it("refuses a message type whose topic filter is not under the rule's topic", () => {
+    expect(() =>
+      parsePipelineConfig({
+        ...valid,
+        transform: { messages: [{ topic: "other/telemetry/#", deviceId: { topicLevel: 3 } }] },
+      }),
+    ).toThrow(
+      "fleet:telemetryParser.component.transform.messages.0.topic must lie under fleet-dev/telemetry/",
+    );
+  });
+
+  it("refuses a layout without partition keys (Firehose's prefix needs one)", () => {
+    expect(() =>
+      parsePipelineConfig({ ...valid, transform: { ...valid.transform, partitionKeys: [] } }),
+    ).toThrow(/transform: partitionKeys/);
   });
 
   it("refuses a transform configuration too large for the function's environment", () => {

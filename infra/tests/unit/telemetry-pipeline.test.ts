@@ -1,5 +1,8 @@
 // The telemetry pipeline as the staging stack deploys it (the program under mocks with Pulumi.staging.yaml):
 // what each piece is wired to, beyond the domain-agnostic stack checks.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { findRepoRoot } from "@fleet/manifest/repo-root";
 import { beforeAll, describe, expect, it } from "@jest/globals";
 import type { PolicyDocument } from "../../src/policies/document";
 import type { RecordedResource } from "../../tools/mocks";
@@ -27,13 +30,13 @@ beforeAll(async () => {
 }, 120_000);
 
 describe("the topic rule", () => {
-  it("selects the topic and the time of receipt with every field, on every level below the configured topic", () => {
+  it("selects the broker's topic and time of receipt with every field, on every level below the topic, from payloads without those keys", () => {
     const rule = named("aws:iot/topicRule:TopicRule", `${PREFIX}rule`).inputs;
     expect(rule).toEqual(
       expect.objectContaining({
         name: "fleet_staging_telemetry_parser_rule",
         enabled: true,
-        sql: "SELECT topic() AS topic, timestamp() AS receivedAt, * FROM 'fleet-staging/telemetry/#'",
+        sql: "SELECT topic() AS topic, timestamp() AS receivedAt, * FROM 'fleet-staging/telemetry/#' WHERE isUndefined(topic) AND isUndefined(receivedAt)",
         sqlVersion: "2016-03-23",
       }),
     );
@@ -51,7 +54,26 @@ describe("the topic rule", () => {
     });
   });
 
-  it("may only put records into its stream and failed messages under rule-errors/, as IoT of this account", () => {
+  it("keeps the payloads the first rule refuses under rule-errors/reserved-keys/, encoded, with the broker's topic and the reason", () => {
+    const rule = named("aws:iot/topicRule:TopicRule", `${PREFIX}rule-refused`).inputs;
+    const role = named("aws:iam/role:Role", `${PREFIX}rule-role`);
+    expect(rule).toEqual(
+      expect.objectContaining({
+        name: "fleet_staging_telemetry_parser_rule_refused",
+        sql: "SELECT topic() AS topic, timestamp() AS receivedAt, clientid() AS clientId, 'the payload carries a key the rule writes (topic, receivedAt)' AS reason, encode(*, 'base64') AS payload FROM 'fleet-staging/telemetry/#' WHERE NOT (isUndefined(topic) AND isUndefined(receivedAt))",
+        s3: [
+          {
+            bucketName: bucketName("data"),
+            key: 'rule-errors/reserved-keys/${parse_time("yyyy/MM/dd", timestamp())}/${newuuid()}.json',
+            roleArn: role.computed.arn,
+          },
+        ],
+      }),
+    );
+    expect(rule.errorAction).toEqual(named("aws:iot/topicRule:TopicRule", `${PREFIX}rule`).inputs.errorAction);
+  });
+
+  it("may only put records into its stream and failed messages under rule-errors/, as this stack's rules", () => {
     const stream = named("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream", `${PREFIX}delivery`);
     expect(policyOf("rule-policy").Statement).toEqual([
       {
@@ -73,13 +95,32 @@ describe("the topic rule", () => {
         Effect: "Allow",
         Principal: { Service: "iot.amazonaws.com" },
         Action: ["sts:AssumeRole"],
-        Condition: { StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT_ID } },
+        Condition: {
+          StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT_ID },
+          ArnLike: {
+            "aws:SourceArn": `arn:aws:iot:${REGION}:${MOCK_ACCOUNT_ID}:rule/fleet_staging_telemetry_parser_rule*`,
+          },
+        },
       },
     ]);
   });
 });
 
 describe("the delivery stream", () => {
+  it("is assumed by Firehose for this account only (the account id as external id, as Firehose's guide shows)", () => {
+    const trust = JSON.parse(
+      named("aws:iam/role:Role", `${PREFIX}delivery-role`).inputs.assumeRolePolicy as string,
+    );
+    expect(trust.Statement).toEqual([
+      {
+        Effect: "Allow",
+        Principal: { Service: "firehose.amazonaws.com" },
+        Action: ["sts:AssumeRole"],
+        Condition: { StringEquals: { "sts:ExternalId": MOCK_ACCOUNT_ID } },
+      },
+    ]);
+  });
+
   const s3Config = () =>
     named("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream", `${PREFIX}delivery`).inputs
       .extendedS3Configuration as Record<string, unknown>;
@@ -131,6 +172,9 @@ describe("the delivery stream", () => {
         bucketArn: `arn:aws:s3:::${bucketName("raw")}`,
         prefix: "raw/!{timestamp:yyyy}/!{timestamp:MM}/!{timestamp:dd}/!{timestamp:HH}/",
         compressionFormat: "GZIP",
+        // Its own buffer: the backup has no zero buffering.
+        bufferingSize: 1,
+        bufferingInterval: 60,
       }),
     );
     for (const stream of ["DestinationDelivery", "BackupDelivery"]) {
@@ -206,7 +250,17 @@ describe("the transformation", () => {
 });
 
 describe("queryable with Athena", () => {
-  it("catalogs the data prefix with partition projection: dates as a range, devices injected", () => {
+  const JSON_SERDE = expect.objectContaining({ serializationLibrary: "org.openx.data.jsonserde.JsonSerDe" });
+  const COLUMNS = [
+    { name: "topic", type: "string" },
+    { name: "deviceid", type: "string" },
+    { name: "timestamp", type: "string" },
+    { name: "receivedat", type: "string" },
+    { name: "temperature", type: "double" },
+    { name: "battery", type: "double" },
+  ];
+
+  it("catalogs the data prefix per device with partition projection: dates as a range, devices injected", () => {
     const database = named("aws:glue/catalogDatabase:CatalogDatabase", `${PREFIX}catalog`);
     expect(database.inputs.name).toBe("fleet_staging_telemetry_parser_catalog");
     const table = named("aws:glue/catalogTable:CatalogTable", `${PREFIX}table`).inputs;
@@ -228,24 +282,50 @@ describe("queryable with Athena", () => {
           "projection.device.type": "injected",
           "projection.dt.type": "date",
           "projection.dt.format": "yyyy-MM-dd",
-          "projection.dt.range": "2020-01-01,NOW",
+          "projection.dt.range": "2000-01-01,NOW+1DAYS",
           "projection.dt.interval": "1",
           "projection.dt.interval.unit": "DAYS",
         },
       }),
     );
     expect(table.storageDescriptor).toEqual(
+      expect.objectContaining({ location: `s3://${bucket}/data/`, columns: COLUMNS, serDeInfo: JSON_SERDE }),
+    );
+  });
+
+  it("catalogs the whole fleet in a second table over the same objects (device first: no partition to name)", () => {
+    const table = named("aws:glue/catalogTable:CatalogTable", `${PREFIX}fleet-table`).inputs;
+    expect(table).toEqual(
       expect.objectContaining({
-        location: `s3://${bucket}/data/`,
-        columns: [
-          { name: "topic", type: "string" },
-          { name: "deviceid", type: "string" },
-          { name: "timestamp", type: "string" },
-          { name: "receivedat", type: "string" },
-        ],
-        serDeInfo: expect.objectContaining({ serializationLibrary: "org.openx.data.jsonserde.JsonSerDe" }),
+        name: "telemetry_fleet",
+        databaseName: "fleet_staging_telemetry_parser_catalog",
+        partitionKeys: [],
+        parameters: { classification: "json", compressionType: "gzip" },
       }),
     );
+    expect(table.storageDescriptor).toEqual(
+      expect.objectContaining({ location: `s3://${bucketName("data")}/data/`, columns: COLUMNS, serDeInfo: JSON_SERDE }),
+    );
+  });
+
+  it("has every column and partition the package README's queries use", () => {
+    const readme = readFileSync(join(findRepoRoot(import.meta.dirname), "packages/telemetry-parser/README.md"), "utf8");
+    const queries = [...readme.matchAll(/```sql\n([\s\S]*?)```/g)].map((match) => match[1] as string);
+    expect(queries.length).toBeGreaterThanOrEqual(2);
+    for (const query of queries) {
+      const tableName = /FROM fleet_prod_telemetry_parser_catalog\.(\w+)/.exec(query)?.[1];
+      const table = ofType("aws:glue/catalogTable:CatalogTable").find((r) => r.inputs.name === tableName)?.inputs;
+      expect(table).toBeDefined();
+      const names = new Set([
+        ...(table?.storageDescriptor as { columns: Array<{ name: string }> }).columns.map((c) => c.name),
+        ...(table?.partitionKeys as Array<{ name: string }>).map((k) => k.name),
+      ]);
+      const used = [...query.matchAll(/\b(deviceid|timestamp|receivedat|temperature|battery|device|dt|topic)\b/g)].map(
+        (match) => match[1] as string,
+      );
+      expect(used.length).toBeGreaterThan(0);
+      for (const column of used) expect({ tableName, column, known: names.has(column) }).toEqual({ tableName, column, known: true });
+    }
   });
 });
 
@@ -285,7 +365,26 @@ describe("alarms", () => {
         comparisonOperator: "GreaterThanOrEqualToThreshold",
       }),
     );
+    expect(alarm("over-limit")).toEqual(
+      expect.objectContaining({ namespace: "Fleet/staging", metricName: "RecordsOverLimit" }),
+    );
     const stream = named("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream", `${PREFIX}delivery`);
+    expect(alarm("partitions-exceeded")).toEqual(
+      expect.objectContaining({
+        namespace: "AWS/Firehose",
+        metricName: "PartitionCountExceeded",
+        dimensions: { DeliveryStreamName: stream.computed.name },
+        threshold: 1,
+      }),
+    );
+    for (const [part, rule] of [
+      ["rule", "fleet_staging_telemetry_parser_rule"],
+      ["rule-refused", "fleet_staging_telemetry_parser_rule_refused"],
+    ])
+      for (const metricName of ["Failure", "ParseError", "RuleMessageThrottled"])
+        expect(alarm(`${part}-${metricName.toLowerCase()}`)).toEqual(
+          expect.objectContaining({ namespace: "AWS/IoT", metricName, dimensions: { RuleName: rule }, threshold: 1 }),
+        );
     for (const [part, metricName] of [
       ["delivery-failed", "DeliveryToS3.Success"],
       ["backup-failed", "BackupToS3.Success"],

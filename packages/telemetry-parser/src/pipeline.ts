@@ -12,6 +12,7 @@ export {
   dataPrefix,
   ERROR_PREFIX,
   fileExtension,
+  fleetPartitionKeys,
   projectionParameters,
   RAW_PREFIX,
   RULE_ERRORS_PREFIX,

@@ -43,7 +43,10 @@ const GLUE_TYPES: Record<FieldType, string> = {
  * (missing) value in a numeric column as bad data; cast in the query. A JSON field named like a partition key is
  * read from the prefix instead (the same value); config.ts refuses a CSV column or standard field so named.
  */
-export function tableColumns(config: TelemetryConfig): Array<{ name: string; type: string }> {
+export function tableColumns(
+  config: TelemetryConfig,
+  partitionKeys: TelemetryConfig["partitionKeys"] = config.partitionKeys,
+): Array<{ name: string; type: string }> {
   const types = new Map<string, string>(STANDARD_FIELDS.map((name) => [name, "string"]));
   for (const field of config.messages.flatMap((message) => message.fields ?? [])) {
     if (field.flatten) continue;
@@ -53,19 +56,38 @@ export function tableColumns(config: TelemetryConfig): Array<{ name: string; typ
   }
   if (config.output.format === "csv")
     return config.output.columns.map((name) => ({ name: name.toLowerCase(), type: "string" }));
-  const partitions = new Set(config.partitionKeys.map((key) => key.name));
+  const partitions = new Set(partitionKeys.map((key) => key.name));
   return [...types]
     .filter(([name]) => !partitions.has(name))
     .map(([name, type]) => ({ name: name.toLowerCase(), type }));
 }
 
-/** Athena partition projection: dates as a date range, every other key injected (queries name its value). */
-export function projectionParameters(bucket: string, config: TelemetryConfig): Record<string, string> {
+/**
+ * The fleet-wide table's partition keys: the leading date keys of the layout. Athena reads every object below a
+ * partition's location, so with `dt` first (`partitionKeys: [dt, device]`) a day of the whole fleet is one
+ * projected partition; with the default `device` first the fleet table has no partition and a query reads every
+ * object under data/ (the per-device table reads one device's days).
+ */
+export const fleetPartitionKeys = (config: TelemetryConfig): TelemetryConfig["partitionKeys"] => {
+  const leading = config.partitionKeys.findIndex((key) => key.source !== "date");
+  return leading < 0 ? config.partitionKeys : config.partitionKeys.slice(0, leading);
+};
+
+/**
+ * Athena partition projection over `partitionKeys` (by default every key of the layout): dates as a date range,
+ * every other key injected (queries name its value: a device id is no enumerable set). Undefined without keys.
+ */
+export function projectionParameters(
+  bucket: string,
+  config: TelemetryConfig,
+  partitionKeys: TelemetryConfig["partitionKeys"] = config.partitionKeys,
+): Record<string, string> | undefined {
+  if (partitionKeys.length === 0) return undefined;
   const parameters: Record<string, string> = {
     "projection.enabled": "true",
-    "storage.location.template": projectionTemplate(bucket, config),
+    "storage.location.template": projectionTemplate(bucket, { partitionKeys }),
   };
-  for (const key of config.partitionKeys) {
+  for (const key of partitionKeys) {
     if (key.source === "date") {
       Object.assign(parameters, {
         [`projection.${key.name}.type`]: "date",
