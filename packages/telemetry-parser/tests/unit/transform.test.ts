@@ -317,8 +317,36 @@ describe("the 6 MB response limit", () => {
     expect(new Set(summary.failures.map((f) => f.reason))).toEqual(new Set([OVERFLOW_REASON]));
   });
 
-  it("uses 6,000,000 bytes, under Lambda's 6 MB synchronous payload", () => {
-    expect(RESPONSE_BUDGET_BYTES).toBeLessThan(6 * 1024 * 1024);
+  it("answers a processor-maximum 3 MB batch whose output grows, with the default budget, under 6 MB", () => {
+    const transform = transformWith({
+      messages: [
+        {
+          topic: "devices/+/telemetry/#",
+          fields: [
+            { name: "temperature", from: "t", type: "number", required: true },
+            { name: "firmware", from: "m", flatten: true },
+          ],
+        },
+      ],
+    });
+    // Each record holds 500 short messages of one device (one partition); each line grows with the standard fields.
+    const message = (r: number, i: number) =>
+      `${JSON.stringify({ topic: `devices/d${r % 7}/telemetry/env`, receivedAt: 1_764_331_200_000 + i, t: i, m: { v: 1 } })}\n`;
+    const batch: ReturnType<typeof record>[] = [];
+    let bytes = 0;
+    for (let r = 0; bytes < 3_000_000; r++) {
+      const item = record(`${r}`, ...Array.from({ length: 500 }, (_, i) => message(r, r * 500 + i)));
+      bytes += Buffer.byteLength(item.data as string, "base64");
+      batch.push(item);
+    }
+    const { records, summary } = transform(batch);
+    expect(records.map((r) => r.recordId)).toEqual(batch.map((r) => r.recordId));
+    const size = Buffer.byteLength(JSON.stringify({ records }));
+    expect(size).toBeLessThanOrEqual(RESPONSE_BUDGET_BYTES);
+    expect(size).toBeLessThan(6 * 1024 * 1024);
+    expect(summary.ok).toBeGreaterThan(0);
+    expect(summary.overflowed).toBeGreaterThan(0);
+    expect(summary.ok + summary.overflowed).toBe(batch.length);
   });
 });
 
