@@ -10,7 +10,7 @@ export const VARS = {
     spec: env.string({ default: JSON.stringify(DEFAULT_CONFIG) }),
     required: false,
     description:
-      "The message types, field mapping, output format and partition keys as JSON (see the package README); infra sets it from fleet:telemetryParser.pipeline.transform. Default: any topic, device id from its second level, every field kept, JSON Lines by device and day",
+      "The message types, field mapping, output format and partition keys as JSON (see the package README); infra sets it from fleet:telemetryParser.component.transform. Default: any topic, device id from its second level, every field kept, JSON Lines by device and day",
   },
 } as const;
 

@@ -174,7 +174,9 @@ export const scene: Scene<{ devices: number; messages: number }> = {
     const failedRecords = [...errors.values()]
       .flatMap((body) => body.split("\n").filter((line) => line !== ""))
       .map((line) => Buffer.from((JSON.parse(line) as ErrorRecord).rawData, "base64").toString("utf8"));
-    const refused = await s3.send(new ListObjectsV2Command({ Bucket: DATA_BUCKET, Prefix: RULE_REFUSED_PREFIX }));
+    const refused = await s3.send(
+      new ListObjectsV2Command({ Bucket: DATA_BUCKET, Prefix: RULE_REFUSED_PREFIX }),
+    );
     const failed = failedRecords.length;
     const sample = [...data.values()][0]?.split("\n")[0];
     if (sample) stage.info(`a record: ${sample}`);
@@ -193,7 +195,9 @@ export const scene: Scene<{ devices: number; messages: number }> = {
     stage.check(
       "a payload naming another device's topic was refused by the rule, kept under rule-errors/",
       refused.KeyCount === published.spoofed &&
-        !linesOf(data.values()).some((line) => (JSON.parse(line) as { temperature?: number }).temperature === 99),
+        !linesOf(data.values()).some(
+          (line) => (JSON.parse(line) as { temperature?: number }).temperature === 99,
+        ),
       `${refused.KeyCount ?? 0} of ${published.spoofed}`,
     );
     stage.check(

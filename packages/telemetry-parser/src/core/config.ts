@@ -139,7 +139,9 @@ function crossFieldProblems(config: {
     if ((STANDARD_FIELDS as readonly string[]).includes(key.name))
       problems.push(`partitionKeys.${i}: ${key.name} is a standard column; the table would lose it`);
     if (config.output.format === "csv" && config.output.columns.includes(key.name))
-      problems.push(`partitionKeys.${i}: ${key.name} is also a CSV column; the table reads partition keys from the prefix`);
+      problems.push(
+        `partitionKeys.${i}: ${key.name} is also a CSV column; the table reads partition keys from the prefix`,
+      );
     if (key.source === "field" && key.field) {
       const shaped = config.messages.some((message) =>
         (message.fields ?? []).some((f) => f.name === key.field && (f.flatten || f.type === "json")),

@@ -53,7 +53,7 @@ export const MAX_FAILURES_KEPT = 100;
 export const OVERFLOW_REASON =
   "the batch's response would exceed Lambda's 6 MB limit; delivered to the error prefix";
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+export const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 /** `{"records":[` and `]}` */
 const ENVELOPE_BYTES = 14;
 const SCRATCH_BYTES = 64 * 1024;

@@ -172,7 +172,9 @@ export class LocalDelivery {
           key = resolvePrefix(this.destination.prefix, now, answer.metadata?.partitionKeys);
         } catch (error) {
           report.unpartitioned++;
-          unpartitioned.push(errorLine(record, "DynamicPartitioning.MetadataExtractionFailed", String(error)));
+          unpartitioned.push(
+            errorLine(record, "DynamicPartitioning.MetadataExtractionFailed", String(error)),
+          );
           continue;
         }
         report.ok++;
@@ -218,7 +220,8 @@ export class LocalDelivery {
     }
     const answered = new Map(answers.map((answer) => [answer.recordId, answer]));
     const ids = new Set(batch.map((record) => record.recordId));
-    const kept = answers.length === ids.size && answered.size === ids.size && [...ids].every((id) => answered.has(id));
+    const kept =
+      answers.length === ids.size && answered.size === ids.size && [...ids].every((id) => answered.has(id));
     return kept ? answered : "The response did not answer every recordId exactly once";
   }
 

@@ -52,8 +52,11 @@ const objects = (bucket: string, prefix = "") => gunzippedObjects(s3, bucket, pr
 async function rawObjects(bucket: string, prefix: string): Promise<string[]> {
   const { Contents = [] } = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
   return Promise.all(
-    Contents.map(async ({ Key }) =>
-      (await s3.send(new GetObjectCommand({ Bucket: bucket, Key }))).Body?.transformToString() as Promise<string>,
+    Contents.map(
+      async ({ Key }) =>
+        (
+          await s3.send(new GetObjectCommand({ Bucket: bucket, Key }))
+        ).Body?.transformToString() as Promise<string>,
     ),
   );
 }
@@ -157,10 +160,13 @@ describe("delivery through the real transformation into S3", () => {
     const refused = (await rawObjects(DATA, RULE_REFUSED_PREFIX)).map(
       (body) => JSON.parse(body) as { topic: string; reason: string; payload: string },
     );
-    expect(refused.map((row) => row.topic)).toEqual(["fleet/pump-3/telemetry/env", "fleet/pump-3/telemetry/env"]);
-    expect(refused.map((row) => JSON.parse(Buffer.from(row.payload, "base64").toString()).env.temp).sort()).toEqual([
-      22, 23,
+    expect(refused.map((row) => row.topic)).toEqual([
+      "fleet/pump-3/telemetry/env",
+      "fleet/pump-3/telemetry/env",
     ]);
+    expect(
+      refused.map((row) => JSON.parse(Buffer.from(row.payload, "base64").toString()).env.temp).sort(),
+    ).toEqual([22, 23]);
     for (const row of refused) expect(row.reason).toMatch(/topic, receivedAt/);
     // Nothing of pump-3 reached pump-1's partition.
     const pump1 = linesOf((await objects(DATA, "data/device=pump-1/")).values());
@@ -184,7 +190,12 @@ describe("what Firehose does when the transformation fails the batch or a record
   ) => {
     const delivery = new LocalDelivery(
       s3,
-      { ...destination, bucket: ERRORS, backup: { bucket: ERRORS, prefix: RAW_PREFIX }, batchBytes: 1_000_000 },
+      {
+        ...destination,
+        bucket: ERRORS,
+        backup: { bucket: ERRORS, prefix: RAW_PREFIX },
+        batchBytes: 1_000_000,
+      },
       transform,
     );
     for (const { data, recordId } of records) delivery.put(data, recordId);
@@ -196,7 +207,10 @@ describe("what Firehose does when the transformation fails the batch or a record
 
   it("a handler that throws (a record without a recordId) sends every record of the batch to processing-failed", async () => {
     const good = forwarded(publish("pump-9", 1));
-    const report = await put((event) => invoke("transform", event), [{ data: good }, { data: good, recordId: "" }]);
+    const report = await put(
+      (event) => invoke("transform", event),
+      [{ data: good }, { data: good, recordId: "" }],
+    );
     expect(report).toMatchObject({ ok: 0, failed: 2 });
     const lines = linesOf((await objects(ERRORS, "errors/processing-failed/")).values()).map(
       (line) => JSON.parse(line) as ErrorRecord,
@@ -208,23 +222,30 @@ describe("what Firehose does when the transformation fails the batch or a record
     const good = forwarded(publish("pump-9", 2));
     const report = await put(
       async (event: { records: FirehoseRecord[] }) => ({
-        records: event.records.map((r) => ({ recordId: r.recordId, result: "Ok" as const, data: r.data as string })),
+        records: event.records.map((r) => ({
+          recordId: r.recordId,
+          result: "Ok" as const,
+          data: r.data as string,
+        })),
       }),
       [{ data: good }],
     );
     expect(report).toMatchObject({ ok: 0, unpartitioned: 1 });
     const lines = linesOf((await objects(ERRORS, "errors/partitioning-failed/")).values());
-    expect(lines.map((line) => Buffer.from((JSON.parse(line) as ErrorRecord).rawData, "base64").toString())).toEqual([
-      good,
-    ]);
+    expect(
+      lines.map((line) => Buffer.from((JSON.parse(line) as ErrorRecord).rawData, "base64").toString()),
+    ).toEqual([good]);
   });
 
   it("a repeated recordId answered once is no contract breach: the record lands once", async () => {
     const good = forwarded(publish("pump-8", 3));
-    const report = await put((event) => invoke("transform", event), [
-      { data: good, recordId: "same" },
-      { data: good, recordId: "same" },
-    ]);
+    const report = await put(
+      (event) => invoke("transform", event),
+      [
+        { data: good, recordId: "same" },
+        { data: good, recordId: "same" },
+      ],
+    );
     expect(report).toMatchObject({ ok: 1, failed: 0 });
   });
 });

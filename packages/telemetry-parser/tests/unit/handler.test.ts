@@ -1,10 +1,13 @@
 import { localContext } from "@fleet/shared-aws/testing";
-import { describe, expect, it } from "@jest/globals";
+import { describe, expect, it, jest } from "@jest/globals";
 import badRecords from "../../events/transform.bad-records.json" with { type: "json" };
 import sample from "../../events/transform.json" with { type: "json" };
 import { recordBatch } from "../../src/core/batch-metrics";
-import { handler } from "../../src/handlers/transform";
 import { record } from "../support/records";
+
+// The namespace is read when the container's handler is defined, as in Lambda.
+process.env.POWERTOOLS_METRICS_NAMESPACE = "fleet-test";
+const { handler } = await import("../../src/handlers/transform");
 
 const context = () =>
   localContext({ functionName: "telemetry-parser-transform", timeoutMs: 120_000, memoryMb: 512 });
@@ -47,7 +50,40 @@ describe("the transform handler", () => {
   });
 });
 
+/** The JSON lines (EMF metrics among them) the handler prints while `run` runs. */
+async function printedLines(run: () => Promise<unknown>): Promise<Array<Record<string, unknown>>> {
+  const chunks: string[] = [];
+  const spy = jest.spyOn(process.stdout, "write").mockImplementation((chunk: unknown) => {
+    chunks.push(String(chunk));
+    return true;
+  });
+  try {
+    await run();
+  } finally {
+    spy.mockRestore();
+  }
+  return chunks
+    .flatMap((chunk) => chunk.split("\n"))
+    .filter((line) => line.startsWith("{"))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
 describe("per-batch metrics and logs", () => {
+  it("the handler emits the batch's counts as CloudWatch metrics (EMF) on every invocation", async () => {
+    const lines = await printedLines(() => invoke(badRecords));
+    const emf = lines.filter((line) => "_aws" in line);
+    expect(emf).toHaveLength(1);
+    expect(emf[0]).toMatchObject({
+      RecordsIn: 6,
+      RecordsOk: 2,
+      RecordsDropped: 0,
+      RecordsProcessingFailed: 4,
+      RecordsOverLimit: 0,
+    });
+    expect(emf[0]?.BytesIn).toBeGreaterThan(0);
+    expect(emf[0]?.BytesOut).toBeGreaterThan(0);
+  });
+
   const summary = {
     records: 5,
     ok: 2,

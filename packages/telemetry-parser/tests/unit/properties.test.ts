@@ -3,13 +3,9 @@ import { describe, expect, it } from "@jest/globals";
 import fc from "fast-check";
 import { parseTelemetryConfig } from "../../src/core/config";
 import { isoString } from "../../src/core/normalize";
-import { type FirehoseRecord, transformer } from "../../src/core/transform";
-import { b64 } from "../support/records";
-
+import { BASE64, type FirehoseRecord, transformer } from "../../src/core/transform";
 import { applyRules } from "../../src/testing/index";
-
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
+import { b64 } from "../support/records";
 
 const deviceId = fc.stringMatching(/^[a-zA-Z0-9_-]{1,12}$/);
 const goodMessage = fc.record({
@@ -126,9 +122,10 @@ const MODELS: Array<{ config: ReturnType<typeof parseTelemetryConfig>; expect: (
     expect: (m) =>
       jsonObject([
         ...standard(m),
-        ...m.payload.map(
-          ([k, v]): [string, unknown] => [k === "deviceId" || k === "timestamp" ? `payload_${k}` : k, v],
-        ),
+        ...m.payload.map(([k, v]): [string, unknown] => [
+          k === "deviceId" || k === "timestamp" ? `payload_${k}` : k,
+          v,
+        ]),
       ]),
   },
   {
@@ -185,12 +182,12 @@ describe("for any batch of any records", () => {
           (noise, known, seed) => {
             // The known records get ids no noise record has, at places the seed picks.
             const batch: FirehoseRecord[] = noise.filter((r) => !r.recordId.startsWith("k"));
-            known.forEach((message, i) =>
+            known.forEach((message, i) => {
               batch.splice((seed * (i + 1)) % (batch.length + 1), 0, {
                 recordId: `k${i}`,
                 data: b64(message.record),
-              }),
-            );
+              });
+            });
             const answers = new Map(transform(batch).records.map((r) => [r.recordId, r]));
             known.forEach((message, i) => {
               const answer = answers.get(`k${i}`);

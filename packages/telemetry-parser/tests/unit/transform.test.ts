@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
 import sample from "../../events/transform.json" with { type: "json" };
-import { parseTelemetryConfig, type TelemetryConfigInput } from "../../src/core/config";
+import { DEFAULT_CONFIG, parseTelemetryConfig, type TelemetryConfigInput } from "../../src/core/config";
 import { OVERFLOW_REASON, RESPONSE_BUDGET_BYTES, transformer } from "../../src/core/transform";
 import { b64, decoded, lines, record } from "../support/records";
 
@@ -42,7 +42,7 @@ const sensor = (extra: Record<string, unknown> = {}) => ({
 
 describe("the seed's sample event", () => {
   it("answers each record Ok with the message, its topic, device and ISO timestamps, partitioned by device and day", () => {
-    const { records, summary } = transformWith({ messages: [{ topic: "#" }] })(sample.records);
+    const { records, summary } = transformWith(DEFAULT_CONFIG)(sample.records);
     expect(records.map((r) => [r.recordId, r.result])).toEqual(sample.records.map((r) => [r.recordId, "Ok"]));
     expect(lines(records[0] as never)).toEqual([
       {
@@ -183,7 +183,7 @@ describe("timestamps", () => {
   });
 
   it("falls back to the rule's receivedAt, then to Firehose's arrival time", () => {
-    const plain = transformWith({ messages: [{ topic: "#" }] });
+    const plain = transformWith(DEFAULT_CONFIG);
     const withRule = plain([record("a", { topic: "a/d1", receivedAt: 1_764_331_200_000 })]).records[0];
     expect(lines(withRule as never)[0]?.timestamp).toBe("2025-11-28T12:00:00.000Z");
     const arrivalOnly = plain([record("b", { topic: "a/d1" })]).records[0];
@@ -244,7 +244,7 @@ describe("partition keys", () => {
 });
 
 describe("bad records never fail the batch", () => {
-  const transform = transformWith({ messages: [{ topic: "#" }] });
+  const transform = transformWith(DEFAULT_CONFIG);
   const good = record("good", { topic: "t/d1", v: 1 });
 
   it.each([
@@ -303,7 +303,7 @@ describe("bad records never fail the batch", () => {
 describe("the 6 MB response limit", () => {
   it("fails the records that would not fit with the reason, answering every one, the response within budget", () => {
     const budget = 4_000;
-    const transform = transformWith({ messages: [{ topic: "#" }] }, budget);
+    const transform = transformWith(DEFAULT_CONFIG, budget);
     const batch = Array.from({ length: 12 }, (_, i) =>
       record(`r${i}`, { topic: "t/d1", pad: "p".repeat(400) }),
     );
@@ -351,7 +351,7 @@ describe("the 6 MB response limit", () => {
 });
 
 describe("pass-through (the shipped default without fields) keeps every payload key", () => {
-  const passThrough = transformWith({ messages: [{ topic: "#" }] });
+  const passThrough = transformWith(DEFAULT_CONFIG);
   const at = 1_764_331_200_123;
 
   it("keeps keys named like Object's own members, and __proto__, as fields", () => {
@@ -359,7 +359,11 @@ describe("pass-through (the shipped default without fields) keeps every payload 
     const [answer] = passThrough([{ recordId: "p", data: b64(payload) }]).records;
     expect(answer?.result).toBe("Ok");
     const line = decoded(answer as never);
-    expect(JSON.parse(line, (key, value) => value)).toMatchObject({ toString: 1, constructor: "c", valueOf: true });
+    expect(JSON.parse(line)).toMatchObject({
+      toString: 1,
+      constructor: "c",
+      valueOf: true,
+    });
     expect(line).toContain('"hasOwnProperty":0');
     expect(line).toContain('"__proto__":{"x":1}');
   });
