@@ -27,13 +27,19 @@ export const localName = (manifest: PackageManifest, name: string) => `${manifes
 const functionArn = (manifest: PackageManifest, handler: string) =>
   `arn:aws:lambda:${region()}:${LOCAL_ACCOUNT}:function:${localName(manifest, handler)}`;
 
+/** The handlers' environment of a provisioned local stack. */
+export const provisionLocalStack = async (manifest: PackageManifest): Promise<Record<string, string>> =>
+  (await provisionLocalResources(manifest)).env;
+
 /**
  * Creates what is missing of the package's resources and state machines (each call is safe to repeat) and
- * returns the handlers' environment: each variable carrying a resource → the bucket or table name, the topic
- * or state machine ARN, or the queue URL. Resources get the settings infra gives them where the emulator has
- * them (encryption, retention, redrive).
+ * returns each of them by manifest name → the bucket or table name, the topic or state machine ARN, or the
+ * queue URL, and the handlers' environment: each variable carrying a resource → that value. Resources get the
+ * settings infra gives them where the emulator has them (encryption, retention, redrive).
  */
-export async function provisionLocalStack(manifest: PackageManifest): Promise<Record<string, string>> {
+export async function provisionLocalResources(
+  manifest: PackageManifest,
+): Promise<{ env: Record<string, string>; resources: Record<string, string> }> {
   const problems = manifestProblems(manifest);
   if (problems.length > 0) throw new Error(`${manifest.name}: ${problems.join("; ")}`);
   const values: Record<string, string> = {};
@@ -47,12 +53,13 @@ export async function provisionLocalStack(manifest: PackageManifest): Promise<Re
       JSON.stringify(substituteFunctionArns(definition, Object.fromEntries(arns))),
     );
   }
-  return Object.fromEntries(
+  const env = Object.fromEntries(
     Object.entries(resourceVariables(manifest)).map(([variable, resource]) => [
       variable,
       values[resource] as string,
     ]),
   );
+  return { env, resources: values };
 }
 
 /** Runs `create`, taking "it exists already" for done. */

@@ -6,7 +6,7 @@ import { handlerInvoker, untilDone } from "@fleet/shared-aws/testing";
 import { startEmulator } from "@fleet/testing/emulator";
 import { runStateMachineLocally } from "@fleet/testing/state-machine";
 import { repoRoot } from "./domains";
-import { provisionLocalStack } from "./local-stack";
+import { provisionLocalResources } from "./local-stack";
 
 export interface Check {
   name: string;
@@ -80,7 +80,7 @@ async function playScene({ scene, options }: SceneRun, reporter: Reporter): Prom
   reporter.scene(`${manifest.name}: ${scene.title}`);
   try {
     reporter.step(`Provisioning ${manifest.name}'s local stack from its manifest`);
-    const env = await provisionLocalStack(manifest);
+    const { env, resources } = await provisionLocalResources(manifest);
     Object.assign(process.env, env);
     reporter.info(
       Object.entries(env)
@@ -90,6 +90,7 @@ async function playScene({ scene, options }: SceneRun, reporter: Reporter): Prom
     const invoke = handlerInvoker(manifest, repoRoot);
     const stage: Stage = {
       env,
+      resources,
       invoke: (handler, event) => invoke(handler, event),
       untilDone: (handler, event) => untilDone(invoke, handler, event),
       runStateMachine: (name, input, { substitutes } = {}) => {

@@ -32,6 +32,11 @@ export type Substitute = (payload: unknown) => Promise<unknown>;
 export interface Stage {
   /** The handlers' environment in the local stack: each variable carrying a resource → its local value. */
   readonly env: Readonly<Record<string, string>>;
+  /**
+   * Every resource and state machine of the manifest → its local value (a bucket or table name, a topic or
+   * state machine ARN, a queue URL), including those no handler's variable carries.
+   */
+  readonly resources: Readonly<Record<string, string>>;
   /** Invokes one of the package's handlers in this process, as Lambda would. */
   invoke<R = unknown>(handler: string, event: unknown): Promise<R>;
   /** Invokes a resumable handler again with its cursor until it reports done; returns every run's result. */

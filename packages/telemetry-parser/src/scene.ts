@@ -2,12 +2,7 @@
 // the IoT rule's SELECT adds the topic and the time of receipt, the batches go through the real transformation
 // (behind the local delivery driver, Firehose's part), and what landed where is read back from S3: partitions,
 // the error prefix, the raw backup. Every figure is read from the emulator, not taken from the options.
-import {
-  CreateBucketCommand,
-  DeleteObjectsCommand,
-  ListObjectsV2Command,
-  S3Client,
-} from "@aws-sdk/client-s3";
+import { DeleteObjectsCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import type { Scene } from "@fleet/manifest";
 import { awsClient } from "@fleet/shared-aws";
 import { parseTelemetryConfig, type TelemetryConfigInput } from "./core/config";
@@ -39,9 +34,6 @@ const CONFIG: TelemetryConfigInput = {
     },
   ],
 };
-/** The scene's own buckets: the transformation reads none, so the local stack names none to the scene. */
-const DATA_BUCKET = "telemetry-parser-demo-data";
-const RAW_BUCKET = "telemetry-parser-demo-raw";
 
 interface Published {
   good: number;
@@ -89,10 +81,8 @@ function publish(devices: number, perDevice: number): Published {
   return out;
 }
 
+/** Empties a bucket of the local stack, so that what the scene reads back is this run's. */
 async function emptied(s3: S3Client, bucket: string): Promise<void> {
-  await s3.send(new CreateBucketCommand({ Bucket: bucket })).catch((error: Error) => {
-    if (error.name !== "BucketAlreadyOwnedByYou" && error.name !== "BucketAlreadyExists") throw error;
-  });
   for (;;) {
     const { Contents = [] } = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
     if (Contents.length === 0) return;
@@ -121,6 +111,9 @@ export const scene: Scene<{ devices: number; messages: number }> = {
     // Read by the transformation at its cold start, as infra sets it from the stack's config.
     process.env.TELEMETRY_CONFIG = JSON.stringify(config);
     const s3 = awsClient(S3Client);
+    // The local stack's data and raw buckets (the transformation reads neither, so no variable names them).
+    const DATA_BUCKET = stage.resources.data as string;
+    const RAW_BUCKET = stage.resources.raw as string;
     await emptied(s3, DATA_BUCKET);
     await emptied(s3, RAW_BUCKET);
 

@@ -8,7 +8,7 @@ import type { PackageManifest } from "@fleet/manifest";
 import { manifest } from "@fleet/manifest/fixtures/example-domain";
 import { awsClient } from "@fleet/shared-aws";
 import { describe, expect, it } from "@jest/globals";
-import { LOCAL_ACCOUNT, provisionLocalStack } from "../../src/local-stack";
+import { LOCAL_ACCOUNT, provisionLocalResources, provisionLocalStack } from "../../src/local-stack";
 
 const queueAttributes = async (queueUrl: string) =>
   (
@@ -18,6 +18,17 @@ const queueAttributes = async (queueUrl: string) =>
   ).Attributes ?? {};
 
 describe("provisionLocalStack", () => {
+  it("names every resource and state machine by its manifest name, the same values the variables carry", async () => {
+    const { env, resources } = await provisionLocalResources(manifest);
+    expect(resources).toEqual({
+      inbox: env.INBOX_BUCKET,
+      ledger: env.LEDGER_TABLE,
+      flow: env.FLOW_ARN,
+      notices: env.NOTICES_TOPIC_ARN,
+      outbox: env.OUTBOX_QUEUE_URL,
+    });
+  });
+
   it("creates every resource and state machine of the manifest, and gives each variable its value", async () => {
     const env = await provisionLocalStack(manifest);
     const region = process.env.AWS_REGION;
