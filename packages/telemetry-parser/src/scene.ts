@@ -19,7 +19,7 @@ import { manifest } from "./index";
 import { type ErrorRecord, gunzippedObjects, LocalDelivery, LocalRules, linesOf } from "./testing/index";
 
 const TOPIC = "fleet-local/telemetry";
-/** The shape of the stacks' configuration (infra/Pulumi.<stack>.yaml), with a typed field mapping. */
+/** The stacks' layout (device at level 3, heartbeats dropped, JSON Lines by device and day) with a richer mapping: nested, renamed and flattened fields. */
 const CONFIG: TelemetryConfigInput = {
   messages: [
     {
