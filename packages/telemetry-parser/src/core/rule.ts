@@ -28,7 +28,8 @@ export type RuleOutcome =
  * What the two rules do with one publish: a JSON object without reserved keys goes to the stream with the
  * broker's topic and time (newline-separated, as the Firehose action's separator); one with a reserved key goes
  * to rule-errors; anything else (not a JSON object) is forwarded as published, for the transformation to answer
- * ProcessingFailed.
+ * ProcessingFailed. (AWS documents `*` beside other fields for JSON payloads only; should the rules engine fail
+ * such a SELECT on a non-JSON payload instead, the rules' ParseError alarm counts it — see the README.)
  */
 export function applyRules(topic: string, receivedAt: number, payload: string): RuleOutcome {
   let message: unknown;
