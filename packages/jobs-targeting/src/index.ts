@@ -1,18 +1,10 @@
 // The manifest infra and the local apps read: the lists bucket, every handler's entry, sizing, environment and
 // the resources it uses, and the state machine definition.
-import type { LambdaHandlerSpec, PackageManifest } from "@fleet/manifest";
-import { type HandlerName, handlerEnv } from "./config";
+import { handlerEntries, type PackageManifest } from "@fleet/manifest";
+import { handlerEnv } from "./config";
 import definition from "./state-machine.asl.json" with { type: "json" };
 
-const handler = (
-  name: HandlerName,
-  description: string,
-  sizing: { timeoutSeconds: number; memoryMb: number },
-  extra: Pick<LambdaHandlerSpec, "uses" | "testFleetTool"> = {},
-): [HandlerName, LambdaHandlerSpec] => [
-  name,
-  { entry: `src/handlers/${name}.ts`, description, ...sizing, env: handlerEnv(name), ...extra },
-];
+const handler = handlerEntries(handlerEnv);
 
 // Paced steps run up to Lambda's 15 minutes and stop 30 s early with a cursor; single calls need seconds.
 const LONG = { timeoutSeconds: 900, memoryMb: 512 };

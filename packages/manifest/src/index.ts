@@ -1,6 +1,7 @@
 export type {
   BucketSpec,
   EnvVarSpec,
+  HandlerSizing,
   LambdaHandlerSpec,
   PackageManifest,
   QueueSpec,
@@ -10,6 +11,7 @@ export type {
   TopicSpec,
 } from "./manifest";
 export {
+  handlerEntries,
   QUEUE_RETENTION_SECONDS,
   TOPIC_KMS_KEY,
 } from "./manifest";

@@ -33,6 +33,25 @@ export interface LambdaHandlerSpec {
   testFleetTool?: boolean;
 }
 
+/** How long and with how much memory a handler runs. */
+export type HandlerSizing = Pick<LambdaHandlerSpec, "timeoutSeconds" | "memoryMb">;
+
+/**
+ * A package's handler entries: each handler's source is `src/handlers/<name>.ts` and its variables are those
+ * `envOf(name)` declares (the package's variable table), so a manifest lists only what differs per handler.
+ */
+export function handlerEntries<N extends string>(envOf: (name: N) => Record<string, EnvVarSpec>) {
+  return (
+    name: N,
+    description: string,
+    sizing: HandlerSizing,
+    extra: Pick<LambdaHandlerSpec, "uses" | "testFleetTool"> = {},
+  ): [N, LambdaHandlerSpec] => [
+    name,
+    { entry: `src/handlers/${name}.ts`, description, ...sizing, env: envOf(name), ...extra },
+  ];
+}
+
 /** An S3 bucket: encrypted, versioned, private, TLS-only. A variable carrying it holds the bucket's name. */
 export interface BucketSpec {
   kind: "bucket";
