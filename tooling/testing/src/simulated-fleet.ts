@@ -3,7 +3,7 @@
 // SUCCEEDED / FAILED / REJECTED with `downloadTime` in its status details — or takes the job and never answers
 // (the in-progress timeout ends it), or never takes it at all. Outcomes and download times come from a seeded
 // generator: the same seed gives the same fleet.
-import { CreateThingCommand, IoTClient } from "@aws-sdk/client-iot";
+import { CreateThingCommand, IoTClient, UpdateEventConfigurationsCommand } from "@aws-sdk/client-iot";
 import {
   IoTJobsDataPlaneClient,
   type JobExecutionStatus,
@@ -166,6 +166,18 @@ export class SimulatedFleet {
       }
     }
   }
+}
+
+/**
+ * Turns job and job-execution events on (UpdateEventConfigurations), as part 2's infra does for an account:
+ * like AWS, the emulator publishes none until then.
+ */
+export async function enableJobEvents(iot: IoTClient = new IoTClient({})): Promise<void> {
+  await iot.send(
+    new UpdateEventConfigurationsCommand({
+      eventConfigurations: { JOB: { Enabled: true }, JOB_EXECUTION: { Enabled: true } },
+    }),
+  );
 }
 
 /** The emulator's record of `$aws/events/job…` events, oldest first. */
