@@ -134,12 +134,14 @@ export class SimulatedFleet {
           { abortSignal: signal },
         );
         const jobId = execution?.jobId;
-        // A device that times out keeps its job IN_PROGRESS and says nothing more about it.
-        if (!jobId || started.has(jobId)) {
+        // An execution is known by its job and when it was queued: a job deleted and created again under the same
+        // id is a new one. A device that times out keeps its job IN_PROGRESS and says nothing more about it.
+        const key = `${jobId}@${execution?.queuedAt}`;
+        if (!jobId || started.has(key)) {
           await sleep(pollMs, signal);
           continue;
         }
-        started.add(jobId);
+        started.add(key);
         const status = TERMINAL_STATUS[behaviour];
         if (!status) continue;
         await sleep(downloadTime * msPerSecond, signal);

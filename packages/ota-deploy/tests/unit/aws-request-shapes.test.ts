@@ -152,14 +152,10 @@ describe("a round, at the request level (emulator-independent)", () => {
       targetList: `deployments/fleet-dev-fw/${OTHER}/targets.txt`,
     });
     expect(result).toEqual({ job: "kept", cancelled: false, stream: "kept", targetGroup: "kept" });
-    for (const command of [
-      CancelJobCommand,
-      DeleteJobCommand,
-      DeleteStreamCommand,
-      DeleteThingGroupCommand,
-    ]) {
-      expect(iotMock.commandCalls(command)).toHaveLength(0);
-    }
+    expect(iotMock.commandCalls(CancelJobCommand)).toHaveLength(0);
+    expect(iotMock.commandCalls(DeleteJobCommand)).toHaveLength(0);
+    expect(iotMock.commandCalls(DeleteStreamCommand)).toHaveLength(0);
+    expect(iotMock.commandCalls(DeleteThingGroupCommand)).toHaveLength(0);
     expect(s3Mock.commandCalls(DeleteObjectCommand)).toHaveLength(0);
   });
 
