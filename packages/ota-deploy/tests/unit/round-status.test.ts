@@ -14,7 +14,9 @@ import { mockClient } from "aws-sdk-client-mock";
 import { MAX_CAUSE_CHARS, MAX_REPORTED_FAILURES, roundStatus } from "../../src/core/round-status";
 
 const iotMock = mockClient(IoTClient);
-afterEach(() => iotMock.reset());
+afterEach(() => {
+  iotMock.reset();
+});
 const iot = new IoTClient({});
 const NOW = 1_000_000;
 const input = (polls: number, deadlineAt = NOW + 3_600_000) => ({
