@@ -177,6 +177,9 @@ export const deploymentConfigSchema = z
         issue(["abort", "criteriaList"], "names a failureType twice");
       }
       const retries = config.retry?.criteriaList ?? [];
+      if (new Set(retries.map((c) => c.failureType)).size !== retries.length) {
+        issue(["retry", "criteriaList"], "names a failureType twice");
+      }
       if (retries.reduce((sum, c) => sum + c.numberOfRetries, 0) > 10) {
         issue(["retry", "criteriaList"], "numberOfRetries may add up to at most 10");
       }

@@ -134,6 +134,18 @@ describe("deployment config ranges", () => {
     );
   });
 
+  it("refuses a retry criterion that names its failureType twice", () => {
+    const twice = {
+      criteriaList: [
+        { failureType: "FAILED", numberOfRetries: 1 },
+        { failureType: "FAILED", numberOfRetries: 2 },
+      ],
+    };
+    expect(issuesOf({ ...base, retry: twice })).toEqual([
+      expect.stringMatching(/^retry\.criteriaList: names a failureType twice/),
+    ]);
+  });
+
   it("takes targets as thing names or thing ARNs", () => {
     const arn = "arn:aws:iot:eu-west-1:123456789012:thing/dev-1";
     expect(parseDeploymentConfig({ ...base, targets: { things: [arn, "dev-2"] } }).targets).toEqual({

@@ -108,11 +108,9 @@ describe("round-status: the verdict", () => {
     iotMock.on(ListJobExecutionsForJobCommand).resolves({
       executionSummaries: Array.from({ length: 50 }, (_, i) => ({ thingArn: arn(`d${i}`) })),
     });
-    iotMock
-      .on(DescribeJobExecutionCommand)
-      .resolves({
-        execution: { status: "FAILED", statusDetails: { detailsMap: { log: "x".repeat(2000) } } },
-      });
+    iotMock.on(DescribeJobExecutionCommand).resolves({
+      execution: { status: "FAILED", statusDetails: { detailsMap: { log: "x".repeat(2000) } } },
+    });
     const verdict = await roundStatus(iot, input(0), { now: NOW });
     const cause = verdict.finished ? verdict.cause : "";
     expect(cause).toMatch(
