@@ -3,15 +3,15 @@
 //     pass) against a bare read + both hashes of the same file, in the same run; and the same upload without
 //     hashing, which says whether the emulator or the hashing is the limit.
 //   BENCH ota-deploy/verify: the release handler's streamed, ranged verification of an uploaded object, with the
-//     peak of the memory the process holds for data (V8 heap in use + array buffers, sampled every 10 ms, after
-//     a GC) above its baseline, for a small object (one range) and a large one (five 64 MB ranges): flat memory
-//     means the peak does not grow with the size. RSS is not used: it keeps its high-water mark from earlier work.
+//     peak of the memory a fresh process holds for data (V8 heap in use + array buffers, sampled every 10 ms,
+//     after a GC) above its baseline, for a small object (one range) and a large one (five 64 MB ranges): flat
+//     memory means the peak does not grow with the size. RSS is not used: it keeps its high-water mark.
+import { execFileSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream, rmSync, writeFileSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { KMSClient } from "@aws-sdk/client-kms";
 import {
   CompleteMultipartUploadCommand,
   CreateBucketCommand,
@@ -22,7 +22,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { startEmulator } from "@fleet/testing/emulator";
 import { firmwareKey } from "../src/core/names";
-import { RANGE_BYTES, release } from "../src/core/release";
+import { RANGE_BYTES } from "../src/core/release";
 import { PART_BYTES, uploadFirmware } from "../src/core/upload";
 
 const MB = 1024 * 1024;
@@ -45,27 +45,14 @@ async function timed<T>(work: () => Promise<T>): Promise<{ seconds: number; resu
   return { seconds: Number(process.hrtime.bigint() - started) / 1e9, result };
 }
 
-/** What the process holds for data now: the V8 heap in use and the array buffers (Node's Buffers). */
-const heldBytes = () => {
-  const { heapUsed, arrayBuffers } = process.memoryUsage();
-  return heapUsed + arrayBuffers;
-};
-
-/** Peak held memory (MB above the baseline after a GC) while `work` runs, sampled every 10 ms. */
-async function peakMemory<T>(
-  work: () => Promise<T>,
-): Promise<{ peakMb: number; seconds: number; result: T }> {
-  if (!global.gc) throw new Error("run with --expose-gc (the bench script does)");
-  global.gc();
-  const baseline = heldBytes();
-  let peak = baseline;
-  const sampler = setInterval(() => {
-    peak = Math.max(peak, heldBytes());
-  }, 10);
-  const { seconds, result } = await timed(work);
-  clearInterval(sampler);
-  peak = Math.max(peak, heldBytes());
-  return { peakMb: (peak - baseline) / MB, seconds, result };
+/** The verification of one object in its own process (bench/verify-memory.ts): a clean memory baseline. */
+function verifyInFreshProcess(version: string): { seconds: number; peakMb: number } {
+  const output = execFileSync(
+    process.execPath,
+    ["--expose-gc", "--import", "tsx", join(import.meta.dirname, "verify-memory.ts"), version],
+    { env: { ...process.env, BENCH_BUCKET: BUCKET }, encoding: "utf8" },
+  );
+  return JSON.parse(output) as { seconds: number; peakMb: number };
 }
 
 async function plainMultipart(client: S3Client, key: string, file: string): Promise<void> {
@@ -114,7 +101,6 @@ async function plainMultipart(client: S3Client, key: string, file: string): Prom
 const emulator = await startEmulator();
 Object.assign(process.env, emulator.env);
 const s3 = new S3Client({ forcePathStyle: true });
-const kms = new KMSClient({});
 const files: string[] = [];
 try {
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
@@ -149,13 +135,7 @@ try {
     writeFileSync(sized, randomBytes(size * MB));
     await uploadFirmware(s3, { bucket: BUCKET, key, file: sized });
     rmSync(sized, { force: true });
-    const verified = await peakMemory(() =>
-      release(
-        { s3, kms, bucket: BUCKET, deadline: Date.now() + 600_000 },
-        { version: `verify-${size}`, key, sign: false },
-      ),
-    );
-    if (!verified.result.done) throw new Error("verification did not finish");
+    const verified = verifyInFreshProcess(`verify-${size}`);
     console.log(
       `BENCH ota-deploy/verify size_mb=${size} mb_per_s=${(size / verified.seconds).toFixed(1)} peak_held_above_baseline_mb=${verified.peakMb.toFixed(1)} ranges=${Math.ceil((size * MB) / RANGE_BYTES)}`,
     );
