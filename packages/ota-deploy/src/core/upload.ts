@@ -117,10 +117,13 @@ export async function uploadFirmware(s3: S3Client, input: UploadInput): Promise<
     }),
   );
   const hashes = { md5: md5.digest("hex"), sha256: sha256.digest("hex") };
-  const versionId = completed.VersionId ?? null;
+  const versionId = versionOf(completed.VersionId);
   await tagHashes(s3, input, versionId, hashes);
   return { bucket: input.bucket, key: input.key, versionId, size, ...hashes, partsSent, partsResumed };
 }
+
+/** The object's version; an unversioned bucket has none (some S3 implementations answer the string "null"). */
+const versionOf = (versionId: string | undefined) => (versionId && versionId !== "null" ? versionId : null);
 
 async function tagHashes(
   s3: S3Client,
@@ -157,8 +160,13 @@ async function alreadyUploaded(
     s3.send(new HeadObjectCommand({ Bucket: input.bucket, Key: input.key })),
   );
   if (!head) return undefined;
+  const versionId = versionOf(head.VersionId);
   const { TagSet = [] } = await s3.send(
-    new GetObjectTaggingCommand({ Bucket: input.bucket, Key: input.key, VersionId: head.VersionId }),
+    new GetObjectTaggingCommand({
+      Bucket: input.bucket,
+      Key: input.key,
+      ...(versionId ? { VersionId: versionId } : {}),
+    }),
   );
   const tagged = (name: string) => TagSet.find((t) => t.Key === name)?.Value;
   const md5 = createHash("md5");
@@ -179,11 +187,11 @@ async function alreadyUploaded(
     );
   }
   // An upload interrupted between completing and tagging gets its tags now.
-  if (!tagged("sha256")) await tagHashes(s3, input, head.VersionId ?? null, hashes);
+  if (!tagged("sha256")) await tagHashes(s3, input, versionId, hashes);
   return {
     bucket: input.bucket,
     key: input.key,
-    versionId: head.VersionId ?? null,
+    versionId,
     size,
     ...hashes,
     partsSent: 0,
