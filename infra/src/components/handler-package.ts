@@ -55,6 +55,8 @@ export interface HandlerPackageArgs extends DomainArgs {
   supplied?: Record<string, pulumi.Input<string>>;
   /** Days before the current objects of each of these package buckets expire (from the stack's config). */
   bucketExpiryDays?: Record<string, number>;
+  /** Days the replaced or deleted versions of each of these package buckets are kept (default 30). */
+  bucketNoncurrentVersionDays?: Record<string, number>;
 }
 
 export interface PlannedHandler {
@@ -88,7 +90,7 @@ export function planHandlerPackage(packageArgs: HandlerPackageArgs): HandlerPack
     ...handlers.filter((h) => !permitted.includes(h)).map((h) => `no IAM statements for handler ${h}`),
     ...permitted.filter((h) => !handlers.includes(h)).map((h) => `IAM statements for unknown handler ${h}`),
     ...settingsProblems(manifest, Object.keys(settings), [...carried, ...supplied]),
-    ...Object.keys(args.bucketExpiryDays ?? {})
+    ...Object.keys({ ...args.bucketExpiryDays, ...args.bucketNoncurrentVersionDays })
       .filter((resource) => manifest.resources[resource]?.kind !== "bucket")
       .map((resource) => `expiry days for ${resource}, which is no bucket of ${manifest.name}`),
   ];
@@ -186,6 +188,7 @@ export function deployHandlerPackage(
     manifest,
     parent,
     args.bucketExpiryDays,
+    args.bucketNoncurrentVersionDays,
   );
   // Planning checked that each name is a resource or state machine of the package, created before its readers.
   const created = (resource: string): PackageResourceRef => {

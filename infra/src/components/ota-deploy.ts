@@ -11,24 +11,37 @@ import { otaDeployPermissions, otaRoleStatements } from "../policies/ota-deploy"
 import { type DomainArgs, type DomainOutputs, deployHandlerPackage } from "./handler-package";
 import type { NodeLambda } from "./node-lambda";
 
-/** The block's `component` map: what the stack decides about the component beyond its handlers' settings. */
+/**
+ * The block's `component` map: what the stack decides about the component beyond its handlers' settings (the
+ * round deadlines are plan-deployment's settings, DEFAULT_/MAX_ROUND_DEADLINE_MINUTES).
+ */
 export interface OtaDeployComponentConfig {
   /** Create the signing key and sign releases when asked (default false). */
   signing: boolean;
+  /**
+   * The firmware bucket's lifecycle: days a replaced or deleted object version is kept (default 30). Firmware
+   * keys are written once, so a release's pinned version stays current unless someone deletes it.
+   */
+  noncurrentVersionDays: number;
 }
 
+const SHAPE = "fleet:otaDeploy.component must be {signing: true|false, noncurrentVersionDays?: 1-36500}";
+
 export function otaDeployComponentConfig(raw: unknown): OtaDeployComponentConfig {
-  if (raw === undefined) return { signing: false };
-  const signing = (raw as { signing?: unknown } | null)?.signing;
+  if (raw === undefined) return { signing: false, noncurrentVersionDays: 30 };
+  const { signing, noncurrentVersionDays = 30 } = (raw ?? {}) as Record<string, unknown>;
   if (
     typeof raw !== "object" ||
     raw === null ||
-    Object.keys(raw).some((k) => k !== "signing") ||
-    typeof signing !== "boolean"
+    Object.keys(raw).some((k) => k !== "signing" && k !== "noncurrentVersionDays") ||
+    typeof signing !== "boolean" ||
+    !Number.isInteger(noncurrentVersionDays) ||
+    (noncurrentVersionDays as number) < 1 ||
+    (noncurrentVersionDays as number) > 36_500
   ) {
-    throw new Error("Invalid stack configuration: fleet:otaDeploy.component must be {signing: true|false}");
+    throw new Error(`Invalid stack configuration: ${SHAPE}`);
   }
-  return { signing };
+  return { signing, noncurrentVersionDays: noncurrentVersionDays as number };
 }
 
 export class OtaDeploy extends pulumi.ComponentResource {
@@ -71,6 +84,7 @@ export class OtaDeploy extends pulumi.ComponentResource {
         ...args,
         manifest,
         permissions: otaDeployPermissions(names),
+        bucketNoncurrentVersionDays: { firmware: component.noncurrentVersionDays },
         supplied: { OTA_ROLE_ARN: otaRole.arn, ...(signingKey ? { SIGNING_KEY_ID: signingKey.keyId } : {}) },
       },
       this,

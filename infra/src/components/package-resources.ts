@@ -29,6 +29,7 @@ export function createPackageResources(
   manifest: PackageManifest,
   parent: pulumi.Resource,
   bucketExpiryDays: Record<string, number> = {},
+  bucketNoncurrentVersionDays: Record<string, number> = {},
 ): Map<string, PackageResourceRef> {
   const tooLong = Object.entries(manifest.resources).flatMap(([name, { kind }]) => {
     const problem = generatedNameProblem(`${prefix}-${name}`, kind, RESOURCE_KINDS[kind].maxNameLength);
@@ -44,7 +45,10 @@ export function createPackageResources(
   for (const [name, spec] of resourcesInCreationOrder(manifest)) {
     created.set(
       name,
-      createPackageResource(`${prefix}-${name}`, spec, parent, createdBefore, bucketExpiryDays[name]),
+      createPackageResource(`${prefix}-${name}`, spec, parent, createdBefore, {
+        expireAfterDays: bucketExpiryDays[name],
+        noncurrentVersionDays: bucketNoncurrentVersionDays[name],
+      }),
     );
   }
   return created;
@@ -55,11 +59,18 @@ function createPackageResource(
   spec: ResourceSpec,
   parent: pulumi.Resource,
   createdBefore: (resource: string) => PackageResourceRef,
-  expireAfterDays?: number,
+  days: { expireAfterDays?: number | undefined; noncurrentVersionDays?: number | undefined } = {},
 ): PackageResourceRef {
   switch (spec.kind) {
     case "bucket": {
-      const bucket = new SecureBucket(name, { expireAfterDays }, { parent });
+      const bucket = new SecureBucket(
+        name,
+        {
+          ...(days.expireAfterDays ? { expireAfterDays: days.expireAfterDays } : {}),
+          ...(days.noncurrentVersionDays ? { noncurrentVersionDays: days.noncurrentVersionDays } : {}),
+        },
+        { parent },
+      );
       return { value: bucket.bucketName, arn: bucket.arn };
     }
     case "table": {

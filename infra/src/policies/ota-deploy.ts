@@ -45,8 +45,8 @@ export function otaDeployPermissions(
       ...readFirmware(context),
       // The hashes the uploader tagged the object with.
       allow(["s3:GetObjectTagging", "s3:GetObjectVersionTagging"], [objects(context)]),
-      // The release record, written once.
-      allow(["s3:PutObject"], [objects(context, "releases/")]),
+      // The release record, written once, and its stream file id claim.
+      allow(["s3:PutObject"], [objects(context, "releases/"), objects(context, "file-ids/")]),
       {
         ...allow(["kms:Sign"], [regionalArn(context.scope, "kms", "key/*")]),
         Condition: { StringEquals: { [`aws:ResourceTag/${names.signingTag.key}`]: names.signingTag.value } },
@@ -90,7 +90,10 @@ export function otaDeployPermissions(
     ],
     "clean-up": (context) => [
       allow(["iot:DescribeJob", "iot:CancelJob", "iot:DeleteJob"], [iot(context).jobs]),
-      allow(["iot:DeleteStream"], [streams(context)]),
+      allow(["iot:DescribeStream", "iot:DeleteStream"], [streams(context)]),
+      // The deployment's own target group and the target list plan wrote.
+      allow(["iot:DescribeThingGroup", "iot:DeleteThingGroup"], [iot(context).groups]),
+      allow(["s3:DeleteObject"], [objects(context, "deployments/")]),
     ],
   };
 }

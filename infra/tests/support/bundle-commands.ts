@@ -28,6 +28,7 @@ const ACTION_OF: Record<string, string> = {
   GetObjectTagging: "s3:GetObjectTagging",
   ListObjectsV2: "s3:ListBucket",
   PutObject: "s3:PutObject",
+  DeleteObject: "s3:DeleteObject",
   CreateThing: "iot:CreateThing",
   CreateThingGroup: "iot:CreateThingGroup",
   DeleteDynamicThingGroup: "iot:DeleteDynamicThingGroup",

@@ -39,6 +39,17 @@ describe("OtaDeploy with signing (prod)", () => {
     expect(key?.options.protect).toBe(true);
   });
 
+  it("keeps the firmware bucket's replaced or deleted versions for the stack's noncurrentVersionDays (prod: 365)", () => {
+    const lifecycle = synthesis.resources.find(
+      (r) =>
+        r.type === "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration" &&
+        r.name.startsWith("fleet-prod-ota-deploy-firmware"),
+    ) as RecordedResource;
+    expect(lifecycle.inputs.rules).toEqual([
+      expect.objectContaining({ noncurrentVersionExpiration: { noncurrentDays: 365 } }),
+    ]);
+  });
+
   it("gives the OTA role to IoT only, reading firmware objects only", () => {
     const role = named("aws:iam/role:Role", "fleet-prod-ota-deploy-iot");
     expect(json(role.inputs.assumeRolePolicy).Statement).toEqual([

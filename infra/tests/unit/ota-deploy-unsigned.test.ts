@@ -32,13 +32,41 @@ describe("OtaDeploy without signing (dev)", () => {
 });
 
 describe("the component block of fleet:otaDeploy", () => {
-  it("defaults to no signing and refuses anything but {signing: boolean}", () => {
-    expect(otaDeployComponentConfig(undefined)).toEqual({ signing: false });
-    expect(otaDeployComponentConfig({ signing: true })).toEqual({ signing: true });
-    for (const bad of [{ signing: "yes" }, { signing: true, lifecycle: 3 }, null, "on"]) {
+  it("defaults to no signing and 30 days of old versions, and refuses anything else", () => {
+    expect(otaDeployComponentConfig(undefined)).toEqual({ signing: false, noncurrentVersionDays: 30 });
+    expect(otaDeployComponentConfig({ signing: true, noncurrentVersionDays: 365 })).toEqual({
+      signing: true,
+      noncurrentVersionDays: 365,
+    });
+    for (const bad of [
+      { signing: "yes" },
+      { signing: true, lifecycle: 3 },
+      { signing: true, noncurrentVersionDays: 0 },
+      { signing: true, noncurrentVersionDays: 1.5 },
+      null,
+      "on",
+    ]) {
       expect(() => otaDeployComponentConfig(bad)).toThrow(
-        "fleet:otaDeploy.component must be {signing: true|false}",
+        "fleet:otaDeploy.component must be {signing: true|false, noncurrentVersionDays?: 1-36500}",
       );
     }
+  });
+
+  it("keeps the firmware bucket's replaced versions as long as the stack says, and gives plan its deadline bounds", () => {
+    const lifecycle = synthesis.resources.find(
+      (r) =>
+        r.type === "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration" &&
+        r.name.startsWith("fleet-dev-ota-deploy-firmware"),
+    ) as RecordedResource;
+    expect(lifecycle.inputs.rules).toEqual([
+      expect.objectContaining({ noncurrentVersionExpiration: { noncurrentDays: 30 } }),
+    ]);
+    const plan = synthesis.resources.find(
+      (r) => r.type === "aws:lambda/function:Function" && r.name === "fleet-dev-ota-deploy-plan-deployment",
+    ) as RecordedResource;
+    expect((plan.inputs.environment as { variables: Record<string, string> }).variables).toMatchObject({
+      DEFAULT_ROUND_DEADLINE_MINUTES: "60",
+      MAX_ROUND_DEADLINE_MINUTES: "1440",
+    });
   });
 });

@@ -12,7 +12,7 @@ import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { S3Client } from "@aws-sdk/client-s3";
 import type { Scene } from "@fleet/manifest";
 import { awsClient, isNotFound } from "@fleet/shared-aws";
-import { jobEvents, SimulatedFleet } from "@fleet/testing/simulated-fleet";
+import { enableJobEvents, jobEvents, SimulatedFleet } from "@fleet/testing/simulated-fleet";
 import type { DeploymentConfigInput } from "./core/deployment-config";
 import { firmwareKey } from "./core/names";
 import type { ReleaseRecord } from "./core/release-record";
@@ -84,8 +84,13 @@ export const scene: Scene<OtaOptions> = {
     process.env.SIGNING_KEY_ID = KeyMetadata?.KeyId as string;
     process.env.OTA_ROLE_ARN ??= "arn:aws:iam::123456789012:role/ota-demo";
     const released = (await stage.runStateMachine("release-firmware", {
-      request: { version: options.version, key, sign: true },
-      cursor: null,
+      request: {
+        version: options.version,
+        key,
+        ...(uploaded.versionId ? { versionId: uploaded.versionId } : {}),
+        expected: { md5: uploaded.md5, sha256: uploaded.sha256 },
+        sign: true,
+      },
     })) as { release: ReleaseRecord };
     const signature = released.release.signature?.value ?? "";
     stage.check(
@@ -109,6 +114,8 @@ export const scene: Scene<OtaOptions> = {
       seed: options.seed,
     });
     await fleet.provision();
+    // Job-execution events are off in an account until enabled (part 2's infra does it); the summary reads them.
+    await enableJobEvents(iot);
     fleet.start();
 
     const config: DeploymentConfigInput = {

@@ -10,6 +10,10 @@ const objectKey = z.string().check(z.minLength(1), z.maxLength(1024));
 const roundJobIdSchema = z
   .string()
   .check(z.regex(/^[a-zA-Z0-9][a-zA-Z0-9_-]{0,57}-r\d{1,2}$/, "must be a round's job id (<jobId>-r<round>)"));
+/** The owner id plan gave the deployment: clean-up removes only what carries it. */
+const ownerSchema = z
+  .string()
+  .check(z.regex(/^[0-9a-f-]{36}$/, "must be the owner id plan gave the deployment"));
 const positive = (max: number) => z.int().check(z.minimum(1), z.maximum(max));
 
 export const releaseEvent = z.strictObject({
@@ -39,6 +43,7 @@ export const fillTargetGroupEvent = z.strictObject({
 const planSchema = z.looseObject({
   config: z.looseObject({ jobId: jobIdSchema, rounds: positive(40), roundDeadlineMinutes: positive(10_080) }),
   streamId: streamIdSchema,
+  owner: ownerSchema,
 });
 
 export const deployRoundEvent = z.strictObject({ plan: planSchema, round: positive(40) });
@@ -52,4 +57,11 @@ export const roundStatusEvent = z.strictObject({
   maxPollSeconds: positive(3600),
 });
 
-export const cleanUpEvent = z.strictObject({ jobId: roundJobIdSchema, streamId: streamIdSchema });
+/** Each part is optional: a round's clean-up names its job and stream, the final one the target group and list. */
+export const cleanUpEvent = z.strictObject({
+  owner: ownerSchema,
+  jobId: z.optional(roundJobIdSchema),
+  streamId: z.optional(streamIdSchema),
+  targetGroup: z.nullish(thingNameSchema),
+  targetList: z.nullish(objectKey),
+});

@@ -46,6 +46,17 @@ export const VARS = {
     required: false,
     description: "Jobs, streams and target groups must be named with this prefix (default: any name)",
   },
+  DEFAULT_ROUND_DEADLINE_MINUTES: {
+    type: { type: "number", default: 120, min: 1, max: 10_080, integer: true },
+    required: false,
+    description: "A round's deadline when the deployment config gives none (default 120 minutes)",
+  },
+  MAX_ROUND_DEADLINE_MINUTES: {
+    type: { type: "number", default: 10_080, min: 1, max: 10_080, integer: true },
+    required: false,
+    description:
+      "The longest round deadline a deployment config may ask for on this stack (default 10080 minutes, AWS's in-progress timeout maximum)",
+  },
   CONCURRENCY: {
     type: { type: "number", default: 16, min: 1, max: 512, integer: true },
     required: false,
@@ -64,11 +75,18 @@ export type VarName = keyof typeof VARS;
 /** The variables each handler reads. */
 export const HANDLER_VARS = {
   release: ["FIRMWARE_BUCKET", "SIGNING_KEY_ID"],
-  "plan-deployment": ["FIRMWARE_BUCKET", "OTA_ROLE_ARN", "DOCUMENT_URL_HOSTS", "GROUP_NAME_PREFIX"],
+  "plan-deployment": [
+    "FIRMWARE_BUCKET",
+    "OTA_ROLE_ARN",
+    "DOCUMENT_URL_HOSTS",
+    "GROUP_NAME_PREFIX",
+    "DEFAULT_ROUND_DEADLINE_MINUTES",
+    "MAX_ROUND_DEADLINE_MINUTES",
+  ],
   "fill-target-group": ["FIRMWARE_BUCKET", "ADD_THING_TO_GROUP_RATE", "CONCURRENCY", "GROUP_NAME_PREFIX"],
   "deploy-round": ["GROUP_NAME_PREFIX"],
   "round-status": [],
-  "clean-up": ["GROUP_NAME_PREFIX"],
+  "clean-up": ["FIRMWARE_BUCKET", "GROUP_NAME_PREFIX"],
 } as const satisfies Record<string, readonly VarName[]>;
 
 export type HandlerName = keyof typeof HANDLER_VARS;

@@ -27,6 +27,21 @@ export {
   normalizeErrors,
   validateEvent,
 } from "./handler";
+export {
+  type RemovalOutcome,
+  type RemovedJob,
+  type RemoveJobOptions,
+  removeJob,
+  removeStaticGroup,
+} from "./iot-jobs";
+export {
+  ROLE_ARN,
+  requireNamePrefix,
+  STREAM_ID,
+  THING_NAME,
+  THING_NAME_OR_ARN,
+  thingNameOf,
+} from "./iot-names";
 export { containerMetrics, publishMetrics, type StepCounts } from "./metrics";
 export { type FailedItem, type PaceOptions, type PaceProgress, type PaceResult, pace } from "./pacing";
 export {

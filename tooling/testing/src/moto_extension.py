@@ -10,7 +10,9 @@ this adds, after AWS's documented semantics (AWS IoT API reference, Jobs develop
   in-progress timeout turns executions TIMED_OUT; abort criteria cancel the job; a SNAPSHOT job whose executions
   all ended is COMPLETED; CancelJob cancels QUEUED executions (IN_PROGRESS too with force); DeleteJob deletes the
   executions; DescribeJob's jobProcessDetails count the executions per status;
-- the `$aws/events/job/...` and `$aws/events/jobExecution/...` events, readable at GET /moto-ext/iot/events;
+- UpdateEventConfigurations / DescribeEventConfigurations, and the `$aws/events/job/...` and
+  `$aws/events/jobExecution/...` events of the types they enable (none by default, as in a new account),
+  readable at GET /moto-ext/iot/events;
 - POST /moto-ext/iot/settings {"secondsPerMinute": s}: how long a "minute" of the in-progress timeout lasts;
 - KMS Sign with MessageType DIGEST (moto hashes the digest again): the digest is signed as given, as AWS does.
 """
@@ -65,6 +67,8 @@ class State:
     def clear(self):
         self.streams = {}
         self.events = []
+        # UpdateEventConfigurations: event type -> {"Enabled": bool}; AWS starts with every type disabled.
+        self.event_configurations = {}
         self.seconds_per_minute = 60.0
 
 
@@ -92,6 +96,9 @@ def executions_of(iot, job_id):
 
 
 def emit(topic, payload):
+    """Publishes an event only when its type is enabled, as AWS does (UpdateEventConfigurations)."""
+    if not STATE.event_configurations.get(payload["eventType"], {}).get("Enabled"):
+        return
     STATE.events.append({"topic": topic, "payload": {"eventId": str(uuid.uuid4()), "timestamp": int(now_seconds()), **payload}})
 
 
@@ -167,9 +174,11 @@ def refresh(iot):
 
 
 def apply_abort_criteria(iot, job, executions):
-    """AWS cancels the job when failures of a type reach the threshold among executed things (Jobs guide)."""
+    """AWS cancels the job when failures of a type reach the threshold. The API reference (AbortCriteria) counts
+    minNumberOfExecutedThings as "things which must receive job execution notifications": here, executions a
+    device has been told of (it asked for its jobs or reported a status), and the percentage is of those."""
     criteria = (job.abort_config or {}).get("criteriaList", [])
-    executed = [ex for _, ex in executions if ex.status in TERMINAL and ex.status != "CANCELED"]
+    executed = [ex for _, ex in executions if getattr(ex, "notified", False) or ex.status not in ("QUEUED", "CANCELED")]
     for criterion in criteria:
         if len(executed) < criterion.get("minNumberOfExecutedThings", 1):
             continue
@@ -226,6 +235,7 @@ def pending(iot, thing):
     found = []
     for (job_id, name), execution in iot.job_executions.items():
         if name == thing and execution.status in ("QUEUED", "IN_PROGRESS") and job_id in iot.jobs:
+            execution.notified = True
             found.append((iot.jobs[job_id], execution))
     return sorted(found, key=lambda pair: pair[1].queued_at)
 
@@ -234,6 +244,7 @@ def execution_of(iot, thing, job_id):
     execution = iot.job_executions.get((job_id, thing))
     if execution is None or job_id not in iot.jobs:
         raise ApiError(404, "ResourceNotFoundException", f"No job execution of {job_id} for {thing}")
+    execution.notified = True
     return iot.jobs[job_id], execution
 
 
@@ -288,6 +299,31 @@ def jobs_data(iot, method, path, query, body):
             answer["jobDocument"] = job.document or ""
         return answer
     raise ApiError(405, "MethodNotAllowedException", f"{method} {path}")
+
+
+# ---- event configurations ----
+
+EVENT_TYPES = {"THING", "THING_GROUP", "THING_TYPE", "THING_GROUP_MEMBERSHIP", "THING_GROUP_HIERARCHY",
+               "THING_TYPE_ASSOCIATION", "JOB", "JOB_EXECUTION", "POLICY", "CERTIFICATE", "CA_CERTIFICATE"}
+
+
+def event_configurations(method, body):
+    if method == "PATCH":
+        given = body.get("eventConfigurations") or {}
+        unknown = sorted(set(given) - EVENT_TYPES)
+        if unknown:
+            raise ApiError(400, "InvalidRequestException", f"unknown event types: {', '.join(unknown)}")
+        for kind, setting in given.items():
+            STATE.event_configurations[kind] = {"Enabled": bool((setting or {}).get("Enabled"))}
+        return {}
+    if method == "GET":
+        moment = now_seconds()
+        return {
+            "eventConfigurations": {kind: STATE.event_configurations.get(kind, {"Enabled": False}) for kind in sorted(EVENT_TYPES)},
+            "creationDate": moment,
+            "lastModifiedDate": moment,
+        }
+    raise ApiError(405, "MethodNotAllowedException", f"{method} /event-configurations")
 
 
 # ---- streams ----
@@ -409,6 +445,8 @@ class ExtendedDispatcher(DomainDispatcherApplication):
                     if body.get("MessageType") == "DIGEST":
                         return respond(start_response, 200, sign_digest(region, body))
                     restore_body(environ, body)
+                if service == "iot" and path == "/event-configurations":
+                    return respond(start_response, 200, event_configurations(method, read_body(environ)))
                 if service == "iot" and path.startswith("/streams"):
                     return respond(start_response, 200, streams(backend(region), region, method, path, read_body(environ)))
                 if service == "iot":

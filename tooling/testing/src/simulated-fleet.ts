@@ -3,7 +3,7 @@
 // SUCCEEDED / FAILED / REJECTED with `downloadTime` in its status details — or takes the job and never answers
 // (the in-progress timeout ends it), or never takes it at all. Outcomes and download times come from a seeded
 // generator: the same seed gives the same fleet.
-import { CreateThingCommand, IoTClient } from "@aws-sdk/client-iot";
+import { CreateThingCommand, IoTClient, UpdateEventConfigurationsCommand } from "@aws-sdk/client-iot";
 import {
   IoTJobsDataPlaneClient,
   type JobExecutionStatus,
@@ -134,12 +134,14 @@ export class SimulatedFleet {
           { abortSignal: signal },
         );
         const jobId = execution?.jobId;
-        // A device that times out keeps its job IN_PROGRESS and says nothing more about it.
-        if (!jobId || started.has(jobId)) {
+        // An execution is known by its job and when it was queued: a job deleted and created again under the same
+        // id is a new one. A device that times out keeps its job IN_PROGRESS and says nothing more about it.
+        const key = `${jobId}@${execution?.queuedAt}`;
+        if (!jobId || started.has(key)) {
           await sleep(pollMs, signal);
           continue;
         }
-        started.add(jobId);
+        started.add(key);
         const status = TERMINAL_STATUS[behaviour];
         if (!status) continue;
         await sleep(downloadTime * msPerSecond, signal);
@@ -166,6 +168,18 @@ export class SimulatedFleet {
       }
     }
   }
+}
+
+/**
+ * Turns job and job-execution events on (UpdateEventConfigurations), as part 2's infra does for an account:
+ * like AWS, the emulator publishes none until then.
+ */
+export async function enableJobEvents(iot: IoTClient = new IoTClient({})): Promise<void> {
+  await iot.send(
+    new UpdateEventConfigurationsCommand({
+      eventConfigurations: { JOB: { Enabled: true }, JOB_EXECUTION: { Enabled: true } },
+    }),
+  );
 }
 
 /** The emulator's record of `$aws/events/job…` events, oldest first. */

@@ -1,34 +1,46 @@
-// `./run ota release <file> [--version v] [--bucket b]` and `./run ota convert <dev.ini> [--version v]`.
+// `./run ota release <file> [--version v] [--bucket b]` and `./run ota convert <dev.ini> [--version v] [--bucket b]`.
 // release: the streamed, resumable multipart upload with both hashes, as CI calls it; it prints the release
 // handler's event. convert: the original tool's dev.ini as a deployment config (stdout), each option it cannot
 // honour named (stderr). AWS access as every SDK client: AWS_PROFILE / AWS_REGION / AWS_ENDPOINT_URL.
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { S3Client } from "@aws-sdk/client-s3";
-import { AppError, awsClient } from "@fleet/shared-aws";
-import { convertDevIni } from "../core/dev-ini";
+import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { AppError, awsClient, ConflictError } from "@fleet/shared-aws";
+import { type DeploymentConfig, MAX_DIRECT_TARGETS } from "../core/deployment-config";
+import { convertDevIni, referencedFiles, releaseVersionOf } from "../core/dev-ini";
 import { firmwareKey } from "../core/names";
+import { readRelease } from "../core/release-record";
 import { uploadFirmware } from "../core/upload";
 
 const USAGE = `usage:
-  ./run ota release <file> [--version <v>] [--bucket <firmware bucket>]   (bucket default: $FIRMWARE_BUCKET)
-  ./run ota convert <dev.ini> [--version <release>]`;
+  ./run ota release <file> [--version <v>] [--bucket <firmware bucket>]
+  ./run ota convert <dev.ini> [--version <release>] [--bucket <firmware bucket>]
+(bucket default: $FIRMWARE_BUCKET; release default: the file name (binName) without its extension)`;
 
 const here = (path: string) => resolve(process.env.FLEET_CALLER_CWD ?? process.cwd(), path);
 
-/** The file name without its extension: `fw-1.2.3.bin` is release `fw-1.2.3`. */
-const versionFromName = (file: string) => basename(file).replace(/\.[^.]*$/, "");
+const usageError = (message: string) => new AppError(message, { name: "UsageError" });
+
+function bucketOf(options: { bucket?: string }): string {
+  const bucket = options.bucket ?? process.env.FIRMWARE_BUCKET;
+  if (!bucket) throw usageError("give --bucket or set FIRMWARE_BUCKET (the stack's firmware bucket)");
+  return bucket;
+}
 
 async function release(file: string, options: { version?: string; bucket?: string }) {
-  const bucket = options.bucket ?? process.env.FIRMWARE_BUCKET;
-  if (!bucket)
-    throw new AppError("give --bucket or set FIRMWARE_BUCKET (the stack's firmware bucket)", {
-      name: "UsageError",
-    });
-  const version = options.version ?? versionFromName(file);
+  const bucket = bucketOf(options);
+  const version = options.version ?? releaseVersionOf(basename(file));
   const key = firmwareKey(version, basename(file));
-  const result = await uploadFirmware(awsClient(S3Client), { bucket, key, file: here(file) });
+  const s3 = awsClient(S3Client);
+  // A version is released once: another file under a released version is refused before anything is written.
+  const released = await readRelease(s3, bucket, version);
+  if (released && released.key !== key)
+    throw new ConflictError(
+      `release ${version} exists with ${released.key}; releases are immutable: choose another version`,
+    );
+  const result = await uploadFirmware(s3, { bucket, key, file: here(file) });
   process.stderr.write(
     `uploaded ${result.size} bytes to s3://${bucket}/${key} (${result.partsSent} parts sent, ${result.partsResumed} resumed)\n`,
   );
@@ -42,11 +54,10 @@ async function release(file: string, options: { version?: string; bucket?: strin
   process.stdout.write(`${JSON.stringify(event, null, 2)}\n`);
 }
 
-function convert(iniFile: string, options: { version?: string }) {
+async function convert(iniFile: string, options: { version?: string; bucket?: string }) {
   const path = here(iniFile);
   const text = readFileSync(path, "utf8");
-  const defaults = /^\s*thingList\s*=\s*(.+)$/im.exec(text)?.[1]?.trim();
-  const documentPath = /^\s*jobDocPath\s*=\s*(.+)$/im.exec(text)?.[1]?.trim();
+  const files = referencedFiles(text);
   const read = (name: string | undefined) => {
     try {
       return name ? readFileSync(resolve(dirname(path), name), "utf8") : undefined;
@@ -54,7 +65,7 @@ function convert(iniFile: string, options: { version?: string }) {
       return undefined;
     }
   };
-  const documentText = read(documentPath);
+  const documentText = read(files.jobDocPath);
   let localJobDocument: Record<string, unknown> | undefined;
   try {
     localJobDocument = documentText ? JSON.parse(documentText) : undefined;
@@ -62,12 +73,26 @@ function convert(iniFile: string, options: { version?: string }) {
     localJobDocument = undefined;
   }
   const { config, notHonoured } = convertDevIni(text, {
-    thingList: read(defaults)?.split(/\r?\n/),
+    thingList: read(files.thingList)?.split(/\r?\n/),
     localJobDocument,
     release: options.version,
   });
   for (const line of notHonoured) process.stderr.write(`not honoured: ${line}\n`);
-  process.stdout.write(`${JSON.stringify(config, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(await withListedTargets(config, options), null, 2)}\n`);
+}
+
+/**
+ * A state machine's input is at most 256 KB: more than 100 things go to the firmware bucket as a list (named
+ * by its content, so the same list is written once), and the config names it.
+ */
+async function withListedTargets(config: DeploymentConfig, options: { bucket?: string }) {
+  if (!("things" in config.targets) || config.targets.things.length <= MAX_DIRECT_TARGETS) return config;
+  const bucket = bucketOf(options);
+  const body = `${config.targets.things.join("\n")}\n`;
+  const key = `target-lists/${config.jobId}-${createHash("sha256").update(body).digest("hex").slice(0, 16)}.txt`;
+  await awsClient(S3Client).send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+  process.stderr.write(`wrote ${config.targets.things.length} thing names to s3://${bucket}/${key}\n`);
+  return { ...config, targets: { thingListKey: key } };
 }
 
 const { positionals, values } = parseArgs({
@@ -82,7 +107,7 @@ try {
   } else if (command === "release") {
     await release(file, values);
   } else {
-    convert(file, values);
+    await convert(file, values);
   }
 } catch (error) {
   const { name, message } = error as Error;

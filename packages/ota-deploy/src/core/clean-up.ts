@@ -1,49 +1,75 @@
-// A round's clean-up, safe to repeat and safe on a half-created deployment: cancel the job (force, so IN_PROGRESS
-// executions stop too) and delete it, delete the stream. Whatever is already gone is reported as absent.
+// A deployment's clean-up, safe to repeat and safe on a half-created deployment: it removes only what carries
+// the deployment's owner id — the round's job (cancelled with force, so IN_PROGRESS executions stop too, then
+// deleted), the stream, and at the end the target group and the target list plan wrote. Whatever is gone is
+// reported as absent, whatever another deployment created as kept.
+import { DeleteStreamCommand, DescribeStreamCommand, type IoTClient } from "@aws-sdk/client-iot";
+import { DeleteObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import {
-  CancelJobCommand,
-  DeleteJobCommand,
-  DeleteStreamCommand,
-  DescribeJobCommand,
-  type IoTClient,
-} from "@aws-sdk/client-iot";
-import { isNotFound, unlessNotFound } from "@fleet/shared-aws";
+  isNotFound,
+  type RemovalOutcome,
+  removeJob,
+  removeStaticGroup,
+  unlessNotFound,
+} from "@fleet/shared-aws";
+import { ownedBy } from "./names";
 
-export type CleanUpOutcome = "deleted" | "deleting" | "absent";
-
-export interface CleanUpResult {
-  jobId: string;
-  job: CleanUpOutcome;
-  /** True when this clean-up cancelled the job (it was still running). */
-  cancelled: boolean;
-  stream: CleanUpOutcome;
+export interface CleanUpInput {
+  owner: string;
+  jobId?: string | undefined;
+  streamId?: string | undefined;
+  targetGroup?: string | null | undefined;
+  targetList?: string | null | undefined;
 }
 
-export async function cleanUp(
-  iot: IoTClient,
-  input: { jobId: string; streamId: string },
-): Promise<CleanUpResult> {
-  const { jobId } = input;
-  const found = (await unlessNotFound(() => iot.send(new DescribeJobCommand({ jobId }))))?.job;
-  let job: CleanUpOutcome = "absent";
-  let cancelled = false;
-  if (found?.status === "DELETION_IN_PROGRESS") job = "deleting";
-  else if (found) {
-    if (found.status === "IN_PROGRESS" || found.status === "SCHEDULED") {
-      await unlessNotFound(() =>
-        iot.send(new CancelJobCommand({ jobId, force: true, comment: "ota-deploy clean-up" })),
-      );
-      cancelled = true;
-    }
-    await unlessNotFound(() => iot.send(new DeleteJobCommand({ jobId, force: true })));
-    job = "deleted";
+export interface CleanUpResult {
+  job?: RemovalOutcome;
+  /** True when this clean-up cancelled the job (it was still running). */
+  cancelled?: boolean;
+  stream?: RemovalOutcome;
+  targetGroup?: RemovalOutcome;
+  targetList?: "deleted";
+}
+
+export interface CleanUpDeps {
+  iot: IoTClient;
+  s3: S3Client;
+  bucket: string;
+}
+
+export async function cleanUp(deps: CleanUpDeps, input: CleanUpInput): Promise<CleanUpResult> {
+  const { owner } = input;
+  const result: CleanUpResult = {};
+  if (input.jobId) {
+    const removed = await removeJob(deps.iot, input.jobId, {
+      comment: "ota-deploy clean-up",
+      owned: (job) => ownedBy(job.description, owner),
+    });
+    result.job = removed.outcome;
+    result.cancelled = removed.cancelled;
   }
-  let stream: CleanUpOutcome = "deleted";
+  if (input.streamId) result.stream = await removeStream(deps.iot, input.streamId, owner);
+  // The target group and list are named with the owner id (names.ts): another deployment's never match.
+  if (input.targetGroup) {
+    result.targetGroup = input.targetGroup.endsWith(owner)
+      ? await removeStaticGroup(deps.iot, input.targetGroup)
+      : "kept";
+  }
+  if (input.targetList?.includes(`/${owner}/`)) {
+    await deps.s3.send(new DeleteObjectCommand({ Bucket: deps.bucket, Key: input.targetList }));
+    result.targetList = "deleted";
+  }
+  return result;
+}
+
+async function removeStream(iot: IoTClient, streamId: string, owner: string): Promise<RemovalOutcome> {
+  const found = await unlessNotFound(() => iot.send(new DescribeStreamCommand({ streamId })));
+  if (!found?.streamInfo) return "absent";
+  if (!ownedBy(found.streamInfo.description, owner)) return "kept";
   try {
-    await iot.send(new DeleteStreamCommand({ streamId: input.streamId }));
+    await iot.send(new DeleteStreamCommand({ streamId }));
   } catch (error) {
     if (!isNotFound(error)) throw error;
-    stream = "absent";
+    return "absent";
   }
-  return { jobId, job, cancelled, stream };
+  return "deleted";
 }

@@ -1,7 +1,8 @@
-// One round: the stream, then the job `<jobId>-r<round>` with every setting of the config. A re-run finds both
-// (the job described first: AWS refuses a second CreateJob of an id, the emulator would overwrite it) and carries
-// on; a job of that id that is finished or set up otherwise is a conflict. The round's deadline counts from the
-// job's creation, so a retried step does not extend it.
+// One round: the stream, then the job `<jobId>-r<round>` with every setting of the config, both marked with the
+// deployment's owner id. A re-run of the same deployment finds both (the job described first: AWS refuses a
+// second CreateJob of an id, the emulator would overwrite it) and carries on; a job of that id that another
+// deployment created, that is finished, or that targets others, is a conflict, and nothing of it is touched.
+// The round's deadline counts from the job's creation, so a retried step does not extend it.
 import {
   CreateJobCommand,
   type CreateJobCommandInput,
@@ -11,6 +12,7 @@ import {
 } from "@aws-sdk/client-iot";
 import { ConflictError, isAlreadyExists, NotFoundError, unlessNotFound } from "@fleet/shared-aws";
 import { roundJobId } from "./deployment-config";
+import { ownedBy, ownerMark } from "./names";
 import type { DeploymentPlan } from "./plan";
 import { createStreamRequest, ensureStream } from "./stream";
 
@@ -34,7 +36,7 @@ export function createJobRequest(
     jobId: roundJobId(config.jobId, round),
     targets,
     document: plan.document,
-    description: `Firmware ${plan.release.version}, round ${round} of ${config.rounds} (ota-deploy)`,
+    description: `Firmware ${plan.release.version}, round ${round} of ${config.rounds} ${ownerMark(plan.owner)}`,
     targetSelection: config.targetSelection,
     ...(config.presignedUrl ? { presignedUrlConfig: config.presignedUrl } : {}),
     ...(config.rollout ? { jobExecutionsRolloutConfig: config.rollout } : {}),
@@ -51,7 +53,8 @@ export async function deployRound(
   const { plan, round } = input;
   const stream = await ensureStream(
     iot,
-    createStreamRequest(plan.streamId, plan.fileId, plan.release, plan.roleArn),
+    createStreamRequest(plan.streamId, plan.fileId, plan.release, plan.roleArn, plan.owner),
+    plan.owner,
   );
   const request = createJobRequest(plan, round, await targetArns(iot, plan));
   const jobId = request.jobId as string;
@@ -67,6 +70,11 @@ export async function deployRound(
     job = await describe(iot, jobId);
   }
   if (!job) throw new NotFoundError(`job ${jobId} was created but cannot be described`);
+  if (!ownedBy(job.description, plan.owner)) {
+    throw new ConflictError(
+      `job ${jobId} exists and belongs to another deployment (${job.description ?? "no description"}); wait for it to end or choose another jobId`,
+    );
+  }
   if (job.status !== "IN_PROGRESS" && job.status !== "SCHEDULED" && outcome === "existed") {
     throw new ConflictError(
       `job ${jobId} already exists with status ${job.status}; clean up the deployment or choose another jobId`,

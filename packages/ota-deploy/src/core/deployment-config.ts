@@ -1,16 +1,21 @@
 // The deployment config: every option of the original tool's dev.ini (and CreateJob's retry config), typed, with
 // AWS's ranges. A bad value is refused with the field named and its allowed range, before any AWS call.
 // Part 2 extends this object with the alarm sections.
-import { parseOrThrow } from "@fleet/shared-aws";
+import {
+  parseOrThrow,
+  ROLE_ARN,
+  STREAM_ID,
+  THING_NAME,
+  THING_NAME_OR_ARN,
+  ValidationError,
+} from "@fleet/shared-aws";
 import * as z from "zod/mini";
+import deployDefinition from "../deploy.asl.json" with { type: "json" };
 
 /** Job ids: 1–64 of [a-zA-Z0-9_-]; the round number is appended (`-r<n>`), so 58 are left for the name. */
 export const JOB_ID = /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,57}$/;
-export const STREAM_ID = /^[a-zA-Z0-9_-]{1,128}$/;
-export const THING_NAME = /^[a-zA-Z0-9:_-]{1,128}$/;
 /** Release versions name S3 keys and job documents: letters, digits, '.', '_', '-', '+'. */
 export const RELEASE_VERSION = /^[a-zA-Z0-9][a-zA-Z0-9._+-]{0,63}$/;
-export const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 /** CreateJob takes at most 100 targets: more things go through a static group. */
 export const MAX_DIRECT_TARGETS = 100;
 
@@ -28,6 +33,10 @@ export const jobIdSchema = pattern(
 );
 export const streamIdSchema = pattern(STREAM_ID, "must be 1-128 letters, digits, '_' or '-'");
 export const thingNameSchema = pattern(THING_NAME, "must be 1-128 letters, digits, ':', '_' or '-'");
+const thingRefSchema = pattern(
+  THING_NAME_OR_ARN,
+  "must be a thing name (1-128 letters, digits, ':', '_' or '-') or a thing ARN",
+);
 export const releaseVersionSchema = pattern(
   RELEASE_VERSION,
   "must be 1-64 letters, digits, '.', '_', '+' or '-', starting with a letter or digit",
@@ -41,7 +50,7 @@ const objectKey = z.string().check(z.minLength(1), z.maxLength(1024));
 
 export const targetsSchema = z.union([
   /** Thing names (or thing ARNs); more than 100 are targeted through a static group. */
-  z.strictObject({ things: z.array(thingNameSchema).check(z.minLength(1, "must name at least one thing")) }),
+  z.strictObject({ things: z.array(thingRefSchema).check(z.minLength(1, "must name at least one thing")) }),
   /** An existing thing group (static or dynamic). */
   z.strictObject({ thingGroup: thingNameSchema }),
   /** A list of thing names in the firmware bucket, one a line; targeted through a static group. */
@@ -122,7 +131,11 @@ export const deploymentConfigSchema = z
     /** A custom job document the OTA fields are merged on top of (CUSTOM_JOB_DOCUMENT). */
     document: z.optional(documentSourceSchema),
     presignedUrl: z.optional(
-      z.strictObject({ roleArn: roleArnSchema, expiresInSec: z._default(int(60, 3600), 3600) }),
+      z.strictObject({
+        /** Default: the deployment's stream role (the stack's OTA role). */
+        roleArn: z.optional(roleArnSchema),
+        expiresInSec: z._default(int(60, 3600), 3600),
+      }),
     ),
     rollout: z.optional(rolloutSchema),
     abort: z.optional(
@@ -164,6 +177,9 @@ export const deploymentConfigSchema = z
         issue(["abort", "criteriaList"], "names a failureType twice");
       }
       const retries = config.retry?.criteriaList ?? [];
+      if (new Set(retries.map((c) => c.failureType)).size !== retries.length) {
+        issue(["retry", "criteriaList"], "names a failureType twice");
+      }
       if (retries.reduce((sum, c) => sum + c.numberOfRetries, 0) > 10) {
         issue(["retry", "criteriaList"], "numberOfRetries may add up to at most 10");
       }
@@ -176,6 +192,7 @@ export const deploymentConfigSchema = z
       if (config.maxPollSeconds < config.pollSeconds) {
         issue(["maxPollSeconds"], "must be at least pollSeconds");
       }
+      for (const [field, problem] of executionLimitProblems(config)) issue([field], problem);
       const rate = config.rollout?.exponentialRate;
       if (rate && config.rollout && rate.baseRatePerMinute > config.rollout.maximumPerMinute) {
         issue(
@@ -194,6 +211,84 @@ export type DocumentSource = z.output<typeof documentSourceSchema>;
 /** The job id of a round. */
 export const roundJobId = (jobId: string, round: number) => `${jobId}-r${round}`;
 
-/** The config, validated: a ValidationError names every bad field and its allowed range. */
-export const parseDeploymentConfig = (value: unknown): DeploymentConfig =>
-  parseOrThrow(deploymentConfigSchema, value, "deployment config");
+/** A stack's bounds on the round deadline (plan-deployment's DEFAULT_/MAX_ROUND_DEADLINE_MINUTES). */
+export interface DeadlineBounds {
+  defaultMinutes: number;
+  maxMinutes: number;
+}
+
+/**
+ * The config, validated: a ValidationError names every bad field and its allowed range. A stack's deadline
+ * bounds replace the schema's default and cap the value.
+ */
+export function parseDeploymentConfig(value: unknown, bounds?: DeadlineBounds): DeploymentConfig {
+  const input =
+    bounds && isRecord(value) && value.roundDeadlineMinutes === undefined
+      ? { ...value, roundDeadlineMinutes: bounds.defaultMinutes }
+      : value;
+  const config = parseOrThrow(deploymentConfigSchema, input, "deployment config");
+  if (bounds && config.roundDeadlineMinutes > bounds.maxMinutes) {
+    throw new ValidationError(
+      [
+        `roundDeadlineMinutes: must be at most ${bounds.maxMinutes} on this stack (MAX_ROUND_DEADLINE_MINUTES)`,
+      ],
+      "deployment config",
+    );
+  }
+  return config;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** The deploy state machine's own limit on an execution's duration (its TimeoutSeconds). */
+export const EXECUTION_TIMEOUT_SECONDS = deployDefinition.TimeoutSeconds;
+/** Step Functions keeps at most 25,000 history events per execution; the rounds may use this many. */
+export const ROUND_HISTORY_BUDGET = 20_000;
+/** History events of one poll (Wait, the status task, the Choice, the Pass) and a round's other states. */
+export const EVENTS_PER_POLL = 11;
+export const EVENTS_PER_ROUND = 40;
+/** Time kept for planning, the group fill and retries, besides the rounds. */
+export const EXECUTION_MARGIN_SECONDS = 86_400;
+
+/** The most polls a round can take: the doubling waits up to maxPollSeconds, then maxPollSeconds each. */
+export function maxPollsPerRound(config: {
+  roundDeadlineMinutes: number;
+  pollSeconds: number;
+  maxPollSeconds: number;
+}): number {
+  const deadline = config.roundDeadlineMinutes * 60;
+  let doubling = 0;
+  while (config.pollSeconds * 2 ** doubling < config.maxPollSeconds) doubling += 1;
+  return doubling + Math.ceil(deadline / config.maxPollSeconds) + 1;
+}
+
+/**
+ * An execution past Step Functions' history limit or past its own timeout stops without any Catch running, so
+ * the round's job would go on unattended: such configs are refused up front, naming the field to change.
+ */
+function executionLimitProblems(config: {
+  rounds: number;
+  roundDeadlineMinutes: number;
+  pollSeconds: number;
+  maxPollSeconds: number;
+  delayBetweenRoundsSeconds: number;
+}): [string, string][] {
+  const problems: [string, string][] = [];
+  const events = config.rounds * (maxPollsPerRound(config) * EVENTS_PER_POLL + EVENTS_PER_ROUND);
+  if (events > ROUND_HISTORY_BUDGET) {
+    problems.push([
+      "maxPollSeconds",
+      `rounds × polls per round need up to ${events} Step Functions history events, more than the ${ROUND_HISTORY_BUDGET} the rounds may use (limit 25,000): raise maxPollSeconds, or lower roundDeadlineMinutes or rounds`,
+    ]);
+  }
+  const seconds = config.rounds * (config.roundDeadlineMinutes * 60 + config.delayBetweenRoundsSeconds);
+  const allowed = EXECUTION_TIMEOUT_SECONDS - EXECUTION_MARGIN_SECONDS;
+  if (seconds > allowed) {
+    problems.push([
+      "roundDeadlineMinutes",
+      `rounds × (roundDeadlineMinutes × 60 + delayBetweenRoundsSeconds) is ${seconds} s, more than the ${allowed} s the deploy state machine's ${EXECUTION_TIMEOUT_SECONDS} s timeout leaves for rounds: lower roundDeadlineMinutes or rounds`,
+    ]);
+  }
+  return problems;
+}

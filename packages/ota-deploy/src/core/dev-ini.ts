@@ -1,9 +1,11 @@
 // The original tool's dev.ini into a deployment config. Sections and `use…` flags as the seed documents them: a
 // flag that is False or absent ignores its section; [DEFAULT] values are inherited by every section (Python's
-// configparser, which the original used); keys are case-insensitive. Options this platform cannot honour (they
-// belong to the stack, or are replaced by something better) are named, each with the reason; anything invalid
-// is refused by the schema, field named.
-import { ValidationError } from "@fleet/shared-aws";
+// configparser, which the original used); keys are case-insensitive and `key: value` lines are read as
+// configparser reads them. Options this platform cannot honour (they belong to the stack, or are replaced by
+// something better) and keys or sections the seed does not document are named, each with the reason; anything
+// invalid is refused by the schema, field named. Unlike configparser, the ini library strips an inline `;`
+// comment from a value and merges a section given twice.
+import { thingNameOf, ValidationError } from "@fleet/shared-aws";
 import { parse } from "ini";
 import { type DeploymentConfig, parseDeploymentConfig } from "./deployment-config";
 
@@ -14,7 +16,7 @@ export interface DevIniInputs {
   thingList?: string[] | undefined;
   /** The parsed file `jobDocPath` names, for jobDocSrcCfg = local_file. */
   localJobDocument?: Record<string, unknown> | undefined;
-  /** The release to deploy (the version `./run ota release` gave `binName`). */
+  /** The release to deploy; default: the version `./run ota release <binName>` gives binName. */
   release?: string | undefined;
 }
 
@@ -24,6 +26,8 @@ export interface Conversion {
   notHonoured: string[];
 }
 
+const STACK_ROLE = "the stack's OTA role is used, the only role its handlers may pass to IoT";
+
 /** Options that belong to the stack or are replaced: their dev.ini spelling and why. */
 const STACK_OPTIONS: [string, string][] = [
   ["bucket", "the firmware bucket is the stack's (FIRMWARE_BUCKET)"],
@@ -32,12 +36,67 @@ const STACK_OPTIONS: [string, string][] = [
   ["iotApiSleepTime", "IoT calls are paced at the stack's per-API rates, not by fixed sleeps"],
   ["fileChunkSize", "hashes are computed streaming, in one pass, with no chunk size to choose"],
   ["fileChunckSize", "hashes are computed streaming, in one pass, with no chunk size to choose"],
+  ["roleArn", STACK_ROLE],
 ];
 
+/** Every key the seed documents, per section (lower case, as configparser compares them). */
+const ABORT_KEYS = ["failuretype", "thresholdpercentage", "minnumberofexecutedthings"];
+const KNOWN_KEYS: Record<string, string[]> = {
+  DEFAULT: [
+    "thinglist",
+    "binname",
+    "rolearn",
+    "jobid",
+    "rounds",
+    "bucket",
+    "cleanupcfg",
+    "debug",
+    "defaultdelay",
+    "region",
+    "streamid",
+    "iotapisleeptime",
+    "filechunksize",
+    "filechuncksize",
+    "targetselection",
+    "usecustomjobdocument",
+    "usepresignedurlconfig",
+    "usejobexecutionsrolloutconfig",
+    "useabortconfig",
+    "usetimeoutconfig",
+  ],
+  CUSTOM_JOB_DOCUMENT: ["jobdocsrccfg", "jobdocsrcurl", "jobdocpath"],
+  PRESIGNED_URL_CONFIG: ["rolearn", "expiresinsec"],
+  JOB_EXECUTE_ROLLOUT_CONFIG: ["maximumperminute", "useexponentialratecfg"],
+  EXP_RATE_CONFIG: ["baserateperminute", "incrementfactor", "userateincreasecriteria"],
+  INCREASE_CRITERIA: ["numberofnotifiedthings", "numberofsucceededthings"],
+  ABORT_CONFIG: ["useallsubsection", "usefailedsubsection", "userejectedsubsection", "usetimedoutsubsection"],
+  ABORT_CONFIG_TYPE_ALL: ABORT_KEYS,
+  ABORT_CONFIG_TYPE_FAILED: ABORT_KEYS,
+  ABORT_CONFIG_TYPE_REJECTED: ABORT_KEYS,
+  ABORT_CONFIG_TYPE_TIMED_OUT: ABORT_KEYS,
+  TIMEOUT_CONFIG: ["inprogresstimeoutinminutes"],
+  ALARM_CONFIG: ["alarmlist"],
+};
+/** The per-alarm sections belong to part 2 (alarms), named once with [ALARM_CONFIG]. */
+const ALARM_SECTION = /^ALARM_CONFIG_/;
+
+/** The version `./run ota release <file>` gives a file by default: its name without the extension. */
+export const releaseVersionOf = (fileName: string) => fileName.replace(/^.*\//, "").replace(/\.[^.]*$/, "");
+
+/** The files a dev.ini names, relative to it: the thing list and the local job document. */
+export function referencedFiles(text: string): { thingList?: string; jobDocPath?: string } {
+  const sections = readSections(text).sections;
+  const document = { ...sections.DEFAULT, ...sections.CUSTOM_JOB_DOCUMENT };
+  return {
+    ...(sections.DEFAULT?.thinglist ? { thingList: sections.DEFAULT.thinglist } : {}),
+    ...(document.jobdocpath ? { jobDocPath: document.jobdocpath } : {}),
+  };
+}
+
 export function convertDevIni(text: string, inputs: DevIniInputs = {}): Conversion {
-  const sections = readSections(text);
+  const { sections, own } = readSections(text);
   const base = sections.DEFAULT ?? {};
-  const notHonoured: string[] = [];
+  const notHonoured: string[] = unknownOptions(own);
   const problems: string[] = [];
   const section = (name: string, flag: string, owner: Section = base): Section | undefined => {
     const on = flagValue(owner, flag, problems);
@@ -53,17 +112,18 @@ export function convertDevIni(text: string, inputs: DevIniInputs = {}): Conversi
   const config: Record<string, unknown> = {
     jobId: base.jobid,
     streamId: base.streamid,
-    release: inputs.release,
+    release: inputs.release ?? (base.binname ? releaseVersionOf(base.binname) : undefined),
     targets: targetsFrom(base, inputs, problems),
     targetSelection: base.targetselection,
-    roleArn: base.rolearn,
     rounds: number(base.rounds),
     cleanUp: bool(base.cleanupcfg),
     delayBetweenRoundsSeconds: number(base.defaultdelay),
   };
   if (inputs.release === undefined) {
     notHonoured.push(
-      `binName${base.binname ? ` (${base.binname})` : ""}: firmware is released first (./run ota release <file> --version <v>); pass --version to name the release`,
+      base.binname
+        ? `binName (${base.binname}): firmware is released first; this deploys release ${releaseVersionOf(base.binname)}, the version ./run ota release ${base.binname} gives it (pass --version for another)`
+        : "binName: not given; pass --version to name the release to deploy",
     );
   }
 
@@ -72,7 +132,10 @@ export function convertDevIni(text: string, inputs: DevIniInputs = {}): Conversi
 
   const presigned = section("PRESIGNED_URL_CONFIG", "usePresignedUrlConfig");
   if (presigned) {
-    config.presignedUrl = { roleArn: presigned.rolearn, expiresInSec: number(presigned.expiresinsec) };
+    // Its roleArn is the stack's OTA role too (named not honoured with the [DEFAULT] one).
+    config.presignedUrl = { expiresInSec: number(presigned.expiresinsec) };
+    if (sections.PRESIGNED_URL_CONFIG?.rolearn)
+      notHonoured.push(`[PRESIGNED_URL_CONFIG] roleArn: ${STACK_ROLE}`);
   }
 
   const rolloutSection = section("JOB_EXECUTE_ROLLOUT_CONFIG", "useJobExecutionsRolloutConfig");
@@ -97,7 +160,8 @@ export function convertDevIni(text: string, inputs: DevIniInputs = {}): Conversi
   }
 
   const abortSection = section("ABORT_CONFIG", "useAbortConfig");
-  if (abortSection) config.abort = { criteriaList: abortCriteria(abortSection, section, notHonoured) };
+  if (abortSection)
+    config.abort = { criteriaList: abortCriteria(abortSection, section, notHonoured, problems) };
 
   const timeoutSection = section("TIMEOUT_CONFIG", "useTimeoutConfig");
   if (timeoutSection) {
@@ -108,13 +172,35 @@ export function convertDevIni(text: string, inputs: DevIniInputs = {}): Conversi
       `[ALARM_CONFIG] alarmList (${sections.ALARM_CONFIG.alarmlist}): per-deployment alarms come with the monitoring part of ota-deploy, not in this version`,
     );
   }
-  if (problems.length > 0) throw new ValidationError(problems);
-  return { config: parseDeploymentConfig(withoutUndefined(config)), notHonoured };
+  if (problems.length > 0) throw new ValidationError(problems, "dev.ini");
+  try {
+    return { config: parseDeploymentConfig(withoutUndefined(config)), notHonoured };
+  } catch (error) {
+    if (error instanceof ValidationError) throw new ValidationError(error.issues, "dev.ini");
+    throw error;
+  }
 }
 
-function readSections(text: string): Record<string, Section> {
-  const parsed = parse(text) as Record<string, unknown>;
+/** Keys and sections the seed does not document: named, not silently lost. */
+function unknownOptions(own: Record<string, Section>): string[] {
+  return Object.entries(own).flatMap(([name, keys]) => {
+    if (ALARM_SECTION.test(name)) return [];
+    const known = KNOWN_KEYS[name];
+    if (!known) return [`[${name}]: not a section the original tool reads; ignored`];
+    return Object.keys(keys)
+      .filter((key) => !known.includes(key))
+      .map((key) => `[${name}] ${key}: not an option the original tool reads in this section; ignored`);
+  });
+}
+
+/**
+ * The sections with [DEFAULT] folded in as configparser does, and each section's own keys (for the check of
+ * unknown keys). `key: value` lines become `key = value`: configparser splits at the first `=` or `:`.
+ */
+function readSections(text: string): { sections: Record<string, Section>; own: Record<string, Section> } {
+  const parsed = parse(withEqualsDelimiters(text)) as Record<string, unknown>;
   const sections: Record<string, Section> = {};
+  const own: Record<string, Section> = {};
   const lower = (record: Record<string, unknown>) =>
     Object.fromEntries(
       Object.entries(record)
@@ -123,15 +209,29 @@ function readSections(text: string): Record<string, Section> {
     );
   // Keys before any section header and under [DEFAULT] are both defaults.
   sections.DEFAULT = lower(parsed);
+  own.DEFAULT = sections.DEFAULT;
   for (const [name, value] of Object.entries(parsed)) {
     if (value && typeof value === "object") {
-      sections[name] = {
-        ...(name === "DEFAULT" ? sections.DEFAULT : {}),
-        ...lower(value as Record<string, unknown>),
-      };
+      own[name] = lower(value as Record<string, unknown>);
+      sections[name] = { ...(name === "DEFAULT" ? sections.DEFAULT : {}), ...own[name] };
     }
   }
-  return sections;
+  own.DEFAULT = sections.DEFAULT;
+  return { sections, own };
+}
+
+function withEqualsDelimiters(text: string): string {
+  return text
+    .split(/\r?\n/)
+    .map((line) => {
+      if (/^\s*([;#[]|$)/.test(line)) return line;
+      const colon = line.indexOf(":");
+      const equals = line.indexOf("=");
+      return colon >= 0 && (equals < 0 || colon < equals)
+        ? `${line.slice(0, colon)}=${line.slice(colon + 1)}`
+        : line;
+    })
+    .join("\n");
 }
 
 function targetsFrom(base: Section, inputs: DevIniInputs, problems: string[]): unknown {
@@ -141,14 +241,12 @@ function targetsFrom(base: Section, inputs: DevIniInputs, problems: string[]): u
   }
   const entries = inputs.thingList.map((line) => line.trim()).filter((line) => line && !line.startsWith("#"));
   const groups = entries.filter((entry) => /:thinggroup\//.test(entry));
-  if (groups.length === 1 && entries.length === 1) return { thingGroup: nameOf(groups[0] as string) };
+  if (groups.length === 1 && entries.length === 1) return { thingGroup: thingNameOf(groups[0] as string) };
   if (groups.length > 0) {
     problems.push("thingList: a group ARN must be the only line (mixing groups and things is not supported)");
   }
-  return { things: entries.map(nameOf) };
+  return { things: entries.map(thingNameOf) };
 }
-
-const nameOf = (entry: string) => entry.split("/").pop() as string;
 
 function documentFrom(section: Section, inputs: DevIniInputs, problems: string[]): unknown {
   const source = section.jobdocsrccfg;
@@ -191,8 +289,9 @@ function abortCriteria(
   owner: Section,
   section: (name: string, flag: string, owner: Section) => Section | undefined,
   notHonoured: string[],
+  problems: string[],
 ): unknown[] {
-  const used = ABORT_TYPES.filter(([flag]) => truthy(owner[flag.toLowerCase()]));
+  const used = ABORT_TYPES.filter(([flag]) => flagValue(owner, flag, problems));
   // As the seed documents: with useAllSubsection the other subsections are ignored.
   const all = used.find(([flag]) => flag === "useAllSubsection");
   if (all) {
@@ -212,7 +311,6 @@ function abortCriteria(
 
 const TRUE = new Set(["true", "yes", "on", "1"]);
 const FALSE = new Set(["false", "no", "off", "0"]);
-const truthy = (value: string | undefined) => value !== undefined && TRUE.has(value.toLowerCase());
 
 function flagValue(owner: Section, flag: string, problems: string[]): boolean {
   const value = owner[flag.toLowerCase()];

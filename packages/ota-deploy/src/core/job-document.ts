@@ -90,24 +90,38 @@ function asObject(text: string, field: string): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
-/** The job document text: OTA fields over the custom ones; placeholders checked; at most 32 KB. */
+/**
+ * The job document text: OTA fields over the custom ones; placeholders checked; at most 32 KB. With
+ * `firmwareBucket` (a stack whose OTA role reads only `<firmware bucket>/firmware/*`), a placeholder must point
+ * there: IoT presigns any URL, and devices would get a 403 for any other object.
+ */
 export function mergeDocument(
   custom: Record<string, unknown>,
   ota: Record<string, unknown>,
-  presignedUrl: { roleArn: string; expiresInSec: number } | undefined,
+  presignedUrl: { roleArn?: string | undefined; expiresInSec: number } | undefined,
+  firmwareBucket?: string,
 ): string {
   const text = JSON.stringify({ ...custom, ...ota });
   const problems: string[] = [];
   const placeholders = [...text.matchAll(PLACEHOLDER)].map((match) => match[1] as string);
   if (placeholders.length > 0 && !presignedUrl) {
     problems.push(
-      "presignedUrl: the document has presigned-URL placeholders; give presignedUrl (roleArn, expiresInSec)",
+      "presignedUrl: the document has presigned-URL placeholders; give presignedUrl (expiresInSec; roleArn defaults to the stream role)",
     );
   }
-  for (const url of placeholders.filter((u) => !PLACEHOLDER_URL.test(u))) {
-    problems.push(
-      `document: placeholder URL ${url} must be https://s3.<region>.amazonaws.com/<bucket>/<key>`,
-    );
+  for (const url of placeholders) {
+    if (!PLACEHOLDER_URL.test(url)) {
+      problems.push(
+        `document: placeholder URL ${url} must be https://s3.<region>.amazonaws.com/<bucket>/<key>`,
+      );
+    } else if (
+      firmwareBucket &&
+      new URL(url).pathname.split("/").slice(1, 3).join("/") !== `${firmwareBucket}/firmware`
+    ) {
+      problems.push(
+        `document: placeholder URL ${url} must name an object under s3://${firmwareBucket}/firmware/, the only objects this stack's OTA role can read`,
+      );
+    }
   }
   const bytes = Buffer.byteLength(text);
   if (bytes > JOB_DOCUMENT_MAX_BYTES) {

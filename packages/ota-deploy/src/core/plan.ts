@@ -1,11 +1,24 @@
 // The first step of a deployment: everything checked before anything is created — the config (every field and
-// range), the release, the stream role, the targets (things exist, a group exists) and the merged job document
-// — and turned into the plan every later step reads. A list of more than 100 things is written to the bucket
-// for the paced group fill (the only write, and idempotent).
+// range), the release and its pinned object version, the stream role, the targets (things exist, a group
+// exists) and the merged job document — and turned into the plan every later step reads. The plan gives the
+// deployment its owner id: what the deployment creates carries it, and clean-up removes only what carries it.
+// A list of more than 100 things is written to the bucket for the paced group fill (the only write).
+import { randomUUID } from "node:crypto";
 import { DescribeThingCommand, DescribeThingGroupCommand, type IoTClient } from "@aws-sdk/client-iot";
-import { PutObjectCommand } from "@aws-sdk/client-s3";
-import { NotFoundError, unlessNotFound, ValidationError } from "@fleet/shared-aws";
-import { type DeploymentConfig, MAX_DIRECT_TARGETS, parseDeploymentConfig } from "./deployment-config";
+import { HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import {
+  ConflictError,
+  NotFoundError,
+  thingNameOf,
+  unlessNotFound,
+  ValidationError,
+} from "@fleet/shared-aws";
+import {
+  type DeadlineBounds,
+  type DeploymentConfig,
+  MAX_DIRECT_TARGETS,
+  parseDeploymentConfig,
+} from "./deployment-config";
 import { type DocumentDeps, loadCustomDocument, mergeDocument, otaFields } from "./job-document";
 import { requirePrefix, targetGroupName, targetListKey } from "./names";
 import { type ReleaseRecord, readRelease } from "./release-record";
@@ -15,6 +28,13 @@ export type PlannedTargets =
   | { kind: "group"; groupName: string }
   | { kind: "list"; listKey: string; groupName: string };
 
+/** What the deployment creates besides each round's job and stream, for its final clean-up (null: nothing). */
+export interface OwnedTargets {
+  targetGroup: string | null;
+  /** The target list plan wrote (a list the config named is the caller's, and kept). */
+  targetList: string | null;
+}
+
 export interface DeploymentPlan {
   config: DeploymentConfig;
   release: ReleaseRecord;
@@ -23,6 +43,9 @@ export interface DeploymentPlan {
   roleArn: string;
   document: string;
   targets: PlannedTargets;
+  /** The deployment's owner id (see names.ts ownerMark). */
+  owner: string;
+  owned: OwnedTargets;
 }
 
 export interface PlanDeps extends DocumentDeps {
@@ -30,10 +53,12 @@ export interface PlanDeps extends DocumentDeps {
   /** The stack's OTA role, for configs that name none. */
   otaRoleArn?: string | undefined;
   groupNamePrefix: string;
+  /** The stack's bounds on deadlines (DEFAULT_/MAX_ROUND_DEADLINE_MINUTES). */
+  deadlines?: DeadlineBounds;
 }
 
 export async function planDeployment(deps: PlanDeps, input: unknown): Promise<DeploymentPlan> {
-  const config = parseDeploymentConfig(input);
+  const config = parseDeploymentConfig(input, deps.deadlines);
   requirePrefix(deps.groupNamePrefix, { jobId: config.jobId, streamId: config.streamId });
   const roleArn = config.roleArn ?? deps.otaRoleArn;
   if (!roleArn)
@@ -49,11 +74,52 @@ export async function planDeployment(deps: PlanDeps, input: unknown): Promise<De
     throw new NotFoundError(
       `release: ${config.release} is not released in ${deps.bucket} (run the release handler first)`,
     );
+  await requireFirmwareObject(deps, release);
   const fileId = config.fileId ?? release.fileId;
   const custom = await loadCustomDocument(deps, config.document);
-  const document = mergeDocument(custom, otaFields(release, config.streamId, fileId), config.presignedUrl);
-  const targets = await planTargets(deps, config);
-  return { config, release, streamId: config.streamId, fileId, roleArn, document, targets };
+  const document = mergeDocument(
+    custom,
+    otaFields(release, config.streamId, fileId),
+    config.presignedUrl,
+    deps.otaRoleArn ? deps.bucket : undefined,
+  );
+  const owner = randomUUID();
+  const { targets, owned, listed } = await planTargets(deps, config, owner);
+  return {
+    config: {
+      ...config,
+      // The list plan wrote replaces the names, which every later state would otherwise carry.
+      ...(listed ? { targets: { thingListKey: listed } } : {}),
+      ...(config.presignedUrl
+        ? { presignedUrl: { ...config.presignedUrl, roleArn: config.presignedUrl.roleArn ?? roleArn } }
+        : {}),
+    },
+    release,
+    streamId: config.streamId,
+    fileId,
+    roleArn,
+    document,
+    targets,
+    owner,
+    owned,
+  };
+}
+
+/** The object version the release pinned must still exist: a stream of a vanished version fails on devices. */
+async function requireFirmwareObject(deps: PlanDeps, release: ReleaseRecord): Promise<void> {
+  const head = await unlessNotFound(() =>
+    deps.s3.send(
+      new HeadObjectCommand({
+        Bucket: release.bucket,
+        Key: release.key,
+        ...(release.versionId ? { VersionId: release.versionId } : {}),
+      }),
+    ),
+  );
+  if (!head)
+    throw new NotFoundError(
+      `release: ${release.version}'s firmware s3://${release.bucket}/${release.key}${release.versionId ? ` (version ${release.versionId})` : ""} no longer exists; release the firmware again under a new version`,
+    );
 }
 
 /**
@@ -71,7 +137,13 @@ function requireStackRole(otaRoleArn: string | undefined, roles: Record<string, 
   if (problems.length > 0) throw new ValidationError(problems);
 }
 
-async function planTargets(deps: PlanDeps, config: DeploymentConfig): Promise<PlannedTargets> {
+const NOTHING_OWNED: OwnedTargets = { targetGroup: null, targetList: null };
+
+async function planTargets(
+  deps: PlanDeps,
+  config: DeploymentConfig,
+  owner: string,
+): Promise<{ targets: PlannedTargets; owned: OwnedTargets; listed?: string }> {
   const { targets, jobId } = config;
   if ("thingGroup" in targets) {
     requirePrefix(deps.groupNamePrefix, { "targets.thingGroup": targets.thingGroup });
@@ -79,20 +151,32 @@ async function planTargets(deps: PlanDeps, config: DeploymentConfig): Promise<Pl
       deps.iot.send(new DescribeThingGroupCommand({ thingGroupName: targets.thingGroup })),
     );
     if (!group) throw new NotFoundError(`targets.thingGroup: ${targets.thingGroup} does not exist`);
-    return { kind: "group", groupName: targets.thingGroup };
+    return { targets: { kind: "group", groupName: targets.thingGroup }, owned: NOTHING_OWNED };
   }
-  const groupName = targetGroupName(jobId);
+  const groupName = targetGroupName(jobId, owner);
   requirePrefix(deps.groupNamePrefix, { "targets (group)": groupName });
-  if ("thingListKey" in targets) return { kind: "list", listKey: targets.thingListKey, groupName };
-  const names = [...new Set(targets.things.map((t) => t.split("/").pop() as string))];
+  // The group is this deployment's alone: one that exists is someone else's, whose members must not be targeted.
+  if (await unlessNotFound(() => deps.iot.send(new DescribeThingGroupCommand({ thingGroupName: groupName }))))
+    throw new ConflictError(`targets: the target group ${groupName} exists already; nothing was deployed`);
+  if ("thingListKey" in targets) {
+    return {
+      targets: { kind: "list", listKey: targets.thingListKey, groupName },
+      owned: { targetGroup: groupName, targetList: null },
+    };
+  }
+  const names = [...new Set(targets.things.map(thingNameOf))];
   if (names.length > MAX_DIRECT_TARGETS) {
-    const listKey = targetListKey(jobId);
+    const listKey = targetListKey(jobId, owner);
     await deps.s3.send(
       new PutObjectCommand({ Bucket: deps.bucket, Key: listKey, Body: `${names.join("\n")}\n` }),
     );
-    return { kind: "list", listKey, groupName };
+    return {
+      targets: { kind: "list", listKey, groupName },
+      owned: { targetGroup: groupName, targetList: listKey },
+      listed: listKey,
+    };
   }
-  return { kind: "things", arns: await thingArns(deps.iot, names) };
+  return { targets: { kind: "things", arns: await thingArns(deps.iot, names) }, owned: NOTHING_OWNED };
 }
 
 /** ARNs of the named things; every one must exist (CreateJob takes ARNs, and a typo must not go unnoticed). */

@@ -8,11 +8,13 @@ import {
   GetObjectTaggingCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  PutObjectCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
 import {
   AppError,
   ConflictError,
+  errorName,
   NotFoundError,
   TransientError,
   unlessNotFound,
@@ -125,7 +127,7 @@ export async function release(deps: ReleaseDeps, input: ReleaseInput): Promise<R
     versionId: cursor.versionId,
     size: cursor.size,
     ...actual,
-    fileId: await nextFileId(deps),
+    fileId: await nextFileId(deps, input.version),
     signature: input.sign
       ? {
           value: await signDigest(deps.kms, deps.signingKeyId as string, actual.sha256),
@@ -205,18 +207,37 @@ async function taggedHashes(deps: ReleaseDeps, key: string, versionId: string | 
 }
 
 /**
- * Stream file ids are 0–255: each release takes the next one after the releases recorded so far (not random, and
- * not always the same), so the last 256 releases have distinct ids.
+ * Stream file ids are 0–255: each release claims the next sequence number with a conditional write
+ * (`file-ids/<n>` with If-None-Match), so two releases at once never get the same one, and its id is n mod 256:
+ * the last 256 releases have distinct ids (not random, and not always the same). The search starts at the
+ * number of claims so far; a claim taken meanwhile (or a gap left by a deleted one) moves it on.
  */
-async function nextFileId(deps: ReleaseDeps): Promise<number> {
-  let count = 0;
+async function nextFileId(deps: ReleaseDeps, version: string): Promise<number> {
+  let sequence = 0;
   let token: string | undefined;
   do {
     const page = await deps.s3.send(
-      new ListObjectsV2Command({ Bucket: deps.bucket, Prefix: "releases/", ContinuationToken: token }),
+      new ListObjectsV2Command({ Bucket: deps.bucket, Prefix: FILE_ID_PREFIX, ContinuationToken: token }),
     );
-    count += page.KeyCount ?? 0;
+    sequence += page.KeyCount ?? 0;
     token = page.NextContinuationToken;
   } while (token);
-  return count % 256;
+  for (;;) {
+    try {
+      await deps.s3.send(
+        new PutObjectCommand({
+          Bucket: deps.bucket,
+          Key: `${FILE_ID_PREFIX}${sequence}`,
+          Body: version,
+          IfNoneMatch: "*",
+        }),
+      );
+      return sequence % 256;
+    } catch (error) {
+      if (errorName(error) !== "PreconditionFailed") throw error;
+      sequence += 1;
+    }
+  }
 }
+
+const FILE_ID_PREFIX = "file-ids/";

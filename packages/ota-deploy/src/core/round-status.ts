@@ -9,6 +9,7 @@ import {
   type JobExecutionSummaryForJob,
   ListJobExecutionsForJobCommand,
 } from "@aws-sdk/client-iot";
+import { thingNameOf } from "@fleet/shared-aws";
 
 /** Devices described in a verdict; the rest are counted. */
 export const MAX_REPORTED_FAILURES = 50;
@@ -46,8 +47,9 @@ const OVER = new Set(["COMPLETED", "CANCELED", "DELETION_IN_PROGRESS"]);
 export async function roundStatus(
   iot: IoTClient,
   input: RoundStatusInput,
-  now = Date.now(),
+  options: { now?: number; deadline?: number } = {},
 ): Promise<RoundStatus> {
+  const now = options.now ?? Date.now();
   const { job } = await iot.send(new DescribeJobCommand({ jobId: input.jobId }));
   const details = job?.jobProcessDetails ?? {};
   const counts = Object.fromEntries(
@@ -69,8 +71,14 @@ export async function roundStatus(
       counts,
     };
   }
-  const { failures, omitted } = await unsuccessful(iot, input.jobId);
-  const succeeded = !deadlineReached && job?.status !== "CANCELED" && failures.length === 0 && started;
+  const { failures, omitted } = await unsuccessful(
+    iot,
+    input.jobId,
+    counts,
+    options.deadline ?? Number.POSITIVE_INFINITY,
+  );
+  const succeeded =
+    !deadlineReached && job?.status !== "CANCELED" && failures.length + omitted === 0 && started;
   return {
     finished: true,
     succeeded,
@@ -85,31 +93,78 @@ export async function roundStatus(
   };
 }
 
+/** Execution statuses that are not success, in the order a verdict lists them. */
+const UNSUCCESSFUL = [
+  "FAILED",
+  "REJECTED",
+  "TIMED_OUT",
+  "CANCELED",
+  "REMOVED",
+  "IN_PROGRESS",
+  "QUEUED",
+] as const;
+const COUNT_OF: Record<(typeof UNSUCCESSFUL)[number], string> = {
+  FAILED: "numberOfFailedThings",
+  REJECTED: "numberOfRejectedThings",
+  TIMED_OUT: "numberOfTimedOutThings",
+  CANCELED: "numberOfCanceledThings",
+  REMOVED: "numberOfRemovedThings",
+  IN_PROGRESS: "numberOfInProgressThings",
+  QUEUED: "numberOfQueuedThings",
+};
+
+/**
+ * The devices that did not succeed: the totals come from the job's process details, and only executions of an
+ * unsuccessful status are listed (ListJobExecutionsForJob's status filter), at most MAX_REPORTED_FAILURES of
+ * them and only while the invocation has time: a large fleet is never listed in one short Lambda.
+ */
 async function unsuccessful(
   iot: IoTClient,
   jobId: string,
+  counts: Record<string, number>,
+  deadline: number,
 ): Promise<{ failures: DeviceFailure[]; omitted: number }> {
-  const others: JobExecutionSummaryForJob[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await iot.send(new ListJobExecutionsForJobCommand({ jobId, maxResults: 250, nextToken }));
-    for (const execution of page.executionSummaries ?? []) {
-      if (execution.jobExecutionSummary?.status !== "SUCCEEDED") others.push(execution);
-    }
-    nextToken = page.nextToken;
-  } while (nextToken);
+  const total = UNSUCCESSFUL.reduce((sum, status) => sum + (counts[COUNT_OF[status]] ?? 0), 0);
   const failures: DeviceFailure[] = [];
-  for (const execution of others.slice(0, MAX_REPORTED_FAILURES)) {
-    const thingName = (execution.thingArn ?? "").split("/").pop() as string;
-    const described = await iot.send(new DescribeJobExecutionCommand({ jobId, thingName }));
-    failures.push({
-      thingName,
-      status: described.execution?.status ?? execution.jobExecutionSummary?.status ?? "UNKNOWN",
-      statusDetails: described.execution?.statusDetails?.detailsMap ?? {},
-    });
+  for (const status of UNSUCCESSFUL) {
+    if (!counts[COUNT_OF[status]]) continue;
+    let nextToken: string | undefined;
+    do {
+      if (failures.length >= MAX_REPORTED_FAILURES || Date.now() >= deadline) break;
+      const page = await iot.send(
+        new ListJobExecutionsForJobCommand({
+          jobId,
+          status,
+          maxResults: MAX_REPORTED_FAILURES - failures.length,
+          nextToken,
+        }),
+      );
+      for (const execution of page.executionSummaries ?? []) {
+        if (failures.length >= MAX_REPORTED_FAILURES || Date.now() >= deadline) break;
+        failures.push(await describeExecution(iot, jobId, execution));
+      }
+      nextToken = page.nextToken;
+    } while (nextToken);
   }
-  return { failures, omitted: Math.max(0, others.length - MAX_REPORTED_FAILURES) };
+  return { failures, omitted: Math.max(0, total - failures.length) };
 }
+
+async function describeExecution(
+  iot: IoTClient,
+  jobId: string,
+  execution: JobExecutionSummaryForJob,
+): Promise<DeviceFailure> {
+  const thingName = thingNameOf(execution.thingArn ?? "");
+  const described = await iot.send(new DescribeJobExecutionCommand({ jobId, thingName }));
+  return {
+    thingName,
+    status: described.execution?.status ?? execution.jobExecutionSummary?.status ?? "UNKNOWN",
+    statusDetails: described.execution?.statusDetails?.detailsMap ?? {},
+  };
+}
+
+/** Step Functions takes a Fail state's cause up to 32,768 characters. */
+export const MAX_CAUSE_CHARS = 32_000;
 
 function describeFailure(
   input: RoundStatusInput,
@@ -123,7 +178,7 @@ function describeFailure(
     ? "the round's deadline passed before every device finished"
     : jobStatus === "CANCELED"
       ? `the job was cancelled${comment ? ` (${comment})` : ""}`
-      : failures.length === 0
+      : failures.length + omitted === 0
         ? "the job targeted no device"
         : "not every device succeeded";
   const devices = failures
@@ -132,5 +187,8 @@ function describeFailure(
         `${f.thingName} ${f.status}${Object.keys(f.statusDetails).length ? ` ${JSON.stringify(f.statusDetails)}` : ""}`,
     )
     .join("; ");
-  return `round ${input.round} (job ${input.jobId}) failed: ${why}${devices ? `: ${devices}` : ""}${omitted ? ` and ${omitted} more` : ""}`;
+  const cause = `round ${input.round} (job ${input.jobId}) failed: ${why}${devices ? `: ${devices}` : ""}${omitted ? ` and ${omitted} more` : ""}`;
+  return cause.length <= MAX_CAUSE_CHARS
+    ? cause
+    : `${cause.slice(0, MAX_CAUSE_CHARS - 60)} … (cut; the round-status result lists every device)`;
 }

@@ -1,4 +1,5 @@
 import { IoTClient } from "@aws-sdk/client-iot";
+import { S3Client } from "@aws-sdk/client-s3";
 import { awsClient, defineHandler } from "@fleet/shared-aws";
 import { handlerConfig } from "../config";
 import { cleanUp } from "../core/clean-up";
@@ -7,12 +8,17 @@ import { cleanUpEvent } from "../schemas";
 
 const config = handlerConfig("clean-up");
 const iot = awsClient(IoTClient);
+const s3 = awsClient(S3Client);
 
 export const handler = defineHandler({
   name: "clean-up",
   schema: cleanUpEvent,
   handler: (event) => {
-    requirePrefix(config.GROUP_NAME_PREFIX, { jobId: event.jobId, streamId: event.streamId });
-    return cleanUp(iot, event);
+    requirePrefix(config.GROUP_NAME_PREFIX, {
+      jobId: event.jobId,
+      streamId: event.streamId,
+      targetGroup: event.targetGroup,
+    });
+    return cleanUp({ iot, s3, bucket: config.FIRMWARE_BUCKET }, event);
   },
 });

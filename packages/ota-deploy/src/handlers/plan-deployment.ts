@@ -22,6 +22,10 @@ export const handler = defineHandler({
         otaRoleArn: config.OTA_ROLE_ARN,
         allowedHosts: config.DOCUMENT_URL_HOSTS.split(",").filter(Boolean),
         groupNamePrefix: config.GROUP_NAME_PREFIX,
+        deadlines: {
+          defaultMinutes: config.DEFAULT_ROUND_DEADLINE_MINUTES,
+          maxMinutes: config.MAX_ROUND_DEADLINE_MINUTES,
+        },
       },
       event,
     ),

@@ -8,5 +8,5 @@ const iot = awsClient(IoTClient);
 export const handler = defineHandler({
   name: "round-status",
   schema: roundStatusEvent,
-  handler: (event) => roundStatus(iot, event),
+  handler: (event, { deadline }) => roundStatus(iot, event, { deadline }),
 });

@@ -1,18 +1,21 @@
 // Deployments against the emulator (moto plus tooling/testing's extension) and a simulated fleet: CreateJob with
-// every config echoed by DescribeJob, clean-up idempotent on a half-created deployment, and the real deploy state
-// machine run locally with the real handlers — every round succeeds; one device fails and the rounds stop, naming
-// it; a device that never answers is ended by the round's deadline and everything is cleaned up.
+// every config echoed by DescribeJob, clean-up idempotent on a half-created deployment and never touching another
+// deployment's job or stream, and the real deploy state machine run locally with the real handlers — every round
+// succeeds; one device fails and the rounds stop, naming it; abort criteria cancel the job and the round fails,
+// saying so; a device stuck IN_PROGRESS is ended by the round's deadline and its execution cancelled with force;
+// a list deployment's own target group is removed, so a smaller list later never reaches the old devices.
 import {
   AddThingToThingGroupCommand,
   CreateThingGroupCommand,
   DescribeJobCommand,
   DescribeStreamCommand,
+  DescribeThingGroupCommand,
   GetJobDocumentCommand,
   IoTClient,
 } from "@aws-sdk/client-iot";
-import { S3Client } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { awsClient } from "@fleet/shared-aws";
-import { jobEvents, SimulatedFleet } from "@fleet/testing/simulated-fleet";
+import { enableJobEvents, jobEvents, SimulatedFleet } from "@fleet/testing/simulated-fleet";
 import { runStateMachineLocally } from "@fleet/testing/state-machine";
 import { afterEach, beforeAll, describe, expect, it, jest } from "@jest/globals";
 import type { DeploymentConfigInput } from "../../src/core/deployment-config";
@@ -44,6 +47,7 @@ afterEach(async () => {
 beforeAll(async () => {
   await createFirmwareBucket(BUCKET);
   configureHandlers(BUCKET);
+  await enableJobEvents(iot);
   const key = firmwareKey(VERSION, "app.bin");
   await uploadFirmware(awsClient(S3Client), {
     bucket: BUCKET,
@@ -99,6 +103,7 @@ const config = (
   targets: { things },
   pollSeconds: 1,
   maxPollSeconds: 5,
+  roundDeadlineMinutes: 10,
   delayBetweenRoundsSeconds: 0,
   ...extra,
 });
@@ -182,16 +187,46 @@ describe("a round's job and its clean-up", () => {
       stream: "existed",
     });
 
-    expect(await invoke("clean-up", { jobId: "itEcho-r1", streamId: "itEcho-stream" })).toMatchObject({
-      job: "deleted",
-      stream: "deleted",
-    });
+    const own = { owner: plan.owner, jobId: "itEcho-r1", streamId: "itEcho-stream" };
+    expect(await invoke("clean-up", own)).toMatchObject({ job: "deleted", stream: "deleted" });
     await absent(iot.send(new DescribeJobCommand({ jobId: "itEcho-r1" })));
     await absent(iot.send(new DescribeStreamCommand({ streamId: "itEcho-stream" })));
-    expect(await invoke("clean-up", { jobId: "itEcho-r1", streamId: "itEcho-stream" })).toMatchObject({
-      job: "absent",
-      stream: "absent",
+    expect(await invoke("clean-up", own)).toMatchObject({ job: "absent", stream: "absent" });
+  });
+
+  it("a second deployment of the same ids conflicts and leaves the first one's job and stream running", async () => {
+    const things = (await startFleet("itTwice", 2, { overrides: { itTwice0: "ignore", itTwice1: "ignore" } }))
+      .things;
+    const first = await invoke<Record<string, unknown>>("plan-deployment", config("itTwice", things));
+    await invoke("deploy-round", { plan: first, round: 1 });
+    const { error } = await deploy(config("itTwice", things));
+    expect(error).toMatchObject({
+      name: "ConflictError",
+      cause: expect.stringContaining("another deployment"),
     });
+    expect((await iot.send(new DescribeJobCommand({ jobId: "itTwice-r1" }))).job?.status).toBe("IN_PROGRESS");
+    expect(
+      (await iot.send(new DescribeStreamCommand({ streamId: "itTwice-stream" }))).streamInfo,
+    ).toBeDefined();
+    await invoke("clean-up", { owner: first.owner, jobId: "itTwice-r1", streamId: "itTwice-stream" });
+  });
+
+  it("refuses a release whose pinned firmware version is gone, before anything is created", async () => {
+    const key = firmwareKey("7.2.0", "gone.bin");
+    const uploaded = await uploadFirmware(awsClient(S3Client), {
+      bucket: BUCKET,
+      key,
+      file: firmwareFile("gone.bin", 1000),
+    });
+    await invoke("release", { version: "7.2.0", key });
+    const s3 = awsClient(S3Client);
+    await s3.send(
+      new DeleteObjectCommand({ Bucket: BUCKET, Key: key, VersionId: uploaded.versionId as string }),
+    );
+    await expect(s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }))).rejects.toBeDefined();
+    await expect(
+      invoke("plan-deployment", { ...config("itGone", ["itEcho0"]), release: "7.2.0" }),
+    ).rejects.toMatchObject({ name: "NotFoundError", message: expect.stringContaining("no longer exists") });
   });
 
   it("refuses a config with a missing thing, naming it, before anything is created", async () => {
@@ -247,21 +282,55 @@ describe("the deploy state machine against the simulated fleet", () => {
     await absent(iot.send(new DescribeJobCommand({ jobId: "itFail-r2" })));
   });
 
-  it("ends a round whose device never answers at the round's deadline, names it, and cleans up", async () => {
-    const { things } = await startFleet("itStuck", 3, { overrides: { itStuck1: "ignore" } });
+  it("ends a round whose device is stuck IN_PROGRESS at the round's deadline, names it, and cancels it with force", async () => {
+    // "timeout" takes the execution and never reports again; without a timeoutConfig only the deadline ends it.
+    const { things } = await startFleet("itStuck", 3, { overrides: { itStuck1: "timeout" } });
     const { error } = await deploy(config("itStuck", things, { roundDeadlineMinutes: 1 }));
     expect(error?.name).toBe("RoundFailed");
-    expect(error?.cause).toMatch(/the round's deadline passed before every device finished: itStuck1 QUEUED/);
+    expect(error?.cause).toMatch(
+      /the round's deadline passed before every device finished: itStuck1 IN_PROGRESS/,
+    );
+    const cancelled = (await jobEvents(endpoint(), "itStuck-r1")).filter(
+      (e) => e.topic === "$aws/events/jobExecution/itStuck-r1/canceled",
+    );
+    expect(cancelled.map((e) => e.payload.thingArn)).toEqual([expect.stringMatching(/thing\/itStuck1$/)]);
     await absent(iot.send(new DescribeJobCommand({ jobId: "itStuck-r1" })));
     await absent(iot.send(new DescribeStreamCommand({ streamId: "itStuck-stream" })));
   });
 
-  it("targets more than 100 things through a static group filled with jobs-targeting's fill", async () => {
-    const { things } = await startFleet("itMany", 105, { downloadSeconds: { min: 1, max: 5 } });
-    const { output, error } = await deploy(config("itMany", things));
-    expect(error).toBeUndefined();
-    expect(output).toMatchObject({
-      lastRound: { succeeded: true, counts: { numberOfSucceededThings: 105 } },
+  it("fails the round the abort criteria cancelled, saying so, and deploys no further round", async () => {
+    const { things } = await startFleet("itAbort", 4, {
+      overrides: { itAbort0: "fail", itAbort1: "fail" },
+      downloadSeconds: { min: 1, max: 2 },
+    });
+    const { error } = await deploy(
+      config("itAbort", things, {
+        rounds: 2,
+        abort: {
+          criteriaList: [{ failureType: "FAILED", thresholdPercentage: 50, minNumberOfExecutedThings: 2 }],
+        },
+      }),
+    );
+    expect(error?.name).toBe("RoundFailed");
+    expect(error?.cause).toMatch(
+      /^round 1 \(job itAbort-r1\) failed: the job was cancelled \(abort criteria met/,
+    );
+    await absent(iot.send(new DescribeJobCommand({ jobId: "itAbort-r2" })));
+  });
+
+  it("targets more than 100 things through its own static group, removed at the end, so a smaller list later reaches only its devices", async () => {
+    const { things } = await startFleet("itMany", 106, { downloadSeconds: { min: 1, max: 5 } });
+    const first = await deploy(config("itMany", things));
+    expect(first.error).toBeUndefined();
+    expect(first.output).toMatchObject({
+      lastRound: { succeeded: true, counts: { numberOfSucceededThings: 106 } },
+    });
+    await absent(
+      iot.send(new DescribeThingGroupCommand({ thingGroupName: `itMany-${first.output?.owner}` })),
+    );
+    const second = await deploy(config("itMany", things.slice(0, 101)));
+    expect(second.output).toMatchObject({
+      lastRound: { succeeded: true, counts: { numberOfSucceededThings: 101 } },
     });
   });
 

@@ -4,7 +4,13 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { KMSClient } from "@aws-sdk/client-kms";
-import { PutObjectCommand, PutObjectTaggingCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+  HeadObjectCommand,
+  ListObjectVersionsCommand,
+  PutObjectCommand,
+  PutObjectTaggingCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
 import { awsClient } from "@fleet/shared-aws";
 import { beforeAll, describe, expect, it, jest } from "@jest/globals";
 import { firmwareKey } from "../../src/core/names";
@@ -73,6 +79,62 @@ describe("./run ota release: the streamed multipart upload", () => {
     expect(resumed.partsResumed).toBe(2);
     expect(resumed.partsSent).toBe(2);
     expect(resumed.sha256).toBe(independentHash("sha256sum", file));
+  });
+});
+
+/** A client whose `nth` UploadPart fails, as a dropped connection would. */
+function failingPart(nth: number): S3Client {
+  const client = new S3Client({ forcePathStyle: true });
+  let parts = 0;
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      if ((args.input as { PartNumber?: number }).PartNumber !== undefined && ++parts === nth) {
+        throw Object.assign(new Error("connection reset"), { name: "NetworkingError" });
+      }
+      return next(args);
+    },
+    { step: "initialize" },
+  );
+  return client;
+}
+
+describe("./run ota release: never a corrupt or replaced object", () => {
+  it("completes nothing when a part fails while others are in flight (concurrency 4), then resumes", async () => {
+    const file = firmwareFile("gap.bin", 26 * MB);
+    const key = firmwareKey("1.1.0", "gap.bin");
+    await expect(
+      uploadFirmware(failingPart(1), { bucket: BUCKET, key, file, partBytes: 5 * MB, concurrency: 4 }),
+    ).rejects.toThrow("connection reset");
+    await expect(s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }))).rejects.toMatchObject({
+      name: "NotFound",
+    });
+    const resumed = await uploadFirmware(s3, { bucket: BUCKET, key, file, partBytes: 5 * MB });
+    expect(resumed.partsSent + resumed.partsResumed).toBe(6);
+    expect(resumed.partsSent).toBeGreaterThanOrEqual(1);
+    expect(resumed.sha256).toBe(independentHash("sha256sum", file));
+  });
+
+  it("sends no empty trailing part for a file of whole parts", async () => {
+    const file = firmwareFile("whole.bin", 10 * MB);
+    const key = firmwareKey("1.2.0", "whole.bin");
+    const result = await uploadFirmware(s3, { bucket: BUCKET, key, file, partBytes: 5 * MB });
+    expect(result.partsSent).toBe(2);
+    const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
+    expect(head.ETag).toMatch(/-2"$/);
+    expect(head.ContentLength).toBe(10 * MB);
+  });
+
+  it("finds the same bytes already uploaded, and refuses other bytes under a released key before writing", async () => {
+    const file = firmwareFile("once.bin", MB);
+    const key = firmwareKey("1.3.0", "once.bin");
+    const first = await uploadFirmware(s3, { bucket: BUCKET, key, file });
+    const again = await uploadFirmware(s3, { bucket: BUCKET, key, file });
+    expect(again).toMatchObject({ versionId: first.versionId, sha256: first.sha256, partsSent: 0 });
+    await expect(
+      uploadFirmware(s3, { bucket: BUCKET, key, file: firmwareFile("once-other.bin", MB) }),
+    ).rejects.toMatchObject({ name: "ConflictError", message: expect.stringContaining("never replaced") });
+    const { Versions = [] } = await s3.send(new ListObjectVersionsCommand({ Bucket: BUCKET, Prefix: key }));
+    expect(Versions.map((v) => v.VersionId)).toEqual([first.versionId]);
   });
 });
 
@@ -157,6 +219,29 @@ describe("the release handler", () => {
       ids.push((await invoke<{ release: { fileId: number } }>("release", { version, key })).release.fileId);
     }
     expect(ids[1]).toBe((ids[0] as number) + 1);
+  });
+
+  it("gives releases made at the same time distinct file ids (each claims its own)", async () => {
+    const versions = ["5.1.0", "5.1.1", "5.1.2", "5.1.3"];
+    for (const version of versions) {
+      await uploadFirmware(s3, {
+        bucket: BUCKET,
+        key: firmwareKey(version, "f.bin"),
+        file: firmwareFile(`${version}.bin`, 1000),
+      });
+    }
+    const ids = await Promise.all(
+      versions.map(
+        async (version) =>
+          (
+            await invoke<{ release: { fileId: number } }>("release", {
+              version,
+              key: firmwareKey(version, "f.bin"),
+            })
+          ).release.fileId,
+      ),
+    );
+    expect(new Set(ids).size).toBe(versions.length);
   });
 
   it("refuses an object whose bytes are not those the uploader hashed, and records nothing", async () => {

@@ -1,16 +1,20 @@
-// The exact AWS request shapes (IoT API reference: CreateStream, CreateJob, CancelJob, DeleteJob, DeleteStream),
-// at the request level with aws-sdk-client-mock: the emulator's stream support is this project's own extension,
-// so the shapes AWS takes are pinned here independently of it.
+// The exact AWS request shapes (IoT API reference: CreateStream, CreateJob, CancelJob, DeleteJob, DeleteStream,
+// DeleteThingGroup), at the request level with aws-sdk-client-mock: the emulator's stream support is this
+// project's own extension, so the shapes AWS takes are pinned here independently of it; so is the ownership
+// rule that clean-up never touches another deployment's job, stream or group.
 import {
   CancelJobCommand,
   CreateJobCommand,
   CreateStreamCommand,
   DeleteJobCommand,
   DeleteStreamCommand,
+  DeleteThingGroupCommand,
   DescribeJobCommand,
   DescribeStreamCommand,
+  DescribeThingGroupCommand,
   IoTClient,
 } from "@aws-sdk/client-iot";
+import { DeleteObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { resourceNotFoundError } from "@fleet/shared-aws/testing";
 import { afterEach, describe, expect, it } from "@jest/globals";
 import { mockClient } from "aws-sdk-client-mock";
@@ -21,10 +25,15 @@ import type { DeploymentPlan } from "../../src/core/plan";
 import type { ReleaseRecord } from "../../src/core/release-record";
 
 const iotMock = mockClient(IoTClient);
+const s3Mock = mockClient(S3Client);
 afterEach(() => {
   iotMock.reset();
+  s3Mock.reset();
 });
 const iot = new IoTClient({});
+const deps = { iot, s3: new S3Client({}), bucket: "fleet-dev-ota-deploy-firmware-1" };
+const OWNER = "0b5d3a4e-8c1f-4f7a-9e2b-3c4d5e6f7a8b";
+const OTHER = "9f8e7d6c-5b4a-4321-8765-0fedcba98765";
 
 const release: ReleaseRecord = {
   version: "1.0.0",
@@ -55,7 +64,15 @@ const plan: DeploymentPlan = {
   roleArn: ROLE,
   document: '{"command":"fota"}',
   targets: { kind: "things", arns: ["arn:aws:iot:eu-west-1:123456789012:thing/a"] },
+  owner: OWNER,
+  owned: { targetGroup: null, targetList: null },
 };
+const streamFiles = [
+  {
+    fileId: 12,
+    s3Location: { bucket: release.bucket, key: release.key, version: release.versionId as string },
+  },
+];
 
 describe("a round, at the request level (emulator-independent)", () => {
   it("sends CreateStream with one file at the release's object version and the OTA role, then CreateJob with every setting", async () => {
@@ -69,6 +86,7 @@ describe("a round, at the request level (emulator-independent)", () => {
           jobId: "fleet-dev-fw-r2",
           jobArn: "arn:job",
           status: "IN_PROGRESS",
+          description: `Firmware 1.0.0, round 2 of 2 (ota-deploy ${OWNER})`,
           createdAt: new Date(0),
           targets: plan.targets.kind === "things" ? plan.targets.arns : [],
         },
@@ -77,7 +95,7 @@ describe("a round, at the request level (emulator-independent)", () => {
     const started = await deployRound(iot, { plan, round: 2 });
     expect(iotMock.commandCalls(CreateStreamCommand)[0]?.args[0].input).toEqual({
       streamId: "fleet-dev-fw-stream",
-      description: "Firmware 1.0.0 (ota-deploy)",
+      description: `Firmware 1.0.0 (ota-deploy ${OWNER})`,
       files: [
         { fileId: 12, s3Location: { bucket: release.bucket, key: release.key, version: release.versionId } },
       ],
@@ -87,7 +105,7 @@ describe("a round, at the request level (emulator-independent)", () => {
       jobId: "fleet-dev-fw-r2",
       targets: ["arn:aws:iot:eu-west-1:123456789012:thing/a"],
       document: '{"command":"fota"}',
-      description: "Firmware 1.0.0, round 2 of 2 (ota-deploy)",
+      description: `Firmware 1.0.0, round 2 of 2 (ota-deploy ${OWNER})`,
       targetSelection: "SNAPSHOT",
       presignedUrlConfig: { roleArn: ROLE, expiresInSec: 600 },
       timeoutConfig: { inProgressTimeoutInMinutes: 5 },
@@ -96,17 +114,17 @@ describe("a round, at the request level (emulator-independent)", () => {
     expect(started.deadlineAt).toBe(120 * 60_000);
   });
 
-  it("cleans up with CancelJob force, DeleteJob force and DeleteStream; absent resources are not errors", async () => {
-    iotMock.on(DescribeJobCommand).resolves({ job: { jobId: "fleet-dev-fw-r1", status: "IN_PROGRESS" } });
-    iotMock.on(CancelJobCommand).resolves({});
-    iotMock.on(DeleteJobCommand).resolves({});
-    iotMock.on(DeleteStreamCommand).rejects(resourceNotFoundError());
-    expect(await cleanUp(iot, { jobId: "fleet-dev-fw-r1", streamId: "fleet-dev-fw-stream" })).toEqual({
-      jobId: "fleet-dev-fw-r1",
-      job: "deleted",
-      cancelled: true,
-      stream: "absent",
+  it("cleans up its own job and stream with CancelJob force, DeleteJob force and DeleteStream; absent resources are not errors", async () => {
+    iotMock.on(DescribeJobCommand).resolves({
+      job: { jobId: "fleet-dev-fw-r1", status: "IN_PROGRESS", description: `round 1 (ota-deploy ${OWNER})` },
     });
+    iotMock.on(DescribeStreamCommand).rejects(resourceNotFoundError());
+    const result = await cleanUp(deps, {
+      owner: OWNER,
+      jobId: "fleet-dev-fw-r1",
+      streamId: "fleet-dev-fw-stream",
+    });
+    expect(result).toEqual({ job: "deleted", cancelled: true, stream: "absent" });
     expect(iotMock.commandCalls(CancelJobCommand)[0]?.args[0].input).toEqual({
       jobId: "fleet-dev-fw-r1",
       force: true,
@@ -116,29 +134,92 @@ describe("a round, at the request level (emulator-independent)", () => {
       jobId: "fleet-dev-fw-r1",
       force: true,
     });
-    expect(iotMock.commandCalls(DeleteStreamCommand)[0]?.args[0].input).toEqual({
-      streamId: "fleet-dev-fw-stream",
+    expect(iotMock.commandCalls(DeleteStreamCommand)).toHaveLength(0);
+  });
+
+  it("after a conflict, leaves another deployment's job, stream, group and list untouched", async () => {
+    iotMock.on(DescribeJobCommand).resolves({
+      job: { jobId: "fleet-dev-fw-r1", status: "IN_PROGRESS", description: `round 1 (ota-deploy ${OTHER})` },
     });
+    iotMock.on(DescribeStreamCommand).resolves({
+      streamInfo: { streamId: "fleet-dev-fw-stream", description: `Firmware 1.0.0 (ota-deploy ${OTHER})` },
+    });
+    const result = await cleanUp(deps, {
+      owner: OWNER,
+      jobId: "fleet-dev-fw-r1",
+      streamId: "fleet-dev-fw-stream",
+      targetGroup: `fleet-dev-fw-${OTHER}`,
+      targetList: `deployments/fleet-dev-fw/${OTHER}/targets.txt`,
+    });
+    expect(result).toEqual({ job: "kept", cancelled: false, stream: "kept", targetGroup: "kept" });
+    expect(iotMock.commandCalls(CancelJobCommand)).toHaveLength(0);
+    expect(iotMock.commandCalls(DeleteJobCommand)).toHaveLength(0);
+    expect(iotMock.commandCalls(DeleteStreamCommand)).toHaveLength(0);
+    expect(iotMock.commandCalls(DeleteThingGroupCommand)).toHaveLength(0);
+    expect(s3Mock.commandCalls(DeleteObjectCommand)).toHaveLength(0);
+  });
+
+  it("removes its own target group and the target list plan wrote, and keeps a list the caller named", async () => {
+    iotMock.on(DescribeThingGroupCommand).resolves({ thingGroupName: `fleet-dev-fw-${OWNER}` });
+    const list = `deployments/fleet-dev-fw/${OWNER}/targets.txt`;
+    expect(
+      await cleanUp(deps, { owner: OWNER, targetGroup: `fleet-dev-fw-${OWNER}`, targetList: list }),
+    ).toEqual({ targetGroup: "deleted", targetList: "deleted" });
+    expect(iotMock.commandCalls(DeleteThingGroupCommand)[0]?.args[0].input).toEqual({
+      thingGroupName: `fleet-dev-fw-${OWNER}`,
+    });
+    expect(s3Mock.commandCalls(DeleteObjectCommand)[0]?.args[0].input).toEqual({
+      Bucket: deps.bucket,
+      Key: list,
+    });
+    s3Mock.reset();
+    await cleanUp(deps, { owner: OWNER, targetList: "lists/mine.txt" });
+    expect(s3Mock.commandCalls(DeleteObjectCommand)).toHaveLength(0);
   });
 
   it("refuses to carry on with a finished job of the round's id", async () => {
     iotMock.on(DescribeStreamCommand).resolves({
-      streamInfo: {
-        files: [
-          {
-            fileId: 12,
-            s3Location: { bucket: release.bucket, key: release.key, version: release.versionId as string },
-          },
-        ],
+      streamInfo: { description: `Firmware 1.0.0 (ota-deploy ${OWNER})`, files: streamFiles, roleArn: ROLE },
+    });
+    iotMock.on(DescribeJobCommand).resolves({
+      job: {
+        jobId: "fleet-dev-fw-r1",
+        status: "COMPLETED",
+        targets: [],
+        description: `round 1 (ota-deploy ${OWNER})`,
       },
     });
-    iotMock
-      .on(DescribeJobCommand)
-      .resolves({ job: { jobId: "fleet-dev-fw-r1", status: "COMPLETED", targets: [] } });
     await expect(deployRound(iot, { plan, round: 1 })).rejects.toMatchObject({
       name: "ConflictError",
       message: expect.stringContaining("status COMPLETED"),
     });
+    expect(iotMock.commandCalls(CreateJobCommand)).toHaveLength(0);
+  });
+
+  it("refuses a stream or a job of its ids that another deployment created, even with the same files", async () => {
+    iotMock.on(DescribeStreamCommand).resolves({
+      streamInfo: { description: `Firmware 1.0.0 (ota-deploy ${OTHER})`, files: streamFiles, roleArn: ROLE },
+    });
+    await expect(deployRound(iot, { plan, round: 1 })).rejects.toMatchObject({
+      name: "ConflictError",
+      message: expect.stringContaining("belongs to another deployment"),
+    });
+    iotMock.on(DescribeStreamCommand).resolves({
+      streamInfo: { description: `Firmware 1.0.0 (ota-deploy ${OWNER})`, files: streamFiles, roleArn: ROLE },
+    });
+    iotMock.on(DescribeJobCommand).resolves({
+      job: {
+        jobId: "fleet-dev-fw-r1",
+        status: "IN_PROGRESS",
+        targets: plan.targets.kind === "things" ? plan.targets.arns : [],
+        description: `round 1 (ota-deploy ${OTHER})`,
+      },
+    });
+    await expect(deployRound(iot, { plan, round: 1 })).rejects.toMatchObject({
+      name: "ConflictError",
+      message: expect.stringContaining("job fleet-dev-fw-r1 exists and belongs to another deployment"),
+    });
+    expect(iotMock.commandCalls(CreateStreamCommand)).toHaveLength(0);
     expect(iotMock.commandCalls(CreateJobCommand)).toHaveLength(0);
   });
 });

@@ -47,10 +47,19 @@ const full = {
   retry: { criteriaList: [{ failureType: "FAILED", numberOfRetries: 1 }] },
 };
 
-// [field, lowest valid, highest valid, below, above, what the message says]
-const RANGES: [string, number, number, number, number, string][] = [
+// [field, lowest valid, highest valid, below, above, what the message says, sibling fields the boundaries need]
+type Range = [string, number, number, number, number, string, Record<string, number>?];
+const RANGES: Range[] = [
   ["presignedUrl.expiresInSec", 60, 3600, 59, 3601, "from 60 to 3600"],
-  ["rollout.maximumPerMinute", 10, 1000, 0, 1001, "from 1 to 1000"],
+  [
+    "rollout.maximumPerMinute",
+    1,
+    1000,
+    0,
+    1001,
+    "from 1 to 1000",
+    { "rollout.exponentialRate.baseRatePerMinute": 1 },
+  ],
   ["rollout.exponentialRate.baseRatePerMinute", 1, 1000, 0, 1001, "from 1 to 1000"],
   ["rollout.exponentialRate.incrementFactor", 1.1, 5, 1.0, 5.1, "from 1.1 to 5.0"],
   [
@@ -68,16 +77,20 @@ const RANGES: [string, number, number, number, number, string][] = [
   ["fileId", 0, 255, -1, 256, "from 0 to 255"],
   ["rounds", 1, 40, 0, 41, "from 1 to 40"],
   ["delayBetweenRoundsSeconds", 0, 86400, -1, 86401, "from 0 to 86400"],
-  ["roundDeadlineMinutes", 1, 10080, 0, 10081, "from 1 to 10080"],
-  ["pollSeconds", 1, 300, 0, 3601, "from 1 to 3600"],
-  ["maxPollSeconds", 300, 3600, 0, 3601, "from 1 to 3600"],
+  // A week's deadline fits Step Functions' history only with long polls (see the execution limits below).
+  ["roundDeadlineMinutes", 1, 10080, 0, 10081, "from 1 to 10080", { maxPollSeconds: 3600 }],
+  ["pollSeconds", 1, 3600, 0, 3601, "from 1 to 3600", { maxPollSeconds: 3600 }],
+  ["maxPollSeconds", 1, 3600, 0, 3601, "from 1 to 3600", { pollSeconds: 1, roundDeadlineMinutes: 10 }],
 ];
 
 describe("deployment config ranges", () => {
   it.each(RANGES)(
     "%s accepts %p and %p, refuses %p and %p naming the field and range",
-    (path, low, high, below, above, range) => {
-      const config = withValue(full, "rollout.maximumPerMinute", 1000);
+    (path, low, high, below, above, range, siblings = {}) => {
+      const config = Object.entries(siblings).reduce(
+        (c, [sibling, value]) => withValue(c, sibling, value),
+        full as Record<string, unknown>,
+      );
       expect(issuesOf(withValue(config, path, low))).toEqual([]);
       expect(issuesOf(withValue(config, path, high))).toEqual([]);
       for (const bad of [below, above]) {
@@ -90,6 +103,59 @@ describe("deployment config ranges", () => {
     },
   );
 
+  it("refuses rounds × polls past Step Functions' 25,000 history events, naming maxPollSeconds", () => {
+    // One week with polls of at most 5 minutes: over 2,000 polls of 11 events each.
+    expect(issuesOf({ ...base, roundDeadlineMinutes: 10080, maxPollSeconds: 300 })).toEqual([
+      expect.stringMatching(/^maxPollSeconds: .*history events.*25,000/),
+    ]);
+    expect(issuesOf({ ...base, rounds: 40, roundDeadlineMinutes: 600, maxPollSeconds: 300 })).toEqual([
+      expect.stringMatching(/^maxPollSeconds: /),
+    ]);
+    expect(issuesOf({ ...base, rounds: 40, roundDeadlineMinutes: 120 })).toEqual([]);
+  });
+
+  it("refuses rounds whose deadlines add up past the execution's timeout, naming roundDeadlineMinutes", () => {
+    expect(issuesOf({ ...base, rounds: 3, roundDeadlineMinutes: 10080, maxPollSeconds: 3600 })).toEqual([
+      expect.stringMatching(
+        /^roundDeadlineMinutes: rounds × .* more than the \d+ s the deploy state machine's 1728000 s timeout/,
+      ),
+    ]);
+    expect(issuesOf({ ...base, rounds: 2, roundDeadlineMinutes: 10080, maxPollSeconds: 3600 })).toEqual([]);
+  });
+
+  it("takes the stack's default deadline and refuses one above the stack's maximum", () => {
+    const bounds = { defaultMinutes: 30, maxMinutes: 240 };
+    expect(parseDeploymentConfig(base, bounds).roundDeadlineMinutes).toBe(30);
+    expect(parseDeploymentConfig({ ...base, roundDeadlineMinutes: 240 }, bounds).roundDeadlineMinutes).toBe(
+      240,
+    );
+    expect(() => parseDeploymentConfig({ ...base, roundDeadlineMinutes: 241 }, bounds)).toThrow(
+      "roundDeadlineMinutes: must be at most 240 on this stack (MAX_ROUND_DEADLINE_MINUTES)",
+    );
+  });
+
+  it("refuses a retry criterion that names its failureType twice", () => {
+    const twice = {
+      criteriaList: [
+        { failureType: "FAILED", numberOfRetries: 1 },
+        { failureType: "FAILED", numberOfRetries: 2 },
+      ],
+    };
+    expect(issuesOf({ ...base, retry: twice })).toEqual([
+      expect.stringMatching(/^retry\.criteriaList: names a failureType twice/),
+    ]);
+  });
+
+  it("takes targets as thing names or thing ARNs", () => {
+    const arn = "arn:aws:iot:eu-west-1:123456789012:thing/dev-1";
+    expect(parseDeploymentConfig({ ...base, targets: { things: [arn, "dev-2"] } }).targets).toEqual({
+      things: [arn, "dev-2"],
+    });
+    expect(issuesOf({ ...base, targets: { things: ["a/b"] } })).toEqual([
+      expect.stringMatching(/^targets\.things\.0: must be a thing name .* or a thing ARN/),
+    ]);
+  });
+
   it("takes names up to their AWS lengths (a job id leaves room for -r<round>), no longer", () => {
     const jobId = `a${"b".repeat(57)}`;
     const streamId = "s".repeat(128);
@@ -99,7 +165,7 @@ describe("deployment config ranges", () => {
       expect.stringMatching(/^streamId: must be 1-128 /),
     ]);
     expect(issuesOf({ ...base, targets: { things: ["t".repeat(129)] } })).toEqual([
-      expect.stringMatching(/^targets\.things\.0: must be 1-128 /),
+      expect.stringMatching(/^targets\.things\.0: must be a thing name \(1-128 /),
     ]);
   });
 

@@ -34,7 +34,6 @@ describe("convertDevIni", () => {
     const issues = issuesOf(SEED_INI).join("\n");
     expect(issues).toMatch(/^jobId: /m);
     expect(issues).toMatch(/^streamId: /m);
-    expect(issues).toMatch(/^roleArn: .*IAM role ARN/m);
   });
 
   it("converts the seed's dev.ini with its placeholders filled, every section its flag turns on", () => {
@@ -45,7 +44,6 @@ describe("convertDevIni", () => {
       release: "1.0.0",
       targets: { things: ["device1", "device2"] },
       targetSelection: "SNAPSHOT",
-      roleArn: "arn:aws:iam::123456789012:role/ota",
       rounds: 34,
       cleanUp: true,
       delayBetweenRoundsSeconds: 5,
@@ -59,6 +57,12 @@ describe("convertDevIni", () => {
     expect(notHonoured.join("\n")).toMatch(/fileChunckSize: /);
     expect(notHonoured.join("\n")).toMatch(/debug: /);
     expect(notHonoured.join("\n")).toMatch(/ALARM_CONFIG/);
+    // A deployed stack passes only its own OTA role to IoT: the seed's role is named, not converted.
+    expect(notHonoured).toContainEqual(expect.stringMatching(/^roleArn: the stack's OTA role is used/));
+    // The seed's own file holds only documented options: nothing else is reported.
+    expect(
+      notHonoured.filter((line) => line.includes("not an option") || line.includes("not a section")),
+    ).toEqual([]);
   });
 
   it("reads every optional section when its flag is True", () => {
@@ -74,10 +78,10 @@ describe("convertDevIni", () => {
     }
     const { config, notHonoured } = convertDevIni(text, inputs);
     expect(config.document).toEqual({ inline: JOB_DOC });
-    expect(config.presignedUrl).toEqual({
-      roleArn: "arn:aws:iam::123456789012:role/signing",
-      expiresInSec: 3600,
-    });
+    expect(config.presignedUrl).toEqual({ expiresInSec: 3600 });
+    expect(notHonoured).toContainEqual(
+      expect.stringMatching(/^\[PRESIGNED_URL_CONFIG\] roleArn: the stack's OTA role/),
+    );
     expect(config.rollout).toEqual({
       maximumPerMinute: 100,
       exponentialRate: {
@@ -158,12 +162,42 @@ describe("convertDevIni", () => {
     expect(issues).toMatch(/rounds: /);
   });
 
-  it("needs the thing list, and names the release it cannot know", () => {
-    expect(issuesOf(filled, { ...inputs, thingList: undefined as unknown as string[] })).toContainEqual(
-      expect.stringContaining("thingList: the file thingsList.txt could not be read"),
+  it("needs the thing list, naming dev.ini as the source of its problems", () => {
+    expect(() => convertDevIni(filled, { ...inputs, thingList: undefined })).toThrow(
+      /^Invalid dev\.ini: .*thingList: the file thingsList\.txt could not be read/s,
     );
+  });
+
+  it("without --version deploys the release ./run ota release <binName> makes, and says so", () => {
     const { release: _ignored, ...withoutRelease } = inputs;
-    expect(issuesOf(filled, withoutRelease as typeof inputs).join("\n")).toMatch(/release/);
+    const { config, notHonoured } = convertDevIni(filled, withoutRelease);
+    expect(config.release).toBe("test");
+    expect(notHonoured).toContainEqual(
+      expect.stringMatching(/^binName \(test\.bin\): .* release test, .* --version/),
+    );
+  });
+
+  it("reads `key: value` lines as configparser does", () => {
+    const text = filled.replace("jobId = stressJob", "jobId: colonJob").replace("rounds = 34", "rounds: 2");
+    expect(convertDevIni(text, inputs).config).toMatchObject({ jobId: "colonJob", rounds: 2 });
+  });
+
+  it("names keys and sections the seed does not document instead of dropping them silently", () => {
+    const text = `${filled.replace("useTimeoutConfig = False", "useTimeoutConfig = False\nuseTimeOutConfig2 = True")}\n[TIMEOUT_CONFG]\ninProgressTimeoutInMinutes = 5\n`;
+    const { notHonoured } = convertDevIni(text, inputs);
+    expect(notHonoured).toContainEqual(
+      expect.stringMatching(/^\[DEFAULT\] usetimeoutconfig2: not an option/),
+    );
+    expect(notHonoured).toContainEqual(expect.stringMatching(/^\[TIMEOUT_CONFG\]: not a section/));
+  });
+
+  it("refuses an abort subsection flag that is not a boolean instead of dropping its criterion", () => {
+    let text = setFlag(filled, "useAbortConfig", "True");
+    text = setFlag(text, "useAllSubsection", "False");
+    text = setFlag(text, "useFailedSubsection", "Ture");
+    expect(issuesOf(text)).toContainEqual(
+      expect.stringContaining('useFailedSubsection: must be True or False, not "Ture"'),
+    );
   });
 
   it("takes a group ARN in the thing list as a group target, and an s3 URL document from the bucket", () => {

@@ -136,6 +136,21 @@ describe("merging on top of a custom document", () => {
     ).toEqual([expect.stringContaining("must be https://s3.<region>.amazonaws.com/<bucket>/<key>")]);
   });
 
+  it("on a stack with an OTA role, takes only placeholders under the firmware bucket's firmware/ (all the role reads)", async () => {
+    const presign = { roleArn: "arn:aws:iam::123456789012:role/presign", expiresInSec: 300 };
+    const at = (path: string) => ({
+      files: [{ url: `\${aws:iot:s3-presigned-url:https://s3.us-east-1.amazonaws.com/${path}}` }],
+    });
+    expect(() =>
+      mergeDocument(at("fw-bucket/firmware/2.1.0/app.bin"), {}, presign, "fw-bucket"),
+    ).not.toThrow();
+    for (const path of ["other-bucket/firmware/app.bin", "fw-bucket/releases/2.1.0.json"]) {
+      expect(await issues(() => mergeDocument(at(path), {}, presign, "fw-bucket"))).toEqual([
+        expect.stringContaining("must name an object under s3://fw-bucket/firmware/"),
+      ]);
+    }
+  });
+
   it("refuses a merged document over 32 KB", async () => {
     expect(
       await issues(() => mergeDocument({ pad: "x".repeat(33_000) }, otaFields(release, "s", 7), undefined)),

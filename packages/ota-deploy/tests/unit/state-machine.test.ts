@@ -1,6 +1,7 @@
 // The deploy and release state machines: valid ASL wired to this package's handlers, run locally with fake steps
 // that parse each payload with the real handler's event schema, to prove the rounds, the waits' loop, the stop at
-// the first failed round, the clean-up after an error and the group fill loop.
+// the first failed round, the clean-up after an error (only of what the deployment owns, the original error kept),
+// the group fill loop and the removal of the deployment's target group on every way out.
 import { parseOrThrow } from "@fleet/shared-aws";
 import { runStateMachineLocally } from "@fleet/testing/state-machine";
 import { describe, expect, it } from "@jest/globals";
@@ -20,11 +21,14 @@ const SCHEMAS: Partial<Record<HandlerName, z.ZodMiniType>> = {
   "clean-up": schemas.cleanUpEvent,
 };
 
-const plan = (rounds: number, kind: "things" | "list" = "things") => ({
+const OWNER = "0b5d3a4e-8c1f-4f7a-9e2b-3c4d5e6f7a8b";
+const GROUP = `fw-${OWNER}`;
+const LIST = `deployments/fw/${OWNER}/targets.txt`;
+const plan = (rounds: number, kind: "things" | "list" = "things", cleanUp = true) => ({
   config: {
     jobId: "fw",
     rounds,
-    cleanUp: true,
+    cleanUp,
     roundDeadlineMinutes: 60,
     pollSeconds: 10,
     maxPollSeconds: 300,
@@ -38,7 +42,9 @@ const plan = (rounds: number, kind: "things" | "list" = "things") => ({
   targets:
     kind === "things"
       ? { kind, arns: ["arn:aws:iot:us-east-1:123456789012:thing/a"] }
-      : { kind, listKey: "l.txt", groupName: "fw-targets" },
+      : { kind, listKey: LIST, groupName: GROUP },
+  owner: OWNER,
+  owned: kind === "list" ? { targetGroup: GROUP, targetList: LIST } : { targetGroup: null, targetList: null },
 });
 
 type Steps = Partial<Record<HandlerName, (payload: Record<string, unknown>, call: number) => unknown>>;
@@ -68,7 +74,7 @@ async function run(definition: object, input: unknown, steps: Steps) {
 const finished = (succeeded: boolean, cause = "") => ({
   finished: true,
   succeeded,
-  jobStatus: succeeded ? "COMPLETED" : "COMPLETED",
+  jobStatus: "COMPLETED",
   deadlineReached: false,
   counts: {},
   failures: [],
@@ -80,10 +86,16 @@ const deployRound = (payload: Record<string, unknown>) => ({
   deadlineAt: 1,
   round: payload.round,
 });
-const cleanUp = (payload: Record<string, unknown>) => ({
-  jobId: payload.jobId,
-  job: "deleted",
-  stream: "deleted",
+const cleanUp = () => ({ job: "deleted", stream: "deleted" });
+const conflict = () => {
+  throw Object.assign(new Error("stream fw-stream exists and belongs to another deployment"), {
+    name: "ConflictError",
+  });
+};
+const fillDone = () => ({
+  done: true,
+  cursor: null,
+  counts: { added: 300, invalid: 0, failed: 0, missing: 0 },
 });
 
 describe("the deploy state machine", () => {
@@ -157,22 +169,100 @@ describe("the deploy state machine", () => {
     ]);
   });
 
-  it("cleans up the round's job and stream when a step fails, then fails with that error", async () => {
+  it("after a step fails, asks clean-up to remove only what carries the deployment's owner id, then fails with that error", async () => {
     const { error, calls } = await run(
+      deploy,
+      {},
+      { "plan-deployment": () => plan(1), "deploy-round": conflict, "clean-up": cleanUp },
+    );
+    expect(error?.name).toBe("ConflictError");
+    expect(calls.at(-1)).toEqual([
+      "clean-up",
+      { owner: OWNER, jobId: "fw-r1", streamId: "fw-stream", targetGroup: null, targetList: null },
+    ]);
+  });
+
+  it("fails with the original error when its clean-up fails too", async () => {
+    const { error } = await run(
       deploy,
       {},
       {
         "plan-deployment": () => plan(1),
-        "deploy-round": () => {
-          throw Object.assign(new Error("stream fw-stream exists with other files"), {
-            name: "ConflictError",
-          });
+        "deploy-round": conflict,
+        "clean-up": () => {
+          throw Object.assign(new Error("denied"), { name: "AccessDeniedException" });
         },
+      },
+    );
+    expect(error).toEqual({
+      name: "ConflictError",
+      cause: "stream fw-stream exists and belongs to another deployment",
+    });
+  });
+
+  it.each([
+    ["succeeds", finished(true), undefined],
+    ["fails a round", finished(false, "round 1 failed"), "RoundFailed"],
+  ])("removes the deployment's target group and list once its last round %s", async (_, status, failure) => {
+    const { error, calls } = await run(
+      deploy,
+      {},
+      {
+        "plan-deployment": () => plan(1, "list"),
+        "fill-target-group": fillDone,
+        "deploy-round": deployRound,
+        "round-status": () => status,
         "clean-up": cleanUp,
       },
     );
-    expect(error?.name).toBe("ConflictError");
-    expect(calls.at(-1)).toEqual(["clean-up", { jobId: "fw-r1", streamId: "fw-stream" }]);
+    expect(error?.name).toBe(failure);
+    expect(calls.filter(([n]) => n === "clean-up").map(([, p]) => p)).toEqual([
+      { owner: OWNER, jobId: "fw-r1", streamId: "fw-stream" },
+      { owner: OWNER, targetGroup: GROUP, targetList: LIST },
+    ]);
+  });
+
+  it("keeps the target group while the job that uses it stays (cleanUp false)", async () => {
+    const { output, calls } = await run(
+      deploy,
+      {},
+      {
+        "plan-deployment": () => plan(1, "list", false),
+        "fill-target-group": fillDone,
+        "deploy-round": deployRound,
+        "round-status": () => finished(true),
+      },
+    );
+    expect(calls.map(([n]) => n)).not.toContain("clean-up");
+    expect(output).toMatchObject({ owner: OWNER, cleanedUp: false });
+  });
+
+  it("removes the group filled so far when the target list names things that do not exist", async () => {
+    const { error, calls } = await run(
+      deploy,
+      {},
+      {
+        "plan-deployment": () => plan(1, "list"),
+        "fill-target-group": () => ({
+          done: true,
+          cursor: null,
+          counts: { added: 3, invalid: 0, failed: 0, missing: 1 },
+        }),
+        "clean-up": cleanUp,
+      },
+    );
+    expect(error?.name).toBe("TargetsIncomplete");
+    expect(calls.map(([n]) => n)).not.toContain("deploy-round");
+    expect(calls.at(-1)?.[1]).toMatchObject({ owner: OWNER, targetGroup: GROUP, targetList: LIST });
+  });
+
+  it("gives every task the same retry rule, for handler errors marked transient and Lambda's own", () => {
+    for (const definition of [deploy, release]) {
+      const tasks = Object.values(
+        definition.States as Record<string, { Type: string; Retry?: unknown }>,
+      ).filter((state) => state.Type === "Task");
+      for (const task of tasks) expect(task.Retry).toEqual(deploy.States.Plan.Retry);
+    }
   });
 
   it("fills the target group of a list, looping on the fill's cursor, before the first round", async () => {
@@ -202,30 +292,20 @@ describe("the deploy state machine", () => {
       "deploy-round",
     ]);
   });
-
-  it("deploys nothing when the target list names things that do not exist", async () => {
-    const { error, calls } = await run(
-      deploy,
-      {},
-      {
-        "plan-deployment": () => plan(1, "list"),
-        "fill-target-group": () => ({
-          done: true,
-          cursor: null,
-          counts: { added: 3, invalid: 0, failed: 0, missing: 1 },
-        }),
-      },
-    );
-    expect(error?.name).toBe("TargetsIncomplete");
-    expect(calls.map(([n]) => n)).not.toContain("deploy-round");
-  });
 });
 
 describe("the release state machine", () => {
-  it("loops on the release handler's cursor until done and answers its result", async () => {
+  it("loops on the release handler's cursor until done, passing every request field, and answers its result", async () => {
+    const request = {
+      version: "1.0.0",
+      key: "firmware/1.0.0/a.bin",
+      versionId: "v1",
+      expected: { md5: "0".repeat(32), sha256: "1".repeat(64) },
+      sign: true,
+    };
     const { output, calls } = await run(
       release,
-      { request: { version: "1.0.0", key: "firmware/1.0.0/a.bin", sign: true }, cursor: null },
+      { request },
       {
         release: (p, call) =>
           call < 3
@@ -234,6 +314,11 @@ describe("the release state machine", () => {
       },
     );
     expect(calls).toHaveLength(3);
+    expect(calls.map(([, p]) => p)).toEqual([
+      { ...request, cursor: null },
+      { ...request, cursor: { step: 1 } },
+      { ...request, cursor: { step: 2 } },
+    ]);
     expect(output).toMatchObject({ done: true, outcome: "created", cursorSeen: { step: 2 } });
   });
 });

@@ -11,12 +11,14 @@ import {
   CreateThingGroupCommand,
   DeleteJobCommand,
   DeleteStreamCommand,
+  DescribeEventConfigurationsCommand,
   DescribeJobCommand,
   DescribeJobExecutionCommand,
   DescribeStreamCommand,
   IoTClient,
   ListJobExecutionsForJobCommand,
   ListStreamsCommand,
+  UpdateEventConfigurationsCommand,
 } from "@aws-sdk/client-iot";
 import {
   GetPendingJobExecutionsCommand,
@@ -26,7 +28,7 @@ import {
 } from "@aws-sdk/client-iot-jobs-data-plane";
 import { CreateKeyCommand, GetPublicKeyCommand, KMSClient, SignCommand } from "@aws-sdk/client-kms";
 import { beforeAll, describe, expect, it } from "@jest/globals";
-import { jobEvents, setTimeoutMinute } from "../../src/simulated-fleet";
+import { enableJobEvents, jobEvents, setTimeoutMinute } from "../../src/simulated-fleet";
 
 const iot = new IoTClient({});
 const jobs = new IoTJobsDataPlaneClient({});
@@ -54,6 +56,33 @@ async function until(check: () => Promise<boolean>): Promise<void> {
 
 beforeAll(async () => {
   await setTimeoutMinute(endpoint(), 60);
+  await enableJobEvents(iot);
+});
+
+describe("event configurations", () => {
+  it("publishes job events only for the types UpdateEventConfigurations enabled, as AWS does", async () => {
+    await iot.send(
+      new UpdateEventConfigurationsCommand({
+        eventConfigurations: { JOB: { Enabled: false }, JOB_EXECUTION: { Enabled: false } },
+      }),
+    );
+    try {
+      const [device] = await things("extQuiet", 1);
+      await iot.send(
+        new CreateJobCommand({ jobId: "ext-quiet", targets: [thingArn(device as string)], document: "{}" }),
+      );
+      await jobs.send(
+        new UpdateJobExecutionCommand({ thingName: device, jobId: "ext-quiet", status: "SUCCEEDED" }),
+      );
+      expect(await jobEvents(endpoint(), "ext-quiet")).toEqual([]);
+      const { eventConfigurations } = await iot.send(new DescribeEventConfigurationsCommand({}));
+      expect(eventConfigurations?.JOB_EXECUTION).toEqual({ Enabled: false });
+    } finally {
+      await enableJobEvents(iot);
+    }
+    const { eventConfigurations } = await iot.send(new DescribeEventConfigurationsCommand({}));
+    expect(eventConfigurations).toMatchObject({ JOB: { Enabled: true }, JOB_EXECUTION: { Enabled: true } });
+  });
 });
 
 describe("the jobs data plane", () => {
@@ -164,6 +193,37 @@ describe("job semantics", () => {
     const { job } = await iot.send(new DescribeJobCommand({ jobId: "ext-abort" }));
     expect(job).toMatchObject({ status: "CANCELED", reasonCode: "AbortConfig" });
     expect(await statusOf("ext-abort", devices[3] as string)).toBe("CANCELED");
+  });
+
+  it("counts only notified things toward minNumberOfExecutedThings (AbortCriteria, API reference)", async () => {
+    const devices = await things("extNotified", 4);
+    await iot.send(
+      new CreateJobCommand({
+        jobId: "ext-notified",
+        targets: devices.map(thingArn),
+        document: "{}",
+        abortConfig: {
+          criteriaList: [
+            {
+              failureType: "FAILED",
+              action: "CANCEL",
+              thresholdPercentage: 50,
+              minNumberOfExecutedThings: 3,
+            },
+          ],
+        },
+      }),
+    );
+    for (const thingName of devices.slice(0, 2)) {
+      await jobs.send(new UpdateJobExecutionCommand({ thingName, jobId: "ext-notified", status: "FAILED" }));
+    }
+    // Two notified things, both failed: fewer than three were notified, so the job goes on.
+    expect((await iot.send(new DescribeJobCommand({ jobId: "ext-notified" }))).job?.status).toBe(
+      "IN_PROGRESS",
+    );
+    // A third device asks for its jobs: notified, and 2 of 3 (67 %) failed.
+    await jobs.send(new GetPendingJobExecutionsCommand({ thingName: devices[2] }));
+    expect((await iot.send(new DescribeJobCommand({ jobId: "ext-notified" }))).job?.status).toBe("CANCELED");
   });
 
   it("cancels IN_PROGRESS executions only with force; DeleteJob removes the executions", async () => {
