@@ -1,30 +1,83 @@
-// The handlers' configuration: the variables of variables.ts as typed specs, loaded at cold start (a bad value
-// fails the cold start naming the variable).
-import { type ConfigOf, env, loadConfig, type VarSpec } from "@fleet/shared-aws";
-import { HANDLER_VARS, type HandlerName, VARS, type VarName, type VarType } from "./variables";
+// Every environment variable this package reads, declared once: the handlers load their subset at cold start
+// (a bad value fails the cold start naming the variable) and the manifest derives what infra must set from the
+// same table, so the two can never drift apart.
+import { env, type VarDeclaration, variableTable } from "@fleet/shared-aws";
 
-export type { HandlerName } from "./variables";
+export const VARS = {
+  FIRMWARE_BUCKET: {
+    spec: env.string(),
+    required: true,
+    description: "Bucket holding firmware, release records, target lists and custom job documents",
+    resource: "firmware",
+  },
+  OTA_ROLE_ARN: {
+    spec: env.optionalString(),
+    required: false,
+    description:
+      "Role IoT assumes to read firmware for streams, used when the deployment config names no roleArn (infra sets the stack's OTA role)",
+  },
+  SIGNING_KEY_ID: {
+    spec: env.optionalString(),
+    required: false,
+    description:
+      "Asymmetric KMS key (ECC_NIST_P256) that signs releases; unset: releases carry their MD5 only",
+  },
+  DOCUMENT_URL_HOSTS: {
+    spec: env.string({ default: "", pattern: /^[a-z0-9.,-]*$/ }),
+    required: false,
+    description:
+      "Comma-separated hosts a custom job document may be fetched from over https (default: none, URL mode refused)",
+  },
+  GROUP_NAME_PREFIX: {
+    spec: env.string({ default: "", pattern: /^[a-zA-Z0-9:_-]{0,64}$/ }),
+    required: false,
+    description: "Jobs, streams and target groups must be named with this prefix (default: any name)",
+  },
+  DEFAULT_ROUND_DEADLINE_MINUTES: {
+    spec: env.number({ default: 120, min: 1, max: 10_080, integer: true }),
+    required: false,
+    description: "A round's deadline when the deployment config gives none (default 120 minutes)",
+  },
+  MAX_ROUND_DEADLINE_MINUTES: {
+    spec: env.number({ default: 10_080, min: 1, max: 10_080, integer: true }),
+    required: false,
+    description:
+      "The longest round deadline a deployment config may ask for on this stack (default 10080 minutes, AWS's in-progress timeout maximum)",
+  },
+  CONCURRENCY: {
+    spec: env.number({ default: 16, min: 1, max: 512, integer: true }),
+    required: false,
+    description: "AWS calls in flight at once in the paced target-group fill (default 16)",
+  },
+  ADD_THING_TO_GROUP_RATE: {
+    spec: env.number({ default: 100, min: 0.1, max: 100_000 }),
+    required: false,
+    description:
+      "AddThingToThingGroup calls per second the target-group fill may use (default 100, the AWS default quota)",
+  },
+} satisfies Record<string, VarDeclaration<unknown>>;
 
-type SpecOf<T extends VarType> = T extends { type: "number" }
-  ? VarSpec<number>
-  : T extends { type: "optionalString" }
-    ? VarSpec<string | undefined>
-    : VarSpec<string>;
-type SpecsOf<N extends VarName> = { [K in N]: SpecOf<(typeof VARS)[K]["type"]> };
-export type HandlerConfig<H extends HandlerName> = ConfigOf<SpecsOf<(typeof HANDLER_VARS)[H][number]>>;
+/** The variables each handler reads. */
+export const HANDLER_VARS = {
+  release: ["FIRMWARE_BUCKET", "SIGNING_KEY_ID"],
+  "plan-deployment": [
+    "FIRMWARE_BUCKET",
+    "OTA_ROLE_ARN",
+    "DOCUMENT_URL_HOSTS",
+    "GROUP_NAME_PREFIX",
+    "DEFAULT_ROUND_DEADLINE_MINUTES",
+    "MAX_ROUND_DEADLINE_MINUTES",
+  ],
+  "fill-target-group": ["FIRMWARE_BUCKET", "ADD_THING_TO_GROUP_RATE", "CONCURRENCY", "GROUP_NAME_PREFIX"],
+  "deploy-round": ["GROUP_NAME_PREFIX"],
+  "round-status": [],
+  "clean-up": ["FIRMWARE_BUCKET", "GROUP_NAME_PREFIX"],
+} as const satisfies Record<string, readonly (keyof typeof VARS)[]>;
 
-function specOf(type: VarType): VarSpec<unknown> {
-  if (type.type === "number") return env.number(type);
-  if (type.type === "optionalString") return env.optionalString();
-  return env.string(type);
-}
+export type HandlerName = keyof typeof HANDLER_VARS;
 
+const variables = variableTable(VARS, HANDLER_VARS);
 /** Reads the handler's variables from the environment (at cold start); throws a ConfigError naming each bad one. */
-export function handlerConfig<H extends HandlerName>(
-  handler: H,
-  source: Record<string, string | undefined> = process.env,
-): HandlerConfig<H> {
-  const names: readonly VarName[] = HANDLER_VARS[handler];
-  const specs = Object.fromEntries(names.map((name) => [name, specOf(VARS[name].type)]));
-  return loadConfig(specs, source) as HandlerConfig<H>;
-}
+export const handlerConfig = variables.config;
+/** The manifest's view of the same variables. */
+export const handlerEnv = variables.env;

@@ -1,19 +1,11 @@
 // The manifest infra and the local apps read: the firmware bucket, every handler's entry, sizing, environment
 // and the resources it uses, and the two state machine definitions.
-import type { LambdaHandlerSpec, PackageManifest } from "@fleet/manifest";
+import { handlerEntries, type PackageManifest } from "@fleet/manifest";
+import { handlerEnv } from "./config";
 import deploy from "./deploy.asl.json" with { type: "json" };
 import release from "./release.asl.json" with { type: "json" };
-import { type HandlerName, handlerEnv } from "./variables";
 
-const handler = (
-  name: HandlerName,
-  description: string,
-  sizing: { timeoutSeconds: number; memoryMb: number },
-  extra: Pick<LambdaHandlerSpec, "uses"> = {},
-): [HandlerName, LambdaHandlerSpec] => [
-  name,
-  { entry: `src/handlers/${name}.ts`, description, ...sizing, env: handlerEnv(name), ...extra },
-];
+const handler = handlerEntries(handlerEnv);
 
 // Resumable steps run up to Lambda's 15 minutes and stop 30 s early with a cursor; single calls need seconds.
 const LONG = { timeoutSeconds: 900, memoryMb: 512 };
