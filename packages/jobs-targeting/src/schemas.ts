@@ -1,13 +1,15 @@
 // Event schemas of every handler (the contract of the console, the CLI and the state machine), with the
 // defaults of the original tool. Types are inferred from them. Unknown fields are refused: a misspelt
 // `fleetIndexquery` must not silently become the default query.
+
+import { THING_NAME } from "@fleet/shared-aws";
 import * as z from "zod/mini";
 import { confirmCursorSchema } from "./core/confirm-exclusions";
 import { deleteCursorSchema } from "./core/delete-things";
 import { listVersionSchema } from "./core/exclude-list";
 import { fastTrackCursorSchema } from "./core/fast-track";
 import { fillCursorSchema } from "./core/fill-exclude-group";
-import { JOB_NAME, THING_NAME, THING_NAME_MAX } from "./core/names";
+import { JOB_NAME, THING_NAME_MAX } from "./core/names";
 import { previewCursorSchema } from "./core/preview";
 import { queryProblems } from "./core/query";
 import { seedCursorSchema } from "./core/seed";

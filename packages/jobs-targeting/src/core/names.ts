@@ -1,8 +1,7 @@
 // AWS IoT naming rules (the service model's patterns and lengths), checked before anything is created.
-import { ValidationError } from "@fleet/shared-aws";
+import { THING_NAME, ValidationError } from "@fleet/shared-aws";
 
-/** Thing and thing group names: 1–128 of `[a-zA-Z0-9:_-]`. */
-export const THING_NAME = /^[a-zA-Z0-9:_-]{1,128}$/;
+/** Thing and thing group names: 1–128 of `[a-zA-Z0-9:_-]` (shared-aws THING_NAME). */
 export const THING_NAME_MAX = 128;
 
 /**

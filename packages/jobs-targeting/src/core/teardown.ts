@@ -3,22 +3,19 @@
 // groups, optionally delete the test things. Every step first looks at what is there, so a repeat (or a
 // continuation, which repeats the cheap steps) reports what it found instead of failing.
 import {
-  CancelJobCommand,
   DeleteDynamicThingGroupCommand,
-  DeleteJobCommand,
   DeleteThingGroupCommand,
   DescribeThingGroupCommand,
   type IoTClient,
 } from "@aws-sdk/client-iot";
 import type { SFNClient } from "@aws-sdk/client-sfn";
-import { unlessNotFound, ValidationError } from "@fleet/shared-aws";
+import { type RemovalOutcome, removeJob, unlessNotFound, ValidationError } from "@fleet/shared-aws";
 import type { StepResult } from "@fleet/shared-aws/steps";
-import { describeJob } from "./create-job";
 import { type DeleteCursor, type DeleteDeps, deleteThings } from "./delete-things";
 import { stopRunningExecutions } from "./executions";
 import { excludeGroupNameFor } from "./names";
 
-export type ResourceOutcome = "deleted" | "deleting" | "absent" | "kept";
+export type ResourceOutcome = RemovalOutcome;
 
 export interface TeardownDeps extends DeleteDeps {
   sfn: SFNClient;
@@ -70,7 +67,8 @@ export async function teardown(
       "a step the stopped executions had already invoked finishes that invocation (Step Functions does not interrupt a Lambda; at most 15 minutes): run teardown again after that to remove anything it created",
     );
   }
-  const job = await removeJob(deps.iot, input.jobName);
+  // Force: executions already IN_PROGRESS are cancelled too, not only QUEUED ones.
+  const { outcome: job } = await removeJob(deps.iot, input.jobName, { comment: "jobs-targeting teardown" });
   const targetGroup = await removeGroup(deps.iot, input.jobName, "dynamic", notes);
   const excludeGroup = await removeGroup(deps.iot, excludeGroupNameFor(input.jobName), "static", notes);
   if (!input.thingPrefix)
@@ -89,18 +87,6 @@ export async function teardown(
     cursor: input.cursor,
   });
   return { done, cursor, stoppedExecutions, job, targetGroup, excludeGroup, notes, things };
-}
-
-async function removeJob(iot: IoTClient, jobId: string): Promise<ResourceOutcome> {
-  const job = await describeJob(iot, jobId);
-  if (!job) return "absent";
-  if (job.status === "DELETION_IN_PROGRESS") return "deleting";
-  // Force: executions already IN_PROGRESS are cancelled too, not only QUEUED ones.
-  if (job.status !== "CANCELED" && job.status !== "COMPLETED") {
-    await iot.send(new CancelJobCommand({ jobId, force: true, comment: "jobs-targeting teardown" }));
-  }
-  await iot.send(new DeleteJobCommand({ jobId, force: true }));
-  return "deleted";
 }
 
 /** Deletes the group if it is of the kind this tool created under that name; any other group is kept. */
