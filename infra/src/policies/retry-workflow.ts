@@ -10,9 +10,11 @@ const RETRIES = "retries";
 const BACKUPS = "backups";
 
 const iot = (context: PermissionContext) => iotResources(context.scope, context.iot);
-/** Conditional updates of a record, which answer with the record; the operator handlers read it too. */
+/** Conditional updates of a record, which answer with the record (and reads of it). */
 const records = (context: PermissionContext) =>
   allow(["dynamodb:GetItem", "dynamodb:UpdateItem"], [arnOf(context, RETRIES)]);
+/** The operator handlers that only show records read them. */
+const readRecords = (context: PermissionContext) => allow(["dynamodb:GetItem"], [arnOf(context, RETRIES)]);
 const readBackups = (context: PermissionContext) => allow(["dynamodb:GetItem"], [arnOf(context, BACKUPS)]);
 const writeAttributes = (context: PermissionContext) => allow(["iot:UpdateThing"], [iot(context).anyThing]);
 
@@ -47,14 +49,16 @@ export const RETRY_WORKFLOW_PERMISSIONS: Record<string, (context: PermissionCont
   ],
   "escalation-failed": (context) => [records(context)],
   "list-quarantined": (context) => [
-    records(context),
+    readRecords(context),
     allow(["iot:ListThingsInThingGroup"], [iot(context).groups]),
   ],
   release: (context) => [
     records(context),
     readBackups(context),
+    // An attribute the registry shows at a moved-out value is restored even if no record says it was moved.
+    allow(["iot:DescribeThing"], [iot(context).anyThing]),
     writeAttributes(context),
     allow(["iot:RemoveThingFromThingGroup"], [iot(context).groups, iot(context).anyThing]),
   ],
-  "device-history": (context) => [records(context), readBackups(context)],
+  "device-history": (context) => [readRecords(context), readBackups(context)],
 };

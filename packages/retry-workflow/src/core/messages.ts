@@ -1,5 +1,8 @@
 // What the IoT rules deliver, as outcomes: a device's own message on iot/device/data (the seed's payload, as it
-// is) or an AWS IoT job-execution event. Anything else is refused with its reason, before any AWS call.
+// is) or an AWS IoT job-execution event. Which of the two a message is comes from the `ruleSource` field its rule
+// stamps in the SQL, never from the body's shape: a device cannot pass its own message off as a job event. A
+// message the rules' error action kept (redriven from the dead-letter queue) is unwrapped to the original.
+// Anything else is refused with its reason, before any AWS call.
 import type { FailureSource } from "../config";
 
 export type OutcomeKind = "failed" | "succeeded";
@@ -83,21 +86,63 @@ function jobExecutionEvent(event: Record<string, unknown>): Parsed {
   };
 }
 
-/** The outcome a rule's message reports, or why it is refused; only outcomes of `sources` are accepted. */
-export function parseMessage(body: string, sources: readonly FailureSource[]): Parsed {
+/** The field each rule's SQL adds, naming its source (the device-data rule selects the payload's fields by name). */
+export const RULE_SOURCE_FIELD = "ruleSource";
+/** The topics of job-execution events: only AWS IoT publishes there. */
+const JOB_EVENTS_TOPIC = /^\$aws\/events\/jobExecution\//;
+
+export interface SourceFilter {
+  sources: readonly FailureSource[];
+  /** Job-execution events of other jobs are ignored (empty: every job). */
+  jobIdPrefix?: string;
+}
+
+function objectOf(body: string): Record<string, unknown> | string {
   let message: unknown;
   try {
     message = JSON.parse(body);
   } catch {
-    return refuse("the message is not JSON");
+    return "the message is not JSON";
   }
   if (typeof message !== "object" || message === null || Array.isArray(message)) {
-    return refuse("the message is not a JSON object");
+    return "the message is not a JSON object";
   }
-  const fields = message as Record<string, unknown>;
-  const parsed = fields.eventType === "JOB_EXECUTION" ? jobExecutionEvent(fields) : deviceMessage(fields);
-  if (parsed.ok && !sources.includes(parsed.outcome.source)) {
-    return refuse(`source ${parsed.outcome.source} is not counted in this stack (FAILURE_SOURCES)`);
+  return message as Record<string, unknown>;
+}
+
+/**
+ * The message and its source. A rule's error action wraps the original payload (before the SQL) with the topic:
+ * the topic then says the source. A message without a stamp is a device's (the job rule always stamps its own).
+ */
+function sourced(fields: Record<string, unknown>): { fields: Record<string, unknown>; source: string } | string {
+  if (typeof fields.base64OriginalPayload === "string" && typeof fields.topic === "string") {
+    const original = objectOf(Buffer.from(fields.base64OriginalPayload, "base64").toString("utf8"));
+    if (typeof original === "string") return `the rule's kept payload: ${original}`;
+    return {
+      fields: original,
+      source: JOB_EVENTS_TOPIC.test(fields.topic) ? "job-executions" : "device-data",
+    };
   }
-  return parsed;
+  return { fields, source: String(fields[RULE_SOURCE_FIELD] ?? "device-data") };
+}
+
+/** The outcome a rule's message reports, or why it is refused; only outcomes of the filter's sources are accepted. */
+export function parseMessage(body: string, filter: SourceFilter): Parsed {
+  const message = objectOf(body);
+  if (typeof message === "string") return refuse(message);
+  const found = sourced(message);
+  if (typeof found === "string") return refuse(found);
+  const { fields, source } = found;
+  if (source !== "device-data" && source !== "job-executions") {
+    return refuse(`${RULE_SOURCE_FIELD} ${JSON.stringify(source)} is no failure source`);
+  }
+  if (!filter.sources.includes(source)) {
+    return refuse(`source ${source} is not counted in this stack (FAILURE_SOURCES)`);
+  }
+  if (source === "device-data") return deviceMessage(fields);
+  const prefix = filter.jobIdPrefix ?? "";
+  if (!String(fields.jobId ?? "").startsWith(prefix)) {
+    return refuse(`job ${JSON.stringify(fields.jobId)} is not one of this stack's (JOB_ID_PREFIX ${prefix})`);
+  }
+  return jobExecutionEvent(fields);
 }

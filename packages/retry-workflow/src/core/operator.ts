@@ -8,7 +8,7 @@ import {
 } from "@aws-sdk/client-iot";
 import { NotFoundError, unlessNotFound } from "@fleet/shared-aws";
 import { commitLocked, lockDevice, unlockDevice, unlocking } from "./device-lock";
-import { restoredValues } from "./escalation-steps";
+import { type MovedValues, restoredValues } from "./escalation-steps";
 import { N, S } from "./item-update";
 import {
   type Backup,
@@ -19,9 +19,9 @@ import {
   type Tables,
   trimHistory,
 } from "./records";
-import { setAttributes } from "./registry";
+import { registryAttributes, setAttributes } from "./registry";
 
-export interface OperatorDeps extends Tables {
+export interface OperatorDeps extends Tables, MovedValues {
   iot: IoTClient;
   group: string;
   historyLimit: number;
@@ -84,7 +84,10 @@ export async function release(
   // Without an epoch or phase to expect, the lock is held whenever lockDevice returns.
   const record = lock.record;
   try {
-    const restored = await restoredValues(deps, record);
+    // What the registry shows at a moved-out value is restored too: a step that crashed after its registry
+    // write may not have recorded it (the lock records it first now; records of older code may lack it).
+    const registry = await registryAttributes(deps.iot, request.deviceId);
+    const restored = await restoredValues(deps, record, registry);
     if (Object.keys(restored).length > 0) await setAttributes(deps.iot, request.deviceId, restored);
     const removed = await unlessNotFound(() =>
       deps.iot.send(

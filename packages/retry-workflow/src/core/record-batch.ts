@@ -4,12 +4,10 @@
 // (ReportBatchItemFailures), which delivers it again and, after the queue's maxReceives, keeps it in the
 // dead-letter queue; the rest of the batch is not delivered again.
 import { errorMessage, errorName, type HandlerContext } from "@fleet/shared-aws";
-import type { FailureSource } from "../config";
-import { parseMessage } from "./messages";
+import { parseMessage, type SourceFilter } from "./messages";
 import { type OutcomeResult, type RecordOutcomeDeps, recordOutcome } from "./record-outcome";
 
-export interface BatchDeps extends RecordOutcomeDeps {
-  sources: readonly FailureSource[];
+export interface BatchDeps extends RecordOutcomeDeps, SourceFilter {
   concurrency: number;
   logger: Pick<HandlerContext["logger"], "info" | "warn" | "error">;
   metrics?: Pick<HandlerContext["metrics"], "addMetric">;
@@ -35,7 +33,7 @@ export async function recordBatch(
     dropped: [],
   };
   const one = async ({ messageId, body }: { messageId: string; body: string }) => {
-    const parsed = parseMessage(body, deps.sources);
+    const parsed = parseMessage(body, deps);
     if (!parsed.ok) {
       result.counts.refused++;
       result.dropped.push({ messageId, reason: parsed.reason });

@@ -91,9 +91,10 @@ export async function recordOutcome(deps: RecordOutcomeDeps, outcome: Outcome): 
   const { deviceId } = outcome;
   const known = deps.known?.get(deviceId);
   const guessed = known ? decide(deps, outcome, known) : undefined;
-  // A hint may pick a write, never settle a message without one (only what a write answered can).
+  // A hint may pick a write, never settle a message without one (only what a write answered can), and never
+  // a backup: the registry is backed up only for the epoch a write just answered with, never a cached one.
   let next: Next =
-    guessed && !("done" in guessed && guessed.done.result !== "duplicate")
+    guessed && !("backUp" in guessed) && !("done" in guessed && guessed.done.result !== "duplicate")
       ? guessed
       : outcome.kind === "failed"
         ? { action: "count", written: count(deps, outcome) }
@@ -298,13 +299,14 @@ async function backUp(
           attributes: M(Object.fromEntries(Object.entries(attributes).map(([k, v]) => [k, S(v)]))),
           takenAt: N(Date.now()),
         },
-        ConditionExpression: "attribute_not_exists(#deviceId) OR #epoch <> :epoch",
+        // Only over an older epoch's backup: a newer one (taken while this message waited) stands.
+        ConditionExpression: "attribute_not_exists(#deviceId) OR #epoch < :epoch",
         ExpressionAttributeNames: { "#deviceId": "deviceId", "#epoch": "epoch" },
         ExpressionAttributeValues: { ":epoch": N(epoch) },
       }),
     );
   } catch (error) {
-    // Another message of the same first failures backed this epoch up already: that copy stands.
+    // Another message of the same first failures backed this epoch (or a newer one) up already: that stands.
     if (errorName(error) !== "ConditionalCheckFailedException") throw error;
   }
   const update = new RecordUpdate(deps, deviceId).bind("epoch", N(epoch)).set("#backedUpEpoch = :epoch");

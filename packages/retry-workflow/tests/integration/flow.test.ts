@@ -8,7 +8,9 @@ import {
   IoTClient,
   ListThingGroupsForThingCommand,
 } from "@aws-sdk/client-iot";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { awsClient } from "@fleet/shared-aws";
+import { moveAttributes } from "../../src/core/escalation-steps";
 import { beforeAll, describe, expect, it, jest } from "@jest/globals";
 import type { BatchResult } from "../../src/core/record-batch";
 import {
@@ -187,5 +189,49 @@ describe("bad input", () => {
     });
     // The failure path dropped the escalation's lock: an operator can release the record.
     await expect(invoke("release", { deviceId: device })).resolves.toMatchObject({ from: "coolingDown" });
+  });
+
+  it("a move step that crashed after its registry write leaves no stranded device: the release restores it", async () => {
+    const device = "flowDevice6";
+    await createDevice(device, ORIGINAL);
+    const results = await fail(10, device);
+    const input = await startedInput(stack.env.ESCALATION_ARN as string, results[9]?.escalations[0] as string);
+    // The step's last write (the commit dropping the lock) fails, as if its Lambda died right after UpdateThing.
+    const dynamodb = awsClient(DynamoDBClient);
+    const crash = (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
+      const input = (args as { input: { UpdateExpression?: string } }).input;
+      if (input.UpdateExpression?.includes("REMOVE #lockOwner")) throw new Error("Lambda timed out");
+      return next(args);
+    };
+    dynamodb.middlewareStack.add(crash as never, { step: "initialize", name: "crashOnCommit" });
+    try {
+      await expect(
+        moveAttributes(
+          {
+            dynamodb,
+            iot: awsClient(IoTClient),
+            retriesTable: stack.env.RETRIES_TABLE as string,
+            historyLimit: 50,
+            attributeNames: ["FW", "model"],
+            moveOutValue: "moveOut",
+            failedValue: "failedtoupdate",
+          },
+          input,
+        ),
+      ).rejects.toThrow("Lambda timed out");
+    } finally {
+      dynamodb.middlewareStack.remove("crashOnCommit");
+    }
+    expect(await attributes(device)).toMatchObject({ FW: "moveOut", model: "moveOut" });
+    // The lock recorded what was being moved before the registry was written.
+    expect(await invoke("device-history", { deviceId: device })).toMatchObject({ moved: ["FW", "model"] });
+    // The crashed holder's lock stops the operator until its lease ends, or the step's retry finishes the move.
+    await expect(invoke("release", { deviceId: device })).rejects.toMatchObject({ name: "ConflictError" });
+    await expect(invoke("move-attributes", input)).resolves.toMatchObject({ outcome: "done" });
+    await expect(invoke("release", { deviceId: device })).resolves.toMatchObject({
+      from: "coolingDown",
+      restored: { FW: "2.27", model: "wo:v8" },
+    });
+    expect(await attributes(device)).toEqual(ORIGINAL);
   });
 });

@@ -190,6 +190,20 @@ describe("recordOutcome", () => {
     expect(updates()).toHaveLength(1);
   });
 
+  it("never backs up from a container's hint: a stale 'not backed up' hint only picks the count, whose refusal decides", async () => {
+    const known = new KnownRecords();
+    // The hint: epoch 1 not backed up yet. Since then the device went on to epoch 5, quarantining.
+    known.remember(parseRecord(record({ epoch: 1, backedUpEpoch: 0 })));
+    const quarantining = record({ phase: "quarantining", cycle: 2, epoch: 5, backedUpEpoch: 3 });
+    db.on(UpdateItemCommand).rejectsOnce(conditionFailed(quarantining)).resolves({ Attributes: quarantining });
+    iotMock.on(DescribeThingCommand).resolves({ attributes: { FW: "failedtoupdate", model: "failedtoupdate" } });
+    expect(await recordOutcome({ ...deps, known }, failure())).toMatchObject({ result: "held" });
+    // The registry's moved-out values were never read, let alone put over the newer backup.
+    expect(iotMock.commandCalls(DescribeThingCommand)).toHaveLength(0);
+    expect(db.commandCalls(PutItemCommand)).toHaveLength(0);
+    expect(updates()[0]?.UpdateExpression).toContain("ADD #seen :messageKeys, #retryCounter :one");
+  });
+
   it("backs up the registry's attributes (not the message's) at the first failure of a cycle", async () => {
     db.on(UpdateItemCommand)
       .rejectsOnce(conditionFailed(record({ epoch: 3, backedUpEpoch: 1 })))
@@ -203,7 +217,7 @@ describe("recordOutcome", () => {
       epoch: { N: "3" },
       attributes: { M: { FW: { S: "2.30" }, model: { S: "wo:v9" } } },
     });
-    expect(put?.ConditionExpression).toBe("attribute_not_exists(#deviceId) OR #epoch <> :epoch");
+    expect(put?.ConditionExpression).toBe("attribute_not_exists(#deviceId) OR #epoch < :epoch");
   });
 });
 
