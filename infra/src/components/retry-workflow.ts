@@ -30,7 +30,10 @@ const RULES = {
 } as const;
 
 /** The rules to create, from the stack's settings; throws naming a bad one (before anything is registered). */
-function ruleSources(name: string, args: DomainArgs): { sources: (keyof typeof RULES)[]; jobIdPrefix: string } {
+function ruleSources(
+  name: string,
+  args: DomainArgs,
+): { sources: (keyof typeof RULES)[]; jobIdPrefix: string } {
   const email = args.component?.notifyEmail;
   if (typeof email !== "string" || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) {
     throw new Error(`RetryWorkflow ${name}: notifyEmail ${JSON.stringify(email)} is not an e-mail address`);
@@ -42,7 +45,9 @@ function ruleSources(name: string, args: DomainArgs): { sources: (keyof typeof R
     throw new Error(`RetryWorkflow ${name}: unknown FAILURE_SOURCES ${unknown.join(", ")}`);
   const jobIdPrefix = String(args.settings.JOB_ID_PREFIX ?? "");
   if (!/^[a-zA-Z0-9_-]{0,64}$/.test(jobIdPrefix))
-    throw new Error(`RetryWorkflow ${name}: JOB_ID_PREFIX ${JSON.stringify(jobIdPrefix)} is not a job id prefix`);
+    throw new Error(
+      `RetryWorkflow ${name}: JOB_ID_PREFIX ${JSON.stringify(jobIdPrefix)} is not a job id prefix`,
+    );
   return { sources: sources as (keyof typeof RULES)[], jobIdPrefix };
 }
 

@@ -92,12 +92,12 @@ export function moveAttributes(deps: MoveDeps, input: EscalationInput): Promise<
     return {
       detail,
       update: unlocking(deps, input.deviceId, owner).appendHistory([
-          {
-            at: deps.now?.() ?? Date.now(),
-            event: input.cycle === 1 ? "moved-out" : "marked-failed",
-            detail,
-          },
-        ]),
+        {
+          at: deps.now?.() ?? Date.now(),
+          event: input.cycle === 1 ? "moved-out" : "marked-failed",
+          detail,
+        },
+      ]),
     };
   });
 }

@@ -114,7 +114,9 @@ function objectOf(body: string): Record<string, unknown> | string {
  * The message and its source. A rule's error action wraps the original payload (before the SQL) with the topic:
  * the topic then says the source. A message without a stamp is a device's (the job rule always stamps its own).
  */
-function sourced(fields: Record<string, unknown>): { fields: Record<string, unknown>; source: string } | string {
+function sourced(
+  fields: Record<string, unknown>,
+): { fields: Record<string, unknown>; source: string } | string {
   if (typeof fields.base64OriginalPayload === "string" && typeof fields.topic === "string") {
     const original = objectOf(Buffer.from(fields.base64OriginalPayload, "base64").toString("utf8"));
     if (typeof original === "string") return `the rule's kept payload: ${original}`;

@@ -86,8 +86,9 @@ export async function release(
   try {
     // What the registry shows at a moved-out value is restored too: a step that crashed after its registry
     // write may not have recorded it (the lock records it first now; records of older code may lack it).
+    // A device gone from the registry has nothing to restore (it is never re-created).
     const registry = await registryAttributes(deps.iot, request.deviceId);
-    const restored = await restoredValues(deps, record, registry);
+    const restored = registry ? await restoredValues(deps, record, registry) : {};
     if (Object.keys(restored).length > 0) await setAttributes(deps.iot, request.deviceId, restored);
     const removed = await unlessNotFound(() =>
       deps.iot.send(

@@ -14,7 +14,7 @@ import { PutItemCommand } from "@aws-sdk/client-dynamodb";
 import type { IoTClient } from "@aws-sdk/client-iot";
 import { errorName, TransientError } from "@fleet/shared-aws";
 import { type EscalationDeps, executionName, startEscalation } from "./escalation";
-import { BOOL, M, N, S } from "./item-update";
+import { BOOL, M, N, S, SS } from "./item-update";
 import type { Outcome } from "./messages";
 import {
   type DeviceRecord,
@@ -125,7 +125,12 @@ export async function recordOutcome(deps: RecordOutcomeDeps, outcome: Outcome): 
 /** The write the record as it stands calls for (the record may be a hint: the write's condition decides). */
 function decide(deps: RecordOutcomeDeps, outcome: Outcome, current: DeviceRecord | undefined): Next {
   const { deviceId } = outcome;
-  if (current?.seen.includes(outcome.key)) return { done: { deviceId, result: "duplicate" } };
+  if (current?.seen.includes(outcome.key)) {
+    // A redelivered claim message whose start was lost starts it (the name makes a second start harmless).
+    if (unstarted(current))
+      return { action: "hold", written: Promise.resolve({ ok: true, record: current }) };
+    return { done: { deviceId, result: "duplicate" } };
+  }
   if (outcome.kind === "succeeded") {
     if (!current)
       return { done: { deviceId, result: "ignored", reason: "no failure of this device was recorded" } };
@@ -207,8 +212,11 @@ function claimEscalation(
       .set("#phase = :phase, #cycle = :cycle, #epoch = :nextEpoch, #retryCounter = :zero")
       .set("#escalation = :escalation, #lastFailureAt = :at, #lastFailureDetail = :detail")
       .add("#totalFailures :one")
-      // The cycle's message keys and start end with it (a redelivered message of it now counts as held).
-      .remove("#seen, #cycleStartedAt")
+      // The cycle's message keys and start end with it; the claim's own key stays (a redelivered claim is a
+      // duplicate, another message of the ended cycle counts as held).
+      .bind("claimKeys", SS([outcome.key]))
+      .set("#seen = :claimKeys")
+      .remove("#cycleStartedAt")
       .appendHistory([claimed]),
   );
 }
@@ -216,6 +224,7 @@ function claimEscalation(
 /** The workflow holds the device: the failure is counted apart and advances nothing. */
 function hold(deps: RecordOutcomeDeps, outcome: Outcome, current: DeviceRecord): Promise<WriteResult> {
   const update = new RecordUpdate(deps, outcome.deviceId)
+    .once(outcome.key)
     .bind("epoch", N(current.epoch))
     .bind("phase", S(current.phase))
     .bind("one", N(1))
@@ -251,7 +260,10 @@ function reset(deps: RecordOutcomeDeps, outcome: Outcome, current: DeviceRecord)
       .bind("zero", N(0))
       .when("#phase = :counting AND #epoch = :epoch")
       .set("#retryCounter = :zero, #cycle = :zero, #epoch = :nextEpoch")
-      .remove("#seen, #cycleStartedAt")
+      // The success's key stays: the same success redelivered after new failures does not reset them again.
+      .bind("successKeys", SS([outcome.key]))
+      .set("#seen = :successKeys")
+      .remove("#cycleStartedAt")
       .appendHistory([entry(outcome, "succeeded", `${outcome.detail}: counters reset`)]),
   );
 }
@@ -267,7 +279,9 @@ function resetIfCounting(deps: RecordOutcomeDeps, outcome: Outcome): Promise<Wri
       .when("#phase = :counting AND (#retryCounter > :zero OR #cycle > :zero)")
       .set("#retryCounter = :zero, #cycle = :zero")
       .add("#epoch :one")
-      .remove("#seen, #cycleStartedAt")
+      .bind("successKeys", SS([outcome.key]))
+      .set("#seen = :successKeys")
+      .remove("#cycleStartedAt")
       .appendHistory([entry(outcome, "succeeded", `${outcome.detail}: counters reset`)]),
   );
 }
@@ -347,14 +361,15 @@ async function finish(
     }
     case "hold": {
       // A claim whose start was lost (its message failed after the claim) is started by the next message.
-      const { escalation } = record;
-      if (escalation && !escalation.started && escalation.epoch === record.epoch) {
-        await startEscalation(deps, record);
-      }
+      if (unstarted(record)) await startEscalation(deps, record);
       return held(record);
     }
   }
 }
+
+/** The record's escalation was claimed in this epoch but its execution not (yet) started. */
+const unstarted = ({ escalation, epoch }: DeviceRecord) =>
+  escalation !== undefined && !escalation.started && escalation.epoch === epoch;
 
 const held = (record: DeviceRecord): OutcomeResult => ({
   deviceId: record.deviceId,

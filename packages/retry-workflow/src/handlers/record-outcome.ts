@@ -27,5 +27,15 @@ export const handler = defineHandler({
   name: "record-outcome",
   schema: recordOutcomeEvent,
   handler: (event, { logger, metrics }) =>
-    recordBatch({ ...deps, sources, jobIdPrefix: config.JOB_ID_PREFIX, concurrency: config.CONCURRENCY, logger, metrics }, event.Records),
+    recordBatch(
+      {
+        ...deps,
+        sources,
+        jobIdPrefix: config.JOB_ID_PREFIX,
+        concurrency: config.CONCURRENCY,
+        logger,
+        metrics,
+      },
+      event.Records,
+    ),
 });

@@ -2,16 +2,17 @@
 // locally with its real definition (waits shortened): 10 failures move a device out, the cool-down ends with
 // its attributes restored (only those moved), 10 more quarantine it and tell a human once, an operator lists and
 // releases it. Bad messages change nothing.
+
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   DeleteThingCommand,
   DescribeThingCommand,
   IoTClient,
   ListThingGroupsForThingCommand,
 } from "@aws-sdk/client-iot";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { awsClient } from "@fleet/shared-aws";
-import { moveAttributes } from "../../src/core/escalation-steps";
 import { beforeAll, describe, expect, it, jest } from "@jest/globals";
+import { moveAttributes } from "../../src/core/escalation-steps";
 import type { BatchResult } from "../../src/core/record-batch";
 import {
   batch,
@@ -195,7 +196,10 @@ describe("bad input", () => {
     const device = "flowDevice6";
     await createDevice(device, ORIGINAL);
     const results = await fail(10, device);
-    const input = await startedInput(stack.env.ESCALATION_ARN as string, results[9]?.escalations[0] as string);
+    const input = await startedInput(
+      stack.env.ESCALATION_ARN as string,
+      results[9]?.escalations[0] as string,
+    );
     // The step's last write (the commit dropping the lock) fails, as if its Lambda died right after UpdateThing.
     const dynamodb = awsClient(DynamoDBClient);
     const crash = (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {

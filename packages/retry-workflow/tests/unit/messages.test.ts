@@ -4,11 +4,8 @@ import { FAILURE_SOURCES, type FailureSource } from "../../src/config";
 import { parseMessage } from "../../src/core/messages";
 
 const SEED = { _id_: "3hwC2y7", timestamp: "1711320208793", status: "failed", model: "wo:v8", FW: "2.27" };
-const parse = (
-  message: unknown,
-  sources: readonly FailureSource[] = FAILURE_SOURCES,
-  jobIdPrefix = "",
-) => parseMessage(typeof message === "string" ? message : JSON.stringify(message), { sources, jobIdPrefix });
+const parse = (message: unknown, sources: readonly FailureSource[] = FAILURE_SOURCES, jobIdPrefix = "") =>
+  parseMessage(typeof message === "string" ? message : JSON.stringify(message), { sources, jobIdPrefix });
 const JOB_EVENT = {
   ruleSource: "job-executions",
   eventType: "JOB_EXECUTION",
@@ -109,7 +106,10 @@ describe("parseMessage", () => {
       base64OriginalPayload: Buffer.from(JSON.stringify(payload)).toString("base64"),
       failures: [],
     });
-    expect(parse(kept(SEED, "iot/device/data"))).toMatchObject({ ok: true, outcome: { deviceId: "3hwC2y7" } });
+    expect(parse(kept(SEED, "iot/device/data"))).toMatchObject({
+      ok: true,
+      outcome: { deviceId: "3hwC2y7" },
+    });
     const { ruleSource: _, ...original } = JOB_EVENT;
     expect(parse(kept(original, "$aws/events/jobExecution/job-1/timed_out"))).toMatchObject({
       ok: true,

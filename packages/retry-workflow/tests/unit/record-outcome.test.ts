@@ -195,8 +195,12 @@ describe("recordOutcome", () => {
     // The hint: epoch 1 not backed up yet. Since then the device went on to epoch 5, quarantining.
     known.remember(parseRecord(record({ epoch: 1, backedUpEpoch: 0 })));
     const quarantining = record({ phase: "quarantining", cycle: 2, epoch: 5, backedUpEpoch: 3 });
-    db.on(UpdateItemCommand).rejectsOnce(conditionFailed(quarantining)).resolves({ Attributes: quarantining });
-    iotMock.on(DescribeThingCommand).resolves({ attributes: { FW: "failedtoupdate", model: "failedtoupdate" } });
+    db.on(UpdateItemCommand)
+      .rejectsOnce(conditionFailed(quarantining))
+      .resolves({ Attributes: quarantining });
+    iotMock
+      .on(DescribeThingCommand)
+      .resolves({ attributes: { FW: "failedtoupdate", model: "failedtoupdate" } });
     expect(await recordOutcome({ ...deps, known }, failure())).toMatchObject({ result: "held" });
     // The registry's moved-out values were never read, let alone put over the newer backup.
     expect(iotMock.commandCalls(DescribeThingCommand)).toHaveLength(0);
