@@ -238,7 +238,9 @@ function hold(deps: RecordOutcomeDeps, outcome: Outcome, current: DeviceRecord):
       .bind("at", N(outcome.at))
       .bind("detail", S(outcome.detail))
       .set("#lastFailureAt = :at, #lastFailureDetail = :detail")
-      .add("#heldFailures :one, #totalFailures :one"),
+      .add("#heldFailures :one, #totalFailures :one")
+      // In the history (the issue asks for it), not in the cycle's counter.
+      .appendHistory([entry(outcome, `failed-while-${current.phase}`)]),
   );
 }
 
@@ -362,6 +364,7 @@ async function finish(
     case "hold": {
       // A claim whose start was lost (its message failed after the claim) is started by the next message.
       if (unstarted(record)) await startEscalation(deps, record);
+      await trimHistory(deps, record, deps.historyLimit);
       return held(record);
     }
   }

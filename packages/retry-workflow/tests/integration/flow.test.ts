@@ -84,7 +84,12 @@ describe("a device that keeps failing", () => {
     const restored = await history(DEVICE);
     expect(restored).toMatchObject({ phase: "counting", cycle: 1, retryCounter: 0, totalFailures: 11 });
     expect(restored).toMatchObject({ heldFailures: 1 });
-    expect(restored.history.map((e) => e.event)).toEqual(["cycled-out", "moved-out", "restored"]);
+    expect(restored.history.map((e) => e.event)).toEqual([
+      "cycled-out",
+      "moved-out",
+      "failed-while-coolingDown",
+      "restored",
+    ]);
     expect(restored.history[0]?.detail).toMatch(
       /^10 failures in cycle 0 from .* the last: device reported failed/,
     );

@@ -165,6 +165,33 @@ describe("recordOutcome", () => {
     expect(sfnMock.calls()).toHaveLength(0);
   });
 
+  it("counts a redelivered claim message once: a duplicate, no held failure, nothing started again", async () => {
+    const claimed = record({ phase: "coolingDown", cycle: 1, epoch: 2, escalation: { epoch: 2, started: true } });
+    db.on(UpdateItemCommand).rejects(conditionFailed(claimed));
+    // record() keeps "device:1:failed" in seen: the claim message's key, kept by the claim write.
+    expect(await recordOutcome(deps, failure(1))).toEqual({ deviceId: "dev1", result: "duplicate" });
+    expect(updates()).toHaveLength(1);
+    expect(sfnMock.calls()).toHaveLength(0);
+  });
+
+  it("starts a lost start when its claim message is redelivered", async () => {
+    const claimed = record({ phase: "coolingDown", cycle: 1, epoch: 2, escalation: { epoch: 2, started: false } });
+    db.on(UpdateItemCommand).rejectsOnce(conditionFailed(claimed)).resolves({ Attributes: claimed });
+    sfnMock.on(StartExecutionCommand).resolves({});
+    expect(await recordOutcome(deps, failure(1))).toMatchObject({ result: "held" });
+    expect(sfnMock.commandCalls(StartExecutionCommand)[0]?.args[0].input.name).toBe("dev1-e2");
+  });
+
+  it("holds a failure during a cool-down once, in the history, with its key", async () => {
+    const cooling = record({ phase: "coolingDown", cycle: 1, epoch: 2, escalation: { epoch: 2, started: true } });
+    db.on(UpdateItemCommand).rejectsOnce(conditionFailed(cooling)).resolves({ Attributes: cooling });
+    expect(await recordOutcome(deps, failure())).toMatchObject({ result: "held" });
+    const hold = updates()[1];
+    expect(hold?.ConditionExpression).toContain("NOT contains(#seen, :messageKey)");
+    expect(hold?.UpdateExpression).toContain("#heldFailures :one");
+    expect(JSON.stringify(hold?.ExpressionAttributeValues?.[":newEvents"])).toContain("failed-while-coolingDown");
+  });
+
   it("starts the escalation a lost start left behind, under the same name", async () => {
     const claimed = record({
       phase: "coolingDown",
