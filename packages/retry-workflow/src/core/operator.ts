@@ -103,7 +103,7 @@ export async function release(
         .bind("nextEpoch", N(record.epoch + 1))
         .bind("zero", N(0))
         .set("#phase = :counting, #cycle = :zero, #retryCounter = :zero, #epoch = :nextEpoch")
-        .remove("#moved, #escalation, #notifiedEpoch, #seen, #cycleStartedAt")
+        .remove("#moved, #escalation, #notifiedEpoch, #notifyingUntil, #seen, #cycleStartedAt")
         .appendHistory([{ at: Date.now(), event: "released", detail }]),
       owner,
     );

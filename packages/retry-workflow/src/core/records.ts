@@ -47,6 +47,8 @@ export interface DeviceRecord {
   /** Attribute names moved out of their registry values (restored by a restore or a release). */
   moved: string[];
   notifiedEpoch?: number;
+  /** Until when (epoch ms) a notify step holds the lease to publish this quarantine's notification. */
+  notifyingUntil?: number;
   lock?: { owner: string; until: number };
   /** Keys of the messages counted in the current phase: a redelivered one is not counted again. */
   seen: string[];
@@ -101,6 +103,7 @@ export function parseRecord(item: Item | undefined): DeviceRecord | undefined {
       : undefined,
     moved: item.moved?.SS ?? [],
     notifiedEpoch: num(item.notifiedEpoch),
+    notifyingUntil: num(item.notifyingUntil),
     lock: lockOwner ? { owner: lockOwner, until: num(item.lockUntil) ?? 0 } : undefined,
     seen: item.seen?.SS ?? [],
     history: (item.history?.L ?? []).map((entry) => {

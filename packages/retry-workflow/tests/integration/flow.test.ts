@@ -86,8 +86,8 @@ describe("a device that keeps failing", () => {
     expect(restored).toMatchObject({ heldFailures: 1 });
     expect(restored.history.map((e) => e.event)).toEqual([
       "cycled-out",
-      "moved-out",
       "failed-while-coolingDown",
+      "moved-out",
       "restored",
     ]);
     expect(restored.history[0]?.detail).toMatch(
