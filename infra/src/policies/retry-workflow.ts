@@ -3,7 +3,7 @@
 // stack's group prefix (its handlers refuse another at cold start). The tables, topic, queue and state machine
 // are the package's own, named as in its manifest: a handler's statements can refer to them only where its
 // manifest entry uses them.
-import { allow, arnOf, type PermissionContext, type PolicyStatement } from "./document";
+import { allow, arnOf, executionsOf, type PermissionContext, type PolicyStatement } from "./document";
 import { iotResources } from "./iot-naming";
 
 const RETRIES = "retries";
@@ -26,8 +26,10 @@ export const RETRY_WORKFLOW_PERMISSIONS: Record<string, (context: PermissionCont
       // The first failure of a cycle backs up the registry's attributes (a device unknown there is refused).
       allow(["dynamodb:PutItem"], [arnOf(context, BACKUPS)]),
       allow(["iot:DescribeThing"], [iot(context).anyThing]),
-      // One execution per claimed escalation, by a name derived from the device and its epoch.
+      // One execution per claimed escalation, by a name derived from the device and its epoch; a taken name is
+      // described to tell this escalation from an older one of the same name.
       allow(["states:StartExecution"], [escalation]),
+      allow(["states:DescribeExecution"], [executionsOf(escalation)]),
       // Consuming the rules' queue through the function's event source mapping.
       allow(
         ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"],

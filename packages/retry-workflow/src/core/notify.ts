@@ -5,9 +5,9 @@
 // read it twice, never zero times). The message names the device, its model and firmware as the registry had
 // them, the failure count, its history and how to release it.
 import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
+import { TransientError } from "@fleet/shared-aws";
 import type { EscalationInput } from "./escalation";
 import type { StepResult } from "./escalation-steps";
-import { TransientError } from "@fleet/shared-aws";
 import { N, S } from "./item-update";
 import { type Backup, type DeviceRecord, RecordUpdate, readBackup, type Tables, write } from "./records";
 

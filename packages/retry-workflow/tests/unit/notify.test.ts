@@ -96,10 +96,14 @@ describe("notify", () => {
       .resolves({ Attributes: leased });
     snsMock.on(PublishCommand).resolves({ MessageId: "m" });
     // The retry within the lease neither publishes nor reports success.
-    await expect(notify({ ...deps, now: () => 2_000 }, INPUT)).rejects.toMatchObject({ name: "TransientError" });
+    await expect(notify({ ...deps, now: () => 2_000 }, INPUT)).rejects.toMatchObject({
+      name: "TransientError",
+    });
     expect(snsMock.calls()).toHaveLength(0);
     // After the lease: published, then marked.
-    expect(await notify({ ...deps, now: () => 2_000 + NOTIFY_LEASE_MS }, INPUT)).toMatchObject({ outcome: "done" });
+    expect(await notify({ ...deps, now: () => 2_000 + NOTIFY_LEASE_MS }, INPUT)).toMatchObject({
+      outcome: "done",
+    });
     expect(snsMock.commandCalls(PublishCommand)).toHaveLength(1);
     const mark = db.commandCalls(UpdateItemCommand).at(-1)?.args[0].input;
     expect(mark?.UpdateExpression).toContain("#notifiedEpoch = :epoch");

@@ -166,7 +166,12 @@ describe("recordOutcome", () => {
   });
 
   it("counts a redelivered claim message once: a duplicate, no held failure, nothing started again", async () => {
-    const claimed = record({ phase: "coolingDown", cycle: 1, epoch: 2, escalation: { epoch: 2, started: true } });
+    const claimed = record({
+      phase: "coolingDown",
+      cycle: 1,
+      epoch: 2,
+      escalation: { epoch: 2, started: true },
+    });
     db.on(UpdateItemCommand).rejects(conditionFailed(claimed));
     // record() keeps "device:1:failed" in seen: the claim message's key, kept by the claim write.
     expect(await recordOutcome(deps, failure(1))).toEqual({ deviceId: "dev1", result: "duplicate" });
@@ -175,7 +180,12 @@ describe("recordOutcome", () => {
   });
 
   it("starts a lost start when its claim message is redelivered", async () => {
-    const claimed = record({ phase: "coolingDown", cycle: 1, epoch: 2, escalation: { epoch: 2, started: false } });
+    const claimed = record({
+      phase: "coolingDown",
+      cycle: 1,
+      epoch: 2,
+      escalation: { epoch: 2, started: false },
+    });
     db.on(UpdateItemCommand).rejectsOnce(conditionFailed(claimed)).resolves({ Attributes: claimed });
     sfnMock.on(StartExecutionCommand).resolves({});
     expect(await recordOutcome(deps, failure(1))).toMatchObject({ result: "held" });
@@ -183,13 +193,20 @@ describe("recordOutcome", () => {
   });
 
   it("holds a failure during a cool-down once, in the history, with its key", async () => {
-    const cooling = record({ phase: "coolingDown", cycle: 1, epoch: 2, escalation: { epoch: 2, started: true } });
+    const cooling = record({
+      phase: "coolingDown",
+      cycle: 1,
+      epoch: 2,
+      escalation: { epoch: 2, started: true },
+    });
     db.on(UpdateItemCommand).rejectsOnce(conditionFailed(cooling)).resolves({ Attributes: cooling });
     expect(await recordOutcome(deps, failure())).toMatchObject({ result: "held" });
     const hold = updates()[1];
     expect(hold?.ConditionExpression).toContain("NOT contains(#seen, :messageKey)");
     expect(hold?.UpdateExpression).toContain("#heldFailures :one");
-    expect(JSON.stringify(hold?.ExpressionAttributeValues?.[":newEvents"])).toContain("failed-while-coolingDown");
+    expect(JSON.stringify(hold?.ExpressionAttributeValues?.[":newEvents"])).toContain(
+      "failed-while-coolingDown",
+    );
   });
 
   it("starts the escalation a lost start left behind, under the same name", async () => {
