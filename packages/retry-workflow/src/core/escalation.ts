@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import { DescribeExecutionCommand, type SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { errorName, TransientError } from "@fleet/shared-aws";
-import { BOOL, N, S } from "./item-update";
+import { N, S } from "./item-update";
 import { type DeviceRecord, RecordUpdate, type Tables, write } from "./records";
 
 /** What every escalation step receives: the device and the epoch its claim created. */
@@ -79,7 +79,7 @@ export function freshName(name: string, taken: string): string {
   return `${name.slice(0, EXECUTION_NAME_MAX - hash.length - 1)}-${hash}`;
 }
 
-/** Starts the escalation the record claimed, unless it was started; returns its execution name. */
+/** Starts the escalation the record claimed (once: a name starts one execution); returns its execution name. */
 export async function startEscalation(deps: EscalationDeps, record: DeviceRecord): Promise<string> {
   const { escalation } = record;
   if (!escalation) throw new Error(`${record.deviceId} has no claimed escalation`);
@@ -108,13 +108,5 @@ export async function startEscalation(deps: EscalationDeps, record: DeviceRecord
       throw new TransientError(`${record.deviceId}: execution name ${name} is taken by another escalation`);
     }
   }
-  await write(
-    deps,
-    new RecordUpdate(deps, record.deviceId)
-      .bind("started", BOOL(true))
-      .bind("claimed", N(escalation.epoch))
-      .set("#escalation.#started = :started")
-      .when("#escalation.#epoch = :claimed"),
-  );
   return name;
 }

@@ -42,8 +42,8 @@ export interface DeviceRecord {
   cycleStartedAt?: number;
   /** The epoch whose first failure backed up the attributes; counting waits until it is the current one. */
   backedUpEpoch?: number;
-  /** The escalation of the current epoch: its execution's name and whether it was started. */
-  escalation?: { epoch: number; executionName: string; started: boolean };
+  /** The escalation of the current epoch: its execution's name and the key of the message that claimed it. */
+  escalation?: { epoch: number; executionName: string; messageKey?: string };
   /** Attribute names moved out of their registry values (restored by a restore or a release). */
   moved: string[];
   notifiedEpoch?: number;
@@ -98,7 +98,7 @@ export function parseRecord(item: Item | undefined): DeviceRecord | undefined {
       ? {
           epoch: num(escalation.epoch) ?? 0,
           executionName: str(escalation.executionName) ?? "",
-          started: escalation.started?.BOOL ?? false,
+          ...(escalation.messageKey?.S ? { messageKey: escalation.messageKey.S } : {}),
         }
       : undefined,
     moved: item.moved?.SS ?? [],

@@ -6,7 +6,7 @@ import { awsError } from "@fleet/shared-aws/testing";
 import { beforeEach, describe, expect, it } from "@jest/globals";
 import { mockClient } from "aws-sdk-client-mock";
 import { executionName, freshName, startEscalation } from "../../src/core/escalation";
-import { BOOL, M, N, S } from "../../src/core/item-update";
+import { M, N, S } from "../../src/core/item-update";
 import { type DeviceRecord, parseRecord } from "../../src/core/records";
 
 const VALID = /^[a-zA-Z0-9_-]{1,80}$/;
@@ -45,7 +45,7 @@ describe("startEscalation when the name is taken (request shape)", () => {
     phase: S("coolingDown"),
     cycle: N(1),
     epoch: N(2),
-    escalation: M({ epoch: N(2), executionName: S("dev1-e2"), started: BOOL(false) }),
+    escalation: M({ epoch: N(2), executionName: S("dev1-e2") }),
   }) as DeviceRecord;
   const taken = awsError("ExecutionAlreadyExists", 400, "Execution Already Exists");
 

@@ -46,7 +46,8 @@ function record(fields: {
   epoch?: number;
   retryCounter?: number;
   backedUpEpoch?: number;
-  escalation?: { epoch: number; started: boolean };
+  /** The claim's message key (absent: "device:9:failed", another message). */
+  escalation?: { epoch: number; messageKey?: string };
 }): Item {
   const { phase = "counting", cycle = 0, epoch = 1, retryCounter = 0, backedUpEpoch = epoch } = fields;
   return {
@@ -64,7 +65,7 @@ function record(fields: {
           escalation: M({
             epoch: N(fields.escalation.epoch),
             executionName: S(`dev1-e${fields.escalation.epoch}`),
-            started: BOOL(fields.escalation.started),
+            messageKey: S(fields.escalation.messageKey ?? "device:9:failed"),
           }),
         }
       : {}),
@@ -112,7 +113,7 @@ describe("recordOutcome", () => {
           phase: "coolingDown",
           cycle: 1,
           epoch: 2,
-          escalation: { epoch: 2, started: false },
+          escalation: { epoch: 2 },
         }),
       })
       .resolves({
@@ -120,7 +121,7 @@ describe("recordOutcome", () => {
           phase: "coolingDown",
           cycle: 1,
           epoch: 2,
-          escalation: { epoch: 2, started: true },
+          escalation: { epoch: 2 },
         }),
       });
     sfnMock.on(StartExecutionCommand).resolves({ executionArn: `${MACHINE}:dev1-e2` });
@@ -154,7 +155,7 @@ describe("recordOutcome", () => {
       phase: "coolingDown",
       cycle: 1,
       epoch: 2,
-      escalation: { epoch: 2, started: true },
+      escalation: { epoch: 2 },
     });
     db.on(UpdateItemCommand)
       .rejectsOnce(conditionFailed(record({ retryCounter: 9 })))
@@ -170,7 +171,7 @@ describe("recordOutcome", () => {
       phase: "coolingDown",
       cycle: 1,
       epoch: 2,
-      escalation: { epoch: 2, started: true },
+      escalation: { epoch: 2 },
     });
     db.on(UpdateItemCommand).rejects(conditionFailed(claimed));
     // record() keeps "device:1:failed" in seen: the claim message's key, kept by the claim write.
@@ -180,16 +181,19 @@ describe("recordOutcome", () => {
   });
 
   it("starts a lost start when its claim message is redelivered", async () => {
+    // record() keeps "device:1:failed" in seen: here the claim's own message.
     const claimed = record({
       phase: "coolingDown",
       cycle: 1,
       epoch: 2,
-      escalation: { epoch: 2, started: false },
+      escalation: { epoch: 2, messageKey: "device:1:failed" },
     });
-    db.on(UpdateItemCommand).rejectsOnce(conditionFailed(claimed)).resolves({ Attributes: claimed });
+    db.on(UpdateItemCommand).rejects(conditionFailed(claimed));
     sfnMock.on(StartExecutionCommand).resolves({});
     expect(await recordOutcome(deps, failure(1))).toMatchObject({ result: "held" });
     expect(sfnMock.commandCalls(StartExecutionCommand)[0]?.args[0].input.name).toBe("dev1-e2");
+    // Nothing written for it: the message was counted by its claim.
+    expect(updates()).toHaveLength(1);
   });
 
   it("holds a failure during a cool-down once, in the history, with its key", async () => {
@@ -197,7 +201,7 @@ describe("recordOutcome", () => {
       phase: "coolingDown",
       cycle: 1,
       epoch: 2,
-      escalation: { epoch: 2, started: true },
+      escalation: { epoch: 2 },
     });
     db.on(UpdateItemCommand).rejectsOnce(conditionFailed(cooling)).resolves({ Attributes: cooling });
     expect(await recordOutcome(deps, failure())).toMatchObject({ result: "held" });
@@ -209,17 +213,11 @@ describe("recordOutcome", () => {
     );
   });
 
-  it("starts the escalation a lost start left behind, under the same name", async () => {
-    const claimed = record({
-      phase: "coolingDown",
-      cycle: 1,
-      epoch: 2,
-      escalation: { epoch: 2, started: false },
-    });
+  it("leaves the start to the claim's own message: another held message starts nothing", async () => {
+    const claimed = record({ phase: "coolingDown", cycle: 1, epoch: 2, escalation: { epoch: 2 } });
     db.on(UpdateItemCommand).rejectsOnce(conditionFailed(claimed)).resolves({ Attributes: claimed });
-    sfnMock.on(StartExecutionCommand).resolves({});
     expect(await recordOutcome(deps, failure())).toMatchObject({ result: "held" });
-    expect(sfnMock.commandCalls(StartExecutionCommand)[0]?.args[0].input.name).toBe("dev1-e2");
+    expect(sfnMock.calls()).toHaveLength(0);
   });
 
   it("changes nothing for a device the registry does not know", async () => {
@@ -258,7 +256,17 @@ describe("recordOutcome", () => {
       .resolves({ Attributes: record({ epoch: 3, retryCounter: 1 }) });
     iotMock.on(DescribeThingCommand).resolves({ attributes: { FW: "2.30", model: "wo:v9" } });
     db.on(PutItemCommand).resolves({});
-    await recordOutcome(deps, failure());
+    expect(await recordOutcome(deps, failure())).toEqual({ deviceId: "dev1", result: "counted" });
+    // The refused count, the backup, and one write marking the record backed up and counting this failure.
+    expect(db.calls()).toHaveLength(3);
+    const marked = updates()[1];
+    expect(marked?.ConditionExpression).toBe(
+      "(NOT contains(#seen, :messageKey)) AND (#epoch = :epoch AND #phase = :counting AND #retryCounter = :zero)",
+    );
+    expect(marked?.UpdateExpression).toContain("#backedUpEpoch = :epoch, #cycleStartedAt = :at");
+    expect(marked?.UpdateExpression).toContain(
+      "ADD #seen :messageKeys, #retryCounter :one, #totalFailures :one",
+    );
     const put = db.commandCalls(PutItemCommand)[0]?.args[0].input;
     expect(put?.Item).toMatchObject({
       deviceId: { S: "dev1" },
@@ -308,7 +316,7 @@ describe("recordOutcome with a container's hints", () => {
         phase: "coolingDown",
         cycle: 1,
         epoch: 2,
-        escalation: { epoch: 2, started: true },
+        escalation: { epoch: 2 },
       }),
     });
     sfnMock.on(StartExecutionCommand).resolves({});
