@@ -2,7 +2,12 @@
 // topic, the outcomes queue and its dead-letter queue, every handler, the escalation state machine), plus what
 // refers to its functions and queues: the IoT rules filling the queue (their errors kept in the dead-letter
 // queue), the event source mapping feeding record-outcome, the e-mail subscription, the dead-letter alarm.
-import { DEAD_LETTERS_QUEUE, manifest, OUTCOMES_QUEUE } from "@fleet/retry-workflow";
+import {
+  DEAD_LETTERS_QUEUE,
+  manifest,
+  OUTCOMES_QUEUE,
+  OUTCOMES_VISIBILITY_TIMEOUT_SECONDS,
+} from "@fleet/retry-workflow";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { awsScope } from "../aws-scope";
@@ -57,7 +62,25 @@ export class RetryWorkflow extends pulumi.ComponentResource {
 
   constructor(name: string, args: DomainArgs, opts?: pulumi.ComponentResourceOptions) {
     const { sources, jobIdPrefix } = ruleSources(name, args);
-    super("fleet:index:RetryWorkflow", name, {}, opts);
+    super(
+      "fleet:index:RetryWorkflow",
+      name,
+      {},
+      {
+        ...opts,
+        // The manifest's queues carry no visibility timeout: the outcomes queue gets its consumer's six times.
+        transformations: [
+          ...(opts?.transformations ?? []),
+          ({ type, name: resourceName, props, opts: resourceOpts }) =>
+            type === "aws:sqs/queue:Queue" && resourceName === `${args.namePrefix}${name}-${OUTCOMES_QUEUE}`
+              ? {
+                  props: { ...props, visibilityTimeoutSeconds: OUTCOMES_VISIBILITY_TIMEOUT_SECONDS },
+                  opts: resourceOpts,
+                }
+              : undefined,
+        ],
+      },
+    );
     // Subscribed to the notifications topic (fleet:retryWorkflow.component.notifyEmail).
     const email = args.component?.notifyEmail as string;
 

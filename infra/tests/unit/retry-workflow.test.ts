@@ -81,11 +81,16 @@ describe("RetryWorkflow in the dev stack", () => {
       functionResponseTypes: ["ReportBatchItemFailures"],
       scalingConfig: { maximumConcurrency: 10 },
     });
-    // Lambda refuses a mapping whose function may outlive the queue's visibility timeout (SQS's default 30 s).
+    // AWS advises a visibility timeout of at least six times the consuming function's timeout.
     const outcomesQueue = named("aws:sqs/queue:Queue", `${PREFIX}-outcomes`);
-    expect(recordOutcome.inputs.timeout).toBeLessThanOrEqual(
-      (outcomesQueue.inputs.visibilityTimeoutSeconds as number | undefined) ?? 30,
+    expect(outcomesQueue.inputs.visibilityTimeoutSeconds).toBe(150);
+    expect(outcomesQueue.inputs.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(
+      6 * (recordOutcome.inputs.timeout as number),
     );
+    // The dead-letter queue keeps SQS's default.
+    expect(
+      named("aws:sqs/queue:Queue", `${PREFIX}-dead-letters`).inputs.visibilityTimeoutSeconds,
+    ).toBeUndefined();
     // The outcomes queue hands a message to the dead-letter queue after 5 receives.
     const outcomes = named("aws:sqs/queue:Queue", `${PREFIX}-outcomes`);
     expect(JSON.parse(outcomes.inputs.redrivePolicy as string)).toEqual({

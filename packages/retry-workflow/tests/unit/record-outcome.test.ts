@@ -6,7 +6,7 @@ import { SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { awsError, resourceNotFoundError, throttlingError } from "@fleet/shared-aws/testing";
 import { beforeEach, describe, expect, it } from "@jest/globals";
 import { mockClient } from "aws-sdk-client-mock";
-import { BOOL, type Item, L, M, N, S, SS } from "../../src/core/item-update";
+import { type Item, L, M, N, S, SS } from "../../src/core/item-update";
 import type { Outcome } from "../../src/core/messages";
 import { recordBatch } from "../../src/core/record-batch";
 import { KnownRecords, recordOutcome } from "../../src/core/record-outcome";
