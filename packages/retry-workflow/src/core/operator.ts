@@ -100,9 +100,10 @@ export async function release(
       deps,
       unlocking(deps, request.deviceId, owner)
         .bind("counting", S("counting"))
-        .bind("nextEpoch", N(record.epoch + 1))
+        .bind("one", N(1))
         .bind("zero", N(0))
-        .set("#phase = :counting, #cycle = :zero, #retryCounter = :zero, #epoch = :nextEpoch")
+        // Past whatever epoch the record reached meanwhile (a claim between the lock and this write).
+        .set("#phase = :counting, #cycle = :zero, #retryCounter = :zero, #epoch = #epoch + :one")
         .remove("#moved, #escalation, #notifiedEpoch, #notifyingUntil, #seen, #cycleStartedAt")
         .appendHistory([{ at: Date.now(), event: "released", detail }]),
       owner,
