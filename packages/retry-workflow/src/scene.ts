@@ -97,10 +97,12 @@ async function failUntilEscalated(
   stage: Stage,
   device: string,
 ): Promise<{ execution?: string; failures: number }> {
+  // Each failure its own millisecond (its key), as a device's clock would give them.
+  const start = Date.now();
   for (let i = 1; i <= MAX_FAILURES; i++) {
     const message = {
       _id_: device,
-      timestamp: String(Date.now() * 1000 + i),
+      timestamp: String(start + i),
       status: "failed",
       model: "wo:v8",
       FW: "2.27",

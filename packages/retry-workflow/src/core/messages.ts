@@ -42,6 +42,17 @@ function instant(value: unknown, unitMs: number): number | undefined {
   return Number.isSafeInteger(at) ? at : undefined;
 }
 
+/** 2000-01-01: no device of this fleet reports an update before it. */
+const EARLIEST_MS = 946_684_800_000;
+/** A device's clock may run ahead, not by more than a day. */
+const AHEAD_MS = 86_400_000;
+
+/** Why the instant is implausible (a wrong unit, a clock never set), or undefined. */
+function implausible(field: unknown, at: number): string | undefined {
+  if (at >= EARLIEST_MS && at <= Date.now() + AHEAD_MS) return undefined;
+  return `timestamp ${JSON.stringify(field)} is not between 2000 and a day from now`;
+}
+
 function deviceMessage(message: Record<string, unknown>): Parsed {
   const deviceId = message._id_;
   if (typeof deviceId !== "string" || deviceId === "") return refuse("_id_ is missing");
@@ -49,6 +60,8 @@ function deviceMessage(message: Record<string, unknown>): Parsed {
   const at = instant(message.timestamp, 1);
   if (at === undefined)
     return refuse(`timestamp ${JSON.stringify(message.timestamp)} is not epoch milliseconds`);
+  const wrong = implausible(message.timestamp, at);
+  if (wrong) return refuse(wrong);
   const kind = DEVICE_STATUSES[String(message.status)];
   if (!kind) return refuse(`status ${JSON.stringify(message.status)} is neither failed nor succeeded`);
   const firmware = [text(message.model), text(message.FW)].filter(Boolean).join(" ");
@@ -70,6 +83,8 @@ function jobExecutionEvent(event: Record<string, unknown>): Parsed {
   if (!thing || !THING_NAME.test(thing)) return refuse("thingArn is missing or names no thing");
   const at = instant(event.timestamp, 1000);
   if (at === undefined) return refuse(`timestamp ${JSON.stringify(event.timestamp)} is not epoch seconds`);
+  const wrong = implausible(event.timestamp, at);
+  if (wrong) return refuse(wrong);
   const kind = JOB_STATUSES[String(event.status)];
   if (!kind) return refuse(`job execution status ${JSON.stringify(event.status)} is not counted`);
   const jobId = text(event.jobId) ?? "?";

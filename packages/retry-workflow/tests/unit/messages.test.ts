@@ -65,6 +65,16 @@ describe("parseMessage", () => {
     [{ ...SEED, _id_: "a b" }, '_id_ "a b" is not a thing name'],
     [{ ...SEED, timestamp: "yesterday" }, 'timestamp "yesterday" is not epoch milliseconds'],
     [{ ...SEED, timestamp: "-5" }, 'timestamp "-5" is not epoch milliseconds'],
+    // Microseconds (year 56000), and a device whose clock was never set.
+    [
+      { ...SEED, timestamp: "1711320208793000" },
+      'timestamp "1711320208793000" is not between 2000 and a day from now',
+    ],
+    [{ ...SEED, timestamp: "42" }, 'timestamp "42" is not between 2000 and a day from now'],
+    [
+      { ...JOB_EVENT, timestamp: 1_711_320_208_793 },
+      "timestamp 1711320208793 is not between 2000 and a day from now",
+    ],
     [{ ...SEED, status: "in_progress" }, 'status "in_progress" is neither failed nor succeeded'],
     [{ ...SEED, status: undefined }, "status undefined is neither failed nor succeeded"],
     ["{not json", "the message is not JSON"],

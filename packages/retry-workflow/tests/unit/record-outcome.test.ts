@@ -287,7 +287,10 @@ describe("recordBatch", () => {
       error: (m: string) => logged.push(m),
     };
     const result = await recordBatch({ ...deps, sources: ["device-data"], concurrency: 2, logger }, [
-      { messageId: "a", body: JSON.stringify({ _id_: "dev1", timestamp: "1", status: "failed" }) },
+      {
+        messageId: "a",
+        body: JSON.stringify({ _id_: "dev1", timestamp: "1711320208793", status: "failed" }),
+      },
       { messageId: "b", body: JSON.stringify({ timestamp: "1", status: "failed" }) },
     ]);
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: "a" }]);
