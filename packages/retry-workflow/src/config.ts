@@ -3,6 +3,8 @@
 // same table. Every number and name of the seed's flow is a variable with the seed's value as its default.
 import { ConfigError, env, type VarDeclaration, variableTable } from "@fleet/shared-aws";
 
+/** A thing's (and a thing group's) name as AWS IoT allows it. */
+export const THING_NAME = /^[a-zA-Z0-9:_-]{1,128}$/;
 const ATTRIBUTE_VALUE = /^[a-zA-Z0-9_.,@/:#=[\]-]{1,800}$/;
 const ATTRIBUTE_NAMES = /^[a-zA-Z0-9_.,@/:#-]{1,128}(,[a-zA-Z0-9_.,@/:#-]{1,128})*$/;
 /** The failure sources record-outcome accepts: the devices' own messages, AWS IoT job-execution events. */
@@ -68,7 +70,7 @@ export const VARS = {
     description: "Value the moved attributes take once a device is quarantined (default failedtoupdate)",
   },
   QUARANTINE_GROUP: {
-    spec: env.string({ default: "FailedToUpdate", pattern: /^[a-zA-Z0-9:_-]{1,128}$/ }),
+    spec: env.string({ default: "FailedToUpdate", pattern: THING_NAME }),
     required: false,
     description: "Static thing group holding quarantined devices (default FailedToUpdate)",
   },

@@ -21,6 +21,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import type { Scene, Stage } from "@fleet/manifest";
 import { awsClient } from "@fleet/shared-aws";
+import { THING_NAME } from "./config";
 import type { EscalationInput } from "./core/escalation";
 import type { BatchResult } from "./core/record-batch";
 import { parseRecord } from "./core/records";
@@ -129,7 +130,7 @@ export const scene: Scene<Options> = {
     device: { description: "the failing device's thing name (the seed's sample device)", default: "3hwC2y7" },
   },
   optionProblems: ({ device }) =>
-    /^[a-zA-Z0-9:_-]{1,128}$/.test(device) ? [] : [`--device must be a thing name, got ${device}`],
+    THING_NAME.test(device) ? [] : [`--device must be a thing name, got ${device}`],
 
   async play(stage, { device }) {
     const original = { FW: "2.27", model: "wo:v8", site: "plant-7" };

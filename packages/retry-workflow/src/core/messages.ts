@@ -3,7 +3,7 @@
 // stamps in the SQL, never from the body's shape: a device cannot pass its own message off as a job event. A
 // message the rules' error action kept (redriven from the dead-letter queue) is unwrapped to the original.
 // Anything else is refused with its reason, before any AWS call.
-import type { FailureSource } from "../config";
+import { type FailureSource, THING_NAME } from "../config";
 
 export type OutcomeKind = "failed" | "succeeded";
 
@@ -21,7 +21,6 @@ export interface Outcome {
 
 export type Parsed = { ok: true; outcome: Outcome } | { ok: false; reason: string };
 
-const THING_NAME = /^[a-zA-Z0-9:_-]{1,128}$/;
 const JOB_STATUSES: Record<string, OutcomeKind> = {
   FAILED: "failed",
   TIMED_OUT: "failed",

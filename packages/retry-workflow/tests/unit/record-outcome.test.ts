@@ -278,6 +278,22 @@ describe("recordOutcome", () => {
 });
 
 describe("recordBatch", () => {
+  it("starts no message after its deadline: those left go back to SQS, none is lost", async () => {
+    const logged: string[] = [];
+    const logger = { info: () => {}, warn: (m: string) => logged.push(m), error: () => {} };
+    const body = (at: number) => JSON.stringify({ _id_: "dev1", timestamp: String(at), status: "failed" });
+    const result = await recordBatch(
+      { ...deps, sources: ["device-data"], concurrency: 2, logger, deadline: Date.now() - 1 },
+      [
+        { messageId: "a", body: body(1_711_320_208_793) },
+        { messageId: "b", body: body(1_711_320_208_794) },
+      ],
+    );
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: "a" }, { itemIdentifier: "b" }]);
+    expect(db.calls()).toHaveLength(0);
+    expect(logged).toEqual(["messages not started before the deadline; SQS delivers them again"]);
+  });
+
   it("reports a message it could not record to SQS, and drops refused ones with their reason", async () => {
     db.on(UpdateItemCommand).rejects(throttlingError());
     const logged: string[] = [];
