@@ -16,6 +16,7 @@ import { DynamoDBClient, PutItemCommand, UpdateItemCommand } from "@aws-sdk/clie
 import { awsClient } from "@fleet/shared-aws";
 import { startEmulator } from "@fleet/testing/emulator";
 import type { BatchResult } from "../src/core/record-batch";
+import { inFlight, shuffled } from "../tests/support/storm";
 
 const DEVICES = Number(process.env.BENCH_DEVICES ?? 300);
 const WARM_DEVICES = 20;
@@ -30,24 +31,6 @@ Object.assign(process.env, emulator.env, { POWERTOOLS_LOG_LEVEL: "SILENT" });
 const { batch, createDevice, createStack, executions, failure, invoke, isolateItemWrites } = await import(
   "../tests/support/stack"
 );
-
-async function inFlight<T>(items: readonly T[], width: number, work: (item: T) => Promise<unknown>) {
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) await work(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: width }, lane));
-}
-
-function shuffled<T>(items: T[]): T[] {
-  let state = 20_021;
-  for (let i = items.length - 1; i > 0; i--) {
-    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
-    const j = Math.floor((state / 2 ** 31) * (i + 1));
-    [items[i], items[j]] = [items[j] as T, items[i] as T];
-  }
-  return items;
-}
 
 /** Counts the DynamoDB writes the handlers send while `work` runs. */
 async function countingWrites<T>(work: () => Promise<T>): Promise<{ result: T; writes: number }> {
@@ -78,7 +61,10 @@ const halves: [string[], string[]] = [
 const devices = [...halves[0], ...halves[1]];
 await inFlight([...warm, ...devices], 16, (device) => createDevice(device, { FW: "2.27", model: "wo:v8" }));
 const stormOf = (of: string[]) =>
-  shuffled(of.flatMap((device) => Array.from({ length: FAILURES }, () => failure(device))));
+  shuffled(
+    of.flatMap((device) => Array.from({ length: FAILURES }, () => failure(device))),
+    20_021,
+  );
 type Message = ReturnType<typeof failure>;
 
 /** Records the messages through the real handler, BATCH a batch, IN_FLIGHT messages at once; seconds taken. */

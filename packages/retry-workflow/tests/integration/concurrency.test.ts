@@ -18,6 +18,7 @@ import {
   startedInput,
   type TestStack,
 } from "../support/stack";
+import { inFlight, shuffled } from "../support/storm";
 
 jest.setTimeout(900_000);
 let stack: TestStack;
@@ -34,37 +35,6 @@ interface Shown {
 const shown = (deviceId: string) => invoke<Shown>("device-history", { deviceId });
 const attributes = async (thingName: string) =>
   (await awsClient(IoTClient).send(new DescribeThingCommand({ thingName }))).attributes;
-
-/** Runs `work` over `items`, `width` at a time. */
-async function inFlight<T, R>(
-  items: readonly T[],
-  width: number,
-  work: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = [];
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: width }, lane));
-  return results;
-}
-
-function shuffled<T>(items: T[], seed = 7): T[] {
-  let state = seed;
-  const random = () => {
-    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
-    return state / 2 ** 31;
-  };
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [items[i], items[j]] = [items[j] as T, items[i] as T];
-  }
-  return items;
-}
 
 beforeAll(async () => {
   stack = await createStack({ CONCURRENCY: "10" });
