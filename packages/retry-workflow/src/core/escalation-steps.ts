@@ -104,7 +104,8 @@ export function moveAttributes(deps: MoveDeps, input: EscalationInput): Promise<
 
 /**
  * After the cool-down: the attributes this escalation moved get their backed-up values again (an attribute the
- * device did not have is removed), every other attribute untouched; counting resumes in cycle 1.
+ * device did not have is removed), every other attribute untouched; counting resumes in cycle 1, or in cycle 0
+ * when the device reported a success during the cool-down (a success ends the cycle).
  */
 export function restoreAttributes(
   deps: StepDeps & Tables & MovedValues,
@@ -113,14 +114,16 @@ export function restoreAttributes(
   return underLock(deps, input, "coolingDown", [], async (record, owner) => {
     const attributes = await restoredValues(deps, record);
     if (Object.keys(attributes).length > 0) await setAttributes(deps.iot, input.deviceId, attributes);
-    const detail = `restored ${describe(attributes)}`;
+    const succeeded = record.succeededEpoch === input.epoch;
+    const detail = `restored ${describe(attributes)}${succeeded ? "; a success during the cool-down: cycle 0" : ""}`;
     return {
       detail,
       update: unlocking(deps, input.deviceId, owner)
         .bind("counting", S("counting"))
         .bind("nextEpoch", N(input.epoch + 1))
         .bind("zero", N(0))
-        .set("#phase = :counting, #epoch = :nextEpoch, #retryCounter = :zero")
+        .bind("cycle", N(succeeded ? 0 : input.cycle))
+        .set("#phase = :counting, #epoch = :nextEpoch, #retryCounter = :zero, #cycle = :cycle")
         .remove("#moved")
         .appendHistory([{ at: deps.now?.() ?? Date.now(), event: "restored", detail }]),
     };

@@ -104,7 +104,9 @@ export async function release(
         .bind("zero", N(0))
         // Past whatever epoch the record reached meanwhile (a claim between the lock and this write).
         .set("#phase = :counting, #cycle = :zero, #retryCounter = :zero, #epoch = #epoch + :one")
-        .remove("#moved, #escalation, #notifiedEpoch, #notifyingUntil, #seen, #cycleStartedAt")
+        .remove(
+          "#moved, #escalation, #notifiedEpoch, #notifyingUntil, #succeededEpoch, #seen, #cycleStartedAt",
+        )
         .appendHistory([{ at: Date.now(), event: "released", detail }]),
       owner,
     );

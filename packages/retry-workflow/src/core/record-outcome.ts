@@ -238,7 +238,13 @@ function hold(deps: RecordOutcomeDeps, outcome: Outcome, current: DeviceRecord):
     .bind("one", N(1))
     .when("#epoch = :epoch AND #phase = :phase");
   if (outcome.kind === "succeeded") {
-    return write(deps, update.appendHistory([entry(outcome, `succeeded-while-${current.phase}`)]));
+    // Noted for the restore: a device that succeeded while cooling down comes back in cycle 0.
+    return write(
+      deps,
+      update
+        .set("#succeededEpoch = :epoch")
+        .appendHistory([entry(outcome, `succeeded-while-${current.phase}`)]),
+    );
   }
   return write(
     deps,

@@ -47,6 +47,8 @@ export interface DeviceRecord {
   /** Attribute names moved out of their registry values (restored by a restore or a release). */
   moved: string[];
   notifiedEpoch?: number;
+  /** The epoch in which a success arrived while the workflow held the device. */
+  succeededEpoch?: number;
   /** Until when (epoch ms) a notify step holds the lease to publish this quarantine's notification. */
   notifyingUntil?: number;
   lock?: { owner: string; until: number };
@@ -103,6 +105,7 @@ export function parseRecord(item: Item | undefined): DeviceRecord | undefined {
       : undefined,
     moved: item.moved?.SS ?? [],
     notifiedEpoch: num(item.notifiedEpoch),
+    succeededEpoch: num(item.succeededEpoch),
     notifyingUntil: num(item.notifyingUntil),
     lock: lockOwner ? { owner: lockOwner, until: num(item.lockUntil) ?? 0 } : undefined,
     seen: item.seen?.SS ?? [],

@@ -149,4 +149,26 @@ describe("a restore racing", () => {
     expect(thingGroups.map((g) => g.groupName)).toEqual([stack.env.QUARANTINE_GROUP]);
     expect(await shown(device)).toMatchObject({ phase: "quarantined", cycle: 2 });
   });
+
+  it("a quarantine: late cycle-1 restores racing the cycle-2 steps never re-admit the device", async () => {
+    const device = "raceQuarantine2";
+    const cycleOne = await coolingDown(device);
+    await invoke("restore-attributes", cycleOne);
+    let name: string | undefined;
+    for (let i = 0; i < 10; i++) {
+      name = (await invoke<BatchResult>("record-outcome", batch(failure(device)))).escalations[0] ?? name;
+    }
+    const cycleTwo = await startedInput(stack.env.ESCALATION_ARN as string, name as string);
+    // The whole cycle-2 escalation and five deliveries of the old restore, all at once.
+    const [escalation, ...restores] = await Promise.allSettled([
+      runEscalation(cycleTwo),
+      ...Array.from({ length: 5 }, () => invoke<{ outcome: string }>("restore-attributes", cycleOne)),
+    ]);
+    expect(escalation.status).toBe("fulfilled");
+    for (const restore of restores) {
+      expect(restore).toMatchObject({ status: "fulfilled", value: { outcome: "skipped" } });
+    }
+    expect(await attributes(device)).toEqual({ FW: "failedtoupdate", model: "failedtoupdate" });
+    expect(await shown(device)).toMatchObject({ phase: "quarantined", cycle: 2 });
+  });
 });

@@ -169,6 +169,25 @@ describe("bad input", () => {
     await expect(invoke("release", { deviceID: device })).rejects.toMatchObject({ name: "ValidationError" });
   });
 
+  it("comes back in cycle 0 when it reported a success during its cool-down", async () => {
+    const device = "flowDevice7";
+    await createDevice(device, ORIGINAL);
+    const results = await fail(10, device);
+    const name = results[9]?.escalations[0] as string;
+    const succeeded = await invoke<BatchResult>("record-outcome", batch(failure(device, "succeeded")));
+    expect(succeeded.counts.held).toBe(1);
+    await runEscalation(await startedInput(stack.env.ESCALATION_ARN as string, name));
+    expect(await attributes(device)).toEqual(ORIGINAL);
+    const record = await history(device);
+    expect(record).toMatchObject({ phase: "counting", cycle: 0, retryCounter: 0 });
+    expect(record.history.map((e) => e.event)).toEqual([
+      "cycled-out",
+      "succeeded-while-coolingDown",
+      "moved-out",
+      "restored",
+    ]);
+  });
+
   it("records a redelivered message once", async () => {
     const device = "flowDevice4";
     await createDevice(device, ORIGINAL);
