@@ -2,7 +2,12 @@
 // topic, the outcomes queue and its dead-letter queue, every handler, the escalation state machine), plus what
 // refers to its functions and queues: the IoT rules filling the queue (their errors kept in the dead-letter
 // queue), the event source mapping feeding record-outcome, the e-mail subscription, the dead-letter alarm.
-import { DEAD_LETTERS_QUEUE, manifest, OUTCOMES_QUEUE } from "@fleet/retry-workflow";
+import {
+  DEAD_LETTERS_QUEUE,
+  manifest,
+  OUTCOMES_QUEUE,
+  OUTCOMES_VISIBILITY_TIMEOUT_SECONDS,
+} from "@fleet/retry-workflow";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { awsScope } from "../aws-scope";
@@ -11,33 +16,73 @@ import { RETRY_WORKFLOW_PERMISSIONS } from "../policies/retry-workflow";
 import { type DomainArgs, type DomainOutputs, deployHandlerPackage } from "./handler-package";
 import type { NodeLambda } from "./node-lambda";
 
-/** The sources of failures and successes an IoT rule can select. */
+/**
+ * The sources of failures and successes an IoT rule can select. Each rule stamps its source in its SQL
+ * (`ruleSource`), the only thing record-outcome trusts about where a message came from; the device-data rule
+ * selects the seed's fields by name, so a device's own `ruleSource` never reaches the queue.
+ */
 const RULES = {
   "device-data": {
-    sql: "SELECT * FROM 'iot/device/data' WHERE status = 'failed' OR status = 'succeeded'",
+    sql: () =>
+      "SELECT _id_, timestamp, status, model, FW, 'device-data' AS ruleSource FROM 'iot/device/data' WHERE status = 'failed' OR status = 'succeeded'",
     description: "Devices' own update outcomes on iot/device/data (the seed's payload)",
   },
   "job-executions": {
-    sql: "SELECT * FROM '$aws/events/jobExecution/+/+' WHERE status = 'FAILED' OR status = 'TIMED_OUT' OR status = 'REJECTED' OR status = 'SUCCEEDED'",
+    sql: (jobIdPrefix: string) =>
+      `SELECT *, 'job-executions' AS ruleSource FROM '$aws/events/jobExecution/+/+' WHERE (status = 'FAILED' OR status = 'TIMED_OUT' OR status = 'REJECTED' OR status = 'SUCCEEDED')${jobIdPrefix ? ` AND startswith(jobId, '${jobIdPrefix}')` : ""}`,
     description: "AWS IoT job-execution events (JOB_EXECUTION events must be enabled on the account)",
   },
 } as const;
+
+/** The rules to create, from the stack's settings; throws naming a bad one (before anything is registered). */
+function ruleSources(
+  name: string,
+  args: DomainArgs,
+): { sources: (keyof typeof RULES)[]; jobIdPrefix: string } {
+  const email = args.component?.notifyEmail;
+  if (typeof email !== "string" || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) {
+    throw new Error(`RetryWorkflow ${name}: notifyEmail ${JSON.stringify(email)} is not an e-mail address`);
+  }
+  // The package's default: the devices' own messages only (both on counts twice an attempt reported both ways).
+  const sources = String(args.settings.FAILURE_SOURCES ?? "device-data").split(",");
+  const unknown = sources.filter((source) => !(source in RULES));
+  if (unknown.length > 0)
+    throw new Error(`RetryWorkflow ${name}: unknown FAILURE_SOURCES ${unknown.join(", ")}`);
+  const jobIdPrefix = String(args.settings.JOB_ID_PREFIX ?? "");
+  if (!/^[a-zA-Z0-9_-]{0,64}$/.test(jobIdPrefix))
+    throw new Error(
+      `RetryWorkflow ${name}: JOB_ID_PREFIX ${JSON.stringify(jobIdPrefix)} is not a job id prefix`,
+    );
+  return { sources: sources as (keyof typeof RULES)[], jobIdPrefix };
+}
 
 export class RetryWorkflow extends pulumi.ComponentResource {
   public readonly functions: Record<string, NodeLambda>;
   public readonly outputs: DomainOutputs;
 
   constructor(name: string, args: DomainArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("fleet:index:RetryWorkflow", name, {}, opts);
+    const { sources, jobIdPrefix } = ruleSources(name, args);
+    super(
+      "fleet:index:RetryWorkflow",
+      name,
+      {},
+      {
+        ...opts,
+        // The manifest's queues carry no visibility timeout: the outcomes queue gets its consumer's six times.
+        transformations: [
+          ...(opts?.transformations ?? []),
+          ({ type, name: resourceName, props, opts: resourceOpts }) =>
+            type === "aws:sqs/queue:Queue" && resourceName === `${args.namePrefix}${name}-${OUTCOMES_QUEUE}`
+              ? {
+                  props: { ...props, visibilityTimeoutSeconds: OUTCOMES_VISIBILITY_TIMEOUT_SECONDS },
+                  opts: resourceOpts,
+                }
+              : undefined,
+        ],
+      },
+    );
     // Subscribed to the notifications topic (fleet:retryWorkflow.component.notifyEmail).
-    const email = args.component?.notifyEmail;
-    if (typeof email !== "string" || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) {
-      throw new Error(`RetryWorkflow ${name}: notifyEmail ${JSON.stringify(email)} is not an e-mail address`);
-    }
-    const sources = String(args.settings.FAILURE_SOURCES ?? Object.keys(RULES).join(",")).split(",");
-    const unknown = sources.filter((source) => !(source in RULES));
-    if (unknown.length > 0)
-      throw new Error(`RetryWorkflow ${name}: unknown FAILURE_SOURCES ${unknown.join(", ")}`);
+    const email = args.component?.notifyEmail as string;
 
     const deployed = deployHandlerPackage(
       name,
@@ -107,7 +152,7 @@ export class RetryWorkflow extends pulumi.ComponentResource {
       parent,
     );
     const urls = deployed.outputs.resources;
-    for (const source of sources as (keyof typeof RULES)[]) {
+    for (const source of sources) {
       const rule = RULES[source];
       new aws.iot.TopicRule(
         named(`${source}-rule`),
@@ -115,7 +160,7 @@ export class RetryWorkflow extends pulumi.ComponentResource {
           name: ruleName(source),
           description: rule.description,
           enabled: true,
-          sql: rule.sql,
+          sql: rule.sql(jobIdPrefix),
           sqlVersion: "2016-03-23",
           sqs: [
             {

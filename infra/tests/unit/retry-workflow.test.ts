@@ -24,21 +24,20 @@ beforeAll(async () => {
 }, 120_000);
 
 describe("RetryWorkflow in the dev stack", () => {
-  it("selects failures and successes of both sources into the outcomes queue, errors into the dead-letter queue", () => {
+  it("selects the devices' failures and successes (the one source on by default) into the outcomes queue, errors into the dead-letter queue", () => {
     // The stack holds other packages' rules too (telemetry): this component's are named after it.
     const rules = ofType("aws:iot/topicRule:TopicRule").filter((r) =>
       String(r.inputs.name).startsWith("fleet_dev_retry_workflow_"),
     );
-    expect(rules.map((r) => r.inputs.name).sort()).toEqual([
-      "fleet_dev_retry_workflow_device_data",
-      "fleet_dev_retry_workflow_job_executions",
-    ]);
+    // One attempt reported both ways would count twice: the job-execution rule is off unless a stack turns it on.
+    expect(rules.map((r) => r.inputs.name).sort()).toEqual(["fleet_dev_retry_workflow_device_data"]);
     const role = named("aws:iam/role:Role", `${PREFIX}-rules-role`);
     const deviceData = rules.find(
       (r) => r.inputs.name === "fleet_dev_retry_workflow_device_data",
     ) as RecordedResource;
     expect(deviceData.inputs).toMatchObject({
-      sql: "SELECT * FROM 'iot/device/data' WHERE status = 'failed' OR status = 'succeeded'",
+      // The seed's fields by name, stamped with the rule's source (a device cannot pass as another source).
+      sql: "SELECT _id_, timestamp, status, model, FW, 'device-data' AS ruleSource FROM 'iot/device/data' WHERE status = 'failed' OR status = 'succeeded'",
       sqlVersion: "2016-03-23",
       enabled: true,
       sqs: [{ queueUrl: queue("outcomes").url, roleArn: role.computed.arn, useBase64: false }],
@@ -46,13 +45,6 @@ describe("RetryWorkflow in the dev stack", () => {
         sqs: { queueUrl: queue("dead-letters").url, roleArn: role.computed.arn, useBase64: false },
       },
     });
-    const jobs = rules.find(
-      (r) => r.inputs.name === "fleet_dev_retry_workflow_job_executions",
-    ) as RecordedResource;
-    expect(jobs.inputs.sql).toContain("FROM '$aws/events/jobExecution/+/+'");
-    for (const status of ["FAILED", "TIMED_OUT", "REJECTED", "SUCCEEDED"]) {
-      expect(jobs.inputs.sql).toContain(`status = '${status}'`);
-    }
   });
 
   it("gives the rules a role trusted by IoT of this account that may only send to the two queues", () => {
@@ -89,11 +81,16 @@ describe("RetryWorkflow in the dev stack", () => {
       functionResponseTypes: ["ReportBatchItemFailures"],
       scalingConfig: { maximumConcurrency: 10 },
     });
-    // Lambda refuses a mapping whose function may outlive the queue's visibility timeout (SQS's default 30 s).
+    // AWS advises a visibility timeout of at least six times the consuming function's timeout.
     const outcomesQueue = named("aws:sqs/queue:Queue", `${PREFIX}-outcomes`);
-    expect(recordOutcome.inputs.timeout).toBeLessThanOrEqual(
-      (outcomesQueue.inputs.visibilityTimeoutSeconds as number | undefined) ?? 30,
+    expect(outcomesQueue.inputs.visibilityTimeoutSeconds).toBe(150);
+    expect(outcomesQueue.inputs.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(
+      6 * (recordOutcome.inputs.timeout as number),
     );
+    // The dead-letter queue keeps SQS's default.
+    expect(
+      named("aws:sqs/queue:Queue", `${PREFIX}-dead-letters`).inputs.visibilityTimeoutSeconds,
+    ).toBeUndefined();
     // The outcomes queue hands a message to the dead-letter queue after 5 receives.
     const outcomes = named("aws:sqs/queue:Queue", `${PREFIX}-outcomes`);
     expect(JSON.parse(outcomes.inputs.redrivePolicy as string)).toEqual({
@@ -140,7 +137,7 @@ describe("RetryWorkflow in the dev stack", () => {
       RETRY_LIMIT: "10",
       COOL_DOWN_SECONDS: "86400",
       QUARANTINE_WAIT_SECONDS: "900",
-      FAILURE_SOURCES: "device-data,job-executions",
+      FAILURE_SOURCES: "device-data",
     });
     expect(env("move-attributes")).toMatchObject({
       MOVE_OUT_VALUE: "moveOut",
@@ -152,7 +149,7 @@ describe("RetryWorkflow in the dev stack", () => {
     });
   });
 
-  it("refuses a bad e-mail address or an unknown failure source before creating anything", () => {
+  it("refuses a bad e-mail address, an unknown failure source or a bad job id prefix", () => {
     const args = {
       repoRoot: "/nowhere",
       logRetentionDays: 7,
@@ -161,7 +158,6 @@ describe("RetryWorkflow in the dev stack", () => {
       testFleetTools: true,
       rates: {},
     };
-    const before = synthesis.resources.length;
     expect(
       () => new RetryWorkflow("bad-email", { ...args, settings: {}, component: { notifyEmail: "nobody" } }),
     ).toThrow(/notifyEmail "nobody" is not an e-mail address/);
@@ -173,6 +169,13 @@ describe("RetryWorkflow in the dev stack", () => {
           component: { notifyEmail: "a@example.com" },
         }),
     ).toThrow(/unknown FAILURE_SOURCES shadow/);
-    expect(synthesis.resources.length).toBe(before);
+    expect(
+      () =>
+        new RetryWorkflow("bad-prefix", {
+          ...args,
+          settings: { FAILURE_SOURCES: "job-executions", JOB_ID_PREFIX: "x') OR (1 = 1" },
+          component: { notifyEmail: "a@example.com" },
+        }),
+    ).toThrow(/JOB_ID_PREFIX .* is not a job id prefix/);
   });
 });

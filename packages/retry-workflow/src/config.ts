@@ -3,6 +3,8 @@
 // same table. Every number and name of the seed's flow is a variable with the seed's value as its default.
 import { ConfigError, env, type VarDeclaration, variableTable } from "@fleet/shared-aws";
 
+/** A thing's (and a thing group's) name as AWS IoT allows it. */
+export const THING_NAME = /^[a-zA-Z0-9:_-]{1,128}$/;
 const ATTRIBUTE_VALUE = /^[a-zA-Z0-9_.,@/:#=[\]-]{1,800}$/;
 const ATTRIBUTE_NAMES = /^[a-zA-Z0-9_.,@/:#-]{1,128}(,[a-zA-Z0-9_.,@/:#-]{1,128})*$/;
 /** The failure sources record-outcome accepts: the devices' own messages, AWS IoT job-execution events. */
@@ -68,7 +70,7 @@ export const VARS = {
     description: "Value the moved attributes take once a device is quarantined (default failedtoupdate)",
   },
   QUARANTINE_GROUP: {
-    spec: env.string({ default: "FailedToUpdate", pattern: /^[a-zA-Z0-9:_-]{1,128}$/ }),
+    spec: env.string({ default: "FailedToUpdate", pattern: THING_NAME }),
     required: false,
     description: "Static thing group holding quarantined devices (default FailedToUpdate)",
   },
@@ -84,12 +86,20 @@ export const VARS = {
       "Most recent events (transitions, successes, failed steps) kept in a device's history (default 50)",
   },
   FAILURE_SOURCES: {
+    // One source by default: a device that both publishes its failure and reports it through the Jobs API would
+    // have one attempt counted twice (the two messages share no key), ending its cycle after about 5 attempts.
     spec: env.string({
-      default: FAILURE_SOURCES.join(","),
+      default: "device-data",
       pattern: new RegExp(`^(${FAILURE_SOURCES.join("|")})(,(${FAILURE_SOURCES.join("|")}))*$`),
     }),
     required: false,
-    description: `Comma-separated sources counted (default ${FAILURE_SOURCES.join(",")}); messages of another are ignored`,
+    description: `Comma-separated sources counted, of ${FAILURE_SOURCES.join(", ")} (default device-data); messages of another are ignored. Both on counts twice an attempt a device reports both ways`,
+  },
+  JOB_ID_PREFIX: {
+    spec: env.string({ default: "", pattern: /^[a-zA-Z0-9_-]{0,64}$/ }),
+    required: false,
+    description:
+      "Only job-execution events of jobs whose id starts with this count (the job rule selects them too; default: every job)",
   },
   CONCURRENCY: {
     spec: env.number({ default: 10, min: 1, max: 100, integer: true }),
@@ -99,6 +109,7 @@ export const VARS = {
 } satisfies Record<string, VarDeclaration<unknown>>;
 
 const FLOW = ["RETRIES_TABLE", "BACKUP_TABLE"] as const;
+const MOVED = ["MOVED_ATTRIBUTES", "MOVE_OUT_VALUE", "FAILED_VALUE"] as const;
 
 /** The variables each handler reads. */
 export const HANDLER_VARS = {
@@ -110,15 +121,16 @@ export const HANDLER_VARS = {
     "QUARANTINE_WAIT_SECONDS",
     "HISTORY_LIMIT",
     "FAILURE_SOURCES",
+    "JOB_ID_PREFIX",
     "CONCURRENCY",
   ],
-  "move-attributes": ["RETRIES_TABLE", "MOVED_ATTRIBUTES", "MOVE_OUT_VALUE", "FAILED_VALUE", "HISTORY_LIMIT"],
-  "restore-attributes": [...FLOW, "HISTORY_LIMIT"],
+  "move-attributes": ["RETRIES_TABLE", ...MOVED, "HISTORY_LIMIT"],
+  "restore-attributes": [...FLOW, ...MOVED, "HISTORY_LIMIT"],
   quarantine: ["RETRIES_TABLE", "QUARANTINE_GROUP", "GROUP_NAME_PREFIX", "HISTORY_LIMIT"],
   notify: [...FLOW, "NOTIFICATIONS_TOPIC_ARN", "QUARANTINE_GROUP"],
   "escalation-failed": ["RETRIES_TABLE", "HISTORY_LIMIT"],
   "list-quarantined": ["RETRIES_TABLE", "QUARANTINE_GROUP", "GROUP_NAME_PREFIX"],
-  release: [...FLOW, "QUARANTINE_GROUP", "GROUP_NAME_PREFIX", "HISTORY_LIMIT"],
+  release: [...FLOW, ...MOVED, "QUARANTINE_GROUP", "GROUP_NAME_PREFIX", "HISTORY_LIMIT"],
   "device-history": FLOW,
 } as const satisfies Record<string, readonly (keyof typeof VARS)[]>;
 
@@ -132,6 +144,17 @@ export const handlerEnv = variables.env;
 
 /** A comma-separated list as its entries. */
 export const listOf = (value: string): string[] => value.split(",").filter((entry) => entry !== "");
+
+/** What the workflow moves out and to which values, as the steps and the release use it. */
+export const movedValues = (config: {
+  MOVED_ATTRIBUTES: string;
+  MOVE_OUT_VALUE: string;
+  FAILED_VALUE: string;
+}) => ({
+  attributeNames: listOf(config.MOVED_ATTRIBUTES),
+  moveOutValue: config.MOVE_OUT_VALUE,
+  failedValue: config.FAILED_VALUE,
+});
 
 /** The quarantine group, refused at cold start unless named with the stack's group prefix (what its role may reach). */
 export function quarantineGroup(config: { QUARANTINE_GROUP: string; GROUP_NAME_PREFIX: string }): string {

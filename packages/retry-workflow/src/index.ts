@@ -17,11 +17,13 @@ const handler = (
 
 // Every handler makes a few calls per device; a batch of 10 messages needs seconds, not minutes.
 const SHORT = { timeoutSeconds: 60, memoryMb: 256 };
-/**
- * Lambda refuses an SQS event source mapping whose function may run longer than the queue's visibility timeout
- * (SQS's default, 30 s, on the package's queues): a message would be delivered again while still being recorded.
- */
+/** record-outcome, the outcomes queue's consumer. */
 const CONSUMER = { timeoutSeconds: 25, memoryMb: 256 };
+/**
+ * The outcomes queue's visibility timeout (infra sets it): six times its consumer's timeout, as AWS advises for a
+ * Lambda event source, so a batch still being recorded (or retried by Lambda) is not delivered again meanwhile.
+ */
+export const OUTCOMES_VISIBILITY_TIMEOUT_SECONDS = 6 * CONSUMER.timeoutSeconds;
 
 /** The queue the rules deliver to; record-outcome consumes it (its event source mapping). */
 export const OUTCOMES_QUEUE = "outcomes";

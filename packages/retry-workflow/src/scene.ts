@@ -21,6 +21,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import type { Scene, Stage } from "@fleet/manifest";
 import { awsClient } from "@fleet/shared-aws";
+import { THING_NAME } from "./config";
 import type { EscalationInput } from "./core/escalation";
 import type { BatchResult } from "./core/record-batch";
 import { parseRecord } from "./core/records";
@@ -97,10 +98,12 @@ async function failUntilEscalated(
   stage: Stage,
   device: string,
 ): Promise<{ execution?: string; failures: number }> {
+  // Each failure its own millisecond (its key), as a device's clock would give them.
+  const start = Date.now();
   for (let i = 1; i <= MAX_FAILURES; i++) {
     const message = {
       _id_: device,
-      timestamp: String(Date.now() * 1000 + i),
+      timestamp: String(start + i),
       status: "failed",
       model: "wo:v8",
       FW: "2.27",
@@ -127,7 +130,7 @@ export const scene: Scene<Options> = {
     device: { description: "the failing device's thing name (the seed's sample device)", default: "3hwC2y7" },
   },
   optionProblems: ({ device }) =>
-    /^[a-zA-Z0-9:_-]{1,128}$/.test(device) ? [] : [`--device must be a thing name, got ${device}`],
+    THING_NAME.test(device) ? [] : [`--device must be a thing name, got ${device}`],
 
   async play(stage, { device }) {
     const original = { FW: "2.27", model: "wo:v8", site: "plant-7" };

@@ -1,10 +1,11 @@
 // Event schemas of every handler (the contract of the rule's queue, the state machine and the CLI). Operator
 // events refuse unknown fields: a misspelt `deviceID` must not act on nobody.
 import * as z from "zod/mini";
+import { THING_NAME } from "./config";
 
 const thingName = z
   .string()
-  .check(z.regex(/^[a-zA-Z0-9:_-]{1,128}$/, "must be a thing name: 1-128 letters, digits, ':', '_' or '-'"));
+  .check(z.regex(THING_NAME, "must be a thing name: 1-128 letters, digits, ':', '_' or '-'"));
 
 /** An SQS batch, as Lambda's event source mapping delivers the rules' messages; each body is parsed on its own. */
 export const recordOutcomeEvent = z.object({

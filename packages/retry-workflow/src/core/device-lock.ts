@@ -4,11 +4,14 @@
 // and drops the lock in one conditional write. A stale step finds the epoch moved on and does nothing; a step
 // finding another holder waits (it is retried). A lock outlives a crash by at most its lease.
 import { ConflictError, NotFoundError, TransientError } from "@fleet/shared-aws";
-import { N, S } from "./item-update";
+import { N, S, SS } from "./item-update";
 import { type DeviceRecord, type Phase, type RecordStore, RecordUpdate, write } from "./records";
 
-/** Longer than any Lambda invocation (15 min), so a lock held by a running step never expires under it. */
-export const LOCK_LEASE_MS = 20 * 60 * 1000;
+/**
+ * Longer than any holder runs: every holder is a 60 s Lambda (a step's task times out at 90 s), so a crashed
+ * holder's lock frees within minutes, well inside a step's retry budget (about 10 min) and an operator's patience.
+ */
+export const LOCK_LEASE_MS = 3 * 60 * 1000;
 
 export interface LockRequest {
   deviceId: string;
@@ -17,6 +20,11 @@ export interface LockRequest {
   epoch?: number;
   /** The phases it acts in; any when absent. */
   phases?: readonly Phase[];
+  /**
+   * Attributes the holder is about to move out of their registry values, recorded with the lock (before the
+   * registry write) so that a holder crashing after that write leaves them known to a restore or a release.
+   */
+  moving?: readonly string[];
   now?: number;
 }
 
@@ -42,6 +50,7 @@ export async function lockDevice(
     .when("attribute_exists(#deviceId)")
     .when("attribute_not_exists(#lockOwner) OR #lockOwner = :owner OR #lockUntil < :now")
     .set("#lockOwner = :owner, #lockUntil = :until");
+  if (request.moving?.length) update.bind("moving", SS([...request.moving])).add("#moved :moving");
   if (request.epoch !== undefined) update.bind("epoch", N(request.epoch)).when("#epoch = :epoch");
   if (request.phases) {
     for (const [i, phase] of request.phases.entries()) update.bind(`phase${i}`, S(phase));

@@ -1,10 +1,14 @@
 // Starting the escalation of a claimed cycle: one Standard execution per device and epoch, under a name derived
 // from both. Step Functions admits one execution per name (StartExecution with the same name and input answers
 // the running one), so a claim retried after a crash, or re-checked by the next message, never starts a second.
+// A name taken by another escalation (epochs restart when a record is deleted or the table restored from a
+// backup; Step Functions keeps closed names for 90 days) is told apart by the taken execution's input: then the
+// claim gets a fresh name, derived from the taken execution and stored in the record before it is started, so a
+// retry uses the same one.
 import { createHash } from "node:crypto";
-import { type SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
-import { errorName } from "@fleet/shared-aws";
-import { BOOL, N } from "./item-update";
+import { DescribeExecutionCommand, type SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import { errorName, TransientError } from "@fleet/shared-aws";
+import { N, S } from "./item-update";
 import { type DeviceRecord, RecordUpdate, type Tables, write } from "./records";
 
 /** What every escalation step receives: the device and the epoch its claim created. */
@@ -37,7 +41,45 @@ export interface EscalationDeps extends Tables {
   waits: { coolDownSeconds: number; quarantineWaitSeconds: number };
 }
 
-/** Starts the escalation the record claimed, unless it was started; returns its execution name. */
+const executionArn = (stateMachineArn: string, name: string) =>
+  `${stateMachineArn.replace(":stateMachine:", ":execution:")}:${name}`;
+
+/** Starts the execution; answers the taken execution's ARN and start when the name belongs to another escalation. */
+async function start(
+  deps: EscalationDeps,
+  name: string,
+  input: EscalationInput,
+): Promise<{ taken: string } | undefined> {
+  try {
+    await deps.sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: deps.stateMachineArn,
+        name,
+        input: JSON.stringify(input),
+      }),
+    );
+    return undefined;
+  } catch (error) {
+    if (errorName(error) !== "ExecutionAlreadyExists") throw error;
+  }
+  const taken = await deps.sfn.send(
+    new DescribeExecutionCommand({ executionArn: executionArn(deps.stateMachineArn, name) }),
+  );
+  const started = JSON.parse(taken.input ?? "{}") as Partial<EscalationInput>;
+  // This very escalation (its waits may differ: the stack's config changed since): nothing to start.
+  if (started.deviceId === input.deviceId && started.epoch === input.epoch && started.cycle === input.cycle) {
+    return undefined;
+  }
+  return { taken: `${taken.executionArn}@${taken.startDate?.toISOString()}` };
+}
+
+/** A name for the claim that is not `name`: derived from the execution holding it, so retries derive the same. */
+export function freshName(name: string, taken: string): string {
+  const hash = createHash("sha256").update(taken).digest("hex").slice(0, 8);
+  return `${name.slice(0, EXECUTION_NAME_MAX - hash.length - 1)}-${hash}`;
+}
+
+/** Starts the escalation the record claimed (once: a name starts one execution); returns its execution name. */
 export async function startEscalation(deps: EscalationDeps, record: DeviceRecord): Promise<string> {
   const { escalation } = record;
   if (!escalation) throw new Error(`${record.deviceId} has no claimed escalation`);
@@ -47,25 +89,24 @@ export async function startEscalation(deps: EscalationDeps, record: DeviceRecord
     cycle: record.cycle,
     waitSeconds: record.cycle === 1 ? deps.waits.coolDownSeconds : deps.waits.quarantineWaitSeconds,
   };
-  try {
-    await deps.sfn.send(
-      new StartExecutionCommand({
-        stateMachineArn: deps.stateMachineArn,
-        name: escalation.executionName,
-        input: JSON.stringify(input),
-      }),
+  let name = escalation.executionName;
+  const conflict = await start(deps, name, input);
+  if (conflict) {
+    const renamed = freshName(name, conflict.taken);
+    const stored = await write(
+      deps,
+      new RecordUpdate(deps, record.deviceId)
+        .bind("claimed", N(escalation.epoch))
+        .bind("name", S(name))
+        .bind("renamed", S(renamed))
+        .when("#escalation.#epoch = :claimed AND #escalation.#executionName = :name")
+        .set("#escalation.#executionName = :renamed"),
     );
-  } catch (error) {
-    // The name is taken by this very escalation, started with other waits (the stack's config changed since).
-    if (errorName(error) !== "ExecutionAlreadyExists") throw error;
+    // Renamed by another message first (to the same name, derived alike), or moved on: start what it says.
+    name = stored.ok ? renamed : (stored.current?.escalation?.executionName ?? renamed);
+    if (await start(deps, name, input)) {
+      throw new TransientError(`${record.deviceId}: execution name ${name} is taken by another escalation`);
+    }
   }
-  await write(
-    deps,
-    new RecordUpdate(deps, record.deviceId)
-      .bind("started", BOOL(true))
-      .bind("claimed", N(escalation.epoch))
-      .set("#escalation.#started = :started")
-      .when("#escalation.#epoch = :claimed"),
-  );
-  return escalation.executionName;
+  return name;
 }

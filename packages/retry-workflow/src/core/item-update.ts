@@ -8,7 +8,6 @@ export type Item = Record<string, AttributeValue>;
 export const S = (value: string): AttributeValue => ({ S: value });
 export const N = (value: number): AttributeValue => ({ N: String(value) });
 export const SS = (values: readonly string[]): AttributeValue => ({ SS: [...values] });
-export const BOOL = (value: boolean): AttributeValue => ({ BOOL: value });
 export const L = (values: readonly AttributeValue[]): AttributeValue => ({ L: [...values] });
 export const M = (fields: Record<string, AttributeValue | undefined>): AttributeValue => ({
   M: Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Item,

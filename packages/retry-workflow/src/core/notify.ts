@@ -1,8 +1,11 @@
-// Telling a human, once per device and quarantine: the claim is a conditional write of the epoch into the
-// record before the publish (a second execution or a retried step finds it and publishes nothing), given back if
-// the publish fails so that the retry can send it. The message names the device, its model and firmware as the
-// registry had them, the failure count, its history and how to release it.
+// Telling a human, at least once and normally once per device and quarantine. The step leases the notification
+// (a conditional write of a lease end into the record), publishes, then marks the quarantine's epoch notified in
+// one write. A second execution or a retried step finds the mark and publishes nothing; a step that died between
+// the publish and the mark is retried once its lease ends and publishes again (the same message: a human may
+// read it twice, never zero times). The message names the device, its model and firmware as the registry had
+// them, the failure count, its history and how to release it.
 import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
+import { TransientError } from "@fleet/shared-aws";
 import type { EscalationInput } from "./escalation";
 import type { StepResult } from "./escalation-steps";
 import { N, S } from "./item-update";
@@ -44,22 +47,34 @@ export function notification(record: DeviceRecord, backup: Backup | undefined, g
   return { subject, message: lines.join("\n") };
 }
 
+/** Longer than the notify Lambda may run (60 s): a live publisher's lease never ends under it. */
+export const NOTIFY_LEASE_MS = 2 * 60 * 1000;
+
 export async function notify(deps: NotifyDeps, input: EscalationInput): Promise<StepResult> {
+  const now = deps.now?.() ?? Date.now();
+  const until = now + NOTIFY_LEASE_MS;
   const claimed = await write(
     deps,
     new RecordUpdate(deps, input.deviceId)
       .bind("epoch", N(input.epoch))
       .bind("quarantined", S("quarantined"))
+      .bind("now", N(now))
+      .bind("until", N(until))
       .when("#epoch = :epoch AND #phase = :quarantined")
       .when("attribute_not_exists(#notifiedEpoch) OR #notifiedEpoch <> :epoch")
-      .set("#notifiedEpoch = :epoch"),
+      .when("attribute_not_exists(#notifyingUntil) OR #notifyingUntil < :now")
+      .set("#notifyingUntil = :until"),
   );
   if (!claimed.ok) {
     const current = claimed.current;
-    const reason =
-      current?.notifiedEpoch === input.epoch
-        ? "already notified for this quarantine"
-        : `the device moved on (now ${current?.phase ?? "no record"}): released or superseded`;
+    if (current?.notifiedEpoch === input.epoch) {
+      return { outcome: "skipped", deviceId: input.deviceId, reason: "already notified for this quarantine" };
+    }
+    if (current?.epoch === input.epoch && current.phase === "quarantined") {
+      // Another attempt holds the lease (or died holding it): retried, it publishes once the lease ends.
+      throw new TransientError(`${input.deviceId}: another attempt is notifying this quarantine; retrying`);
+    }
+    const reason = `the device moved on (now ${current?.phase ?? "no record"}): released or superseded`;
     return { outcome: "skipped", deviceId: input.deviceId, reason };
   }
   const { subject, message } = notification(
@@ -77,20 +92,25 @@ export async function notify(deps: NotifyDeps, input: EscalationInput): Promise<
       }),
     );
   } catch (error) {
+    // The lease given back, so that the retried step publishes without waiting for it to end.
     await write(
       deps,
       new RecordUpdate(deps, input.deviceId)
-        .bind("epoch", N(input.epoch))
-        .when("#notifiedEpoch = :epoch")
-        .remove("#notifiedEpoch"),
+        .bind("until", N(until))
+        .when("#notifyingUntil = :until")
+        .remove("#notifyingUntil"),
     );
     throw error;
   }
   await write(
     deps,
-    new RecordUpdate(deps, input.deviceId).appendHistory([
-      { at: deps.now?.() ?? Date.now(), event: "notified", detail: subject },
-    ]),
+    new RecordUpdate(deps, input.deviceId)
+      .bind("epoch", N(input.epoch))
+      // Not on a record released meanwhile (its epoch moved on).
+      .when("#epoch = :epoch")
+      .set("#notifiedEpoch = :epoch")
+      .remove("#notifyingUntil")
+      .appendHistory([{ at: deps.now?.() ?? Date.now(), event: "notified", detail: subject }]),
   );
   return { outcome: "done", deviceId: input.deviceId, detail: `notified: ${subject}` };
 }

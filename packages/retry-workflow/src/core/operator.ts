@@ -8,7 +8,7 @@ import {
 } from "@aws-sdk/client-iot";
 import { NotFoundError, unlessNotFound } from "@fleet/shared-aws";
 import { commitLocked, lockDevice, unlockDevice, unlocking } from "./device-lock";
-import { restoredValues } from "./escalation-steps";
+import { type MovedValues, restoredValues } from "./escalation-steps";
 import { N, S } from "./item-update";
 import {
   type Backup,
@@ -19,9 +19,9 @@ import {
   type Tables,
   trimHistory,
 } from "./records";
-import { setAttributes } from "./registry";
+import { registryAttributes, setAttributes } from "./registry";
 
-export interface OperatorDeps extends Tables {
+export interface OperatorDeps extends Tables, MovedValues {
   iot: IoTClient;
   group: string;
   historyLimit: number;
@@ -84,7 +84,11 @@ export async function release(
   // Without an epoch or phase to expect, the lock is held whenever lockDevice returns.
   const record = lock.record;
   try {
-    const restored = await restoredValues(deps, record);
+    // What the registry shows at a moved-out value is restored too: a step that crashed after its registry
+    // write may not have recorded it (the lock records it first now; records of older code may lack it).
+    // A device gone from the registry has nothing to restore (it is never re-created).
+    const registry = await registryAttributes(deps.iot, request.deviceId);
+    const restored = registry ? await restoredValues(deps, record, registry) : {};
     if (Object.keys(restored).length > 0) await setAttributes(deps.iot, request.deviceId, restored);
     const removed = await unlessNotFound(() =>
       deps.iot.send(
@@ -96,10 +100,13 @@ export async function release(
       deps,
       unlocking(deps, request.deviceId, owner)
         .bind("counting", S("counting"))
-        .bind("nextEpoch", N(record.epoch + 1))
+        .bind("one", N(1))
         .bind("zero", N(0))
-        .set("#phase = :counting, #cycle = :zero, #retryCounter = :zero, #epoch = :nextEpoch")
-        .remove("#moved, #escalation, #notifiedEpoch, #seen, #cycleStartedAt")
+        // Past whatever epoch the record reached meanwhile (a claim between the lock and this write).
+        .set("#phase = :counting, #cycle = :zero, #retryCounter = :zero, #epoch = #epoch + :one")
+        .remove(
+          "#moved, #escalation, #notifiedEpoch, #notifyingUntil, #succeededEpoch, #seen, #cycleStartedAt",
+        )
         .appendHistory([{ at: Date.now(), event: "released", detail }]),
       owner,
     );

@@ -2,15 +2,16 @@
 // (not an outcome, or of a source this stack does not count) or ignored (an unknown device) is logged with its
 // reason and dropped: retrying cannot help it. A message whose recording failed is reported back to SQS
 // (ReportBatchItemFailures), which delivers it again and, after the queue's maxReceives, keeps it in the
-// dead-letter queue; the rest of the batch is not delivered again.
+// dead-letter queue; the rest of the batch is not delivered again. Near the function's deadline no message is
+// started: those left are reported the same way, so a timeout never sends the whole batch back.
 import { errorMessage, errorName, type HandlerContext } from "@fleet/shared-aws";
-import type { FailureSource } from "../config";
-import { parseMessage } from "./messages";
+import { parseMessage, type SourceFilter } from "./messages";
 import { type OutcomeResult, type RecordOutcomeDeps, recordOutcome } from "./record-outcome";
 
-export interface BatchDeps extends RecordOutcomeDeps {
-  sources: readonly FailureSource[];
+export interface BatchDeps extends RecordOutcomeDeps, SourceFilter {
   concurrency: number;
+  /** Epoch ms after which no message is started (the handler's deadline); none when absent. */
+  deadline?: number;
   logger: Pick<HandlerContext["logger"], "info" | "warn" | "error">;
   metrics?: Pick<HandlerContext["metrics"], "addMetric">;
 }
@@ -35,7 +36,7 @@ export async function recordBatch(
     dropped: [],
   };
   const one = async ({ messageId, body }: { messageId: string; body: string }) => {
-    const parsed = parseMessage(body, deps.sources);
+    const parsed = parseMessage(body, deps);
     if (!parsed.ok) {
       result.counts.refused++;
       result.dropped.push({ messageId, reason: parsed.reason });
@@ -64,10 +65,19 @@ export async function recordBatch(
     }
   };
   let next = 0;
+  const inTime = () => deps.deadline === undefined || Date.now() < deps.deadline;
   const worker = async () => {
-    while (next < records.length) await one(records[next++] as (typeof records)[number]);
+    while (next < records.length && inTime()) await one(records[next++] as (typeof records)[number]);
   };
   await Promise.all(Array.from({ length: Math.min(deps.concurrency, records.length) }, worker));
+  const unstarted = records.slice(next);
+  if (unstarted.length > 0) {
+    result.counts.failed += unstarted.length;
+    result.batchItemFailures.push(...unstarted.map(({ messageId }) => ({ itemIdentifier: messageId })));
+    deps.logger.warn("messages not started before the deadline; SQS delivers them again", {
+      messageIds: unstarted.map(({ messageId }) => messageId),
+    });
+  }
   for (const [outcome, count] of Object.entries(result.counts)) {
     if (count > 0) deps.metrics?.addMetric(`Messages_${outcome}`, "Count", count);
   }

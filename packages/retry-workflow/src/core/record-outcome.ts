@@ -1,20 +1,22 @@
 // Recording one failure or success, the hot path of a storm: atomic conditional writes on the device's record,
-// which stays small (counters, phase, the message keys of the current phase, its transitions), so that a write
-// costs one write unit and nothing is read first. A failure below the limit is one UpdateItem (ADD to the
-// counter). The failure that reaches the limit claims the escalation in the same kind of write (the counter must
-// still be at limit - 1, so exactly one message wins), and only that message starts a workflow. The first
-// failure of a cycle first backs up the registry's attributes: counting waits until that backup exists, so a
-// device is never moved out before what to restore is known. Failures while the workflow holds the device
-// (cooling down, quarantining, quarantined) are counted apart and advance nothing. A success resets the counters
+// about one DynamoDB request per message. A failure below the limit is one UpdateItem that adds to the counters
+// and the phase's message keys, nothing else, answered with nothing. The first failure of a cycle backs up the
+// registry's attributes (DescribeThing, then a PutItem), then creates or marks the record and counts itself in one
+// write: counting waits until that backup exists, so a device is never moved out before what to restore is known.
+// The failure that reaches the limit claims the escalation in the same kind of write (the counter must still be at
+// limit - 1, so exactly one message wins), noting the claiming message, and only that message starts a workflow;
+// if it fails after the claim, SQS delivers it again and it starts the workflow again under the same name (a
+// second start of a name is harmless). Failures while the workflow holds the device (cooling down, quarantining,
+// quarantined) are counted apart and recorded in the history, and advance nothing. A success resets the counters
 // and ends the cycle. A message counted once in a phase (its key is in the record) is not counted again.
 //
-// Which write to try first is guessed from the record this container last saw of the device (a cache of hints:
-// every write is conditional, so a stale guess costs one refused write, never a wrong count).
+// Which write to try first is guessed from the record this container last saw of the device (a cache of the
+// decision fields: every write is conditional, so a stale guess costs one refused write, never a wrong count).
 import { PutItemCommand } from "@aws-sdk/client-dynamodb";
 import type { IoTClient } from "@aws-sdk/client-iot";
 import { errorName, TransientError } from "@fleet/shared-aws";
 import { type EscalationDeps, executionName, startEscalation } from "./escalation";
-import { BOOL, M, N, S } from "./item-update";
+import { M, N, S, SS } from "./item-update";
 import type { Outcome } from "./messages";
 import {
   type DeviceRecord,
@@ -71,7 +73,8 @@ export class KnownRecords {
   remember(record: DeviceRecord | undefined): void {
     if (!record) return;
     this.records.delete(record.deviceId);
-    this.records.set(record.deviceId, record);
+    // The decision fields only: a record's history would make the cache grow with every device's story.
+    this.records.set(record.deviceId, { ...record, history: [] });
     if (this.records.size > this.size) this.records.delete(this.records.keys().next().value as string);
   }
 }
@@ -84,26 +87,37 @@ type Next =
   | { action: Action; written: Promise<WriteResult | QuietWriteResult> }
   | { done: OutcomeResult }
   /** The cycle's backup first (of the record as it stands; none yet: the device's first failure). */
-  | { backUp: DeviceRecord | undefined };
+  | { backUp: DeviceRecord | undefined }
+  /** The claim's own message, delivered again: its start may have been lost. */
+  | { start: DeviceRecord };
 
 /** Records the outcome; throws only for a reason that may pass (throttling, a network error), to be retried. */
 export async function recordOutcome(deps: RecordOutcomeDeps, outcome: Outcome): Promise<OutcomeResult> {
   const { deviceId } = outcome;
   const known = deps.known?.get(deviceId);
   const guessed = known ? decide(deps, outcome, known) : undefined;
-  // A hint may pick a write, never settle a message without one (only what a write answered can).
+  // A hint may pick a write, never settle a message without one (only what a write answered can), and never
+  // a backup: the registry is backed up only for the epoch a write just answered with, never a cached one.
   let next: Next =
-    guessed && !("done" in guessed && guessed.done.result !== "duplicate")
+    guessed &&
+    !("backUp" in guessed) &&
+    !("start" in guessed) &&
+    !("done" in guessed && guessed.done.result !== "duplicate")
       ? guessed
       : outcome.kind === "failed"
         ? { action: "count", written: count(deps, outcome) }
         : { action: "reset", written: resetIfCounting(deps, outcome) };
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     if ("done" in next) return next.done;
+    if ("start" in next) {
+      await startEscalation(deps, next.start);
+      return held(next.start);
+    }
     if ("backUp" in next) {
-      const refused = await backUp(deps, deviceId, next.backUp);
-      if (refused) return { deviceId, result: "ignored", reason: refused };
-      next = { action: "count", written: count(deps, outcome) };
+      const backed = await backUp(deps, outcome, next.backUp);
+      if ("refused" in backed) return { deviceId, result: "ignored", reason: backed.refused };
+      if (backed.counted) return { deviceId, result: "counted" };
+      next = decide(deps, outcome, backed.current);
       continue;
     }
     const written = await next.written;
@@ -124,7 +138,13 @@ export async function recordOutcome(deps: RecordOutcomeDeps, outcome: Outcome): 
 /** The write the record as it stands calls for (the record may be a hint: the write's condition decides). */
 function decide(deps: RecordOutcomeDeps, outcome: Outcome, current: DeviceRecord | undefined): Next {
   const { deviceId } = outcome;
-  if (current?.seen.includes(outcome.key)) return { done: { deviceId, result: "duplicate" } };
+  if (current?.seen.includes(outcome.key)) {
+    // The claim's own message delivered again (it failed after the claim): it starts the claim's execution.
+    const { escalation } = current;
+    if (escalation?.messageKey === outcome.key && escalation.epoch === current.epoch)
+      return { start: current };
+    return { done: { deviceId, result: "duplicate" } };
+  }
   if (outcome.kind === "succeeded") {
     if (!current)
       return { done: { deviceId, result: "ignored", reason: "no failure of this device was recorded" } };
@@ -144,21 +164,15 @@ function decide(deps: RecordOutcomeDeps, outcome: Outcome, current: DeviceRecord
   return { action: "count", written: count(deps, outcome) };
 }
 
-/** The latest failure and, if the cycle has none yet, its start. */
-function noteFailure(update: RecordUpdate, outcome: Outcome): RecordUpdate {
-  return update
-    .bind("at", N(outcome.at))
-    .bind("detail", S(outcome.detail))
-    .set(
-      "#lastFailureAt = :at, #lastFailureDetail = :detail, #cycleStartedAt = if_not_exists(#cycleStartedAt, :at)",
-    );
-}
-
-/** The common case: one more failure below the limit, in a cycle whose backup exists; answered with nothing. */
+/**
+ * The common case: one more failure below the limit, in a cycle whose backup exists. Only the counters and the
+ * message's key (the latest failure is noted by the claim and the holds, the cycle's start by its backup);
+ * answered with nothing.
+ */
 function count(deps: RecordOutcomeDeps, outcome: Outcome): Promise<QuietWriteResult> {
   return writeQuietly(
     deps,
-    noteFailure(new RecordUpdate(deps, outcome.deviceId), outcome)
+    new RecordUpdate(deps, outcome.deviceId)
       .once(outcome.key)
       .bind("counting", S("counting"))
       .bind("last", N(deps.retryLimit - 1))
@@ -200,14 +214,17 @@ function claimEscalation(
       .bind("one", N(1))
       .bind("at", N(outcome.at))
       .bind("detail", S(outcome.detail))
-      .bind("escalation", M({ epoch: N(epoch), executionName: S(name), started: BOOL(false) }))
+      .bind("escalation", M({ epoch: N(epoch), executionName: S(name), messageKey: S(outcome.key) }))
       .when("NOT contains(#seen, :messageKey)")
       .when("#phase = :counting AND #epoch = :epoch AND #retryCounter = :counter")
       .set("#phase = :phase, #cycle = :cycle, #epoch = :nextEpoch, #retryCounter = :zero")
       .set("#escalation = :escalation, #lastFailureAt = :at, #lastFailureDetail = :detail")
       .add("#totalFailures :one")
-      // The cycle's message keys and start end with it (a redelivered message of it now counts as held).
-      .remove("#seen, #cycleStartedAt")
+      // The cycle's message keys and start end with it; the claim's own key stays (a redelivered claim is a
+      // duplicate, another message of the ended cycle counts as held).
+      .bind("claimKeys", SS([outcome.key]))
+      .set("#seen = :claimKeys")
+      .remove("#cycleStartedAt")
       .appendHistory([claimed]),
   );
 }
@@ -215,12 +232,19 @@ function claimEscalation(
 /** The workflow holds the device: the failure is counted apart and advances nothing. */
 function hold(deps: RecordOutcomeDeps, outcome: Outcome, current: DeviceRecord): Promise<WriteResult> {
   const update = new RecordUpdate(deps, outcome.deviceId)
+    .once(outcome.key)
     .bind("epoch", N(current.epoch))
     .bind("phase", S(current.phase))
     .bind("one", N(1))
     .when("#epoch = :epoch AND #phase = :phase");
   if (outcome.kind === "succeeded") {
-    return write(deps, update.appendHistory([entry(outcome, `succeeded-while-${current.phase}`)]));
+    // Noted for the restore: a device that succeeded while cooling down comes back in cycle 0.
+    return write(
+      deps,
+      update
+        .set("#succeededEpoch = :epoch")
+        .appendHistory([entry(outcome, `succeeded-while-${current.phase}`)]),
+    );
   }
   return write(
     deps,
@@ -228,7 +252,9 @@ function hold(deps: RecordOutcomeDeps, outcome: Outcome, current: DeviceRecord):
       .bind("at", N(outcome.at))
       .bind("detail", S(outcome.detail))
       .set("#lastFailureAt = :at, #lastFailureDetail = :detail")
-      .add("#heldFailures :one, #totalFailures :one"),
+      .add("#heldFailures :one, #totalFailures :one")
+      // In the history (the issue asks for it), not in the cycle's counter.
+      .appendHistory([entry(outcome, `failed-while-${current.phase}`)]),
   );
 }
 
@@ -250,7 +276,10 @@ function reset(deps: RecordOutcomeDeps, outcome: Outcome, current: DeviceRecord)
       .bind("zero", N(0))
       .when("#phase = :counting AND #epoch = :epoch")
       .set("#retryCounter = :zero, #cycle = :zero, #epoch = :nextEpoch")
-      .remove("#seen, #cycleStartedAt")
+      // The success's key stays: the same success redelivered after new failures does not reset them again.
+      .bind("successKeys", SS([outcome.key]))
+      .set("#seen = :successKeys")
+      .remove("#cycleStartedAt")
       .appendHistory([entry(outcome, "succeeded", `${outcome.detail}: counters reset`)]),
   );
 }
@@ -266,26 +295,38 @@ function resetIfCounting(deps: RecordOutcomeDeps, outcome: Outcome): Promise<Wri
       .when("#phase = :counting AND (#retryCounter > :zero OR #cycle > :zero)")
       .set("#retryCounter = :zero, #cycle = :zero")
       .add("#epoch :one")
-      .remove("#seen, #cycleStartedAt")
+      .bind("successKeys", SS([outcome.key]))
+      .set("#seen = :successKeys")
+      .remove("#cycleStartedAt")
       .appendHistory([entry(outcome, "succeeded", `${outcome.detail}: counters reset`)]),
   );
 }
 
+type BackedUp =
+  | { refused: string }
+  | { counted: true }
+  /** Not counted: the record as the write left it, or as it stood when the write was refused. */
+  | { counted: false; current: DeviceRecord | undefined };
+
 /**
  * The first failure of a cycle: the registry's attributes (never the message's) into the backup, the first
- * backup of the epoch kept, then the record told. Creates the record of a device's first failure. Answers why
- * nothing was done when the device is not in the registry.
+ * backup of the epoch kept and never one of a newer epoch overwritten, then the record created (a device's first
+ * failure) or marked backed up, this failure counted in the same write. Refused, with why, when the device is
+ * not in the registry.
  */
 async function backUp(
   deps: RecordOutcomeDeps,
-  deviceId: string,
+  outcome: Outcome,
   current: DeviceRecord | undefined,
-): Promise<string | undefined> {
+): Promise<BackedUp> {
+  const { deviceId } = outcome;
   const attributes = await registryAttributes(deps.iot, deviceId);
   if (!attributes) {
-    return current
-      ? "the device no longer exists in the registry"
-      : "unknown device: no thing of that name in the registry";
+    return {
+      refused: current
+        ? "the device no longer exists in the registry"
+        : "unknown device: no thing of that name in the registry",
+    };
   }
   const epoch = current?.epoch ?? 1;
   try {
@@ -298,31 +339,39 @@ async function backUp(
           attributes: M(Object.fromEntries(Object.entries(attributes).map(([k, v]) => [k, S(v)]))),
           takenAt: N(Date.now()),
         },
-        ConditionExpression: "attribute_not_exists(#deviceId) OR #epoch <> :epoch",
+        // Only over an older epoch's backup: a newer one (taken while this message waited) stands.
+        ConditionExpression: "attribute_not_exists(#deviceId) OR #epoch < :epoch",
         ExpressionAttributeNames: { "#deviceId": "deviceId", "#epoch": "epoch" },
         ExpressionAttributeValues: { ":epoch": N(epoch) },
       }),
     );
   } catch (error) {
-    // Another message of the same first failures backed this epoch up already: that copy stands.
+    // Another message of the same first failures backed this epoch (or a newer one) up already: that stands.
     if (errorName(error) !== "ConditionalCheckFailedException") throw error;
   }
-  const update = new RecordUpdate(deps, deviceId).bind("epoch", N(epoch)).set("#backedUpEpoch = :epoch");
-  if (current) update.when("#epoch = :epoch");
-  else {
+  // The cycle's first failure counts in this write, unless it reaches the limit (a limit of 1: claimed next).
+  const counts = deps.retryLimit > 1;
+  const update = new RecordUpdate(deps, deviceId)
+    .bind("epoch", N(epoch))
+    .bind("at", N(outcome.at))
+    .bind("counting", S("counting"))
+    .bind("zero", N(0))
+    .set("#backedUpEpoch = :epoch, #cycleStartedAt = :at");
+  if (counts) update.once(outcome.key).bind("one", N(1)).add("#retryCounter :one, #totalFailures :one");
+  if (current) {
+    // A counting record of this epoch that nothing counted yet (counting waits for the backup).
+    update.when("#epoch = :epoch AND #phase = :counting AND #retryCounter = :zero");
+  } else {
+    // Created; a creator that lost the race finds the record on its next pass.
     update
-      .bind("counting", S("counting"))
-      .bind("zero", N(0))
-      // Created with its backup mark; a creator that lost the race finds the record on its next pass.
       .when("attribute_not_exists(#deviceId)")
-      .set(
-        "#phase = :counting, #cycle = :zero, #epoch = :epoch, #retryCounter = :zero, #totalFailures = :zero",
-      )
-      .set("#heldFailures = :zero");
+      .set("#phase = :counting, #cycle = :zero, #epoch = :epoch, #heldFailures = :zero");
+    if (!counts) update.set("#retryCounter = :zero, #totalFailures = :zero");
   }
   const written = await write(deps, update);
   deps.known?.remember(written.ok ? written.record : written.current);
-  return undefined;
+  if (written.ok && counts) return { counted: true };
+  return { counted: false, current: written.ok ? written.record : written.current };
 }
 
 async function finish(
@@ -343,14 +392,9 @@ async function finish(
       const started = await startEscalation(deps, record);
       return { deviceId, result: "escalated", cycle: record.cycle, executionName: started };
     }
-    case "hold": {
-      // A claim whose start was lost (its message failed after the claim) is started by the next message.
-      const { escalation } = record;
-      if (escalation && !escalation.started && escalation.epoch === record.epoch) {
-        await startEscalation(deps, record);
-      }
+    case "hold":
+      await trimHistory(deps, record, deps.historyLimit);
       return held(record);
-    }
   }
 }
 

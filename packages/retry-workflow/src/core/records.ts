@@ -42,11 +42,15 @@ export interface DeviceRecord {
   cycleStartedAt?: number;
   /** The epoch whose first failure backed up the attributes; counting waits until it is the current one. */
   backedUpEpoch?: number;
-  /** The escalation of the current epoch: its execution's name and whether it was started. */
-  escalation?: { epoch: number; executionName: string; started: boolean };
+  /** The escalation of the current epoch: its execution's name and the key of the message that claimed it. */
+  escalation?: { epoch: number; executionName: string; messageKey?: string };
   /** Attribute names moved out of their registry values (restored by a restore or a release). */
   moved: string[];
   notifiedEpoch?: number;
+  /** The epoch in which a success arrived while the workflow held the device. */
+  succeededEpoch?: number;
+  /** Until when (epoch ms) a notify step holds the lease to publish this quarantine's notification. */
+  notifyingUntil?: number;
   lock?: { owner: string; until: number };
   /** Keys of the messages counted in the current phase: a redelivered one is not counted again. */
   seen: string[];
@@ -96,11 +100,13 @@ export function parseRecord(item: Item | undefined): DeviceRecord | undefined {
       ? {
           epoch: num(escalation.epoch) ?? 0,
           executionName: str(escalation.executionName) ?? "",
-          started: escalation.started?.BOOL ?? false,
+          ...(escalation.messageKey?.S ? { messageKey: escalation.messageKey.S } : {}),
         }
       : undefined,
     moved: item.moved?.SS ?? [],
     notifiedEpoch: num(item.notifiedEpoch),
+    succeededEpoch: num(item.succeededEpoch),
+    notifyingUntil: num(item.notifyingUntil),
     lock: lockOwner ? { owner: lockOwner, until: num(item.lockUntil) ?? 0 } : undefined,
     seen: item.seen?.SS ?? [],
     history: (item.history?.L ?? []).map((entry) => {

@@ -1,7 +1,7 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { IoTClient } from "@aws-sdk/client-iot";
 import { awsClient, defineHandler } from "@fleet/shared-aws";
-import { handlerConfig, listOf } from "../config";
+import { handlerConfig, movedValues } from "../config";
 import { moveAttributes } from "../core/escalation-steps";
 import { escalationInput } from "../schemas";
 
@@ -11,9 +11,7 @@ const deps = {
   iot: awsClient(IoTClient),
   retriesTable: config.RETRIES_TABLE,
   historyLimit: config.HISTORY_LIMIT,
-  attributeNames: listOf(config.MOVED_ATTRIBUTES),
-  moveOutValue: config.MOVE_OUT_VALUE,
-  failedValue: config.FAILED_VALUE,
+  ...movedValues(config),
 };
 
 export const handler = defineHandler({

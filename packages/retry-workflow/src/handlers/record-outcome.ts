@@ -26,6 +26,17 @@ const sources = listOf(config.FAILURE_SOURCES) as FailureSource[];
 export const handler = defineHandler({
   name: "record-outcome",
   schema: recordOutcomeEvent,
-  handler: (event, { logger, metrics }) =>
-    recordBatch({ ...deps, sources, concurrency: config.CONCURRENCY, logger, metrics }, event.Records),
+  handler: (event, { logger, metrics, deadline }) =>
+    recordBatch(
+      {
+        ...deps,
+        sources,
+        jobIdPrefix: config.JOB_ID_PREFIX,
+        concurrency: config.CONCURRENCY,
+        deadline,
+        logger,
+        metrics,
+      },
+      event.Records,
+    ),
 });

@@ -1,7 +1,7 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { IoTClient } from "@aws-sdk/client-iot";
 import { awsClient, defineHandler } from "@fleet/shared-aws";
-import { handlerConfig, quarantineGroup } from "../config";
+import { handlerConfig, movedValues, quarantineGroup } from "../config";
 import { release } from "../core/operator";
 import { releaseEvent } from "../schemas";
 
@@ -12,6 +12,7 @@ const deps = {
   retriesTable: config.RETRIES_TABLE,
   backupTable: config.BACKUP_TABLE,
   historyLimit: config.HISTORY_LIMIT,
+  ...movedValues(config),
   group: quarantineGroup(config),
 };
 

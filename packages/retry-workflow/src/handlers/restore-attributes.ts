@@ -1,7 +1,7 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { IoTClient } from "@aws-sdk/client-iot";
 import { awsClient, defineHandler } from "@fleet/shared-aws";
-import { handlerConfig } from "../config";
+import { handlerConfig, movedValues } from "../config";
 import { restoreAttributes } from "../core/escalation-steps";
 import { escalationInput } from "../schemas";
 
@@ -12,6 +12,7 @@ const deps = {
   retriesTable: config.RETRIES_TABLE,
   backupTable: config.BACKUP_TABLE,
   historyLimit: config.HISTORY_LIMIT,
+  ...movedValues(config),
 };
 
 export const handler = defineHandler({

@@ -18,6 +18,7 @@ import {
   startedInput,
   type TestStack,
 } from "../support/stack";
+import { inFlight, shuffled } from "../support/storm";
 
 jest.setTimeout(900_000);
 let stack: TestStack;
@@ -34,37 +35,6 @@ interface Shown {
 const shown = (deviceId: string) => invoke<Shown>("device-history", { deviceId });
 const attributes = async (thingName: string) =>
   (await awsClient(IoTClient).send(new DescribeThingCommand({ thingName }))).attributes;
-
-/** Runs `work` over `items`, `width` at a time. */
-async function inFlight<T, R>(
-  items: readonly T[],
-  width: number,
-  work: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = [];
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: width }, lane));
-  return results;
-}
-
-function shuffled<T>(items: T[], seed = 7): T[] {
-  let state = seed;
-  const random = () => {
-    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
-    return state / 2 ** 31;
-  };
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [items[i], items[j]] = [items[j] as T, items[i] as T];
-  }
-  return items;
-}
 
 beforeAll(async () => {
   stack = await createStack({ CONCURRENCY: "10" });
@@ -92,7 +62,11 @@ describe("a storm of failures", () => {
       totalFailures: 50,
       heldFailures: 40,
     });
-    expect(record.history.map((e) => e.event)).toEqual(["cycled-out"]);
+    // The 40 failures during the cool-down are in the history, once each, and advanced nothing.
+    expect(record.history.map((e) => e.event)).toEqual([
+      "cycled-out",
+      ...Array.from({ length: 40 }, () => "failed-while-coolingDown"),
+    ]);
     expect(record.history[0]?.detail).toMatch(/^10 failures in cycle 0 /);
     const started = (await executions(stack.env.ESCALATION_ARN as string)).filter((n) =>
       n.startsWith(device),
@@ -173,6 +147,28 @@ describe("a restore racing", () => {
       new ListThingGroupsForThingCommand({ thingName: device }),
     );
     expect(thingGroups.map((g) => g.groupName)).toEqual([stack.env.QUARANTINE_GROUP]);
+    expect(await shown(device)).toMatchObject({ phase: "quarantined", cycle: 2 });
+  });
+
+  it("a quarantine: late cycle-1 restores racing the cycle-2 steps never re-admit the device", async () => {
+    const device = "raceQuarantine2";
+    const cycleOne = await coolingDown(device);
+    await invoke("restore-attributes", cycleOne);
+    let name: string | undefined;
+    for (let i = 0; i < 10; i++) {
+      name = (await invoke<BatchResult>("record-outcome", batch(failure(device)))).escalations[0] ?? name;
+    }
+    const cycleTwo = await startedInput(stack.env.ESCALATION_ARN as string, name as string);
+    // The whole cycle-2 escalation and five deliveries of the old restore, all at once.
+    const [escalation, ...restores] = await Promise.allSettled([
+      runEscalation(cycleTwo),
+      ...Array.from({ length: 5 }, () => invoke<{ outcome: string }>("restore-attributes", cycleOne)),
+    ]);
+    expect(escalation.status).toBe("fulfilled");
+    for (const restore of restores) {
+      expect(restore).toMatchObject({ status: "fulfilled", value: { outcome: "skipped" } });
+    }
+    expect(await attributes(device)).toEqual({ FW: "failedtoupdate", model: "failedtoupdate" });
     expect(await shown(device)).toMatchObject({ phase: "quarantined", cycle: 2 });
   });
 });

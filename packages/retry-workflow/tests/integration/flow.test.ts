@@ -2,6 +2,8 @@
 // locally with its real definition (waits shortened): 10 failures move a device out, the cool-down ends with
 // its attributes restored (only those moved), 10 more quarantine it and tell a human once, an operator lists and
 // releases it. Bad messages change nothing.
+
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   DeleteThingCommand,
   DescribeThingCommand,
@@ -10,6 +12,7 @@ import {
 } from "@aws-sdk/client-iot";
 import { awsClient } from "@fleet/shared-aws";
 import { beforeAll, describe, expect, it, jest } from "@jest/globals";
+import { moveAttributes } from "../../src/core/escalation-steps";
 import type { BatchResult } from "../../src/core/record-batch";
 import {
   batch,
@@ -81,7 +84,12 @@ describe("a device that keeps failing", () => {
     const restored = await history(DEVICE);
     expect(restored).toMatchObject({ phase: "counting", cycle: 1, retryCounter: 0, totalFailures: 11 });
     expect(restored).toMatchObject({ heldFailures: 1 });
-    expect(restored.history.map((e) => e.event)).toEqual(["cycled-out", "moved-out", "restored"]);
+    expect(restored.history.map((e) => e.event)).toEqual([
+      "cycled-out",
+      "failed-while-coolingDown",
+      "moved-out",
+      "restored",
+    ]);
     expect(restored.history[0]?.detail).toMatch(
       /^10 failures in cycle 0 from .* the last: device reported failed/,
     );
@@ -161,6 +169,25 @@ describe("bad input", () => {
     await expect(invoke("release", { deviceID: device })).rejects.toMatchObject({ name: "ValidationError" });
   });
 
+  it("comes back in cycle 0 when it reported a success during its cool-down", async () => {
+    const device = "flowDevice7";
+    await createDevice(device, ORIGINAL);
+    const results = await fail(10, device);
+    const name = results[9]?.escalations[0] as string;
+    const succeeded = await invoke<BatchResult>("record-outcome", batch(failure(device, "succeeded")));
+    expect(succeeded.counts.held).toBe(1);
+    await runEscalation(await startedInput(stack.env.ESCALATION_ARN as string, name));
+    expect(await attributes(device)).toEqual(ORIGINAL);
+    const record = await history(device);
+    expect(record).toMatchObject({ phase: "counting", cycle: 0, retryCounter: 0 });
+    expect(record.history.map((e) => e.event)).toEqual([
+      "cycled-out",
+      "succeeded-while-coolingDown",
+      "moved-out",
+      "restored",
+    ]);
+  });
+
   it("records a redelivered message once", async () => {
     const device = "flowDevice4";
     await createDevice(device, ORIGINAL);
@@ -187,5 +214,52 @@ describe("bad input", () => {
     });
     // The failure path dropped the escalation's lock: an operator can release the record.
     await expect(invoke("release", { deviceId: device })).resolves.toMatchObject({ from: "coolingDown" });
+  });
+
+  it("a move step that crashed after its registry write leaves no stranded device: the release restores it", async () => {
+    const device = "flowDevice6";
+    await createDevice(device, ORIGINAL);
+    const results = await fail(10, device);
+    const input = await startedInput(
+      stack.env.ESCALATION_ARN as string,
+      results[9]?.escalations[0] as string,
+    );
+    // The step's last write (the commit dropping the lock) fails, as if its Lambda died right after UpdateThing.
+    const dynamodb = awsClient(DynamoDBClient);
+    const crash = (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
+      const input = (args as { input: { UpdateExpression?: string } }).input;
+      if (input.UpdateExpression?.includes("REMOVE #lockOwner")) throw new Error("Lambda timed out");
+      return next(args);
+    };
+    dynamodb.middlewareStack.add(crash as never, { step: "initialize", name: "crashOnCommit" });
+    try {
+      await expect(
+        moveAttributes(
+          {
+            dynamodb,
+            iot: awsClient(IoTClient),
+            retriesTable: stack.env.RETRIES_TABLE as string,
+            historyLimit: 50,
+            attributeNames: ["FW", "model"],
+            moveOutValue: "moveOut",
+            failedValue: "failedtoupdate",
+          },
+          input,
+        ),
+      ).rejects.toThrow("Lambda timed out");
+    } finally {
+      dynamodb.middlewareStack.remove("crashOnCommit");
+    }
+    expect(await attributes(device)).toMatchObject({ FW: "moveOut", model: "moveOut" });
+    // The lock recorded what was being moved before the registry was written.
+    expect(await invoke("device-history", { deviceId: device })).toMatchObject({ moved: ["FW", "model"] });
+    // The crashed holder's lock stops the operator until its lease ends, or the step's retry finishes the move.
+    await expect(invoke("release", { deviceId: device })).rejects.toMatchObject({ name: "ConflictError" });
+    await expect(invoke("move-attributes", input)).resolves.toMatchObject({ outcome: "done" });
+    await expect(invoke("release", { deviceId: device })).resolves.toMatchObject({
+      from: "coolingDown",
+      restored: { FW: "2.27", model: "wo:v8" },
+    });
+    expect(await attributes(device)).toEqual(ORIGINAL);
   });
 });

@@ -6,7 +6,7 @@ import { awsError } from "@fleet/shared-aws/testing";
 import { beforeEach, describe, expect, it } from "@jest/globals";
 import { mockClient } from "aws-sdk-client-mock";
 import { L, M, N, S } from "../../src/core/item-update";
-import { notification, notify } from "../../src/core/notify";
+import { NOTIFY_LEASE_MS, notification, notify } from "../../src/core/notify";
 import { parseRecord } from "../../src/core/records";
 
 const dynamodb = new DynamoDBClient({ region: "eu-west-1" });
@@ -78,13 +78,36 @@ describe("notify", () => {
     expect(snsMock.calls()).toHaveLength(0);
   });
 
-  it("gives the claim back when the publish fails, so that the retried step sends it", async () => {
+  it("gives the lease back when the publish fails, so that the retried step sends it", async () => {
     db.on(UpdateItemCommand).resolves({ Attributes: quarantined });
     snsMock.on(PublishCommand).rejects(awsError("InternalErrorException", 500));
     await expect(notify(deps, INPUT)).rejects.toMatchObject({ name: "InternalErrorException" });
     const given = db.commandCalls(UpdateItemCommand)[1]?.args[0].input;
-    expect(given?.UpdateExpression).toBe("REMOVE #notifiedEpoch");
-    expect(given?.ConditionExpression).toBe("(#notifiedEpoch = :epoch)");
+    expect(given?.UpdateExpression).toBe("REMOVE #notifyingUntil");
+    expect(given?.ConditionExpression).toBe("(#notifyingUntil = :until)");
+  });
+
+  it("is at least once: an attempt that died after its lease is retried, waits out the lease, then publishes", async () => {
+    const { notifiedEpoch: _, ...unmarked } = quarantined;
+    const leased = { ...unmarked, notifyingUntil: N(1_000 + NOTIFY_LEASE_MS) };
+    // The first attempt took the lease at t=1000 and hung in Publish (its Lambda timed out): no mark written.
+    db.on(UpdateItemCommand)
+      .rejectsOnce(Object.assign(awsError("ConditionalCheckFailedException", 400), { Item: leased }))
+      .resolves({ Attributes: leased });
+    snsMock.on(PublishCommand).resolves({ MessageId: "m" });
+    // The retry within the lease neither publishes nor reports success.
+    await expect(notify({ ...deps, now: () => 2_000 }, INPUT)).rejects.toMatchObject({
+      name: "TransientError",
+    });
+    expect(snsMock.calls()).toHaveLength(0);
+    // After the lease: published, then marked.
+    expect(await notify({ ...deps, now: () => 2_000 + NOTIFY_LEASE_MS }, INPUT)).toMatchObject({
+      outcome: "done",
+    });
+    expect(snsMock.commandCalls(PublishCommand)).toHaveLength(1);
+    const mark = db.commandCalls(UpdateItemCommand).at(-1)?.args[0].input;
+    expect(mark?.UpdateExpression).toContain("#notifiedEpoch = :epoch");
+    expect(mark?.UpdateExpression).toContain("REMOVE #notifyingUntil");
   });
 
   it("keeps the subject within SNS's 100 printable characters", () => {

@@ -1,12 +1,18 @@
 // list-quarantined pages through the quarantine group as AWS does (the emulator ignores maxResults, so the
 // paging is tested here against the ListThingsInThingGroup request shape, with aws-sdk-client-mock).
-import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
-import { IoTClient, ListThingsInThingGroupCommand } from "@aws-sdk/client-iot";
+import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import {
+  DescribeThingCommand,
+  IoTClient,
+  ListThingsInThingGroupCommand,
+  RemoveThingFromThingGroupCommand,
+  UpdateThingCommand,
+} from "@aws-sdk/client-iot";
 import { resourceNotFoundError } from "@fleet/shared-aws/testing";
 import { beforeEach, describe, expect, it } from "@jest/globals";
 import { mockClient } from "aws-sdk-client-mock";
 import { L, M, N, S } from "../../src/core/item-update";
-import { listQuarantined } from "../../src/core/operator";
+import { listQuarantined, release } from "../../src/core/operator";
 
 const dynamodb = new DynamoDBClient({ region: "eu-west-1" });
 const iot = new IoTClient({ region: "eu-west-1" });
@@ -61,5 +67,35 @@ describe("listQuarantined (request shape; the emulator ignores maxResults)", () 
   it("answers an empty last page when the group does not exist yet", async () => {
     iotMock.on(ListThingsInThingGroupCommand).rejects(resourceNotFoundError());
     expect(await listQuarantined(deps, { limit: 50 })).toEqual({ devices: [], nextToken: null });
+  });
+});
+
+describe("release (request shape)", () => {
+  const moved = { attributeNames: ["FW", "model"], moveOutValue: "moveOut", failedValue: "failedtoupdate" };
+  const releaseDeps = { ...deps, ...moved, backupTable: "backups", historyLimit: 50 };
+  const locked = {
+    deviceId: S("dev1"),
+    phase: S("coolingDown"),
+    cycle: N(1),
+    epoch: N(2),
+    lockOwner: S("release:r1"),
+    history: L([]),
+  };
+
+  it("restores what the registry shows moved out even when no record says so (a step crashed after its write)", async () => {
+    db.on(UpdateItemCommand).resolves({ Attributes: locked });
+    db.on(GetItemCommand, { TableName: "backups" }).resolves({
+      Item: { deviceId: S("dev1"), epoch: N(1), attributes: M({ FW: S("2.27"), model: S("moveOut") }) },
+    });
+    iotMock.on(DescribeThingCommand).resolves({ attributes: { FW: "moveOut", model: "moveOut", site: "x" } });
+    iotMock.on(UpdateThingCommand).resolves({});
+    iotMock.on(RemoveThingFromThingGroupCommand).resolves({});
+    const released = await release(releaseDeps, { deviceId: "dev1", requestId: "r1" });
+    // model's backup holds a moved-out value itself (a bad backup): it is never written back.
+    expect(released.restored).toEqual({ FW: "2.27" });
+    expect(iotMock.commandCalls(UpdateThingCommand)[0]?.args[0].input).toEqual({
+      thingName: "dev1",
+      attributePayload: { attributes: { FW: "2.27" }, merge: true },
+    });
   });
 });

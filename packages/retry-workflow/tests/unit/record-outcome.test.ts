@@ -6,7 +6,7 @@ import { SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { awsError, resourceNotFoundError, throttlingError } from "@fleet/shared-aws/testing";
 import { beforeEach, describe, expect, it } from "@jest/globals";
 import { mockClient } from "aws-sdk-client-mock";
-import { BOOL, type Item, L, M, N, S, SS } from "../../src/core/item-update";
+import { type Item, L, M, N, S, SS } from "../../src/core/item-update";
 import type { Outcome } from "../../src/core/messages";
 import { recordBatch } from "../../src/core/record-batch";
 import { KnownRecords, recordOutcome } from "../../src/core/record-outcome";
@@ -46,7 +46,8 @@ function record(fields: {
   epoch?: number;
   retryCounter?: number;
   backedUpEpoch?: number;
-  escalation?: { epoch: number; started: boolean };
+  /** The claim's message key (absent: "device:9:failed", another message). */
+  escalation?: { epoch: number; messageKey?: string };
 }): Item {
   const { phase = "counting", cycle = 0, epoch = 1, retryCounter = 0, backedUpEpoch = epoch } = fields;
   return {
@@ -64,7 +65,7 @@ function record(fields: {
           escalation: M({
             epoch: N(fields.escalation.epoch),
             executionName: S(`dev1-e${fields.escalation.epoch}`),
-            started: BOOL(fields.escalation.started),
+            messageKey: S(fields.escalation.messageKey ?? "device:9:failed"),
           }),
         }
       : {}),
@@ -112,7 +113,7 @@ describe("recordOutcome", () => {
           phase: "coolingDown",
           cycle: 1,
           epoch: 2,
-          escalation: { epoch: 2, started: false },
+          escalation: { epoch: 2 },
         }),
       })
       .resolves({
@@ -120,7 +121,7 @@ describe("recordOutcome", () => {
           phase: "coolingDown",
           cycle: 1,
           epoch: 2,
-          escalation: { epoch: 2, started: true },
+          escalation: { epoch: 2 },
         }),
       });
     sfnMock.on(StartExecutionCommand).resolves({ executionArn: `${MACHINE}:dev1-e2` });
@@ -154,7 +155,7 @@ describe("recordOutcome", () => {
       phase: "coolingDown",
       cycle: 1,
       epoch: 2,
-      escalation: { epoch: 2, started: true },
+      escalation: { epoch: 2 },
     });
     db.on(UpdateItemCommand)
       .rejectsOnce(conditionFailed(record({ retryCounter: 9 })))
@@ -165,17 +166,58 @@ describe("recordOutcome", () => {
     expect(sfnMock.calls()).toHaveLength(0);
   });
 
-  it("starts the escalation a lost start left behind, under the same name", async () => {
+  it("counts a redelivered claim message once: a duplicate, no held failure, nothing started again", async () => {
     const claimed = record({
       phase: "coolingDown",
       cycle: 1,
       epoch: 2,
-      escalation: { epoch: 2, started: false },
+      escalation: { epoch: 2 },
     });
-    db.on(UpdateItemCommand).rejectsOnce(conditionFailed(claimed)).resolves({ Attributes: claimed });
+    db.on(UpdateItemCommand).rejects(conditionFailed(claimed));
+    // record() keeps "device:1:failed" in seen: the claim message's key, kept by the claim write.
+    expect(await recordOutcome(deps, failure(1))).toEqual({ deviceId: "dev1", result: "duplicate" });
+    expect(updates()).toHaveLength(1);
+    expect(sfnMock.calls()).toHaveLength(0);
+  });
+
+  it("starts a lost start when its claim message is redelivered", async () => {
+    // record() keeps "device:1:failed" in seen: here the claim's own message.
+    const claimed = record({
+      phase: "coolingDown",
+      cycle: 1,
+      epoch: 2,
+      escalation: { epoch: 2, messageKey: "device:1:failed" },
+    });
+    db.on(UpdateItemCommand).rejects(conditionFailed(claimed));
     sfnMock.on(StartExecutionCommand).resolves({});
-    expect(await recordOutcome(deps, failure())).toMatchObject({ result: "held" });
+    expect(await recordOutcome(deps, failure(1))).toMatchObject({ result: "held" });
     expect(sfnMock.commandCalls(StartExecutionCommand)[0]?.args[0].input.name).toBe("dev1-e2");
+    // Nothing written for it: the message was counted by its claim.
+    expect(updates()).toHaveLength(1);
+  });
+
+  it("holds a failure during a cool-down once, in the history, with its key", async () => {
+    const cooling = record({
+      phase: "coolingDown",
+      cycle: 1,
+      epoch: 2,
+      escalation: { epoch: 2 },
+    });
+    db.on(UpdateItemCommand).rejectsOnce(conditionFailed(cooling)).resolves({ Attributes: cooling });
+    expect(await recordOutcome(deps, failure())).toMatchObject({ result: "held" });
+    const hold = updates()[1];
+    expect(hold?.ConditionExpression).toContain("NOT contains(#seen, :messageKey)");
+    expect(hold?.UpdateExpression).toContain("#heldFailures :one");
+    expect(JSON.stringify(hold?.ExpressionAttributeValues?.[":newEvents"])).toContain(
+      "failed-while-coolingDown",
+    );
+  });
+
+  it("leaves the start to the claim's own message: another held message starts nothing", async () => {
+    const claimed = record({ phase: "coolingDown", cycle: 1, epoch: 2, escalation: { epoch: 2 } });
+    db.on(UpdateItemCommand).rejectsOnce(conditionFailed(claimed)).resolves({ Attributes: claimed });
+    expect(await recordOutcome(deps, failure())).toMatchObject({ result: "held" });
+    expect(sfnMock.calls()).toHaveLength(0);
   });
 
   it("changes nothing for a device the registry does not know", async () => {
@@ -190,24 +232,68 @@ describe("recordOutcome", () => {
     expect(updates()).toHaveLength(1);
   });
 
+  it("never backs up from a container's hint: a stale 'not backed up' hint only picks the count, whose refusal decides", async () => {
+    const known = new KnownRecords();
+    // The hint: epoch 1 not backed up yet. Since then the device went on to epoch 5, quarantining.
+    known.remember(parseRecord(record({ epoch: 1, backedUpEpoch: 0 })));
+    const quarantining = record({ phase: "quarantining", cycle: 2, epoch: 5, backedUpEpoch: 3 });
+    db.on(UpdateItemCommand)
+      .rejectsOnce(conditionFailed(quarantining))
+      .resolves({ Attributes: quarantining });
+    iotMock
+      .on(DescribeThingCommand)
+      .resolves({ attributes: { FW: "failedtoupdate", model: "failedtoupdate" } });
+    expect(await recordOutcome({ ...deps, known }, failure())).toMatchObject({ result: "held" });
+    // The registry's moved-out values were never read, let alone put over the newer backup.
+    expect(iotMock.commandCalls(DescribeThingCommand)).toHaveLength(0);
+    expect(db.commandCalls(PutItemCommand)).toHaveLength(0);
+    expect(updates()[0]?.UpdateExpression).toContain("ADD #seen :messageKeys, #retryCounter :one");
+  });
+
   it("backs up the registry's attributes (not the message's) at the first failure of a cycle", async () => {
     db.on(UpdateItemCommand)
       .rejectsOnce(conditionFailed(record({ epoch: 3, backedUpEpoch: 1 })))
       .resolves({ Attributes: record({ epoch: 3, retryCounter: 1 }) });
     iotMock.on(DescribeThingCommand).resolves({ attributes: { FW: "2.30", model: "wo:v9" } });
     db.on(PutItemCommand).resolves({});
-    await recordOutcome(deps, failure());
+    expect(await recordOutcome(deps, failure())).toEqual({ deviceId: "dev1", result: "counted" });
+    // The refused count, the backup, and one write marking the record backed up and counting this failure.
+    expect(db.calls()).toHaveLength(3);
+    const marked = updates()[1];
+    expect(marked?.ConditionExpression).toBe(
+      "(NOT contains(#seen, :messageKey)) AND (#epoch = :epoch AND #phase = :counting AND #retryCounter = :zero)",
+    );
+    expect(marked?.UpdateExpression).toContain("#backedUpEpoch = :epoch, #cycleStartedAt = :at");
+    expect(marked?.UpdateExpression).toContain(
+      "ADD #seen :messageKeys, #retryCounter :one, #totalFailures :one",
+    );
     const put = db.commandCalls(PutItemCommand)[0]?.args[0].input;
     expect(put?.Item).toMatchObject({
       deviceId: { S: "dev1" },
       epoch: { N: "3" },
       attributes: { M: { FW: { S: "2.30" }, model: { S: "wo:v9" } } },
     });
-    expect(put?.ConditionExpression).toBe("attribute_not_exists(#deviceId) OR #epoch <> :epoch");
+    expect(put?.ConditionExpression).toBe("attribute_not_exists(#deviceId) OR #epoch < :epoch");
   });
 });
 
 describe("recordBatch", () => {
+  it("starts no message after its deadline: those left go back to SQS, none is lost", async () => {
+    const logged: string[] = [];
+    const logger = { info: () => {}, warn: (m: string) => logged.push(m), error: () => {} };
+    const body = (at: number) => JSON.stringify({ _id_: "dev1", timestamp: String(at), status: "failed" });
+    const result = await recordBatch(
+      { ...deps, sources: ["device-data"], concurrency: 2, logger, deadline: Date.now() - 1 },
+      [
+        { messageId: "a", body: body(1_711_320_208_793) },
+        { messageId: "b", body: body(1_711_320_208_794) },
+      ],
+    );
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: "a" }, { itemIdentifier: "b" }]);
+    expect(db.calls()).toHaveLength(0);
+    expect(logged).toEqual(["messages not started before the deadline; SQS delivers them again"]);
+  });
+
   it("reports a message it could not record to SQS, and drops refused ones with their reason", async () => {
     db.on(UpdateItemCommand).rejects(throttlingError());
     const logged: string[] = [];
@@ -217,7 +303,10 @@ describe("recordBatch", () => {
       error: (m: string) => logged.push(m),
     };
     const result = await recordBatch({ ...deps, sources: ["device-data"], concurrency: 2, logger }, [
-      { messageId: "a", body: JSON.stringify({ _id_: "dev1", timestamp: "1", status: "failed" }) },
+      {
+        messageId: "a",
+        body: JSON.stringify({ _id_: "dev1", timestamp: "1711320208793", status: "failed" }),
+      },
       { messageId: "b", body: JSON.stringify({ timestamp: "1", status: "failed" }) },
     ]);
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: "a" }]);
@@ -246,7 +335,7 @@ describe("recordOutcome with a container's hints", () => {
         phase: "coolingDown",
         cycle: 1,
         epoch: 2,
-        escalation: { epoch: 2, started: true },
+        escalation: { epoch: 2 },
       }),
     });
     sfnMock.on(StartExecutionCommand).resolves({});

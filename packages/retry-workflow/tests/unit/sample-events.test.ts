@@ -39,7 +39,7 @@ describe("sample events", () => {
     const outcomes = files
       .filter((file) => handlerOf(file) === "record-outcome")
       .flatMap((file) => (read(file) as { Records: { body: string }[] }).Records)
-      .map(({ body }) => parseMessage(body, FAILURE_SOURCES));
+      .map(({ body }) => parseMessage(body, { sources: FAILURE_SOURCES }));
     expect(outcomes).toEqual(
       expect.arrayContaining([
         { ok: true, outcome: expect.objectContaining({ source: "job-executions", kind: "failed" }) },
