@@ -1,19 +1,11 @@
 // The manifest infra and the local apps read: the two tables, the notification topic, the queue the IoT rules
 // fill (and its dead-letter queue), every handler's entry, sizing, environment and the resources it uses, and
 // the escalation state machine.
-import type { LambdaHandlerSpec, PackageManifest } from "@fleet/manifest";
-import { type HandlerName, handlerEnv } from "./config";
+import { handlerEntries, type PackageManifest } from "@fleet/manifest";
+import { handlerEnv } from "./config";
 import definition from "./escalation.asl.json" with { type: "json" };
 
-const handler = (
-  name: HandlerName,
-  description: string,
-  sizing: { timeoutSeconds: number; memoryMb: number },
-  extra: Pick<LambdaHandlerSpec, "uses"> = {},
-): [HandlerName, LambdaHandlerSpec] => [
-  name,
-  { entry: `src/handlers/${name}.ts`, description, ...sizing, env: handlerEnv(name), ...extra },
-];
+const handler = handlerEntries(handlerEnv);
 
 // Every handler makes a few calls per device; a batch of 10 messages needs seconds, not minutes.
 const SHORT = { timeoutSeconds: 60, memoryMb: 256 };

@@ -3,9 +3,9 @@
 // the first failed round, the clean-up after an error (only of what the deployment owns, the original error kept),
 // the group fill loop and the removal of the deployment's target group on every way out.
 import { parseOrThrow } from "@fleet/shared-aws";
+import { aslProblems } from "@fleet/testing/asl";
 import { runStateMachineLocally } from "@fleet/testing/state-machine";
 import { describe, expect, it } from "@jest/globals";
-import aslValidator from "asl-validator";
 import type * as z from "zod/mini";
 import type { HandlerName } from "../../src/config";
 import deploy from "../../src/deploy.asl.json" with { type: "json" };
@@ -101,8 +101,7 @@ const fillDone = () => ({
 describe("the deploy state machine", () => {
   it("is valid ASL whose every task calls a handler of the manifest", () => {
     for (const definition of [deploy, release]) {
-      const result = aslValidator(definition, { checkArn: false });
-      expect(result.errors).toEqual([]);
+      expect(aslProblems(definition, { checkArn: false })).toEqual([]);
       for (const state of Object.values(definition.States) as {
         Type: string;
         Parameters?: { FunctionName?: string };

@@ -2,9 +2,9 @@
 // caught into the failure path, the waits taken from the input; run locally with fake steps (each parsing its
 // payload with the real handler's schema) to prove each path: cycle 1, cycle 2, superseded, failed.
 import { parseOrThrow, TransientError } from "@fleet/shared-aws";
+import { aslProblems } from "@fleet/testing/asl";
 import { runStateMachineLocally } from "@fleet/testing/state-machine";
 import { describe, expect, it } from "@jest/globals";
-import aslValidator from "asl-validator";
 import type { HandlerName } from "../../src/config";
 import definition from "../../src/escalation.asl.json" with { type: "json" };
 import { manifest } from "../../src/index";
@@ -49,9 +49,7 @@ async function run(
 
 describe("escalation state machine", () => {
   it("is valid Amazon States Language calling only this package's handlers", () => {
-    const { isValid, errors } = aslValidator(definition);
-    expect(errors).toEqual([]);
-    expect(isValid).toBe(true);
+    expect(aslProblems(definition)).toEqual([]);
     for (const [, state] of tasks) expect(Object.keys(manifest.handlers)).toContain(functionOf(state));
   });
 

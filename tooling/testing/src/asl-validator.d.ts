@@ -1,4 +1,4 @@
-// asl-validator 4 ships no type declarations; this is the part of its API the tests use.
+// asl-validator 4 ships no type declarations; this is the part of its API asl.ts uses.
 declare module "asl-validator" {
   interface ValidationResult {
     isValid: boolean;
