@@ -75,9 +75,11 @@ export async function deployRound(
       `job ${jobId} exists and belongs to another deployment (${job.description ?? "no description"}); wait for it to end or choose another jobId`,
     );
   }
-  if (job.status !== "IN_PROGRESS" && job.status !== "SCHEDULED" && outcome === "existed") {
+  // This deployment's own job, found again by a re-run: it may have finished meanwhile (round-status reads its
+  // verdict), but one being deleted was cleaned up and cannot carry the round.
+  if (job.status === "DELETION_IN_PROGRESS") {
     throw new ConflictError(
-      `job ${jobId} already exists with status ${job.status}; clean up the deployment or choose another jobId`,
+      `job ${jobId} of this deployment is being deleted; wait for the deletion to end and deploy again`,
     );
   }
   if (outcome === "existed" && JSON.stringify(job.targets) !== JSON.stringify(request.targets)) {

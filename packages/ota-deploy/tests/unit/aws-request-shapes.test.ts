@@ -177,21 +177,26 @@ describe("a round, at the request level (emulator-independent)", () => {
     expect(s3Mock.commandCalls(DeleteObjectCommand)).toHaveLength(0);
   });
 
-  it("refuses to carry on with a finished job of the round's id", async () => {
+  it("carries on with its own job that finished before a re-run found it, and refuses one being deleted", async () => {
     iotMock.on(DescribeStreamCommand).resolves({
       streamInfo: { description: `Firmware 1.0.0 (ota-deploy ${OWNER})`, files: streamFiles, roleArn: ROLE },
     });
-    iotMock.on(DescribeJobCommand).resolves({
+    const ownJob = (status: "COMPLETED" | "DELETION_IN_PROGRESS") => ({
       job: {
         jobId: "fleet-dev-fw-r1",
-        status: "COMPLETED",
-        targets: [],
+        jobArn: "arn:job",
+        status,
+        targets: plan.targets.kind === "things" ? plan.targets.arns : [],
         description: `round 1 (ota-deploy ${OWNER})`,
       },
     });
+    // The devices may finish a small round between the first attempt's CreateJob and its retry.
+    iotMock.on(DescribeJobCommand).resolves(ownJob("COMPLETED"));
+    await expect(deployRound(iot, { plan, round: 1 })).resolves.toMatchObject({ job: "existed" });
+    iotMock.on(DescribeJobCommand).resolves(ownJob("DELETION_IN_PROGRESS"));
     await expect(deployRound(iot, { plan, round: 1 })).rejects.toMatchObject({
       name: "ConflictError",
-      message: expect.stringContaining("status COMPLETED"),
+      message: expect.stringContaining("is being deleted"),
     });
     expect(iotMock.commandCalls(CreateJobCommand)).toHaveLength(0);
   });
