@@ -13,6 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { awsScope } from "../aws-scope";
 import { allow, policyDocument, regionalArn, serviceTrustPolicy } from "../policies/document";
 import { RETRY_WORKFLOW_PERMISSIONS } from "../policies/retry-workflow";
+import { countAlarm } from "./alarm";
 import { type DomainArgs, type DomainOutputs, deployHandlerPackage } from "./handler-package";
 import type { NodeLambda } from "./node-lambda";
 
@@ -183,20 +184,15 @@ export class RetryWorkflow extends pulumi.ComponentResource {
     }
 
     if (args.alarmTopicArn !== undefined) {
-      new aws.cloudwatch.MetricAlarm(
+      countAlarm(
         named("dead-letters"),
         {
-          alarmDescription: `${name}: outcome messages in the dead-letter queue (not recorded, or not delivered by a rule)`,
+          description: `${name}: outcome messages in the dead-letter queue (not recorded, or not delivered by a rule)`,
           namespace: "AWS/SQS",
           metricName: "ApproximateNumberOfMessagesVisible",
           dimensions: { QueueName: deadLetters.apply((arn) => arn.split(":").pop() as string) },
           statistic: "Maximum",
-          period: 300,
-          evaluationPeriods: 1,
-          threshold: 1,
-          comparisonOperator: "GreaterThanOrEqualToThreshold",
-          treatMissingData: "notBreaching",
-          alarmActions: [args.alarmTopicArn],
+          topicArn: args.alarmTopicArn,
         },
         parent,
       );

@@ -438,20 +438,16 @@ export class TelemetryPipeline extends pulumi.ComponentResource {
         ["backup-failed", "BackupToS3.Success"],
         ["invocation-failed", "ExecuteProcessing.Success"],
       ] as const) {
-        new aws.cloudwatch.MetricAlarm(
+        countAlarm(
           named(part),
           {
-            alarmDescription: `${named("delivery")}: ${metricName} fell below 1`,
+            description: `${named("delivery")}: ${metricName} fell below 1`,
             namespace: "AWS/Firehose",
             metricName,
             dimensions: { DeliveryStreamName: this.deliveryStream.name },
             statistic: "Minimum",
-            period: 300,
-            evaluationPeriods: 1,
-            threshold: 1,
-            comparisonOperator: "LessThanThreshold",
-            treatMissingData: "notBreaching",
-            alarmActions: [args.alarmTopicArn],
+            whenBelowOne: true,
+            topicArn: args.alarmTopicArn,
           },
           parent,
         );
