@@ -27,11 +27,16 @@ interface Subject {
   env: Record<string, string>;
 }
 
-// A handler loads its configuration at module scope and refuses a cold start without its required variables.
-const standIn = (name: string) =>
-  name.endsWith("_ARN")
-    ? `arn:aws:states:${REGION}:000000000000:stateMachine:bench`
-    : `bench-${name.toLowerCase()}`;
+// A handler loads its configuration at module scope and refuses a cold start without its required variables:
+// each gets a value of the shape its resource's variable holds.
+function standIn(manifest: PackageManifest, name: string, resource: string | undefined): string {
+  const kind = resource === undefined ? undefined : manifest.resources[resource]?.kind;
+  if (kind === "topic") return `arn:aws:sns:${REGION}:000000000000:bench`;
+  if (kind === "queue") return `https://sqs.${REGION}.amazonaws.com/000000000000/bench`;
+  if (kind === undefined && name.endsWith("_ARN"))
+    return `arn:aws:states:${REGION}:000000000000:stateMachine:bench`;
+  return `bench-${name.toLowerCase()}`;
+}
 
 function environment(manifest: PackageManifest, handler: string): Record<string, string> {
   const spec = manifest.handlers[handler];
@@ -40,7 +45,9 @@ function environment(manifest: PackageManifest, handler: string): Record<string,
     PATH: process.env.PATH ?? "",
     AWS_REGION: REGION,
     AWS_LAMBDA_FUNCTION_NAME: handler,
-    ...Object.fromEntries(required.map(([name]) => [name, process.env[name] ?? standIn(name)])),
+    ...Object.fromEntries(
+      required.map(([name, { resource }]) => [name, process.env[name] ?? standIn(manifest, name, resource)]),
+    ),
   };
 }
 
