@@ -1,8 +1,7 @@
 // Every environment variable the transformation reads, declared once: the handler loads them at cold start (a bad
 // value fails it, naming the variable and each bad field of the configuration) and the manifest derives what
 // infra sets from the same table.
-import type { EnvVarSpec } from "@fleet/manifest";
-import { env, loadConfig } from "@fleet/shared-aws";
+import { env, variableTable } from "@fleet/shared-aws";
 import { DEFAULT_CONFIG, parseTelemetryConfig, type TelemetryConfig } from "./core/config";
 
 export const VARS = {
@@ -12,16 +11,14 @@ export const VARS = {
     description:
       "The message types, field mapping, output format and partition keys as JSON (see the package README); infra sets it from fleet:telemetryParser.component.transform. Default: any topic, device id from its second level, every field kept, JSON Lines by device and day",
   },
-} as const;
+};
+
+const variables = variableTable(VARS, { transform: ["TELEMETRY_CONFIG"] } as const);
+/** The manifest's view of the handler's variables. */
+export const handlerEnv = variables.env;
 
 /** The transformation's configuration from the environment; throws a ConfigError naming every problem. */
 export function transformConfig(source: Record<string, string | undefined> = process.env): TelemetryConfig {
-  const { TELEMETRY_CONFIG } = loadConfig({ TELEMETRY_CONFIG: VARS.TELEMETRY_CONFIG.spec }, source);
+  const { TELEMETRY_CONFIG } = variables.config("transform", source);
   return parseTelemetryConfig(TELEMETRY_CONFIG);
 }
-
-/** The manifest's view of the same variables. */
-export const transformEnv = (): Record<string, EnvVarSpec> =>
-  Object.fromEntries(
-    Object.entries(VARS).map(([name, { required, description }]) => [name, { required, description }]),
-  );

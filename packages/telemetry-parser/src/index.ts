@@ -1,8 +1,10 @@
 // The manifest infra and the local apps read: the buckets the pipeline delivers to and the transformation.
 // Firehose, the IoT rule, the Glue table and the device policy refer to them and to the function, so infra's
 // TelemetryPipeline component creates those from what this manifest deploys.
-import type { PackageManifest } from "@fleet/manifest";
-import { transformEnv } from "./config";
+import { handlerEntries, type PackageManifest } from "@fleet/manifest";
+import { handlerEnv } from "./config";
+
+const handler = handlerEntries(handlerEnv);
 
 export const manifest: PackageManifest = {
   name: "telemetry-parser",
@@ -18,15 +20,13 @@ export const manifest: PackageManifest = {
       description: "Every batch as it arrived, before the transformation (Firehose's backup)",
     },
   },
-  handlers: {
+  handlers: Object.fromEntries([
     // Firehose invokes it synchronously with up to 6 MB and waits at most 5 minutes; the batch lives in memory.
-    transform: {
-      entry: "src/handlers/transform.ts",
-      description: "Firehose transformation: device messages → validated, normalised, partitioned records",
-      timeoutSeconds: 120,
-      memoryMb: 512,
-      env: transformEnv(),
-    },
-  },
+    handler(
+      "transform",
+      "Firehose transformation: device messages → validated, normalised, partitioned records",
+      { timeoutSeconds: 120, memoryMb: 512 },
+    ),
+  ]),
   stateMachines: {},
 };
