@@ -1,10 +1,8 @@
 // Every environment variable this package reads, declared once: the handlers load their subset at cold start
 // (a bad value fails the cold start naming the variable) and the manifest derives what infra must set from the
 // same table. Every number and name of the seed's flow is a variable with the seed's value as its default.
-import { ConfigError, env, type VarDeclaration, variableTable } from "@fleet/shared-aws";
+import { ConfigError, env, THING_NAME, type VarDeclaration, variableTable } from "@fleet/shared-aws";
 
-/** A thing's (and a thing group's) name as AWS IoT allows it. */
-export const THING_NAME = /^[a-zA-Z0-9:_-]{1,128}$/;
 const ATTRIBUTE_VALUE = /^[a-zA-Z0-9_.,@/:#=[\]-]{1,800}$/;
 const ATTRIBUTE_NAMES = /^[a-zA-Z0-9_.,@/:#-]{1,128}(,[a-zA-Z0-9_.,@/:#-]{1,128})*$/;
 /** The failure sources record-outcome accepts: the devices' own messages, AWS IoT job-execution events. */

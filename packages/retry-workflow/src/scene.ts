@@ -20,8 +20,7 @@ import {
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import type { Scene, Stage } from "@fleet/manifest";
-import { awsClient } from "@fleet/shared-aws";
-import { THING_NAME } from "./config";
+import { awsClient, THING_NAME } from "@fleet/shared-aws";
 import type { EscalationInput } from "./core/escalation";
 import type { BatchResult } from "./core/record-batch";
 import { parseRecord } from "./core/records";

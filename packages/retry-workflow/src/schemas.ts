@@ -1,7 +1,7 @@
 // Event schemas of every handler (the contract of the rule's queue, the state machine and the CLI). Operator
 // events refuse unknown fields: a misspelt `deviceID` must not act on nobody.
+import { THING_NAME } from "@fleet/shared-aws";
 import * as z from "zod/mini";
-import { THING_NAME } from "./config";
 
 const thingName = z
   .string()

@@ -1,6 +1,7 @@
 export { awsClient, type ClientOptions, iotDataClient, RETRY_CONFIG, resetClients } from "./clients";
 export { type ConfigOf, env, loadConfig, type VarSpec } from "./config";
 export { DEFAULT_DEADLINE_MARGIN_MS, deadlineFrom, type RemainingTime } from "./continuation";
+export { DEVICE_CLOCK_AHEAD_MS, EARLIEST_DEVICE_TIME, plausibleDeviceTime } from "./device-time";
 export {
   AppError,
   type AppErrorOptions,

@@ -3,7 +3,8 @@
 // stamps in the SQL, never from the body's shape: a device cannot pass its own message off as a job event. A
 // message the rules' error action kept (redriven from the dead-letter queue) is unwrapped to the original.
 // Anything else is refused with its reason, before any AWS call.
-import { type FailureSource, THING_NAME } from "../config";
+import { plausibleDeviceTime, THING_NAME } from "@fleet/shared-aws";
+import type { FailureSource } from "../config";
 
 export type OutcomeKind = "failed" | "succeeded";
 
@@ -41,14 +42,9 @@ function instant(value: unknown, unitMs: number): number | undefined {
   return Number.isSafeInteger(at) ? at : undefined;
 }
 
-/** 2000-01-01: no device of this fleet reports an update before it. */
-const EARLIEST_MS = 946_684_800_000;
-/** A device's clock may run ahead, not by more than a day. */
-const AHEAD_MS = 86_400_000;
-
 /** Why the instant is implausible (a wrong unit, a clock never set), or undefined. */
 function implausible(field: unknown, at: number): string | undefined {
-  if (at >= EARLIEST_MS && at <= Date.now() + AHEAD_MS) return undefined;
+  if (plausibleDeviceTime(at, Date.now())) return undefined;
   return `timestamp ${JSON.stringify(field)} is not between 2000 and a day from now`;
 }
 

@@ -1,8 +1,8 @@
 // Where records land in the data bucket, derived from the configuration for everyone who must agree on it: infra
 // (Firehose's prefixes, the Glue table's location and partition projection), the local delivery driver and the
 // demo.
+import { EARLIEST_DEVICE_TIME } from "@fleet/shared-aws";
 import { type FieldType, STANDARD_FIELDS, type TelemetryConfig } from "./config";
-import { EARLIEST_TIMESTAMP } from "./normalize";
 
 export const DATA_ROOT = "data/";
 /** Firehose fills in why (processing-failed, partitioning failures…) and when. */
@@ -93,7 +93,7 @@ export function projectionParameters(
         [`projection.${key.name}.type`]: "date",
         [`projection.${key.name}.format`]: "yyyy-MM-dd",
         // The transformation refuses timestamps outside this range, so every landed date is read.
-        [`projection.${key.name}.range`]: `${EARLIEST_TIMESTAMP},NOW+1DAYS`,
+        [`projection.${key.name}.range`]: `${EARLIEST_DEVICE_TIME},NOW+1DAYS`,
         [`projection.${key.name}.interval`]: "1",
         [`projection.${key.name}.interval.unit`]: "DAYS",
       });

@@ -2,6 +2,7 @@
 // matches, the device id, ISO-8601 UTC timestamps, the configured fields validated, selected, renamed, typed and
 // flattened. Pure: no I/O, never throws for bad data. Message types are compiled once (paths split, rules
 // resolved), since this runs for every message of every batch.
+import { EARLIEST_DEVICE_TIME, plausibleDeviceTime } from "@fleet/shared-aws";
 import type { FieldType, MessageType } from "./config";
 
 export type OutputRecord = Record<string, unknown>;
@@ -41,11 +42,6 @@ const SECONDS_BELOW = 1e11;
 /** An ISO-8601 date-time with a zone: a time without one is ambiguous. */
 const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i;
 
-/** The earliest message timestamp kept: Athena's date projection starts here (layout.ts), nothing before it. */
-export const EARLIEST_TIMESTAMP = "2000-01-01";
-const EARLIEST_MS = Date.parse(EARLIEST_TIMESTAMP);
-/** A device clock may run ahead of the broker by at most this; later is a wrong clock, not a reading. */
-export const AHEAD_OF_RECEIPT_MS = 86_400_000;
 /** Standard fields a payload may also carry in pass-through mode: kept beside the standard ones, prefixed. */
 const RENAMED_IN_PASS_THROUGH = new Set(["deviceId", "timestamp"]);
 
@@ -272,10 +268,9 @@ export function normalizeMessage(
   if (typeof own === "string") return invalid(`field ${type.timestamp?.source} ${own}`);
   if (own === undefined) return invalid("no timestamp: neither the message nor the record carries one");
   // A date before the table's projection range, or far ahead of receipt, would land where no query reads.
-  const latest = (received ?? Date.now()) + AHEAD_OF_RECEIPT_MS;
-  if (own < EARLIEST_MS || own > latest)
+  if (!plausibleDeviceTime(own, received ?? Date.now()))
     return invalid(
-      `timestamp ${own} ms is outside ${EARLIEST_TIMESTAMP} .. a day after receipt (a device clock is wrong)`,
+      `timestamp ${own} ms is outside ${EARLIEST_DEVICE_TIME} .. a day after receipt (a device clock is wrong)`,
     );
 
   const timestamp = isoString(own);
