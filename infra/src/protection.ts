@@ -83,7 +83,7 @@ export function resourceClass(type: string): ResourceClass {
  * Where AWS itself can refuse a deletion, protected stacks ask it to as well: Pulumi's `protect` stops only
  * Pulumi, a table's deletion protection stops DeleteTable from anyone (the console, the CLI, a script).
  */
-export const AWS_DELETION_GUARDS: Readonly<Record<string, Record<string, unknown>>> = {
+const AWS_DELETION_GUARDS: Readonly<Record<string, Record<string, unknown>>> = {
   "aws:dynamodb/table:Table": { deletionProtectionEnabled: true },
 };
 

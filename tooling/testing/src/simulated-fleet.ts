@@ -37,7 +37,7 @@ export interface DeviceReport {
 }
 
 /** mulberry32: small, fast and seedable, enough to make a fleet reproducible. */
-export function seededRandom(seed: number): () => number {
+function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

@@ -252,7 +252,7 @@ export const EVENTS_PER_ROUND = 40;
 export const EXECUTION_MARGIN_SECONDS = 86_400;
 
 /** The most polls a round can take: the doubling waits up to maxPollSeconds, then maxPollSeconds each. */
-export function maxPollsPerRound(config: {
+function maxPollsPerRound(config: {
   roundDeadlineMinutes: number;
   pollSeconds: number;
   maxPollSeconds: number;

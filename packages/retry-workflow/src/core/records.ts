@@ -121,7 +121,7 @@ export function parseRecord(item: Item | undefined): DeviceRecord | undefined {
   };
 }
 
-export const historyValue = (entries: readonly HistoryEntry[]): AttributeValue =>
+const historyValue = (entries: readonly HistoryEntry[]): AttributeValue =>
   L(
     entries.map((entry) =>
       M({

@@ -19,7 +19,7 @@ export const dataPrefix = (config: Pick<TelemetryConfig, "partitionKeys">): stri
   `${DATA_ROOT}${config.partitionKeys.map((key) => `${key.name}=!{partitionKeyFromLambda:${key.name}}/`).join("")}`;
 
 /** The same layout as Athena's partition projection template: `${device}` for each key. */
-export const projectionTemplate = (bucket: string, config: Pick<TelemetryConfig, "partitionKeys">): string =>
+const projectionTemplate = (bucket: string, config: Pick<TelemetryConfig, "partitionKeys">): string =>
   `s3://${bucket}/${DATA_ROOT}${config.partitionKeys.map((key) => `${key.name}=\${${key.name}}/`).join("")}`;
 
 /** The objects' extension: the format, GZIP-compressed (the seed's `.csv.gz`). */

@@ -125,7 +125,7 @@ export function isoString(ms: number): string {
 }
 
 /** Epoch ms or the reason the value is no timestamp. */
-export function toEpochMs(value: unknown, unit: "auto" | "s" | "ms" | "iso" = "auto"): number | string {
+function toEpochMs(value: unknown, unit: "auto" | "s" | "ms" | "iso" = "auto"): number | string {
   let ms: number;
   if (typeof value === "number" && unit !== "iso") {
     ms = unit === "s" || (unit === "auto" && Math.abs(value) < SECONDS_BELOW) ? value * 1000 : value;

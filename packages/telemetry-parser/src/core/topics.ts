@@ -6,7 +6,7 @@ import type { CompiledType } from "./normalize";
 const REMEMBERED = 10_000;
 
 /** Whether `topic` matches the MQTT filter: `+` is one level, a final `#` any number (zero included). */
-export function topicMatches(filter: string, topic: string): boolean {
+function topicMatches(filter: string, topic: string): boolean {
   const f = filter.split("/");
   const t = topic.split("/");
   for (let i = 0; i < f.length; i++) {
