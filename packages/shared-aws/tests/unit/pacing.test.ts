@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@jest/globals";
 import { deadlineFrom, pace } from "../../src";
 import { TokenBucket, throttlingError } from "../../src/testing";
+import { withGrowingWindow } from "../support/growing-window";
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -160,7 +161,12 @@ describe("pace", () => {
   it("stops at the deadline with a cursor, and resuming after it finishes exactly the rest", async () => {
     const items = range(200);
     const service = fakeService(1000);
-    const first = await pace(items, service.call, { rate: 100, concurrency: 4, deadline: Date.now() + 300 });
+    // At 100/s the longest window still leaves items for the resumed run.
+    const first = await withGrowingWindow(
+      [300, 1_000],
+      (windowMs) => pace(items, service.call, { rate: 100, concurrency: 4, deadline: Date.now() + windowMs }),
+      (run) => run.consumed > 0,
+    );
     expect(first.done).toBe(false);
     expect(first.consumed).toBeGreaterThan(0);
     expect(first.consumed).toBeLessThan(200);
@@ -203,14 +209,17 @@ describe("pace", () => {
       hardDeadline: Date.now() + 150,
     });
     expect(result.consumed).toBe(0);
-    const second = await pace([1, 2], async () => Promise.reject(throttlingError()), {
-      rate: 500,
-      concurrency: 2,
-      maxAttempts: 100,
-      baseBackoffMs: 50,
-      deadline: Date.now() + 5,
-      hardDeadline: Date.now() + 150,
-    });
+    // Items must be taken before the deadline (on an idle machine within the first window).
+    const takenWithin = (windowMs: number) =>
+      pace([1, 2], async () => Promise.reject(throttlingError()), {
+        rate: 500,
+        concurrency: 2,
+        maxAttempts: 100,
+        baseBackoffMs: 50,
+        deadline: Date.now() + windowMs,
+        hardDeadline: Date.now() + windowMs + 150,
+      });
+    const second = await withGrowingWindow([5, 50, 500, 5_000], takenWithin, (run) => run.consumed > 0);
     expect(second.consumed).toBeGreaterThan(0);
     expect(second.failed).toHaveLength(second.consumed);
     expect(second.failed.every((f) => f.retryable && f.reason.includes("deadline"))).toBe(true);

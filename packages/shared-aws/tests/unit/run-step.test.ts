@@ -17,6 +17,7 @@ import {
   stepCursorShape,
 } from "../../src/steps";
 import { throttlingError } from "../../src/testing";
+import { withGrowingWindow } from "../support/growing-window";
 
 interface Cursor extends StepCursor<number> {
   next: number;
@@ -168,15 +169,20 @@ describe("runStep", () => {
 
   it("at the hard deadline aborts the calls in flight and carries their items; the answer is on time", async () => {
     const signals: AbortSignal[] = [];
-    const result = await numbers(
-      null,
-      (n, signal) => {
-        signals.push(signal);
-        if (n === 0) return Promise.resolve("done");
-        // However slow a call is, the invocation does not wait for it past the hard deadline.
-        return new Promise<never>(() => undefined);
-      },
-      { to: 3, deadline: Date.now() + 40 },
+    const result = await withGrowingWindow(
+      [40, 400, 4_000],
+      (windowMs) =>
+        numbers(
+          null,
+          (n, signal) => {
+            signals.push(signal);
+            if (n === 0) return Promise.resolve("done");
+            // However slow a call is, the invocation does not wait for it past the hard deadline.
+            return new Promise<never>(() => undefined);
+          },
+          { to: 3, deadline: Date.now() + windowMs },
+        ),
+      (run) => run.counts.done === 1,
     );
     expect(signals.at(-1)?.aborted).toBe(true);
     expect(result).toMatchObject({ done: false, counts: { done: 1 } });
@@ -198,7 +204,11 @@ describe("runStep", () => {
       busy = false;
       return "done";
     };
-    const first = await numbers(null, worker, { to: 100_000, deadline: Date.now() + 300 });
+    const first = await withGrowingWindow(
+      [300, 3_000],
+      (windowMs) => numbers(null, worker, { to: 100_000, deadline: Date.now() + windowMs }),
+      (run) => run.run.throttles > 0,
+    );
     expect(first.run.throttles).toBeGreaterThan(0);
     expect(first.cursor?.rate).toBeLessThan(5_000 * 0.985);
     const started = Date.now();
