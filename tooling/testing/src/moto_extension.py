@@ -14,7 +14,9 @@ this adds, after AWS's documented semantics (AWS IoT API reference, Jobs develop
   `$aws/events/jobExecution/...` events of the types they enable (none by default, as in a new account),
   readable at GET /moto-ext/iot/events;
 - POST /moto-ext/iot/settings {"secondsPerMinute": s}: how long a "minute" of the in-progress timeout lasts;
-- KMS Sign with MessageType DIGEST (moto hashes the digest again): the digest is signed as given, as AWS does.
+- KMS Sign with MessageType DIGEST (moto hashes the digest again): the digest is signed as given, as AWS does;
+- S3 conditional writes (If-None-Match / If-Match on PutObject and CompleteMultipartUpload) are atomic, as on
+  AWS: moto checks the condition and writes in two steps, so two at once could both pass; here they take turns.
 """
 
 import base64
@@ -426,11 +428,24 @@ def respond(start_response, status, payload, headers=()):
     return [data]
 
 
+# S3 conditional writes take turns (see the module's docstring).
+S3_CONDITIONAL_WRITES = threading.Lock()
+
+
+def conditional_s3_write(service, method, environ):
+    return service == "s3" and method in ("PUT", "POST") and (
+        "HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MATCH" in environ
+    )
+
+
 class ExtendedDispatcher(DomainDispatcherApplication):
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
         service, region = signing(environ)
+        if conditional_s3_write(service, method, environ):
+            with S3_CONDITIONAL_WRITES:
+                return list(super().__call__(environ, start_response))
         query = parse_qs(environ.get("QUERY_STRING", ""))
         try:
             with STATE.lock:

@@ -1,6 +1,7 @@
 // The emulator's IoT OTA extension (moto_extension.py) answers as AWS documents it: the jobs data plane with
 // version numbers and status details, the in-progress timeout, abort criteria, CancelJob with and without force,
-// DeleteJob, group targets fanning out, jobProcessDetails, the job-execution events, streams, KMS DIGEST signing.
+// DeleteJob, group targets fanning out, jobProcessDetails, the job-execution events, streams, KMS DIGEST signing,
+// atomic S3 conditional writes.
 import { createHash, createPublicKey, verify } from "node:crypto";
 import {
   AddThingToThingGroupCommand,
@@ -27,6 +28,7 @@ import {
   UpdateJobExecutionCommand,
 } from "@aws-sdk/client-iot-jobs-data-plane";
 import { CreateKeyCommand, GetPublicKeyCommand, KMSClient, SignCommand } from "@aws-sdk/client-kms";
+import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { beforeAll, describe, expect, it } from "@jest/globals";
 import { enableJobEvents, jobEvents, setTimeoutMinute } from "../../src/simulated-fleet";
 
@@ -320,5 +322,26 @@ describe("KMS", () => {
     const { PublicKey } = await kms.send(new GetPublicKeyCommand({ KeyId: KeyMetadata?.KeyId }));
     const key = createPublicKey({ key: Buffer.from(PublicKey as Uint8Array), format: "der", type: "spki" });
     expect(verify("sha256", message, key, Buffer.from(Signature as Uint8Array))).toBe(true);
+  });
+});
+
+describe("S3", () => {
+  it("lets exactly one of many conditional writes of one key pass (If-None-Match), as AWS does", async () => {
+    const s3 = new S3Client({ forcePathStyle: true });
+    const Bucket = "moto-extension-conditional";
+    await s3.send(new CreateBucketCommand({ Bucket }));
+    await s3.send(
+      new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: "Enabled" } }),
+    );
+    const attempts = await Promise.allSettled(
+      Array.from({ length: 32 }, (_, i) =>
+        s3.send(new PutObjectCommand({ Bucket, Key: "claim", Body: `writer ${i}`, IfNoneMatch: "*" })),
+      ),
+    );
+    expect(attempts.filter((attempt) => attempt.status === "fulfilled")).toHaveLength(1);
+    const refused = attempts.flatMap((attempt) =>
+      attempt.status === "rejected" ? [attempt.reason.name] : [],
+    );
+    expect(new Set(refused)).toEqual(new Set(["PreconditionFailed"]));
   });
 });
