@@ -28,7 +28,12 @@ import {
   UpdateJobExecutionCommand,
 } from "@aws-sdk/client-iot-jobs-data-plane";
 import { CreateKeyCommand, GetPublicKeyCommand, KMSClient, SignCommand } from "@aws-sdk/client-kms";
-import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+  CreateBucketCommand,
+  PutBucketVersioningCommand,
+  PutObjectCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
 import { beforeAll, describe, expect, it } from "@jest/globals";
 import { enableJobEvents, jobEvents, setTimeoutMinute } from "../../src/simulated-fleet";
 
@@ -330,9 +335,7 @@ describe("S3", () => {
     const s3 = new S3Client({ forcePathStyle: true });
     const Bucket = "moto-extension-conditional";
     await s3.send(new CreateBucketCommand({ Bucket }));
-    await s3.send(
-      new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: "Enabled" } }),
-    );
+    await s3.send(new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: "Enabled" } }));
     const attempts = await Promise.allSettled(
       Array.from({ length: 32 }, (_, i) =>
         s3.send(new PutObjectCommand({ Bucket, Key: "claim", Body: `writer ${i}`, IfNoneMatch: "*" })),
