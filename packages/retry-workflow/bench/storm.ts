@@ -28,7 +28,7 @@ const BATCH = Number(process.env.BENCH_BATCH ?? 8);
 const emulator = await startEmulator();
 Object.assign(process.env, emulator.env, { POWERTOOLS_LOG_LEVEL: "SILENT" });
 // The support module reads the emulator's variables when it creates clients: imported once they are set.
-const { batch, createDevice, createStack, executions, failure, invoke, isolateItemWrites } = await import(
+const { batch, createDevice, createStack, executions, failure, invoke } = await import(
   "../tests/support/stack"
 );
 
@@ -50,8 +50,6 @@ async function countingWrites<T>(work: () => Promise<T>): Promise<{ result: T; w
 }
 
 const stack = await createStack({ CONCURRENCY: String(BATCH) });
-// moto applies an item's writes without a lock; DynamoDB isolates them (see isolateItemWrites).
-isolateItemWrites();
 const named = (prefix: string, count: number) => Array.from({ length: count }, (_, i) => `${prefix}${i}`);
 const warm = named("benchWarm", WARM_DEVICES);
 const halves: [string[], string[]] = [

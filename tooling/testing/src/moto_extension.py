@@ -15,8 +15,10 @@ this adds, after AWS's documented semantics (AWS IoT API reference, Jobs develop
   readable at GET /moto-ext/iot/events;
 - POST /moto-ext/iot/settings {"secondsPerMinute": s}: how long a "minute" of the in-progress timeout lasts;
 - KMS Sign with MessageType DIGEST (moto hashes the digest again): the digest is signed as given, as AWS does;
-- S3 conditional writes (If-None-Match / If-Match on PutObject and CompleteMultipartUpload) are atomic, as on
-  AWS: moto checks the condition and writes in two steps, so two at once could both pass; here they take turns.
+- writes that are atomic on AWS take turns, since moto checks a condition (or reads an item) and then writes, in
+  two steps, so two at once could both pass or one update be lost: S3 conditional writes (If-None-Match /
+  If-Match on PutObject and CompleteMultipartUpload) and DynamoDB item writes (PutItem, UpdateItem, DeleteItem,
+  BatchWriteItem, TransactWriteItems).
 """
 
 import base64
@@ -428,11 +430,14 @@ def respond(start_response, status, payload, headers=()):
     return [data]
 
 
-# S3 conditional writes take turns (see the module's docstring).
-S3_CONDITIONAL_WRITES = threading.Lock()
+# Writes AWS applies atomically take turns (see the module's docstring).
+ATOMIC_WRITES = threading.Lock()
+DYNAMODB_WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
 
 
-def conditional_s3_write(service, method, environ):
+def atomic_on_aws(service, method, environ):
+    if service == "dynamodb":
+        return environ.get("HTTP_X_AMZ_TARGET", "").rpartition(".")[2] in DYNAMODB_WRITES
     return service == "s3" and method in ("PUT", "POST") and (
         "HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MATCH" in environ
     )
@@ -443,8 +448,8 @@ class ExtendedDispatcher(DomainDispatcherApplication):
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
         service, region = signing(environ)
-        if conditional_s3_write(service, method, environ):
-            with S3_CONDITIONAL_WRITES:
+        if atomic_on_aws(service, method, environ):
+            with ATOMIC_WRITES:
                 return list(super().__call__(environ, start_response))
         query = parse_qs(environ.get("QUERY_STRING", ""))
         try:

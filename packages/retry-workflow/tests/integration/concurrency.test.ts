@@ -13,7 +13,6 @@ import {
   executions,
   failure,
   invoke,
-  isolateItemWrites,
   runEscalation,
   startedInput,
   type TestStack,
@@ -38,7 +37,6 @@ const attributes = async (thingName: string) =>
 
 beforeAll(async () => {
   stack = await createStack({ CONCURRENCY: "10" });
-  isolateItemWrites();
 });
 
 describe("a storm of failures", () => {

@@ -151,33 +151,3 @@ export async function startedInput(stateMachineArn: string, name: string): Promi
   const { input } = await awsClient(SFNClient).send(new DescribeExecutionCommand({ executionArn }));
   return JSON.parse(input ?? "{}") as EscalationInput;
 }
-
-/**
- * moto applies an UpdateItem by reading the item and writing it back, with no lock: two at once on one item can
- * lose an ADD. DynamoDB isolates every write of an item (its updates are atomic). From now on, writes of one item
- * sent through the handlers' DynamoDB client reach the emulator one at a time, as DynamoDB would apply them;
- * nothing else changes (reads are not held, conditions are evaluated by the emulator, arrival order is free).
- */
-export function isolateItemWrites(): void {
-  const tails = new Map<string, Promise<unknown>>();
-  type Args = { input: { TableName?: string; Key?: unknown; Item?: { deviceId?: unknown } } };
-  const isolate =
-    (next: (args: Args) => Promise<unknown>, context: { commandName?: string }) => async (args: Args) => {
-      if (!["UpdateItemCommand", "PutItemCommand"].includes(context.commandName ?? "")) return next(args);
-      const item = `${args.input.TableName}/${JSON.stringify(args.input.Key ?? args.input.Item?.deviceId)}`;
-      const before = tails.get(item) ?? Promise.resolve();
-      const result = before.then(() => next(args));
-      const tail = result.catch(() => undefined);
-      tails.set(item, tail);
-      try {
-        return await result;
-      } finally {
-        if (tails.get(item) === tail) tails.delete(item);
-      }
-    };
-  awsClient(DynamoDBClient).middlewareStack.add(isolate as never, {
-    step: "initialize",
-    name: "isolateItemWrites",
-    override: true,
-  });
-}

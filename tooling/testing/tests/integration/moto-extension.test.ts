@@ -1,8 +1,14 @@
 // The emulator's IoT OTA extension (moto_extension.py) answers as AWS documents it: the jobs data plane with
 // version numbers and status details, the in-progress timeout, abort criteria, CancelJob with and without force,
 // DeleteJob, group targets fanning out, jobProcessDetails, the job-execution events, streams, KMS DIGEST signing,
-// atomic S3 conditional writes.
+// atomic S3 conditional writes and DynamoDB item writes.
 import { createHash, createPublicKey, verify } from "node:crypto";
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  UpdateItemCommand,
+} from "@aws-sdk/client-dynamodb";
 import {
   AddThingToThingGroupCommand,
   CancelJobCommand,
@@ -346,5 +352,36 @@ describe("S3", () => {
       attempt.status === "rejected" ? [attempt.reason.name] : [],
     );
     expect(new Set(refused)).toEqual(new Set(["PreconditionFailed"]));
+  });
+});
+
+describe("DynamoDB", () => {
+  it("loses no ADD of one item under concurrent UpdateItems, as DynamoDB applies each atomically", async () => {
+    const dynamodb = new DynamoDBClient({});
+    const TableName = "moto-extension-counters";
+    await dynamodb.send(
+      new CreateTableCommand({
+        TableName,
+        KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
+        AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }],
+        BillingMode: "PAY_PER_REQUEST",
+      }),
+    );
+    const Key = { id: { S: "one" } };
+    await Promise.all(
+      Array.from({ length: 50 }, () =>
+        dynamodb.send(
+          new UpdateItemCommand({
+            TableName,
+            Key,
+            UpdateExpression: "ADD #n :one",
+            ExpressionAttributeNames: { "#n": "count" },
+            ExpressionAttributeValues: { ":one": { N: "1" } },
+          }),
+        ),
+      ),
+    );
+    const { Item } = await dynamodb.send(new GetItemCommand({ TableName, Key, ConsistentRead: true }));
+    expect(Item?.count).toEqual({ N: "50" });
   });
 });
