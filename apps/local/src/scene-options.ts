@@ -1,7 +1,7 @@
 // `./run demo [<scene> [--<option> <value> …]]`: which scenes to play, each with its options. An option belongs
 // to one scene and is written in kebab case (`jobName` is `--job-name`); a number option takes an integer.
 import { parseArgs } from "node:util";
-import type { Scene, SceneOptions } from "@fleet/manifest";
+import { type Scene, type SceneOptions, sceneName } from "@fleet/manifest";
 import type { SceneRun } from "./scenes";
 
 export class UsageError extends Error {
@@ -12,7 +12,7 @@ const flag = (option: string) => option.replace(/[A-Z]/g, (letter) => `-${letter
 
 /** The scenes `args` asks for, with their options; a UsageError names what is wrong. */
 export function sceneRuns(scenes: Scene[], args: string[]): SceneRun[] {
-  const names = scenes.map((scene) => scene.manifest.name);
+  const names = scenes.map(sceneName);
   const [first, ...rest] = args;
   if (first === undefined) {
     return scenes.map((scene) => ({ scene, options: defaults(scene) }));
@@ -22,7 +22,7 @@ export function sceneRuns(scenes: Scene[], args: string[]): SceneRun[] {
       `options belong to one scene: ./run demo <scene> ${args.join(" ")} (scenes: ${names.join(", ")})`,
     );
   }
-  const scene = scenes.find((candidate) => candidate.manifest.name === first);
+  const scene = scenes.find((candidate) => sceneName(candidate) === first);
   if (!scene) throw new UsageError(`unknown scene "${first}"; scenes: ${names.join(", ")}`);
   return [{ scene, options: sceneOptions(scene, rest) }];
 }
@@ -67,5 +67,5 @@ export function usage(scene: Scene): string {
   }));
   const width = Math.max(...flags.map((entry) => entry.flag.length));
   const lines = flags.map((entry) => `  ${entry.flag.padEnd(width)}  ${entry.about}`);
-  return [`./run demo ${scene.manifest.name} [options]: ${scene.title}`, ...lines].join("\n");
+  return [`./run demo ${sceneName(scene)} [options]: ${scene.title}`, ...lines].join("\n");
 }

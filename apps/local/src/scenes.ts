@@ -1,7 +1,7 @@
 // Plays scenes against one local AWS emulator: started once, each scene's stack provisioned from its
 // package's manifest, its handlers and state machines run in this process, and what it measures and checks
 // collected into one report per scene. A scene that throws is reported as failed and the next one still plays.
-import type { Figure, Scene, SceneOptions, Stage } from "@fleet/manifest";
+import { type Figure, type Scene, type SceneOptions, type Stage, sceneName } from "@fleet/manifest";
 import { handlerInvoker, untilDone } from "@fleet/shared-aws/testing";
 import { startEmulator } from "@fleet/testing/emulator";
 import { runStateMachineLocally } from "@fleet/testing/state-machine";
@@ -22,7 +22,7 @@ export interface Timing {
 }
 
 export interface SceneReport {
-  /** The package's name. */
+  /** The scene's name (`./run demo <name>`). */
   scene: string;
   title: string;
   figures: { label: string; value: Figure }[];
@@ -70,14 +70,14 @@ async function playScene({ scene, options }: SceneRun, reporter: Reporter): Prom
   const { manifest } = scene;
   const started = performance.now();
   const report: SceneReport = {
-    scene: manifest.name,
+    scene: sceneName(scene),
     title: scene.title,
     figures: [],
     timings: [],
     checks: [],
     seconds: 0,
   };
-  reporter.scene(`${manifest.name}: ${scene.title}`);
+  reporter.scene(`${sceneName(scene)}: ${scene.title}`);
   try {
     reporter.step(`Provisioning ${manifest.name}'s local stack from its manifest`);
     const { env, resources } = await provisionLocalResources(manifest);

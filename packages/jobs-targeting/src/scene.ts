@@ -37,7 +37,7 @@ export function excludedNames(options: WalkthroughOptions): string[] {
   return Array.from({ length: options.excluded }, (_, i) => `${options.prefix}${Math.floor(i * stride)}`);
 }
 
-export const scene: Scene<WalkthroughOptions> = {
+const scene: Scene<WalkthroughOptions> = {
   manifest,
   title: "a targeted job with an exclude list, fast-tracked, torn down",
   options: {
@@ -267,3 +267,6 @@ async function countGroupMembers(iot: IoTClient, thingGroupName: string): Promis
   } while (nextToken);
   return count;
 }
+
+/** The package's scenes, in the order `./run demo` plays them. */
+export const scenes = [scene];

@@ -25,4 +25,5 @@ export {
   stateMachineSteps,
 } from "./resources";
 export type { Figure, Scene, SceneOption, SceneOptions, Stage, Substitute } from "./scene";
+export { sceneName } from "./scene";
 export { referencedHandlers, substituteFunctionArns } from "./state-machine";

@@ -14,6 +14,11 @@ export interface SceneOption<T extends number | string> {
 export interface Scene<O extends SceneOptions = SceneOptions> {
   /** The package shown; the local stack is provisioned from its manifest. */
   manifest: PackageManifest;
+  /**
+   * The scene's name on the command line (`./run demo <name>`) and in the summary; default the package's name.
+   * A package with a second scene names it.
+   */
+  name?: string;
   /** What the scene shows, in a few words; printed after the package's name. */
   title: string;
   /** The scene's command-line options (`./run demo <package> --<name> <value>`). */
@@ -67,3 +72,6 @@ export interface Stage {
   check(name: string, ok: boolean, detail: string): void;
   figure(label: string, value: Figure): void;
 }
+
+/** The name `./run demo` knows a scene by. */
+export const sceneName = (scene: Scene): string => scene.name ?? scene.manifest.name;

@@ -1,6 +1,6 @@
 // The domain packages of the workspace, found rather than listed, so that the local apps and infra's stack
 // checks know a new package without a line naming it: every folder of packages/ whose package.json exports
-// its manifest (`.`) and its scene (`./scene`).
+// its manifest (`.`) and its scenes (`./scene`).
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -12,7 +12,7 @@ export interface DomainPackage {
   dir: string;
   /** Absolute path of the module exporting `manifest`. */
   manifestModule: string;
-  /** Absolute path of the module exporting `scene`. */
+  /** Absolute path of the module exporting `scenes`. */
   sceneModule: string;
 }
 
@@ -61,9 +61,11 @@ export const loadManifests = (repoRoot: string): Promise<PackageManifest[]> =>
     "manifest",
   );
 
-/** The scene of every domain package, in package order. */
-export const loadScenes = (repoRoot: string): Promise<Scene[]> =>
-  exportedByEach(
-    domainPackages(repoRoot).map((pkg) => pkg.sceneModule),
-    "scene",
-  );
+/** The scenes of every domain package, in package order, each package's in the order it lists them. */
+export const loadScenes = async (repoRoot: string): Promise<Scene[]> =>
+  (
+    await exportedByEach<Scene[]>(
+      domainPackages(repoRoot).map((pkg) => pkg.sceneModule),
+      "scenes",
+    )
+  ).flat();

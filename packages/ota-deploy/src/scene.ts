@@ -32,7 +32,7 @@ export type OtaOptions = {
 
 const JOB = "otaDemo";
 
-export const scene: Scene<OtaOptions> = {
+const scene: Scene<OtaOptions> = {
   manifest,
   title: "a signed firmware release deployed in rounds to simulated devices",
   options: {
@@ -211,3 +211,6 @@ export const scene: Scene<OtaOptions> = {
     }
   },
 };
+
+/** The package's scenes, in the order `./run demo` plays them. */
+export const scenes = [scene];

@@ -122,7 +122,7 @@ async function startedInput(stage: Stage, name: string): Promise<EscalationInput
   return JSON.parse(input ?? "{}") as EscalationInput;
 }
 
-export const scene: Scene<Options> = {
+const scene: Scene<Options> = {
   manifest,
   title: "a failing device cycled out, restored, quarantined, its human told, released",
   options: {
@@ -234,3 +234,6 @@ export const scene: Scene<Options> = {
     stage.figure("history entries", record?.history.length ?? 0);
   },
 };
+
+/** The package's scenes, in the order `./run demo` plays them. */
+export const scenes = [scene];

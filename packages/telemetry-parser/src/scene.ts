@@ -95,7 +95,7 @@ async function emptied(s3: S3Client, bucket: string): Promise<void> {
 const lineCount = (bodies: Iterable<string>) => linesOf(bodies).length;
 const objects = gunzippedObjects;
 
-export const scene: Scene<{ devices: number; messages: number }> = {
+const scene: Scene<{ devices: number; messages: number }> = {
   manifest,
   title: "device messages landed in S3 as clean, partitioned records; bad ones under the error prefix",
   options: {
@@ -212,3 +212,6 @@ export const scene: Scene<{ devices: number; messages: number }> = {
     stage.figure("raw batches", raw.size);
   },
 };
+
+/** The package's scenes, in the order `./run demo` plays them. */
+export const scenes = [scene];

@@ -1,7 +1,7 @@
 // The demo inside the test suite: every package's scene through the same runner `./run demo` uses, the
 // jobs-targeting walkthrough with fewer things, and the example package of @fleet/manifest's fixtures beside
 // it, which the runner knows nothing about but its manifest and scene.
-import { scene as example } from "@fleet/manifest/fixtures/example-domain/scene";
+import { scenes as exampleScenes } from "@fleet/manifest/fixtures/example-domain/scene";
 import { describe, expect, it } from "@jest/globals";
 import { allScenes } from "../../src/domains";
 import { sceneRuns } from "../../src/scene-options";
@@ -33,7 +33,7 @@ describe("./run demo, every scene in one emulator", () => {
       "demo-test-exclude.csv",
     ]);
     const [jobs, files] = await playScenes(
-      [...walkthrough, { scene: example, options: { files: 4 } }],
+      [...walkthrough, ...exampleScenes.map((scene) => ({ scene, options: { files: 4 } }))],
       quiet,
     );
 

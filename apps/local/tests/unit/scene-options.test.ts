@@ -29,6 +29,18 @@ describe("sceneRuns", () => {
     expect(run?.options).toEqual({ things: 200, jobName: "mine" });
   });
 
+  it("knows a package's second scene by its own name, after the package's first", () => {
+    const second = { ...scene("beta"), name: "beta-watch", title: "beta, watched" } as Scene;
+    const all = [...scenes, second];
+    expect(sceneRuns(all, []).map((run) => run.scene.title)).toEqual([
+      "the alpha scene",
+      "the beta scene",
+      "beta, watched",
+    ]);
+    expect(sceneRuns(all, ["beta-watch"]).map((run) => run.scene.title)).toEqual(["beta, watched"]);
+    expect(() => sceneRuns(all, ["gamma"])).toThrow("scenes: alpha, beta, beta-watch");
+  });
+
   it.each([
     [["gamma"], 'unknown scene "gamma"; scenes: alpha, beta'],
     [["--things", "5"], "options belong to one scene: ./run demo <scene> --things 5 (scenes: alpha, beta)"],

@@ -45,7 +45,7 @@ describe("domainPackages", () => {
     ]);
   });
 
-  it("loads each package's manifest and scene, and names a module lacking its export", async () => {
+  it("loads each package's manifest and scenes, and names a module lacking its export", async () => {
     const root = path.join(scratch, "loading");
     const write = (file: string, text: string) => {
       mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
@@ -54,9 +54,12 @@ describe("domainPackages", () => {
     const exports = { ".": "./index.mjs", "./scene": "./scene.mjs" };
     write("packages/one/package.json", JSON.stringify({ exports }));
     write("packages/one/index.mjs", 'export const manifest = { name: "one" };\n');
-    write("packages/one/scene.mjs", 'export const scene = { title: "One" };\n');
+    write(
+      "packages/one/scene.mjs",
+      'export const scenes = [{ title: "One" }, { name: "one-more", title: "One more" }];\n',
+    );
     expect(await loadManifests(root)).toEqual([{ name: "one" }]);
-    expect(await loadScenes(root)).toEqual([{ title: "One" }]);
+    expect(await loadScenes(root)).toEqual([{ title: "One" }, { name: "one-more", title: "One more" }]);
     write("packages/two/package.json", JSON.stringify({ exports }));
     write("packages/two/index.mjs", "export const other = 1;\n");
     await expect(loadManifests(root)).rejects.toThrow(
