@@ -1,9 +1,9 @@
 // job-metrics through the real handler, from AWS's documented event shapes (Jobs events, IoT developer guide):
 // every execution status counted per job with jobId as the only dimension, downloadTime and retryCount from the
 // status details, the event's own time, a batch with malformed events still recorded, job completions and cancels.
-import { parseEmf } from "@fleet/testing/emf";
-import { captureStdout } from "@fleet/testing/emf";
+
 import { localContext } from "@fleet/shared-aws/testing";
+import { captureStdout, parseEmf } from "@fleet/testing/emf";
 import { describe, expect, it, jest } from "@jest/globals";
 import { recordJobEvents } from "../../src/core/job-metrics";
 import { handler } from "../../src/handlers/job-metrics";
@@ -66,10 +66,7 @@ describe("job-metrics", () => {
       publishStoredMetrics: jest.fn(),
     };
     recordJobEvents(
-      [
-        execution("FAILED", { statusDetails: { downloadTime: "slow", retryCount: "" } }),
-        execution("FAILED"),
-      ],
+      [execution("FAILED", { statusDetails: { downloadTime: "slow", retryCount: "" } }), execution("FAILED")],
       { perJob: perJob as never, stack: { addMetric: jest.fn() }, logger: { warn } },
     );
     expect(published).toEqual(["FAILEDCount", "FAILEDCount"]);
@@ -100,7 +97,9 @@ describe("job-metrics", () => {
     );
     expect(result).toEqual({ events: 5, recorded: 2, ignored: 0, malformed: 3 });
     expect(perJob.publishStoredMetrics).toHaveBeenCalledTimes(2);
-    expect(warn.mock.calls.map(([message, fields]) => [message, (fields as { index: number }).index])).toEqual([
+    expect(
+      warn.mock.calls.map(([message, fields]) => [message, (fields as { index: number }).index]),
+    ).toEqual([
       ["malformed job event", 1],
       ["malformed job event", 2],
       ["malformed job event", 3],

@@ -28,7 +28,9 @@ function fixture(executions: Record<string, string[]>) {
       createdAt: CREATED,
       jobExecutionsRolloutConfig: { maximumPerMinute: 50 },
       abortConfig: {
-        criteriaList: [{ failureType: "FAILED", action: "CANCEL", thresholdPercentage: 10, minNumberOfExecutedThings: 5 }],
+        criteriaList: [
+          { failureType: "FAILED", action: "CANCEL", thresholdPercentage: 10, minNumberOfExecutedThings: 5 },
+        ],
       },
       timeoutConfig: { inProgressTimeoutInMinutes: 30 },
       jobProcessDetails: {
@@ -47,13 +49,21 @@ function fixture(executions: Record<string, string[]>) {
     const from = Number(nextToken ?? 0);
     const to = Math.min(all.length, from + Math.min(2, maxResults));
     return {
-      executionSummaries: all.slice(from, to).map((name) => ({ thingArn: arn(name), jobExecutionSummary: { status } })),
+      executionSummaries: all
+        .slice(from, to)
+        .map((name) => ({ thingArn: arn(name), jobExecutionSummary: { status } })),
       nextToken: to < all.length ? String(to) : undefined,
     };
   });
   iotMock.on(DescribeJobExecutionCommand).callsFake(({ thingName }) => {
     const status = Object.entries(executions).find(([, names]) => names.includes(thingName))?.[0];
-    return { execution: { thingArn: arn(thingName), status, statusDetails: { detailsMap: { reason: `${thingName} broke` } } } };
+    return {
+      execution: {
+        thingArn: arn(thingName),
+        status,
+        statusDetails: { detailsMap: { reason: `${thingName} broke` } },
+      },
+    };
   });
 }
 
@@ -100,7 +110,14 @@ describe("status", () => {
       pages++;
     } while (cursor);
     expect(pages).toBe(2);
-    expect(seen).toEqual(["FAILED:f1", "FAILED:f2", "FAILED:f3", "REJECTED:r1", "TIMED_OUT:t1", "TIMED_OUT:t2"]);
+    expect(seen).toEqual([
+      "FAILED:f1",
+      "FAILED:f2",
+      "FAILED:f3",
+      "REJECTED:r1",
+      "TIMED_OUT:t1",
+      "TIMED_OUT:t2",
+    ]);
   });
 
   it("refuses a job outside the stack's GROUP_NAME_PREFIX before any call, naming the field", async () => {
