@@ -132,7 +132,7 @@ describe("the dashboard", () => {
     const stops = charts["Jobs completed, cancelled (aborts) and force-stopped"];
     expect(stops).toContain('"Fleet/dev","Jobs_canceled","service","job-metrics"');
     expect(stops).toContain('"Fleet/dev","ForceStopped","service","force-stopper"');
-    expect(charts["Quarantines"]).toMatch(
+    expect(charts.Quarantines).toMatch(
       /"AWS\/Lambda","Invocations","FunctionName","fleet-dev-retry-workflow-quarantine/,
     );
   });

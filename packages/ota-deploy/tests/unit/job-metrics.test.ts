@@ -67,7 +67,7 @@ describe("job-metrics", () => {
     };
     recordJobEvents(
       [execution("FAILED", { statusDetails: { downloadTime: "slow", retryCount: "" } }), execution("FAILED")],
-      { perJob: perJob as never, stack: { addMetric: jest.fn() }, logger: { warn } },
+      { perJob: perJob as never, stack: { addMetric: jest.fn() } as never, logger: { warn } },
     );
     expect(published).toEqual(["FAILEDCount", "FAILEDCount"]);
     expect(warn.mock.calls.map(([, fields]) => fields)).toEqual([
@@ -93,7 +93,7 @@ describe("job-metrics", () => {
         { ...execution("FAILED"), jobId: undefined },
         execution("FAILED", { statusDetails: { downloadTime: "60" } }),
       ],
-      { perJob: perJob as never, stack, logger: { warn } },
+      { perJob: perJob as never, stack: stack as never, logger: { warn } },
     );
     expect(result).toEqual({ events: 5, recorded: 2, ignored: 0, malformed: 3 });
     expect(perJob.publishStoredMetrics).toHaveBeenCalledTimes(2);

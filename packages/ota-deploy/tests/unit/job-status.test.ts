@@ -14,7 +14,9 @@ import { mockClient } from "aws-sdk-client-mock";
 import { jobStatus } from "../../src/core/job-status";
 
 const iotMock = mockClient(IoTClient);
-afterEach(() => iotMock.reset());
+afterEach(() => {
+  iotMock.reset();
+});
 const arn = (name: string) => `arn:aws:iot:us-east-1:123456789012:thing/${name}`;
 const CREATED = new Date("2026-11-29T01:00:00Z");
 const NOW = CREATED.getTime() + 600_000;
