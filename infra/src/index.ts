@@ -35,7 +35,8 @@ const domain = (key: string): DomainArgs => ({
 });
 
 export const alertTopicArn = alerts.topicArn;
-export const jobsTargeting = new JobsTargeting("jobs-targeting", domain("jobsTargeting"), opts).outputs;
+const targeting = new JobsTargeting("jobs-targeting", domain("jobsTargeting"), opts);
+export const jobsTargeting = targeting.outputs;
 const ota = new OtaDeploy("ota-deploy", domain("otaDeploy"), opts);
 const telemetry = new TelemetryPipeline("telemetry-parser", domain("telemetryParser"), opts);
 const retry = new RetryWorkflow("retry-workflow", domain("retryWorkflow"), opts);
@@ -47,7 +48,7 @@ export const dashboardName = new FleetDashboard(
   `${deployment.namePrefix}dashboard`,
   {
     dashboardName: `${deployment.namePrefix}overview`,
-    sections: [ota.widgets, retry.widgets, telemetry.widgets],
+    sections: [targeting.widgets, ota.widgets, retry.widgets, telemetry.widgets],
   },
   opts,
 ).dashboard.dashboardName;

@@ -108,6 +108,7 @@ describe("the dashboard", () => {
         .widgets.filter((w) => w.type === "text")
         .map((w) => w.properties.markdown),
     ).toEqual([
+      "## Targeted jobs (jobs-targeting)",
       "## Firmware rollouts (ota-deploy)",
       "## Failed-update retries (retry-workflow)",
       "## Telemetry (telemetry-parser)",
@@ -143,6 +144,9 @@ describe("the dashboard", () => {
       "record-outcome": packageSources("retry-workflow"),
       "escalation-failed": packageSources("retry-workflow"),
       transform: packageSources("telemetry-parser"),
+      // The step counts every resumable handler publishes (shared-aws recordStep).
+      "fill-exclude-group": packageSources("shared-aws"),
+      "fast-track": packageSources("shared-aws"),
     };
     const lines = body()
       .widgets.flatMap((w) => w.properties.metrics ?? [])
