@@ -24,7 +24,7 @@ const executionEvent = z.looseObject({
   status: z.enum(EXECUTION_STATUSES),
   timestamp,
   thingArn: z.optional(z.string()),
-  statusDetails: z.optional(z.record(z.string(), z.unknown())),
+  statusDetails: z.nullish(z.record(z.string(), z.unknown())),
 });
 
 const jobEvent = z.looseObject({
@@ -77,7 +77,9 @@ export function recordJobEvents(input: unknown, deps: JobMetricsDeps): JobMetric
     const event = parsed.data;
     const at = eventTime(event.timestamp, now);
     if (event.eventType === "JOB") {
-      const operation = JOB_OPERATIONS[event.operation as keyof typeof JOB_OPERATIONS];
+      const operation = Object.hasOwn(JOB_OPERATIONS, event.operation)
+        ? JOB_OPERATIONS[event.operation as keyof typeof JOB_OPERATIONS]
+        : undefined;
       if (!operation) {
         result.ignored++;
         continue;
@@ -126,7 +128,7 @@ function eventTime(timestamp: number | undefined, now: number): number {
 
 /** A status detail is a string (the API's map) or a number; only a finite value ≥ 0 is a measurement. */
 function readDetails(
-  details: Record<string, unknown> | undefined,
+  details: Record<string, unknown> | null | undefined,
   deps: JobMetricsDeps,
   index: number,
 ): { downloadTime?: number; retryCount?: number } {

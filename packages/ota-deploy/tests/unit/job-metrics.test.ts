@@ -123,8 +123,13 @@ describe("job-metrics", () => {
       jobId: "fw-1-r2",
       status: operation.toUpperCase(),
     });
-    const { result, metrics } = await run([job("completed"), job("canceled"), job("deleted")]);
-    expect(result).toEqual({ events: 3, recorded: 2, ignored: 1, malformed: 0 });
+    const { result, metrics } = await run([
+      job("completed"),
+      job("canceled"),
+      job("deleted"),
+      job("constructor"),
+    ]);
+    expect(result).toEqual({ events: 4, recorded: 2, ignored: 2, malformed: 0 });
     expect(metrics.map((m) => m.datum.MetricName)).toEqual(["jobCompletedCount", "jobCanceledCount"]);
   });
 
