@@ -5,6 +5,7 @@
 import { findRepoRoot } from "@fleet/manifest/repo-root";
 import * as aws from "@pulumi/aws";
 import { Alerts } from "./components/alerts";
+import { FleetDashboard } from "./components/dashboard";
 import type { DomainArgs } from "./components/handler-package";
 import { JobsTargeting } from "./components/jobs-targeting";
 import { OtaDeploy } from "./components/ota-deploy";
@@ -34,8 +35,20 @@ const domain = (key: string): DomainArgs => ({
 });
 
 export const alertTopicArn = alerts.topicArn;
-export const jobsTargeting = new JobsTargeting("jobs-targeting", domain("jobsTargeting"), opts).outputs;
-export const otaDeploy = new OtaDeploy("ota-deploy", domain("otaDeploy"), opts).outputs;
-export const telemetryParser = new TelemetryPipeline("telemetry-parser", domain("telemetryParser"), opts)
-  .outputs;
-export const retryWorkflow = new RetryWorkflow("retry-workflow", domain("retryWorkflow"), opts).outputs;
+const targeting = new JobsTargeting("jobs-targeting", domain("jobsTargeting"), opts);
+export const jobsTargeting = targeting.outputs;
+const ota = new OtaDeploy("ota-deploy", domain("otaDeploy"), opts);
+const telemetry = new TelemetryPipeline("telemetry-parser", domain("telemetryParser"), opts);
+const retry = new RetryWorkflow("retry-workflow", domain("retryWorkflow"), opts);
+export const otaDeploy = ota.outputs;
+export const telemetryParser = telemetry.outputs;
+export const retryWorkflow = retry.outputs;
+// One dashboard: each domain's section of what an operator watches.
+export const dashboardName = new FleetDashboard(
+  `${deployment.namePrefix}dashboard`,
+  {
+    dashboardName: `${deployment.namePrefix}overview`,
+    sections: [targeting.widgets, ota.widgets, retry.widgets, telemetry.widgets],
+  },
+  opts,
+).dashboard.dashboardName;

@@ -66,6 +66,11 @@ export const RESOURCE_CLASSES: Readonly<Record<string, ResourceClass>> = {
   // Its columns and projection follow from the stack's config; the data is in S3.
   "aws:glue/catalogTable:CatalogTable": "stateless",
   "aws:lambda/eventSourceMapping:EventSourceMapping": "stateless",
+  // A topic rule's invoke permission on its function, and the account's event switches (bootstrap).
+  "aws:lambda/permission:Permission": "stateless",
+  "aws:iot/eventConfigurations:EventConfigurations": "stateless",
+  // Its body is derived from the components' sections on every update.
+  "aws:cloudwatch/dashboard:Dashboard": "stateless",
 };
 
 /** The class of a custom resource type; a type nobody classified is refused, naming this file. */

@@ -32,6 +32,16 @@ const oidcProviderArn =
     { provider },
   ).arn;
 
+// Job and job-execution events (ota-deploy's job-metrics rules, retry-workflow's job-executions rule) are one
+// setting per account and region: owned here, once, rather than by each fleet stack, where two stacks in one
+// account would fight over it and destroying either would turn the other's events off. Only these two types
+// are set; the account's other event types are left as they are. (Fleet stacks deploy in this region.)
+new aws.iot.EventConfigurations(
+  "iot-events",
+  { eventConfigurations: { JOB: true, JOB_EXECUTION: true } },
+  { provider },
+);
+
 const partition = aws.getPartitionOutput({}, { provider }).partition;
 /** Where the state is: the bucket and key this account holds, or another account's (exactly one is configured). */
 function stateLocation({ hostState, remoteState }: BootstrapConfig): pulumi.Output<StateLocation> {

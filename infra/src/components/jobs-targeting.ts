@@ -4,12 +4,48 @@ import { manifest } from "@fleet/jobs-targeting";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { JOBS_TARGETING_PERMISSIONS } from "../policies/jobs-targeting";
+import { type DashboardSection, fleetMetric } from "./dashboard";
 import { type DomainArgs, type DomainOutputs, deployHandlerPackage } from "./handler-package";
 import type { NodeLambda } from "./node-lambda";
+
+/**
+ * Targeted jobs started through the state machine and how they ended, and the paced fan-out steps' throttled
+ * calls (the step counts every handler publishes, shared-aws recordStep): a rate set above the account's quota.
+ */
+export function jobsTargetingWidgets(targetedJobArn: pulumi.Input<string>): DashboardSection {
+  const states = (metricName: string, label: string) => [
+    "AWS/States",
+    metricName,
+    "StateMachineArn",
+    targetedJobArn,
+    { label },
+  ];
+  return {
+    title: "Targeted jobs (jobs-targeting)",
+    widgets: [
+      {
+        title: "Targeted-job executions",
+        metrics: [
+          states("ExecutionsStarted", "started"),
+          states("ExecutionsSucceeded", "succeeded"),
+          states("ExecutionsFailed", "failed"),
+          states("ExecutionsTimedOut", "timed out"),
+        ],
+      },
+      {
+        title: "Paced steps: throttled calls",
+        metrics: ["fill-exclude-group", "fast-track"].map((service) =>
+          fleetMetric(service, "throttles", { label: service }),
+        ),
+      },
+    ],
+  };
+}
 
 export class JobsTargeting extends pulumi.ComponentResource {
   public readonly functions: Record<string, NodeLambda>;
   public readonly outputs: DomainOutputs;
+  public readonly widgets: DashboardSection;
 
   constructor(name: string, args: DomainArgs, opts?: pulumi.ComponentResourceOptions) {
     super("fleet:index:JobsTargeting", name, {}, opts);
@@ -27,6 +63,9 @@ export class JobsTargeting extends pulumi.ComponentResource {
     );
     this.functions = deployed.functions;
     this.outputs = deployed.outputs;
+    this.widgets = jobsTargetingWidgets(
+      deployed.outputs.stateMachines["targeted-job"] as pulumi.Output<string>,
+    );
     this.registerOutputs(this.outputs);
   }
 }

@@ -3,13 +3,88 @@
 // and, where the stack signs releases, an asymmetric KMS key (ECC P-256, SIGN_VERIFY) whose private half never
 // leaves KMS. The state machines' and functions' failure alarms come with them (Workflow, NodeLambda).
 import { manifest } from "@fleet/ota-deploy";
+import {
+  DETAIL_METRICS,
+  EXECUTION_STATUSES,
+  JOB_METRICS_SERVICE,
+  STACK_METRICS,
+} from "@fleet/ota-deploy/metrics";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { workloadRolePath } from "../../bootstrap/src/naming";
 import { policyDocument, serviceTrustPolicy } from "../policies/document";
 import { otaDeployPermissions, otaRoleStatements } from "../policies/ota-deploy";
+import { type DashboardSection, fleetMetric } from "./dashboard";
 import { type DomainArgs, type DomainOutputs, deployHandlerPackage } from "./handler-package";
 import type { NodeLambda } from "./node-lambda";
+import { createJobEventRules } from "./ota-deploy-events";
+
+/** The force stopper's `service` dimension (its handler's name) and the count it publishes per job it stops. */
+export const FORCE_STOPPER = { service: "force-stopper", metricName: "ForceStopped" } as const;
+
+/**
+ * What an operator watches of the rollouts: deploy executions running (metric math over the state machine's
+ * started and ended counts, from the dashboard's start), executions per status, downloadTime p50/p99, job
+ * completions, cancels (an abort is one) and force-stops; the job-metrics handler's sums over the stack's jobs.
+ */
+export function otaDeployWidgets(deployStateMachineArn: pulumi.Input<string>): DashboardSection {
+  const states = (metricName: string, id: string) => [
+    "AWS/States",
+    metricName,
+    "StateMachineArn",
+    deployStateMachineArn,
+    { id, visible: false },
+  ];
+  const jobMetric = (metricName: string, options: Record<string, unknown> = {}) =>
+    fleetMetric(JOB_METRICS_SERVICE, metricName, options);
+  return {
+    title: "Firmware rollouts (ota-deploy)",
+    widgets: [
+      {
+        title: "Rollouts in progress (deploy executions running)",
+        metrics: [
+          [
+            {
+              expression: "RUNNING_SUM(started - succeeded - failed - aborted - timedOut)",
+              label: "running",
+              id: "running",
+            },
+          ],
+          states("ExecutionsStarted", "started"),
+          states("ExecutionsSucceeded", "succeeded"),
+          states("ExecutionsFailed", "failed"),
+          states("ExecutionsAborted", "aborted"),
+          states("ExecutionsTimedOut", "timedOut"),
+        ],
+      },
+      {
+        title: "Job executions per status",
+        stacked: true,
+        metrics: EXECUTION_STATUSES.map((status) =>
+          jobMetric(`${STACK_METRICS.executionsPrefix}${status}`, { label: status }),
+        ),
+      },
+      {
+        title: `${DETAIL_METRICS.downloadTime} (seconds) p50 / p99`,
+        metrics: [
+          jobMetric(STACK_METRICS.downloadTime, { stat: "p50", label: "p50" }),
+          jobMetric(STACK_METRICS.downloadTime, { stat: "p99", label: "p99" }),
+        ],
+      },
+      {
+        title: "Jobs completed, cancelled (aborts) and force-stopped",
+        metrics: [
+          jobMetric(STACK_METRICS.jobsCompleted, { label: "completed" }),
+          jobMetric(STACK_METRICS.jobsCanceled, { label: "cancelled (abort criteria or operator)" }),
+          fleetMetric(FORCE_STOPPER.service, FORCE_STOPPER.metricName, {
+            label: "force-stopped by an alarm",
+          }),
+          jobMetric(STACK_METRICS.malformed, { label: "malformed events" }),
+        ],
+      },
+    ],
+  };
+}
 
 /**
  * The block's `component` map: what the stack decides about the component beyond its handlers' settings (the
@@ -47,6 +122,7 @@ export function otaDeployComponentConfig(raw: unknown): OtaDeployComponentConfig
 export class OtaDeploy extends pulumi.ComponentResource {
   public readonly functions: Record<string, NodeLambda>;
   public readonly outputs: DomainOutputs;
+  public readonly widgets: DashboardSection;
 
   constructor(name: string, args: DomainArgs, opts?: pulumi.ComponentResourceOptions) {
     super("fleet:index:OtaDeploy", name, {}, opts);
@@ -98,8 +174,19 @@ export class OtaDeploy extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    createJobEventRules(
+      {
+        baseName: `${args.namePrefix}${name}`,
+        metricsFunction: deployed.functions["job-metrics"] as NodeLambda,
+        jobIdPrefix: args.iot.groupNamePrefix,
+        logRetentionDays: args.logRetentionDays,
+        alarmTopicArn: args.alarmTopicArn,
+      },
+      this,
+    );
     this.functions = deployed.functions;
     this.outputs = deployed.outputs;
+    this.widgets = otaDeployWidgets(deployed.outputs.stateMachines.deploy as pulumi.Output<string>);
     this.registerOutputs(this.outputs);
   }
 }

@@ -14,6 +14,7 @@ import { awsScope } from "../aws-scope";
 import { allow, policyDocument, regionalArn, serviceTrustPolicy } from "../policies/document";
 import { RETRY_WORKFLOW_PERMISSIONS } from "../policies/retry-workflow";
 import { countAlarm } from "./alarm";
+import { type DashboardSection, fleetMetric } from "./dashboard";
 import { type DomainArgs, type DomainOutputs, deployHandlerPackage } from "./handler-package";
 import type { NodeLambda } from "./node-lambda";
 
@@ -57,9 +58,46 @@ function ruleSources(
   return { sources: sources as (keyof typeof RULES)[], jobIdPrefix };
 }
 
+/**
+ * Retry cycles as record-outcome counts them (failures counted, cycles escalated, reset by a success), devices
+ * quarantined and released (their functions' invocations), and escalations that failed.
+ */
+export function retryWorkflowWidgets(functions: Record<string, NodeLambda>): DashboardSection {
+  const invocations = (handler: string, label: string) => [
+    "AWS/Lambda",
+    "Invocations",
+    "FunctionName",
+    (functions[handler] as NodeLambda).functionName,
+    { label },
+  ];
+  return {
+    title: "Failed-update retries (retry-workflow)",
+    widgets: [
+      {
+        title: "Retry cycles",
+        metrics: [
+          fleetMetric("record-outcome", "Messages_counted", { label: "failures counted" }),
+          fleetMetric("record-outcome", "Messages_escalated", { label: "cycles escalated" }),
+          fleetMetric("record-outcome", "Messages_reset", { label: "cycles reset by a success" }),
+          fleetMetric("record-outcome", "Messages_failed", { label: "messages not recorded" }),
+        ],
+      },
+      {
+        title: "Quarantines",
+        metrics: [
+          invocations("quarantine", "devices quarantined"),
+          invocations("release", "devices released"),
+          fleetMetric("escalation-failed", "EscalationFailed", { label: "escalations failed" }),
+        ],
+      },
+    ],
+  };
+}
+
 export class RetryWorkflow extends pulumi.ComponentResource {
   public readonly functions: Record<string, NodeLambda>;
   public readonly outputs: DomainOutputs;
+  public readonly widgets: DashboardSection;
 
   constructor(name: string, args: DomainArgs, opts?: pulumi.ComponentResourceOptions) {
     const { sources, jobIdPrefix } = ruleSources(name, args);
@@ -92,6 +130,7 @@ export class RetryWorkflow extends pulumi.ComponentResource {
     );
     this.functions = deployed.functions;
     this.outputs = deployed.outputs;
+    this.widgets = retryWorkflowWidgets(deployed.functions);
     const parent = { parent: this };
     const named = (part: string) => `${args.namePrefix}${name}-${part}`;
     // A topic rule's name allows no hyphen.

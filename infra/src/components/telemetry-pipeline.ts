@@ -36,6 +36,24 @@ import {
 } from "../policies/telemetry-parser";
 import { isRecord } from "../records";
 import { countAlarm } from "./alarm";
+import { type DashboardSection, fleetMetric } from "./dashboard";
+
+/** Records the transformation answered Ok, Dropped or ProcessingFailed (its batch metrics, service `transform`). */
+export const TELEMETRY_WIDGETS: DashboardSection = {
+  title: "Telemetry (telemetry-parser)",
+  widgets: [
+    {
+      title: "Records transformed",
+      metrics: [
+        fleetMetric("transform", "RecordsOk", { label: "Ok" }),
+        fleetMetric("transform", "RecordsDropped", { label: "Dropped" }),
+        fleetMetric("transform", "RecordsProcessingFailed", { label: "ProcessingFailed" }),
+        fleetMetric("transform", "RecordsOverLimit", { label: "failed to keep the answer under 6 MB" }),
+      ],
+    },
+  ],
+};
+
 import { type DomainArgs, type DomainOutputs, deployHandlerPackage } from "./handler-package";
 import type { NodeLambda } from "./node-lambda";
 
@@ -142,6 +160,7 @@ export class TelemetryPipeline extends pulumi.ComponentResource {
   public readonly topicRule: aws.iot.TopicRule;
   public readonly refusedRule: aws.iot.TopicRule;
   public readonly devicePolicy: aws.iot.Policy;
+  public readonly widgets = TELEMETRY_WIDGETS;
   public readonly table: aws.glue.CatalogTable;
   public readonly fleetTable: aws.glue.CatalogTable;
 

@@ -88,6 +88,12 @@ export function otaDeployPermissions(
       allow(["iot:DescribeJob", "iot:ListJobExecutionsForJob"], [iot(context).jobs]),
       allow(["iot:DescribeJobExecution"], [iot(context).jobs, iot(context).anyThing]),
     ],
+    // Its metrics leave as EMF lines in its own log (CloudWatch Logs makes them metrics): no AWS call.
+    "job-metrics": () => [],
+    status: (context) => [
+      allow(["iot:DescribeJob", "iot:ListJobExecutionsForJob"], [iot(context).jobs]),
+      allow(["iot:DescribeJobExecution"], [iot(context).jobs, iot(context).anyThing]),
+    ],
     "clean-up": (context) => [
       allow(["iot:DescribeJob", "iot:CancelJob", "iot:DeleteJob"], [iot(context).jobs]),
       allow(["iot:DescribeStream", "iot:DeleteStream"], [streams(context)]),

@@ -82,6 +82,15 @@ export function describeBootstrapStack(stack: string): void {
       synthesis = await synthesize(stack, undefined, {}, BOOTSTRAP_PROGRAM);
     }, 120_000);
 
+    it("turns job and job-execution events on for the account, once, for every fleet stack in it", () => {
+      const configurations = synthesis.resources.filter(
+        (r) => r.type === "aws:iot/eventConfigurations:EventConfigurations",
+      );
+      expect(configurations.map((r) => r.inputs.eventConfigurations)).toEqual([
+        { JOB: true, JOB_EXECUTION: true },
+      ]);
+    });
+
     it("works only in the stack's own account and region", () => {
       const provider = named("pulumi:providers:aws", "aws");
       expect(provider.inputs.region).toBe(config().region);

@@ -42,6 +42,12 @@ const MANAGED_WITH: Record<string, string[]> = {
     "logs:TagResource",
     "logs:DeleteLogGroup",
   ],
+  "aws:lambda/permission:Permission": ["lambda:AddPermission", "lambda:GetPolicy", "lambda:RemovePermission"],
+  "aws:cloudwatch/dashboard:Dashboard": [
+    "cloudwatch:PutDashboard",
+    "cloudwatch:GetDashboard",
+    "cloudwatch:DeleteDashboards",
+  ],
   "aws:cloudwatch/metricAlarm:MetricAlarm": [
     "cloudwatch:PutMetricAlarm",
     "cloudwatch:DescribeAlarms",

@@ -55,6 +55,12 @@ export const VARS = {
     description:
       "AddThingToThingGroup calls per second the target-group fill may use (default 100, the AWS default quota)",
   },
+  JOB_STATUS_RATE: {
+    spec: env.number({ default: 10, min: 0.1, max: 1000 }),
+    required: false,
+    description:
+      "IoT calls per second the status handler makes, DescribeJob, ListJobExecutionsForJob and DescribeJobExecution alike (default 10, the AWS default quota of DescribeJob and ListJobExecutionsForJob)",
+  },
 } satisfies Record<string, VarDeclaration<unknown>>;
 
 /** The variables each handler reads. */
@@ -72,6 +78,8 @@ export const HANDLER_VARS = {
   "deploy-round": ["GROUP_NAME_PREFIX"],
   "round-status": [],
   "clean-up": ["FIRMWARE_BUCKET", "GROUP_NAME_PREFIX"],
+  "job-metrics": [],
+  status: ["GROUP_NAME_PREFIX", "JOB_STATUS_RATE"],
 } as const satisfies Record<string, readonly (keyof typeof VARS)[]>;
 
 export type HandlerName = keyof typeof HANDLER_VARS;

@@ -43,6 +43,16 @@ export const manifest: PackageManifest = {
       SHORT,
     ),
     handler("clean-up", "Cancels (force) and deletes a round's job, deletes its stream; idempotent", SHORT),
+    handler(
+      "job-metrics",
+      "IoT rule target: job and job-execution events as CloudWatch metrics (EMF), per job and for the stack",
+      { timeoutSeconds: 30, memoryMb: 256 },
+    ),
+    handler(
+      "status",
+      "A job's summary (counts, rollout progress, abort/timeout config, elapsed) and its failed, rejected and timed-out devices, paged and paced",
+      SHORT,
+    ),
   ]),
   stateMachines: {
     deploy: {

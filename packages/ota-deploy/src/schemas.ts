@@ -4,6 +4,7 @@
 import { fillCursorSchema } from "@fleet/jobs-targeting/fill-group";
 import * as z from "zod/mini";
 import { jobIdSchema, releaseVersionSchema, streamIdSchema, thingNameSchema } from "./core/deployment-config";
+import { LISTED_STATUSES } from "./core/job-status";
 import { releaseCursorSchema } from "./core/release";
 
 const objectKey = z.string().check(z.minLength(1), z.maxLength(1024));
@@ -64,4 +65,22 @@ export const cleanUpEvent = z.strictObject({
   streamId: z.optional(streamIdSchema),
   targetGroup: z.nullish(thingNameSchema),
   targetList: z.nullish(objectKey),
+});
+
+/** Any job of the stack (a round's or another's): AWS's job id pattern; the stack's prefix is checked too. */
+const anyJobIdSchema = z
+  .string()
+  .check(z.regex(/^[a-zA-Z0-9_-]{1,64}$/, "must be 1-64 letters, digits, '_' or '-'"));
+
+export const statusEvent = z.strictObject({
+  jobId: anyJobIdSchema,
+  /** Devices listed in one answer (ListJobExecutionsForJob takes up to 250; each is described at the stack's rate). */
+  pageSize: z._default(positive(100), 25),
+  /** The previous answer's `nextCursor`. */
+  cursor: z.nullish(
+    z.strictObject({
+      status: z.enum(LISTED_STATUSES),
+      nextToken: z.optional(z.string().check(z.minLength(1))),
+    }),
+  ),
 });

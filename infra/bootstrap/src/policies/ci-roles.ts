@@ -53,6 +53,7 @@ const BOUNDARY_POLICY_CHANGES = [
   "iam:SetDefaultPolicyVersion",
 ];
 const FUNCTION_ACTIONS = [
+  "lambda:AddPermission",
   "lambda:CreateFunction",
   "lambda:DeleteFunction",
   "lambda:GetFunction",
@@ -60,9 +61,11 @@ const FUNCTION_ACTIONS = [
   "lambda:GetFunctionConcurrency",
   "lambda:GetFunctionConfiguration",
   "lambda:GetFunctionRecursionConfig",
+  "lambda:GetPolicy",
   "lambda:GetRuntimeManagementConfig",
   "lambda:ListTags",
   "lambda:ListVersionsByFunction",
+  "lambda:RemovePermission",
   "lambda:TagResource",
   "lambda:UntagResource",
   "lambda:UpdateFunctionCode",
@@ -107,6 +110,12 @@ const TOPIC_ACTIONS = [
   "sns:SetSubscriptionAttributes",
   "sns:Subscribe",
   "sns:Unsubscribe",
+];
+/** The stack's dashboard (a global resource: its ARN has no region). */
+const DASHBOARD_ACTIONS = [
+  "cloudwatch:DeleteDashboards",
+  "cloudwatch:GetDashboard",
+  "cloudwatch:PutDashboard",
 ];
 const ALARM_ACTIONS = [
   "cloudwatch:DeleteAlarms",
@@ -288,6 +297,7 @@ export function deployRoleStatements({
     // Subscriptions are managed through their topic: the alert topic, named with the prefix as every topic is.
     allow(TOPIC_ACTIONS, [regionalArn(scope, "sns", `${prefix}*`)]),
     allow(ALARM_ACTIONS, [regionalArn(scope, "cloudwatch", `alarm:${prefix}*`)]),
+    allow(DASHBOARD_ACTIONS, [`arn:${scope.partition}:cloudwatch::${scope.accountId}:dashboard/${prefix}*`]),
     // The buckets, tables, topics and queues packages own (and the alert topic), each kind's actions.
     ...deployRoleKindStatements(scope, prefix),
     {

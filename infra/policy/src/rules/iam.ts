@@ -91,6 +91,10 @@ const GLOBAL_ARN_PARTS: Record<string, { region: boolean; account: boolean }> = 
   s3: { region: false, account: false },
   iam: { region: false, account: true },
 };
+/** Resource types of regional services whose ARNs carry no region (`arn:aws:cloudwatch::<account>:dashboard/x`). */
+const GLOBAL_RESOURCE_TYPES: Record<string, { region: boolean; account: boolean }> = {
+  "cloudwatch:dashboard": { region: false, account: true },
+};
 const PARTITION = /^aws(-[a-z]+)*$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 const ACCOUNT = /^\d{12}$/;
@@ -104,7 +108,8 @@ function arnProblem(resource: string, scope: ArnScope): string | undefined {
     return `is not in partition ${scope.partition ?? "aws"}`;
   }
   if (!/^[a-z0-9-]+$/.test(service)) return "names no service";
-  const parts = GLOBAL_ARN_PARTS[service] ?? { region: true, account: true };
+  const parts = GLOBAL_ARN_PARTS[service] ??
+    GLOBAL_RESOURCE_TYPES[`${service}:${path.split("/")[0]}`] ?? { region: true, account: true };
   const regionOk = parts.region ? REGION.test(region) && (scope.region ?? region) === region : region === "";
   if (!regionOk) return `is not in region ${parts.region ? (scope.region ?? "<one region>") : "(none)"}`;
   const accountOk = parts.account

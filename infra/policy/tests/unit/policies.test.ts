@@ -413,6 +413,9 @@ describe("iam-arns-name-partition-region-account-and-type", () => {
     [`arn:aws:iot:us-east-1:${ACCOUNT}:thing/x`, "is not in region eu-west-1"],
     ["arn:aws:iot:*:*:thing/x", "is not in region eu-west-1"],
     [`arn:aws:iot:${REGION}:${ACCOUNT}:*`, "names no resource type"],
+    // A dashboard is global: its ARN has no region, an alarm's has one.
+    [`arn:aws:cloudwatch:${REGION}:${ACCOUNT}:dashboard/x`, "is not in region (none)"],
+    [`arn:aws:cloudwatch::${ACCOUNT}:alarm:x`, "is not in region eu-west-1"],
     ["lists-1", "is not an ARN"],
   ])("rejects %s in a role policy: %s", async (resource, problem) => {
     const broken = changed("reader-policy", (inputs) => ({

@@ -149,7 +149,8 @@ async function unsuccessful(
   return { failures, omitted: Math.max(0, total - failures.length) };
 }
 
-async function describeExecution(
+/** A listed execution with its status details (DescribeJobExecution: the listing carries none). */
+export async function describeExecution(
   iot: IoTClient,
   jobId: string,
   execution: JobExecutionSummaryForJob,

@@ -5,14 +5,22 @@ import { parseOrThrow } from "@fleet/shared-aws";
 import { describe, expect, it } from "@jest/globals";
 import type * as z from "zod/mini";
 import { parseDeploymentConfig } from "../../src/core/deployment-config";
+import { recordJobEvents } from "../../src/core/job-metrics";
 import * as schemas from "../../src/schemas";
 
+const perJob = {
+  addDimension: () => perJob,
+  addMetric: () => {},
+  setTimestamp: () => perJob,
+  publishStoredMetrics: () => perJob,
+} as never;
 const dir = new URL("../../events/", import.meta.url);
 const files = readdirSync(dir).filter((f) => f.endsWith(".json"));
 const SCHEMA_OF: Record<string, z.ZodMiniType> = {
   release: schemas.releaseEvent,
   "clean-up": schemas.cleanUpEvent,
   "round-status": schemas.roundStatusEvent,
+  status: schemas.statusEvent,
 };
 
 describe("events/", () => {
@@ -31,6 +39,11 @@ describe("events/", () => {
     const event = JSON.parse(readFileSync(new URL(file, dir), "utf8"));
     const target = file.split(".")[0] as string;
     if (target === "deploy") expect(() => parseDeploymentConfig(event)).not.toThrow();
+    else if (target === "job-metrics")
+      expect(recordJobEvents(event, { perJob, stack: perJob, logger: { warn: () => {} } })).toMatchObject({
+        recorded: 1,
+        malformed: 0,
+      });
     else if (target === "release-firmware")
       expect(() => parseOrThrow(schemas.releaseEvent, event.request)).not.toThrow();
     else expect(() => parseOrThrow(SCHEMA_OF[target] as z.ZodMiniType, event)).not.toThrow();
