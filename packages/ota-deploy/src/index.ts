@@ -36,13 +36,22 @@ export const manifest: PackageManifest = {
       "State machine step: fills the static target group of a large deployment (paced, resumable)",
       LONG,
     ),
-    handler("deploy-round", "State machine step: the round's stream and job", SHORT),
+    handler("deploy-round", "State machine step: the round's stream, job and alarms", SHORT),
     handler(
       "round-status",
       "State machine step: a round's progress, or its verdict naming the devices that failed",
       SHORT,
     ),
-    handler("clean-up", "Cancels (force) and deletes a round's job, deletes its stream; idempotent", SHORT),
+    handler(
+      "clean-up",
+      "Deletes a round's alarms, cancels (force) and deletes its job, deletes its stream; idempotent",
+      SHORT,
+    ),
+    handler(
+      "force-stopper",
+      "Subscribed to the ota-force-stopper topic: cancels (force) the job of a round alarm in ALARM, and tells the e-mail topic",
+      SHORT,
+    ),
   ]),
   stateMachines: {
     deploy: {

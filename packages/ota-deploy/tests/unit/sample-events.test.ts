@@ -13,6 +13,7 @@ const SCHEMA_OF: Record<string, z.ZodMiniType> = {
   release: schemas.releaseEvent,
   "clean-up": schemas.cleanUpEvent,
   "round-status": schemas.roundStatusEvent,
+  "force-stopper": schemas.forceStopperEvent,
 };
 
 describe("events/", () => {
