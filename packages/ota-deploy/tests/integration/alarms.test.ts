@@ -321,7 +321,7 @@ describe("the force stopper (moto evaluates no alarm: threshold checked against 
     const message = (state: string, name = failuresB, jobId = "itQuietB-r1") =>
       JSON.stringify({
         AlarmName: name,
-        AlarmArn: (alarm?.AlarmArn as string).replace(failuresB, name),
+        AlarmArn: String(alarm?.AlarmArn).replace(failuresB, name),
         NewStateValue: state,
         NewStateReason: "test",
         StateChangeTime: new Date().toISOString(),
