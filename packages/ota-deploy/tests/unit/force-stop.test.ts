@@ -9,7 +9,7 @@ import {
   DescribeAlarmsCommand,
   ListTagsForResourceCommand,
 } from "@aws-sdk/client-cloudwatch";
-import { CancelJobCommand, DescribeJobCommand, IoTClient } from "@aws-sdk/client-iot";
+import { CancelJobCommand, DescribeJobCommand, IoTClient, type Job } from "@aws-sdk/client-iot";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { awsError, resourceNotFoundError } from "@fleet/shared-aws/testing";
 import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
@@ -40,7 +40,7 @@ const deps = {
   groupPrefix: "fleet-dev-",
   emailTopicArn: EMAIL,
 };
-const runningJob = {
+const runningJob: Job = {
   jobId: JOB,
   status: "IN_PROGRESS",
   description: `Firmware 1.0.0, round 1 of 3 (ota-deploy ${OWNER})`,
