@@ -17,6 +17,7 @@ import { CreateThingCommand, DescribeJobCommand, IoTClient } from "@aws-sdk/clie
 import { S3Client } from "@aws-sdk/client-s3";
 import { awsClient } from "@fleet/shared-aws";
 import { SimulatedFleet } from "@fleet/testing/simulated-fleet";
+import { type ListenedTopic, listenedTopic, snsLambdaEvent } from "@fleet/testing/sns-listener";
 import { runStateMachineLocally } from "@fleet/testing/state-machine";
 import { afterEach, beforeAll, describe, expect, it, jest } from "@jest/globals";
 import type { AlarmConfigInput } from "../../src/core/alarm-config";
@@ -26,7 +27,6 @@ import { firmwareKey } from "../../src/core/names";
 import { uploadFirmware } from "../../src/core/upload";
 import definition from "../../src/deploy.asl.json" with { type: "json" };
 import { configureHandlers, createFirmwareBucket, firmwareFile, invoke } from "../support/integration";
-import { drain, type ListenedTopic, listenedTopic, snsEvent } from "../support/topics";
 
 jest.setTimeout(240_000);
 const BUCKET = "it-alarms-firmware";
@@ -213,14 +213,14 @@ async function twoRunningDeployments(a: string, b: string) {
 const jobOf = async (jobId: string) => (await iot.send(new DescribeJobCommand({ jobId }))).job;
 
 /** What the force stopper's Lambda receives: each notification the ota-force-stopper topic got. */
-const deliveries = async () => (await drain(forceStopper.queueUrl)).map((e) => snsEvent(forceStopper, e));
+const deliveries = async () => (await forceStopper.received()).map((e) => snsLambdaEvent(forceStopper, e));
 const stopWith = (event: unknown) => invoke<{ outcomes: ForceStopOutcome[] }>("force-stopper", event);
 
 describe("the force stopper (moto evaluates no alarm: threshold checked against the metrics read back, then SetAlarmState)", () => {
   it("cancels with force exactly the job its alarm belongs to, leaves the other deployment's job running, tells the e-mail topic, and a second delivery changes nothing", async () => {
     const rounds = await twoRunningDeployments("itStopA", "itStopB");
     const failuresA = rounds.itStopA?.alarms.find((n) => n.endsWith("-Failures")) as string;
-    await drain(email.queueUrl);
+    await email.received();
 
     // Three failures of job A's round in this minute: the Sum breaches the alarm's threshold of 2.
     const now = new Date();
@@ -272,7 +272,7 @@ describe("the force stopper (moto evaluates no alarm: threshold checked against 
     });
     expect((await jobOf("itStopB-r1"))?.status).toBe("IN_PROGRESS");
 
-    const told = (await drain(email.queueUrl)).filter((m) => m.Subject?.startsWith("ota-deploy"));
+    const told = (await email.received()).filter((m) => m.Subject?.startsWith("ota-deploy"));
     expect(told).toHaveLength(1);
     expect(told[0]?.Subject).toBe("ota-deploy force-stopped job itStopA-r1");
     const text = told[0]?.Message as string;
@@ -289,7 +289,7 @@ describe("the force stopper (moto evaluates no alarm: threshold checked against 
       { outcome: "already-stopped", alarm: failuresA, jobId: "itStopA-r1", notified: true },
     ]);
     expect((await jobOf("itStopB-r1"))?.status).toBe("IN_PROGRESS");
-    const repeated = (await drain(email.queueUrl)).filter((m) => m.Subject?.startsWith("ota-deploy"));
+    const repeated = (await email.received()).filter((m) => m.Subject?.startsWith("ota-deploy"));
     expect(repeated.map((m) => m.Message)).toEqual([expect.stringContaining("already stopped by it")]);
 
     // After clean-up the job is gone: a late delivery is reported, not an error.
@@ -308,7 +308,7 @@ describe("the force stopper (moto evaluates no alarm: threshold checked against 
   it("ignores OK, INSUFFICIENT_DATA and malformed messages, and refuses an alarm the stack did not create, whose tags name another job, or whose message names another job, touching no job", async () => {
     const rounds = await twoRunningDeployments("itQuietA", "itQuietB");
     const failuresB = rounds.itQuietB?.alarms.find((n) => n.endsWith("-Failures")) as string;
-    await drain(forceStopper.queueUrl);
+    await forceStopper.received();
     for (const StateValue of ["INSUFFICIENT_DATA", "OK"] as const) {
       await cloudWatch.send(
         new SetAlarmStateCommand({ AlarmName: failuresB, StateValue, StateReason: "test: no datapoints" }),

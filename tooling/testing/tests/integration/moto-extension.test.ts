@@ -46,16 +46,9 @@ import {
   PutObjectCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
-import {
-  CreateQueueCommand,
-  DeleteMessageCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-} from "@aws-sdk/client-sqs";
 import { beforeAll, describe, expect, it } from "@jest/globals";
 import { enableJobEvents, jobEvents, setTimeoutMinute } from "../../src/simulated-fleet";
+import { listenedTopic } from "../../src/sns-listener";
 
 const iot = new IoTClient({});
 const jobs = new IoTJobsDataPlaneClient({});
@@ -402,29 +395,6 @@ describe("DynamoDB", () => {
 
 describe("CloudWatch alarm actions", () => {
   const cloudWatch = new CloudWatchClient({});
-  const sqs = new SQSClient({});
-
-  /** A topic with a queue subscribed (raw delivery off, as an e-mail or Lambda subscriber sees the envelope). */
-  async function listened(name: string) {
-    const sns = new SNSClient({});
-    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: name }));
-    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name }));
-    const { Attributes } = await sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["QueueArn"] }),
-    );
-    await sns.send(new SubscribeCommand({ TopicArn, Protocol: "sqs", Endpoint: Attributes?.QueueArn }));
-    const received = async () => {
-      const { Messages = [] } = await sqs.send(
-        new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10 }),
-      );
-      for (const m of Messages) {
-        await sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: m.ReceiptHandle }));
-      }
-      return Messages.map((m) => JSON.parse(m.Body as string) as { Subject: string; Message: string });
-    };
-    return { arn: TopicArn as string, received };
-  }
-
   const alarm = (name: string, topic: string, extra: Partial<PutMetricAlarmCommandInput> = {}) =>
     cloudWatch.send(
       new PutMetricAlarmCommand({
@@ -447,7 +417,7 @@ describe("CloudWatch alarm actions", () => {
     cloudWatch.send(new SetAlarmStateCommand({ AlarmName, StateValue, StateReason: `test: ${StateValue}` }));
 
   it("publishes the documented notification to the ALARM actions on a change to ALARM, once per change", async () => {
-    const topic = await listened("moto-ext-alarm-actions");
+    const topic = await listenedTopic("moto-ext-alarm-actions");
     await alarm("slow-downloads", topic.arn);
     await setState("slow-downloads", "ALARM");
     const [notification, ...more] = await topic.received();
@@ -483,7 +453,7 @@ describe("CloudWatch alarm actions", () => {
   });
 
   it("publishes nothing when the alarm's actions are disabled", async () => {
-    const topic = await listened("moto-ext-alarm-disabled");
+    const topic = await listenedTopic("moto-ext-alarm-disabled");
     await alarm("muted", topic.arn, {
       ActionsEnabled: false,
       Statistic: "Sum",
