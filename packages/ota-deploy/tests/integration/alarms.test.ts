@@ -2,7 +2,8 @@
 // published, the IoT extension's jobs): the deploy state machine creates the config's alarms for every round on
 // that round's job and deletes them at its clean-up, also when the deployment fails; an alarm going to ALARM
 // (moto evaluates no alarm: each test checks the threshold against the metrics read back, then sets the state,
-// and the emulator publishes the documented notification to the alarm's topics) force-stops exactly its own job.
+// and the emulator publishes the documented notification to the alarm's topics) force-stops exactly its own job;
+// a deployment stopped so mid-round fails, naming the alarm, and still deletes its alarms.
 import {
   CloudWatchClient,
   DescribeAlarmsCommand,
@@ -405,5 +406,67 @@ describe("the force stopper (moto evaluates no alarm: threshold checked against 
     ]);
     expect((await jobOf("itQuietA-r1"))?.status).toBe("IN_PROGRESS");
     expect((await jobOf("itQuietB-r1"))?.status).toBe("IN_PROGRESS");
+  });
+
+  it("a deployment whose alarm fires mid-round is force-stopped by itself: the round fails naming the alarm, and its clean-up deletes the alarms", async () => {
+    await iot.send(new CreateThingCommand({ thingName: "itMidRound-device" }));
+    let stopped: ForceStopOutcome[] = [];
+    const step = async (handler: string, payload: unknown) => {
+      const result = (await invoke(handler as never, payload)) as Record<string, unknown>;
+      if (handler === "deploy-round") {
+        // Its only device never reports; one failure datapoint above the threshold of 0 (checked against the
+        // metric read back), then the alarm's state set, as CloudWatch would.
+        const name = (result.alarms as string[]).find((n) => n.endsWith("-Failures")) as string;
+        const now = new Date();
+        await cloudWatch.send(
+          new PutMetricDataCommand({
+            Namespace: "IoT:OTA:JobExecution",
+            MetricData: [
+              {
+                MetricName: "FAILEDCount",
+                Dimensions: [{ Name: "jobId", Value: result.jobId as string }],
+                Timestamp: now,
+                Value: 1,
+              },
+            ],
+          }),
+        );
+        const [alarm] = await alarmsNamed([name]);
+        const { Datapoints = [] } = await cloudWatch.send(
+          new GetMetricStatisticsCommand({
+            Namespace: alarm?.Namespace,
+            MetricName: alarm?.MetricName,
+            Dimensions: alarm?.Dimensions,
+            StartTime: new Date(now.getTime() - 5 * 60_000),
+            EndTime: new Date(now.getTime() + 60_000),
+            Period: alarm?.Period,
+            Statistics: ["Sum"],
+          }),
+        );
+        expect(Datapoints.some((d) => (d.Sum ?? 0) > (alarm?.Threshold as number))).toBe(true);
+        await cloudWatch.send(
+          new SetAlarmStateCommand({
+            AlarmName: name,
+            StateValue: "ALARM",
+            StateReason: "Threshold Crossed (test)",
+          }),
+        );
+        for (const delivery of await deliveries())
+          stopped = [...stopped, ...(await stopWith(delivery)).outcomes];
+      }
+      return result;
+    };
+    const failFast = { ...FAILURES, threshold: 0 };
+    const outcome = await runStateMachineLocally(
+      definition,
+      config("itMidRound", ["itMidRound-device"], { alarms: [failFast] }),
+      step,
+    ).catch((error: { cause?: { name: string; message: string } }) => error.cause);
+    expect(stopped).toEqual([expect.objectContaining({ outcome: "stopped", jobId: "itMidRound-r1" })]);
+    expect(outcome).toMatchObject({
+      name: "RoundFailed",
+      message: expect.stringContaining("the job was cancelled (Force-stopped by alarm"),
+    });
+    expect(await alarmsOfJob("itMidRound-r1")).toEqual([]);
   });
 });
