@@ -66,7 +66,7 @@ export const RESOURCE_CLASSES: Readonly<Record<string, ResourceClass>> = {
   // Its columns and projection follow from the stack's config; the data is in S3.
   "aws:glue/catalogTable:CatalogTable": "stateless",
   "aws:lambda/eventSourceMapping:EventSourceMapping": "stateless",
-  // A topic rule's invoke permission on its function, and the account's event switches (bootstrap).
+  // A topic rule's or a topic's invoke permission on a function, and the account's event switches (bootstrap).
   "aws:lambda/permission:Permission": "stateless",
   "aws:iot/eventConfigurations:EventConfigurations": "stateless",
   // Its body is derived from the components' sections on every update.

@@ -167,6 +167,12 @@ export interface HandlerPackage {
 
 export interface DomainOutputs {
   resources: Record<string, pulumi.Output<string>>;
+  /**
+   * Topics the component creates itself, by name, with their ARNs: alarm-action topics, which CloudWatch cannot
+   * publish to under the manifest topics' AWS-managed key. The stack checks take these, and only these, as the
+   * component's own besides the manifest's resources.
+   */
+  topics?: Record<string, pulumi.Output<string>>;
   stateMachines: Record<string, pulumi.Output<string>>;
   functions: Record<string, { name: pulumi.Output<string>; arn: pulumi.Output<string> }>;
 }

@@ -1,11 +1,14 @@
 // Seed 003 on AWS: the ota-deploy package as its manifest describes it (the firmware bucket, every handler, the
 // deploy and release state machines), the OTA role IoT assumes to read firmware for streams and presigned URLs,
 // and, where the stack signs releases, an asymmetric KMS key (ECC P-256, SIGN_VERIFY) whose private half never
-// leaves KMS. The state machines' and functions' failure alarms come with them (Workflow, NodeLambda).
+// leaves KMS. The state machines' and functions' failure alarms come with them (Workflow, NodeLambda). The alarm
+// topics (email-notification, sms-notification, ota-force-stopper) are created first, their ARNs given to the
+// handlers, and the force stopper subscribed to its topic.
 import { manifest } from "@fleet/ota-deploy";
 import {
   DETAIL_METRICS,
   EXECUTION_STATUSES,
+  FORCE_STOPPER,
   JOB_METRICS_SERVICE,
   STACK_METRICS,
 } from "@fleet/ota-deploy/metrics";
@@ -17,10 +20,9 @@ import { otaDeployPermissions, otaRoleStatements } from "../policies/ota-deploy"
 import { type DashboardSection, fleetMetric } from "./dashboard";
 import { type DomainArgs, type DomainOutputs, deployHandlerPackage } from "./handler-package";
 import type { NodeLambda } from "./node-lambda";
+import { createAlarmTopics } from "./ota-alarm-topics";
 import { createJobEventRules } from "./ota-deploy-events";
 
-/** The force stopper's `service` dimension (its handler's name) and the count it publishes per job it stops. */
-export const FORCE_STOPPER = { service: "force-stopper", metricName: "ForceStopped" } as const;
 
 /**
  * What an operator watches of the rollouts: deploy executions running (metric math over the state machine's
@@ -98,25 +100,50 @@ export interface OtaDeployComponentConfig {
    * keys are written once, so a release's pinned version stays current unless someone deletes it.
    */
   noncurrentVersionDays: number;
+  /** E-mail addresses subscribed to the email-notification topic (default none). */
+  notifyEmails: string[];
+  /** Phone numbers (E.164, e.g. +4915112345678) subscribed to the sms-notification topic (default none). */
+  notifySms: string[];
 }
 
-const SHAPE = "fleet:otaDeploy.component must be {signing: true|false, noncurrentVersionDays?: 1-36500}";
+const SHAPE =
+  "fleet:otaDeploy.component must be {signing: true|false, noncurrentVersionDays?: 1-36500, notifyEmails?: [e-mail addresses], notifySms?: [E.164 phone numbers]}";
+const KEYS = ["signing", "noncurrentVersionDays", "notifyEmails", "notifySms"];
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+const E164 = /^\+[1-9]\d{6,14}$/;
+const listOf = (value: unknown, pattern: RegExp) =>
+  Array.isArray(value) &&
+  new Set(value).size === value.length &&
+  value.every((item) => typeof item === "string" && pattern.test(item));
 
 export function otaDeployComponentConfig(raw: unknown): OtaDeployComponentConfig {
-  if (raw === undefined) return { signing: false, noncurrentVersionDays: 30 };
-  const { signing, noncurrentVersionDays = 30 } = (raw ?? {}) as Record<string, unknown>;
+  if (raw === undefined)
+    return { signing: false, noncurrentVersionDays: 30, notifyEmails: [], notifySms: [] };
+  const {
+    signing,
+    noncurrentVersionDays = 30,
+    notifyEmails = [],
+    notifySms = [],
+  } = (raw ?? {}) as Record<string, unknown>;
   if (
     typeof raw !== "object" ||
     raw === null ||
-    Object.keys(raw).some((k) => k !== "signing" && k !== "noncurrentVersionDays") ||
+    Object.keys(raw).some((k) => !KEYS.includes(k)) ||
     typeof signing !== "boolean" ||
     !Number.isInteger(noncurrentVersionDays) ||
     (noncurrentVersionDays as number) < 1 ||
-    (noncurrentVersionDays as number) > 36_500
+    (noncurrentVersionDays as number) > 36_500 ||
+    !listOf(notifyEmails, EMAIL) ||
+    !listOf(notifySms, E164)
   ) {
     throw new Error(`Invalid stack configuration: ${SHAPE}`);
   }
-  return { signing, noncurrentVersionDays: noncurrentVersionDays as number };
+  return {
+    signing,
+    noncurrentVersionDays: noncurrentVersionDays as number,
+    notifyEmails: notifyEmails as string[],
+    notifySms: notifySms as string[],
+  };
 }
 
 export class OtaDeploy extends pulumi.ComponentResource {
@@ -131,6 +158,8 @@ export class OtaDeploy extends pulumi.ComponentResource {
       otaRolePath: workloadRolePath(pulumi.getStack()),
       otaRoleName: `${args.namePrefix}${name}-iot`,
       signingTag: { key: "fleet-signing", value: `${args.namePrefix}${name}` },
+      // Round alarms: `<prefix><round job id>-<owner>-<alarm>`; handlers' CloudWatch grants reach only these.
+      alarmPrefix: `${args.namePrefix}${name}-`,
     };
     const otaRole = new aws.iam.Role(
       `${args.namePrefix}${name}-iot`,
@@ -154,6 +183,14 @@ export class OtaDeploy extends pulumi.ComponentResource {
           { parent: this },
         )
       : undefined;
+    const topics = createAlarmTopics(
+      {
+        baseName: `${args.namePrefix}${name}`,
+        emails: component.notifyEmails,
+        smsNumbers: component.notifySms,
+      },
+      this,
+    );
     const deployed = deployHandlerPackage(
       name,
       {
@@ -161,9 +198,33 @@ export class OtaDeploy extends pulumi.ComponentResource {
         manifest,
         permissions: otaDeployPermissions(names),
         bucketNoncurrentVersionDays: { firmware: component.noncurrentVersionDays },
-        supplied: { OTA_ROLE_ARN: otaRole.arn, ...(signingKey ? { SIGNING_KEY_ID: signingKey.keyId } : {}) },
+        supplied: {
+          OTA_ROLE_ARN: otaRole.arn,
+          ...(signingKey ? { SIGNING_KEY_ID: signingKey.keyId } : {}),
+          ALARM_NAME_PREFIX: names.alarmPrefix,
+          EMAIL_TOPIC_ARN: topics.email.arn,
+          SMS_TOPIC_ARN: topics.sms.arn,
+          FORCE_STOP_TOPIC_ARN: topics.forceStopper.arn,
+        },
       },
       this,
+    );
+    // The force stopper hears the ota-force-stopper topic, and only it may invoke the function that way.
+    const forceStopper = deployed.functions["force-stopper"] as NodeLambda;
+    const invokedBySns = new aws.lambda.Permission(
+      `${args.namePrefix}${name}-force-stopper-sns`,
+      {
+        action: "lambda:InvokeFunction",
+        function: forceStopper.functionName,
+        principal: "sns.amazonaws.com",
+        sourceArn: topics.forceStopper.arn,
+      },
+      { parent: this },
+    );
+    new aws.sns.TopicSubscription(
+      `${args.namePrefix}${name}-force-stopper`,
+      { topic: topics.forceStopper.arn, protocol: "lambda", endpoint: forceStopper.arn },
+      { parent: this, dependsOn: [invokedBySns] },
     );
     const firmwareArn = pulumi.interpolate`arn:aws:s3:::${deployed.outputs.resources.firmware}`;
     new aws.iam.RolePolicy(
@@ -185,8 +246,15 @@ export class OtaDeploy extends pulumi.ComponentResource {
       this,
     );
     this.functions = deployed.functions;
-    this.outputs = deployed.outputs;
     this.widgets = otaDeployWidgets(deployed.outputs.stateMachines.deploy as pulumi.Output<string>);
+    this.outputs = {
+      ...deployed.outputs,
+      topics: {
+        "email-notification": topics.email.arn,
+        "sms-notification": topics.sms.arn,
+        "ota-force-stopper": topics.forceStopper.arn,
+      },
+    };
     this.registerOutputs(this.outputs);
   }
 }

@@ -4,7 +4,8 @@
 // targets (any device), DescribeThing checks named targets exist. The firmware bucket is the package's own.
 // Two ARNs are not package resources: the OTA role IoT assumes for streams and presigned URLs (its name is fixed
 // by the component, so it is built here from the scope) and the signing key (a KMS key's ARN is a generated id:
-// kms:Sign is allowed only on keys carrying the stack's signing tag, which the component sets on its key).
+// kms:Sign is allowed only on keys carrying the stack's signing tag, which the component sets on its key). Round
+// alarms and the alarm topics are the component's, named with its alarm prefix.
 import {
   allow,
   allowWithoutResourceType,
@@ -23,6 +24,8 @@ export interface OtaDeployNames {
   otaRoleName: string;
   /** The tag key and value on the stack's signing key. */
   signingTag: { key: string; value: string };
+  /** How the round alarms' names start (ALARM_NAME_PREFIX); the alarm topics' names start with it too. */
+  alarmPrefix: string;
 }
 
 const iot = (context: PermissionContext) => iotResources(context.scope, context.iot);
@@ -38,6 +41,11 @@ const readFirmware = (context: PermissionContext): PolicyStatement[] => [
 export function otaDeployPermissions(
   names: OtaDeployNames,
 ): Record<string, (context: PermissionContext) => PolicyStatement[]> {
+  const alarms = (context: PermissionContext) =>
+    regionalArn(context.scope, "cloudwatch", `alarm:${names.alarmPrefix}*`);
+  // The component's topics, named `<alarmPrefix><topic>`.
+  const topic = (context: PermissionContext, name: string) =>
+    regionalArn(context.scope, "sns", `${names.alarmPrefix}${name}`);
   const otaRole = (context: PermissionContext) =>
     `arn:${context.scope.partition}:iam::${context.scope.accountId}:role${names.otaRolePath}${names.otaRoleName}`;
   return {
@@ -78,6 +86,8 @@ export function otaDeployPermissions(
       allow(["iot:CreateJob"], [iot(context).jobs, iot(context).anyThing, iot(context).groups]),
       allow(["iot:DescribeJob"], [iot(context).jobs]),
       allow(["iot:DescribeThingGroup"], [iot(context).groups]),
+      // The round's alarms, created with their tags (PutMetricAlarm with Tags needs TagResource).
+      allow(["cloudwatch:PutMetricAlarm", "cloudwatch:TagResource"], [alarms(context)]),
       // IoT reads the firmware for the stream (and presigned URLs) as the OTA role.
       {
         ...allow(["iam:PassRole"], [otaRole(context)]),
@@ -95,11 +105,17 @@ export function otaDeployPermissions(
       allow(["iot:DescribeJobExecution"], [iot(context).jobs, iot(context).anyThing]),
     ],
     "clean-up": (context) => [
+      allow(["cloudwatch:DescribeAlarms", "cloudwatch:DeleteAlarms"], [alarms(context)]),
       allow(["iot:DescribeJob", "iot:CancelJob", "iot:DeleteJob"], [iot(context).jobs]),
       allow(["iot:DescribeStream", "iot:DeleteStream"], [streams(context)]),
       // The deployment's own target group and the target list plan wrote.
       allow(["iot:DescribeThingGroup", "iot:DeleteThingGroup"], [iot(context).groups]),
       allow(["s3:DeleteObject"], [objects(context, "deployments/")]),
+    ],
+    "force-stopper": (context) => [
+      allow(["cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource"], [alarms(context)]),
+      allow(["iot:DescribeJob", "iot:CancelJob"], [iot(context).jobs]),
+      allow(["sns:Publish"], [topic(context, "email-notification")]),
     ],
   };
 }

@@ -63,6 +63,11 @@ const ACTION_OF: Record<string, string> = {
   ListExecutions: "states:ListExecutions",
   StartExecution: "states:StartExecution",
   StopExecution: "states:StopExecution",
+  PutMetricAlarm: "cloudwatch:PutMetricAlarm",
+  DescribeAlarms: "cloudwatch:DescribeAlarms",
+  DeleteAlarms: "cloudwatch:DeleteAlarms",
+  // CloudWatch's: the only ListTagsForResource a handler sends (the force stopper reads its alarm's tags).
+  ListTagsForResource: "cloudwatch:ListTagsForResource",
 };
 
 const COMMAND_CLASS = /class extends [\w$]+\([\w$]+,[\w$]+,"([A-Za-z]+)"/g;

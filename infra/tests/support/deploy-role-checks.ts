@@ -70,6 +70,7 @@ const MANAGED_WITH: Record<string, string[]> = {
     "sns:ListTagsForResource",
     "sns:DeleteTopic",
   ],
+  "aws:lambda/permission:Permission": ["lambda:AddPermission", "lambda:GetPolicy", "lambda:RemovePermission"],
   "aws:sns/topicSubscription:TopicSubscription": [
     "sns:Subscribe",
     "sns:GetSubscriptionAttributes",

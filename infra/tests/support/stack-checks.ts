@@ -124,6 +124,11 @@ export function describeStack({ stack, manifests: packages, program, extraConfig
     const value = resource.computed[VALUE_FIELD[spec.kind]] as string;
     return { value, arn, covers: (r: string) => r === arn || r.startsWith(`${arn}/`) };
   };
+  /** The ARNs of the topics components create themselves and declare in their outputs (DomainOutputs.topics). */
+  const componentTopics = () =>
+    Object.values(synthesis.outputs).flatMap((output) =>
+      Object.values((output as { topics?: Record<string, string> } | undefined)?.topics ?? {}),
+    );
   /** Every resource and state machine of every package, with the package that owns it. */
   const owned = () =>
     manifests.flatMap((manifest) =>
@@ -193,13 +198,14 @@ export function describeStack({ stack, manifests: packages, program, extraConfig
       );
     });
 
-    it("creates exactly the resources the manifests own, each of its kind (and the platform's alert topic)", () => {
+    it("creates exactly the resources the manifests own, each of its kind (and the platform's alert topic, and the topics components declare)", () => {
       for (const kind of Object.keys(RESOURCE_KINDS) as Kind[]) {
         const expected = ownedOfKind(kind).map(
           ({ manifest, name }) => `${namePrefix}${manifest.name}-${name}`,
         );
         const names = ofType(typeOf(kind))
           .filter((r) => r.computed.arn !== synthesis.outputs.alertTopicArn)
+          .filter((r) => !componentTopics().includes(r.computed.arn as string))
           .map((r) => r.name);
         expect({ kind, names: names.sort() }).toEqual({ kind, names: expected.sort() });
       }
@@ -259,11 +265,13 @@ export function describeStack({ stack, manifests: packages, program, extraConfig
             .map((resource) => `${resource.manifest.name}/${resource.name}`);
           const uses = handlerResources(spec).map((name) => `${manifest.name}/${name}`);
           expect({ label, reached: [...new Set(reached)].sort() }).toEqual({ label, reached: uses });
-          // No bucket, table, topic, queue or state machine but a package's own (S3 ARNs carry no account).
+          // No bucket, table, topic, queue or state machine but a package's own (S3 ARNs carry no account), or
+          // a topic its component declares.
           const foreign = arns.filter(
             (arn) =>
               OWNED_SERVICES.some((service) => arn.startsWith(`arn:aws:${service}:`)) &&
-              !resources.some((resource) => resource.covers(arn)),
+              !resources.some((resource) => resource.covers(arn)) &&
+              !componentTopics().includes(arn),
           );
           expect({ label, foreign }).toEqual({ label, foreign: [] });
         }
@@ -461,10 +469,16 @@ export function describeStack({ stack, manifests: packages, program, extraConfig
       });
     });
 
-    it("exports, per package, each resource's value, each state machine's ARN, each function's name and ARN", () => {
+    it("exports, per package, each resource's value, each state machine's ARN, each function's name and ARN, and the topics its component creates", () => {
       for (const manifest of manifests) {
-        const outputs = synthesis.outputs[domainKey(manifest)];
+        const outputs = synthesis.outputs[domainKey(manifest)] as { topics?: Record<string, string> };
+        // A component's own topic is a topic of the stack named `<prefix><package>-<name>`.
+        const topics = Object.keys(outputs.topics ?? {}).map((name) => [
+          name,
+          named(typeOf("topic"), `${namePrefix}${manifest.name}-${name}`).computed.arn,
+        ]);
         expect(outputs).toEqual({
+          ...(outputs.topics ? { topics: Object.fromEntries(topics) } : {}),
           resources: Object.fromEntries(
             Object.keys(manifest.resources).map((name) => [name, created(manifest, name).value]),
           ),

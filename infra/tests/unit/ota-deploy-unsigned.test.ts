@@ -32,22 +32,40 @@ describe("OtaDeploy without signing (dev)", () => {
 });
 
 describe("the component block of fleet:otaDeploy", () => {
-  it("defaults to no signing and 30 days of old versions, and refuses anything else", () => {
-    expect(otaDeployComponentConfig(undefined)).toEqual({ signing: false, noncurrentVersionDays: 30 });
-    expect(otaDeployComponentConfig({ signing: true, noncurrentVersionDays: 365 })).toEqual({
+  it("defaults to no signing, 30 days of old versions and nobody notified, and refuses anything else", () => {
+    expect(otaDeployComponentConfig(undefined)).toEqual({
+      signing: false,
+      noncurrentVersionDays: 30,
+      notifyEmails: [],
+      notifySms: [],
+    });
+    expect(
+      otaDeployComponentConfig({
+        signing: true,
+        noncurrentVersionDays: 365,
+        notifyEmails: ["ops@example.com"],
+        notifySms: ["+4915112345678"],
+      }),
+    ).toEqual({
       signing: true,
       noncurrentVersionDays: 365,
+      notifyEmails: ["ops@example.com"],
+      notifySms: ["+4915112345678"],
     });
     for (const bad of [
       { signing: "yes" },
       { signing: true, lifecycle: 3 },
       { signing: true, noncurrentVersionDays: 0 },
       { signing: true, noncurrentVersionDays: 1.5 },
+      { signing: true, notifyEmails: "ops@example.com" },
+      { signing: true, notifyEmails: ["not an address"] },
+      { signing: true, notifyEmails: ["ops@example.com", "ops@example.com"] },
+      { signing: true, notifySms: ["015112345678"] },
       null,
       "on",
     ]) {
       expect(() => otaDeployComponentConfig(bad)).toThrow(
-        "fleet:otaDeploy.component must be {signing: true|false, noncurrentVersionDays?: 1-36500}",
+        "fleet:otaDeploy.component must be {signing: true|false, noncurrentVersionDays?: 1-36500, notifyEmails?: [e-mail addresses], notifySms?: [E.164 phone numbers]}",
       );
     }
   });

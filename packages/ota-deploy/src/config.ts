@@ -3,6 +3,9 @@
 // same table, so the two can never drift apart.
 import { env, type VarDeclaration, variableTable } from "@fleet/shared-aws";
 
+/** An SNS topic ARN, or empty: the stack has no such topic. */
+const TOPIC_ARN = /^(arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[a-zA-Z0-9_-]{1,256})?$/;
+
 export const VARS = {
   FIRMWARE_BUCKET: {
     spec: env.string(),
@@ -60,6 +63,28 @@ export const VARS = {
     required: false,
     description:
       "IoT calls per second the status handler makes, DescribeJob, ListJobExecutionsForJob and DescribeJobExecution alike (default 10, the AWS default quota of DescribeJob and ListJobExecutionsForJob)",
+  ALARM_NAME_PREFIX: {
+    spec: env.string({ default: "ota-deploy-", pattern: /^[a-zA-Z0-9_-]{1,64}$/ }),
+    required: false,
+    description:
+      "How the names of the per-round alarms start (infra sets the stack's `<namePrefix>ota-deploy-`); the force stopper acts only on alarms named so",
+  },
+  EMAIL_TOPIC_ARN: {
+    spec: env.string({ default: "", pattern: TOPIC_ARN }),
+    required: false,
+    description:
+      "The stack's email-notification topic (infra sets it): alarms naming it notify it, the force stopper reports there (default: none)",
+  },
+  SMS_TOPIC_ARN: {
+    spec: env.string({ default: "", pattern: TOPIC_ARN }),
+    required: false,
+    description: "The stack's sms-notification topic (infra sets it), for alarms naming it (default: none)",
+  },
+  FORCE_STOP_TOPIC_ARN: {
+    spec: env.string({ default: "", pattern: TOPIC_ARN }),
+    required: false,
+    description:
+      "The stack's ota-force-stopper topic (infra sets it): an alarm naming it cancels its round's job (default: none)",
   },
 } satisfies Record<string, VarDeclaration<unknown>>;
 
@@ -75,11 +100,19 @@ export const HANDLER_VARS = {
     "MAX_ROUND_DEADLINE_MINUTES",
   ],
   "fill-target-group": ["FIRMWARE_BUCKET", "ADD_THING_TO_GROUP_RATE", "CONCURRENCY", "GROUP_NAME_PREFIX"],
-  "deploy-round": ["GROUP_NAME_PREFIX"],
+  "deploy-round": [
+    "GROUP_NAME_PREFIX",
+    "ALARM_NAME_PREFIX",
+    "EMAIL_TOPIC_ARN",
+    "SMS_TOPIC_ARN",
+    "FORCE_STOP_TOPIC_ARN",
+  ],
   "round-status": [],
   "clean-up": ["FIRMWARE_BUCKET", "GROUP_NAME_PREFIX"],
   "job-metrics": [],
   status: ["GROUP_NAME_PREFIX", "JOB_STATUS_RATE"],
+  "clean-up": ["FIRMWARE_BUCKET", "GROUP_NAME_PREFIX", "ALARM_NAME_PREFIX"],
+  "force-stopper": ["GROUP_NAME_PREFIX", "ALARM_NAME_PREFIX", "EMAIL_TOPIC_ARN"],
 } as const satisfies Record<string, readonly (keyof typeof VARS)[]>;
 
 export type HandlerName = keyof typeof HANDLER_VARS;

@@ -36,13 +36,12 @@ export const manifest: PackageManifest = {
       "State machine step: fills the static target group of a large deployment (paced, resumable)",
       LONG,
     ),
-    handler("deploy-round", "State machine step: the round's stream and job", SHORT),
+    handler("deploy-round", "State machine step: the round's stream, job and alarms", SHORT),
     handler(
       "round-status",
       "State machine step: a round's progress, or its verdict naming the devices that failed",
       SHORT,
     ),
-    handler("clean-up", "Cancels (force) and deletes a round's job, deletes its stream; idempotent", SHORT),
     handler(
       "job-metrics",
       "IoT rule target: job and job-execution events as CloudWatch metrics (EMF), per job and for the stack",
@@ -51,6 +50,14 @@ export const manifest: PackageManifest = {
     handler(
       "status",
       "A job's summary (counts, rollout progress, abort/timeout config, elapsed) and its failed, rejected and timed-out devices, paged and paced",
+    handler(
+      "clean-up",
+      "Deletes a round's alarms, cancels (force) and deletes its job, deletes its stream; idempotent",
+      SHORT,
+    ),
+    handler(
+      "force-stopper",
+      "Subscribed to the ota-force-stopper topic: cancels (force) the job of a round alarm in ALARM, and tells the e-mail topic",
       SHORT,
     ),
   ]),

@@ -3,8 +3,12 @@
 
 /** The seed's namespace: per job (dimension `jobId`), shared by every stack in the account. */
 export const JOB_EXECUTION_NAMESPACE = "IoT:OTA:JobExecution";
+/** The metric dimension the job-execution metrics carry, and every round alarm watches. */
+export const JOB_ID_DIMENSION = "jobId";
 /** The handler's name, the `service` dimension of what it publishes in the stack's namespace. */
 export const JOB_METRICS_SERVICE = "job-metrics";
+/** The force stopper's `service` dimension (its handler's name) and the count it publishes per job it stops. */
+export const FORCE_STOPPER = { service: "force-stopper", metricName: "ForceStopped" } as const;
 
 export const EXECUTION_STATUSES = [
   "QUEUED",

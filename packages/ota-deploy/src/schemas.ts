@@ -84,3 +84,14 @@ export const statusEvent = z.strictObject({
     }),
   ),
 });
+
+/** An SNS event (Lambda subscribed to the ota-force-stopper topic): each record's message is read on its own. */
+export const forceStopperEvent = z.looseObject({
+  Records: z
+    .array(
+      z.looseObject({
+        Sns: z.looseObject({ Message: z.string(), TopicArn: z.optional(z.string()) }),
+      }),
+    )
+    .check(z.minLength(1, "must hold at least one SNS record")),
+});

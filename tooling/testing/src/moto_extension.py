@@ -14,6 +14,9 @@ this adds, after AWS's documented semantics (AWS IoT API reference, Jobs develop
   `$aws/events/jobExecution/...` events of the types they enable (none by default, as in a new account),
   readable at GET /moto-ext/iot/events;
 - POST /moto-ext/iot/settings {"secondsPerMinute": s}: how long a "minute" of the in-progress timeout lasts;
+- CloudWatch alarm actions on SNS: a state change (SetAlarmState; moto evaluates no alarm from its metrics)
+  publishes the documented alarm notification JSON to the topics of the new state's actions, when actions are
+  enabled, as AWS does;
 - KMS Sign with MessageType DIGEST (moto hashes the digest again): the digest is signed as given, as AWS does;
 - writes that are atomic on AWS take turns, since moto checks a condition (or reads an item) and then writes, in
   two steps, so two at once could both pass or one update be lost: S3 conditional writes (If-None-Match /
@@ -36,9 +39,11 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.core.utils import utcnow
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, utils
+from moto.cloudwatch.models import CloudWatchBackend
 from moto.iot.models import FakeJobExecution, iot_backends
 from moto.kms.models import kms_backends
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+from moto.sns.models import sns_backends
 
 TERMINAL = {"SUCCEEDED", "FAILED", "REJECTED", "TIMED_OUT", "REMOVED", "CANCELED"}
 DEVICE_STATUSES = {"IN_PROGRESS", "SUCCEEDED", "FAILED", "REJECTED"}
@@ -400,6 +405,64 @@ def sign_digest(region, body):
     digest = base64.b64decode(body.get("Message", ""))
     signature = private.sign(digest, ec.ECDSA(utils.Prehashed(DIGESTS[algorithm]())))
     return {"KeyId": key.arn, "Signature": base64.b64encode(signature).decode(), "SigningAlgorithm": algorithm}
+
+
+# ---- CloudWatch alarm actions (AWS CloudWatch User Guide, "Using Amazon CloudWatch alarms": the SNS message) ----
+
+def alarm_notification(alarm, old_state):
+    """The JSON CloudWatch publishes to an alarm's SNS actions on a state change."""
+    percentile = alarm.extended_statistic is not None
+    return {
+        "AlarmName": alarm.name,
+        "AlarmDescription": alarm.description,
+        "AWSAccountId": alarm.alarm_arn.split(":")[4],
+        "AlarmConfigurationUpdatedTimestamp": alarm.configuration_updated_timestamp.strftime("%Y-%m-%dT%H:%M:%S.000+0000"),
+        "NewStateValue": alarm.state_value,
+        "NewStateReason": alarm.state_reason,
+        "StateChangeTime": alarm.state_updated_timestamp.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+0000",
+        "Region": alarm.region_name,
+        "AlarmArn": alarm.alarm_arn,
+        "OldStateValue": old_state,
+        "OKActions": alarm.ok_actions,
+        "AlarmActions": alarm.alarm_actions,
+        "InsufficientDataActions": alarm.insufficient_data_actions,
+        "Trigger": {
+            "MetricName": alarm.metric_name,
+            "Namespace": alarm.namespace,
+            "StatisticType": "ExtendedStatistic" if percentile else "Statistic",
+            **({"ExtendedStatistic": alarm.extended_statistic} if percentile else {"Statistic": (alarm.statistic or "").upper()}),
+            "Unit": alarm.unit,
+            "Dimensions": [{"value": d.value, "name": d.name} for d in alarm.dimensions],
+            "Period": alarm.period,
+            "EvaluationPeriods": alarm.evaluation_periods,
+            **({"DatapointsToAlarm": alarm.datapoints_to_alarm} if alarm.datapoints_to_alarm else {}),
+            "ComparisonOperator": alarm.comparison_operator,
+            "Threshold": alarm.threshold,
+            "TreatMissingData": alarm.treat_missing_data or "missing",
+            "EvaluateLowSampleCountPercentile": alarm.evaluate_low_sample_count_percentile or "",
+        },
+    }
+
+
+MOTO_SET_ALARM_STATE = CloudWatchBackend.set_alarm_state
+
+
+def set_alarm_state_and_notify(self, alarm_name, reason, reason_data, state_value):
+    alarm = self.alarms.get(alarm_name)
+    old_state = alarm.state_value if alarm else None
+    MOTO_SET_ALARM_STATE(self, alarm_name, reason, reason_data, state_value)
+    if old_state == state_value or not alarm.actions_enabled:
+        return
+    actions = {"ALARM": alarm.alarm_actions, "OK": alarm.ok_actions, "INSUFFICIENT_DATA": alarm.insufficient_data_actions}[state_value]
+    message = json.dumps(alarm_notification(alarm, old_state))
+    subject = f'{state_value}: "{alarm.name}" in {alarm.region_name}'[:99]
+    for arn in actions or []:
+        parts = arn.split(":")
+        if len(parts) == 6 and parts[2] == "sns":
+            sns_backends[parts[4]][parts[3]].publish(message, arn=arn, subject=subject)
+
+
+CloudWatchBackend.set_alarm_state = set_alarm_state_and_notify
 
 
 # ---- the WSGI layer around moto ----

@@ -53,7 +53,10 @@ const BOUNDARY_POLICY_CHANGES = [
   "iam:SetDefaultPolicyVersion",
 ];
 const FUNCTION_ACTIONS = [
+  // A function's resource policy (a topic allowed to invoke it).
   "lambda:AddPermission",
+  "lambda:GetPolicy",
+  "lambda:RemovePermission",
   "lambda:CreateFunction",
   "lambda:DeleteFunction",
   "lambda:GetFunction",

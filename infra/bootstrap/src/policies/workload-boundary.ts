@@ -108,6 +108,17 @@ export function workloadBoundaryStatements(scope: AwsScope, environment: string)
     // A function writes its own log group's streams; Step Functions' log delivery looks groups up.
     allow(["logs:CreateLogStream", "logs:PutLogEvents"], [arn("logs", `log-group:/aws/lambda/${prefix}*`)]),
     allow(["logs:DescribeLogGroups"], [arn("logs", "log-group:*")]),
+    // ota-deploy's round alarms: created (with tags), read and deleted by its handlers, on the fleet's alarms.
+    allow(
+      [
+        "cloudwatch:DeleteAlarms",
+        "cloudwatch:DescribeAlarms",
+        "cloudwatch:ListTagsForResource",
+        "cloudwatch:PutMetricAlarm",
+        "cloudwatch:TagResource",
+      ],
+      [arn("cloudwatch", `alarm:${prefix}*`)],
+    ),
     // The buckets, tables, topics and queues packages own: what the kinds table says a workload may do with each.
     ...workloadKindStatements(scope, prefix),
   ];

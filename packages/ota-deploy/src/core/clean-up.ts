@@ -1,7 +1,8 @@
 // A deployment's clean-up, safe to repeat and safe on a half-created deployment: it removes only what carries
-// the deployment's owner id — the round's job (cancelled with force, so IN_PROGRESS executions stop too, then
+// the deployment's owner id — the round's alarms, the round's job (cancelled with force, so IN_PROGRESS executions stop too, then
 // deleted), the stream, and at the end the target group and the target list plan wrote. Whatever is gone is
 // reported as absent, whatever another deployment created as kept.
+import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { DeleteStreamCommand, DescribeStreamCommand, type IoTClient } from "@aws-sdk/client-iot";
 import { DeleteObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import {
@@ -12,6 +13,7 @@ import {
   unlessNotFound,
 } from "@fleet/shared-aws";
 import { ownedBy } from "./names";
+import { deleteRoundAlarms } from "./round-alarms";
 
 export interface CleanUpInput {
   owner: string;
@@ -22,6 +24,8 @@ export interface CleanUpInput {
 }
 
 export interface CleanUpResult {
+  /** The round's alarms this clean-up deleted (none left: empty). */
+  alarms?: string[];
   job?: RemovalOutcome;
   /** True when this clean-up cancelled the job (it was still running). */
   cancelled?: boolean;
@@ -34,11 +38,21 @@ export interface CleanUpDeps {
   iot: IoTClient;
   s3: S3Client;
   bucket: string;
+  /** The round alarms' CloudWatch and the stack's alarm name prefix. */
+  alarms: { cloudWatch: CloudWatchClient; prefix: string };
 }
 
 export async function cleanUp(deps: CleanUpDeps, input: CleanUpInput): Promise<CleanUpResult> {
   const { owner } = input;
   const result: CleanUpResult = {};
+  // The alarms first: a force stop racing the clean-up's own cancel would only report a cancelled job.
+  if (input.jobId) {
+    result.alarms = await deleteRoundAlarms(deps.alarms.cloudWatch, {
+      prefix: deps.alarms.prefix,
+      jobId: input.jobId,
+      owner,
+    });
+  }
   if (input.jobId) {
     const removed = await removeJob(deps.iot, input.jobId, {
       comment: "ota-deploy clean-up",

@@ -2,7 +2,10 @@
 // deployment's owner id. A re-run of the same deployment finds both (the job described first: AWS refuses a
 // second CreateJob of an id, the emulator would overwrite it) and carries on; a job of that id that another
 // deployment created, that is finished, or that targets others, is a conflict, and nothing of it is touched.
-// The round's deadline counts from the job's creation, so a retried step does not extend it.
+// The round's deadline counts from the job's creation, so a retried step does not extend it. The config's
+// alarms are created for every round once its job exists; their topics are resolved before anything is created.
+
+import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import {
   CreateJobCommand,
   type CreateJobCommandInput,
@@ -14,6 +17,7 @@ import { ConflictError, isAlreadyExists, NotFoundError, unlessNotFound } from "@
 import { roundJobId } from "./deployment-config";
 import { ownedBy, ownerMark } from "./names";
 import type { DeploymentPlan } from "./plan";
+import { alarmActions, putRoundAlarms, type StackTopics } from "./round-alarms";
 import { createStreamRequest, ensureStream } from "./stream";
 
 export interface RoundStart {
@@ -24,6 +28,15 @@ export interface RoundStart {
   job: "created" | "existed";
   /** Epoch ms after which the round fails, naming the devices still pending. */
   deadlineAt: number;
+  /** The round's alarms (their CloudWatch names). */
+  alarms: string[];
+}
+
+/** Where the round's alarms go: the stack's alarm name prefix and topics. */
+export interface RoundAlarmDeps {
+  cloudWatch: CloudWatchClient;
+  prefix: string;
+  topics: StackTopics;
 }
 
 export function createJobRequest(
@@ -49,8 +62,12 @@ export function createJobRequest(
 export async function deployRound(
   iot: IoTClient,
   input: { plan: DeploymentPlan; round: number },
+  alarmDeps: RoundAlarmDeps,
 ): Promise<RoundStart> {
   const { plan, round } = input;
+  const alarms = plan.config.alarms ?? [];
+  // A topic this stack lacks is refused before anything is created.
+  alarmActions(alarms, alarmDeps.topics);
   const stream = await ensureStream(
     iot,
     createStreamRequest(plan.streamId, plan.fileId, plan.release, plan.roleArn, plan.owner),
@@ -88,6 +105,13 @@ export async function deployRound(
     );
   }
   const createdAt = job.createdAt ? new Date(job.createdAt).getTime() : Date.now();
+  const alarmNames = await putRoundAlarms(alarmDeps.cloudWatch, {
+    prefix: alarmDeps.prefix,
+    jobId,
+    owner: plan.owner,
+    alarms,
+    topics: alarmDeps.topics,
+  });
   return {
     round,
     jobId,
@@ -95,6 +119,7 @@ export async function deployRound(
     stream,
     job: outcome,
     deadlineAt: createdAt + plan.config.roundDeadlineMinutes * 60_000,
+    alarms: alarmNames,
   };
 }
 

@@ -1,6 +1,6 @@
 // The deployment config: every option of the original tool's dev.ini (and CreateJob's retry config), typed, with
 // AWS's ranges. A bad value is refused with the field named and its allowed range, before any AWS call.
-// Part 2 extends this object with the alarm sections.
+// The alarm sections (ALARM_CONFIG) are `alarms`, whose schema lives in alarm-config.ts.
 import {
   parseOrThrow,
   ROLE_ARN,
@@ -11,6 +11,7 @@ import {
 } from "@fleet/shared-aws";
 import * as z from "zod/mini";
 import deployDefinition from "../deploy.asl.json" with { type: "json" };
+import { alarmsSchema } from "./alarm-config";
 
 /** Job ids: 1–64 of [a-zA-Z0-9_-]; the round number is appended (`-r<n>`), so 58 are left for the name. */
 export const JOB_ID = /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,57}$/;
@@ -151,6 +152,8 @@ export const deploymentConfigSchema = z
           .check(z.minLength(1), z.maxLength(2, "takes at most 2 criteria")),
       }),
     ),
+    /** dev.ini ALARM_CONFIG: CloudWatch alarms on each round's job metrics, deleted with the round. */
+    alarms: z.optional(alarmsSchema),
     /** Stress tests deploy the same release again and again; a round that fails stops the rest. */
     rounds: z._default(int(1, 40), 1),
     /** Cancel (force) and delete each round's job and its stream once the round is over. */

@@ -7,6 +7,7 @@
 // comment from a value and merges a section given twice.
 import { thingNameOf, ValidationError } from "@fleet/shared-aws";
 import { parse } from "ini";
+import { ALARM_TOPICS } from "./alarm-config";
 import { type DeploymentConfig, parseDeploymentConfig } from "./deployment-config";
 
 type Section = Record<string, string>;
@@ -77,8 +78,19 @@ const KNOWN_KEYS: Record<string, string[]> = {
   TIMEOUT_CONFIG: ["inprogresstimeoutinminutes"],
   ALARM_CONFIG: ["alarmlist"],
 };
-/** The per-alarm sections belong to part 2 (alarms), named once with [ALARM_CONFIG]. */
-const ALARM_SECTION = /^ALARM_CONFIG_/;
+/** [ALARM_CONFIG_<name>] for each name of alarmList. */
+const ALARM_SECTION = "ALARM_CONFIG_";
+const ALARM_KEYS = [
+  "namespace",
+  "metricname",
+  "stat",
+  "period",
+  "threshold",
+  "alarmtype",
+  "evaluationperiods",
+  "datapointstoalarm",
+  "snstopics",
+];
 
 /** The version `./run ota release <file>` gives a file by default: its name without the extension. */
 export const releaseVersionOf = (fileName: string) => fileName.replace(/^.*\//, "").replace(/\.[^.]*$/, "");
@@ -167,11 +179,8 @@ export function convertDevIni(text: string, inputs: DevIniInputs = {}): Conversi
   if (timeoutSection) {
     config.timeout = { inProgressTimeoutInMinutes: number(timeoutSection.inprogresstimeoutinminutes) };
   }
-  if (sections.ALARM_CONFIG?.alarmlist) {
-    notHonoured.push(
-      `[ALARM_CONFIG] alarmList (${sections.ALARM_CONFIG.alarmlist}): per-deployment alarms come with the monitoring part of ota-deploy, not in this version`,
-    );
-  }
+  const alarmNames = listOf(sections.ALARM_CONFIG?.alarmlist);
+  if (alarmNames.length > 0) config.alarms = alarmsFrom(alarmNames, sections, base, notHonoured, problems);
   if (problems.length > 0) throw new ValidationError(problems, "dev.ini");
   try {
     return { config: parseDeploymentConfig(withoutUndefined(config)), notHonoured };
@@ -183,9 +192,12 @@ export function convertDevIni(text: string, inputs: DevIniInputs = {}): Conversi
 
 /** Keys and sections the seed does not document: named, not silently lost. */
 function unknownOptions(own: Record<string, Section>): string[] {
+  const listed = listOf(own.ALARM_CONFIG?.alarmlist).map((name) => `${ALARM_SECTION}${name}`);
   return Object.entries(own).flatMap(([name, keys]) => {
-    if (ALARM_SECTION.test(name)) return [];
-    const known = KNOWN_KEYS[name];
+    const known = name.startsWith(ALARM_SECTION) ? ALARM_KEYS : KNOWN_KEYS[name];
+    if (name.startsWith(ALARM_SECTION) && !listed.includes(name)) {
+      return [`[${name}]: not named in [ALARM_CONFIG] alarmList; ignored`];
+    }
     if (!known) return [`[${name}]: not a section the original tool reads; ignored`];
     return Object.keys(keys)
       .filter((key) => !known.includes(key))
@@ -276,6 +288,61 @@ function increaseCriteria(section: Section, notHonoured: string[]): Record<strin
   return notified !== undefined
     ? { numberOfNotifiedThings: notified }
     : { numberOfSucceededThings: succeeded };
+}
+
+/** A comma-separated dev.ini list, blanks dropped. */
+const listOf = (value: string | undefined) =>
+  (value ?? "")
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean);
+
+/**
+ * The alarms alarmList names, each from its section. The seed's snsTopics are ARNs of the three topics its
+ * template created (`arn:aws:sns:<region>:<aws-account-id>:<name>`): each becomes the stack's topic of that name
+ * (whatever region and account the ARN gives), and any other topic is refused, so that an alarm never notifies
+ * a topic outside the stack.
+ */
+function alarmsFrom(
+  names: string[],
+  sections: Record<string, Section>,
+  base: Section,
+  notHonoured: string[],
+  problems: string[],
+): unknown[] {
+  const mapped = new Set<string>();
+  const alarms = names.map((name) => {
+    const found = sections[`${ALARM_SECTION}${name}`];
+    if (!found) problems.push(`[${ALARM_SECTION}${name}]: named in alarmList but the section is missing`);
+    const s = { ...base, ...found };
+    const topics = listOf(s.snstopics).map((topic) => {
+      const logical = topic.replace(/^arn:[^:]+:sns:[^:]*:[^:]*:/, "");
+      if (!(ALARM_TOPICS as readonly string[]).includes(logical)) {
+        problems.push(
+          `[${ALARM_SECTION}${name}] snsTopics: ${topic} is not one of the stack's topics (${ALARM_TOPICS.join(", ")}); an alarm may notify only those`,
+        );
+      } else if (logical !== topic) mapped.add(`${topic} → ${logical}`);
+      return logical;
+    });
+    return {
+      name,
+      namespace: s.namespace,
+      metricName: s.metricname,
+      stat: s.stat,
+      period: number(s.period),
+      threshold: number(s.threshold),
+      alarmType: s.alarmtype,
+      evaluationPeriods: number(s.evaluationperiods),
+      datapointsToAlarm: number(s.datapointstoalarm),
+      topics,
+    };
+  });
+  if (mapped.size > 0) {
+    notHonoured.push(
+      `snsTopics: topic ARNs are not kept; each alarm notifies the stack's topic of the same name (${[...mapped].join("; ")})`,
+    );
+  }
+  return alarms;
 }
 
 const ABORT_TYPES = [

@@ -1,3 +1,4 @@
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { IoTClient } from "@aws-sdk/client-iot";
 import { S3Client } from "@aws-sdk/client-s3";
 import { awsClient, defineHandler } from "@fleet/shared-aws";
@@ -9,6 +10,7 @@ import { cleanUpEvent } from "../schemas";
 const config = handlerConfig("clean-up");
 const iot = awsClient(IoTClient);
 const s3 = awsClient(S3Client);
+const alarms = { cloudWatch: awsClient(CloudWatchClient), prefix: config.ALARM_NAME_PREFIX };
 
 export const handler = defineHandler({
   name: "clean-up",
@@ -19,6 +21,6 @@ export const handler = defineHandler({
       streamId: event.streamId,
       targetGroup: event.targetGroup,
     });
-    return cleanUp({ iot, s3, bucket: config.FIRMWARE_BUCKET }, event);
+    return cleanUp({ iot, s3, bucket: config.FIRMWARE_BUCKET, alarms }, event);
   },
 });

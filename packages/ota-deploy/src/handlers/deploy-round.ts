@@ -1,3 +1,4 @@
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { IoTClient } from "@aws-sdk/client-iot";
 import { awsClient, defineHandler } from "@fleet/shared-aws";
 import { handlerConfig } from "../config";
@@ -8,6 +9,15 @@ import { deployRoundEvent } from "../schemas";
 
 const config = handlerConfig("deploy-round");
 const iot = awsClient(IoTClient);
+const alarms = {
+  cloudWatch: awsClient(CloudWatchClient),
+  prefix: config.ALARM_NAME_PREFIX,
+  topics: {
+    "email-notification": config.EMAIL_TOPIC_ARN,
+    "sms-notification": config.SMS_TOPIC_ARN,
+    "ota-force-stopper": config.FORCE_STOP_TOPIC_ARN,
+  },
+};
 
 export const handler = defineHandler({
   name: "deploy-round",
@@ -17,6 +27,6 @@ export const handler = defineHandler({
       jobId: event.plan.config.jobId,
       streamId: event.plan.streamId,
     });
-    return deployRound(iot, { plan: event.plan as unknown as DeploymentPlan, round: event.round });
+    return deployRound(iot, { plan: event.plan as unknown as DeploymentPlan, round: event.round }, alarms);
   },
 });

@@ -45,6 +45,19 @@ const full = {
   abort: { criteriaList: [{ failureType: "ALL", thresholdPercentage: 10, minNumberOfExecutedThings: 1 }] },
   timeout: { inProgressTimeoutInMinutes: 60 },
   retry: { criteriaList: [{ failureType: "FAILED", numberOfRetries: 1 }] },
+  alarms: [
+    {
+      name: "DownloadTimeUpperLimitAlarm",
+      metricName: "downloadTime",
+      stat: "p99",
+      period: 60,
+      threshold: 3600,
+      alarmType: "upper",
+      evaluationPeriods: 5,
+      datapointsToAlarm: 3,
+      topics: ["email-notification", "ota-force-stopper"],
+    },
+  ],
 };
 
 // [field, lowest valid, highest valid, below, above, what the message says, sibling fields the boundaries need]
@@ -74,6 +87,16 @@ const RANGES: Range[] = [
   ["abort.criteriaList.0.minNumberOfExecutedThings", 1, 1_000_000, 0, 1_000_001, "from 1 to 1000000"],
   ["timeout.inProgressTimeoutInMinutes", 1, 10080, 0, 10081, "from 1 to 10080"],
   ["retry.criteriaList.0.numberOfRetries", 0, 10, -1, 11, "from 0 to 10"],
+  [
+    "alarms.0.period",
+    60,
+    86400,
+    0,
+    86460,
+    "from 60 to 86400",
+    { "alarms.0.evaluationPeriods": 1, "alarms.0.datapointsToAlarm": 1 },
+  ],
+  ["alarms.0.evaluationPeriods", 1, 1440, 0, 1441, "from 1 to 1440", { "alarms.0.datapointsToAlarm": 1 }],
   ["fileId", 0, 255, -1, 256, "from 0 to 255"],
   ["rounds", 1, 40, 0, 41, "from 1 to 40"],
   ["delayBetweenRoundsSeconds", 0, 86400, -1, 86401, "from 0 to 86400"],
@@ -260,5 +283,72 @@ describe("deployment config ranges", () => {
     expect(issuesOf({ ...base, document: { url: "http://docs.example.com/job.json" } })).toEqual([
       expect.stringContaining("document"),
     ]);
+  });
+});
+
+describe("deployment config alarms (dev.ini ALARM_CONFIG)", () => {
+  const alarm = full.alarms[0] as Record<string, unknown>;
+  const withAlarm = (changes: Record<string, unknown>) => ({ ...base, alarms: [{ ...alarm, ...changes }] });
+
+  it("takes CloudWatch's statistics and percentiles p0.0 to p100, and the job-execution namespace by default", () => {
+    for (const stat of [
+      "SampleCount",
+      "Average",
+      "Sum",
+      "Minimum",
+      "Maximum",
+      "p0.0",
+      "p50",
+      "p99.9",
+      "p99.99",
+      "p100",
+    ]) {
+      expect(issuesOf(withAlarm({ stat }))).toEqual([]);
+    }
+    expect(parseDeploymentConfig(withAlarm({})).alarms?.[0]?.namespace).toBe("IoT:OTA:JobExecution");
+    for (const stat of ["p100.1", "p101", "avg", "P99", "p99.999", "p"]) {
+      expect(issuesOf(withAlarm({ stat }))).toEqual([
+        expect.stringMatching(
+          /^alarms\.0\.stat: must be SampleCount, Average, Sum, Minimum, Maximum or a percentile/,
+        ),
+      ]);
+    }
+  });
+
+  it("refuses a period that is not a multiple of 60, M above N, and a window longer than a day, naming the field", () => {
+    expect(issuesOf(withAlarm({ period: 90 }))).toEqual([
+      "alarms.0.period: must be a multiple of 60 seconds",
+    ]);
+    expect(issuesOf(withAlarm({ evaluationPeriods: 2, datapointsToAlarm: 3 }))).toEqual([
+      "alarms.0.datapointsToAlarm: must be at most evaluationPeriods (M out of N: M ≤ N)",
+    ]);
+    expect(issuesOf(withAlarm({ period: 3600, evaluationPeriods: 24 }))).toEqual([]);
+    expect(issuesOf(withAlarm({ period: 3600, evaluationPeriods: 25 }))).toEqual([
+      expect.stringMatching(
+        /^alarms\.0\.evaluationPeriods: period × evaluationPeriods is 90000 s, more than a day/,
+      ),
+    ]);
+  });
+
+  it("takes only the stack's three topics by name: never an ARN, another topic, or one twice", () => {
+    for (const topics of [["arn:aws:sns:eu-west-1:210987654321:theirs"], ["billing-alerts"]]) {
+      expect(issuesOf(withAlarm({ topics }))).toEqual([expect.stringMatching(/^alarms\.0\.topics\.0: /)]);
+    }
+    expect(issuesOf(withAlarm({ topics: [] }))).toEqual([
+      "alarms.0.topics: must name at least one of the stack's topics",
+    ]);
+    expect(issuesOf(withAlarm({ topics: ["sms-notification", "sms-notification"] }))).toEqual([
+      "alarms.0.topics: names a topic twice",
+    ]);
+  });
+
+  it("refuses an alarm named twice, more than ten alarms, a bad name, an unknown field and a threshold that is no number", () => {
+    expect(issuesOf({ ...base, alarms: [alarm, alarm] })).toEqual(["alarms: names an alarm twice"]);
+    const eleven = Array.from({ length: 11 }, (_, i) => ({ ...alarm, name: `a${i}` }));
+    expect(issuesOf({ ...base, alarms: eleven })).toEqual(["alarms: takes at most 10 alarms"]);
+    const issues = issuesOf(withAlarm({ name: "bad name", unit: "Seconds", threshold: "3600" }));
+    expect(issues).toContainEqual(expect.stringMatching(/^alarms\.0\.name: must be 1-64 letters/));
+    expect(issues).toContainEqual(expect.stringMatching(/^alarms\.0.*unit/));
+    expect(issues).toContainEqual(expect.stringMatching(/^alarms\.0\.threshold: /));
   });
 });

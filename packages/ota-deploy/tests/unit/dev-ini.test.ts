@@ -50,13 +50,42 @@ describe("convertDevIni", () => {
       roundDeadlineMinutes: 120,
       pollSeconds: 10,
       maxPollSeconds: 300,
+      alarms: [
+        {
+          name: "DownloadTimeUpperLimitAlarm",
+          namespace: "IoT:OTA:JobExecution",
+          metricName: "downloadTime",
+          stat: "p99",
+          period: 60,
+          threshold: 3600,
+          alarmType: "upper",
+          evaluationPeriods: 5,
+          datapointsToAlarm: 3,
+          topics: ["email-notification", "sms-notification"],
+        },
+        {
+          name: "DownloadTimeLowerLimitAlarm",
+          namespace: "IoT:OTA:JobExecution",
+          metricName: "downloadTime",
+          stat: "p99",
+          period: 60,
+          threshold: 100,
+          alarmType: "lower",
+          evaluationPeriods: 5,
+          datapointsToAlarm: 3,
+          topics: ["ota-force-stopper"],
+        },
+      ],
     });
     expect(notHonoured.join("\n")).toMatch(/bucket: .*stack/);
     expect(notHonoured.join("\n")).toMatch(/region: /);
     expect(notHonoured.join("\n")).toMatch(/iotApiSleepTime: .*paced/);
     expect(notHonoured.join("\n")).toMatch(/fileChunckSize: /);
     expect(notHonoured.join("\n")).toMatch(/debug: /);
-    expect(notHonoured.join("\n")).toMatch(/ALARM_CONFIG/);
+    // The seed's topic ARNs (placeholders for region and account) become the stack's topics of those names.
+    expect(notHonoured).toContainEqual(
+      expect.stringMatching(/^snsTopics: topic ARNs are not kept; .*:ota-force-stopper → ota-force-stopper/),
+    );
     // A deployed stack passes only its own OTA role to IoT: the seed's role is named, not converted.
     expect(notHonoured).toContainEqual(expect.stringMatching(/^roleArn: the stack's OTA role is used/));
     // The seed's own file holds only documented options: nothing else is reported.
@@ -212,5 +241,46 @@ describe("convertDevIni", () => {
     });
     expect(config.targets).toEqual({ thingGroup: "fleetA" });
     expect(config.document).toEqual({ s3: { bucket: "docs-bucket", key: "jobs/job.json" } });
+  });
+
+  it("refuses an alarm notifying a topic outside the stack, a listed alarm without its section and a bad stat, naming each", () => {
+    const foreign = filled.replace(
+      "snsTopics=arn:aws:sns:<region>:<aws-account-id>:ota-force-stopper",
+      "snsTopics=arn:aws:sns:eu-west-1:210987654321:someone-elses-topic",
+    );
+    expect(issuesOf(foreign)).toEqual([
+      "[ALARM_CONFIG_DownloadTimeLowerLimitAlarm] snsTopics: arn:aws:sns:eu-west-1:210987654321:someone-elses-topic is not one of the stack's topics (email-notification, sms-notification, ota-force-stopper); an alarm may notify only those",
+    ]);
+    const missing = filled.replace(
+      "alarmList=DownloadTimeUpperLimitAlarm,",
+      "alarmList=Missing,DownloadTimeUpperLimitAlarm,",
+    );
+    expect(issuesOf(missing)).toContain(
+      "[ALARM_CONFIG_Missing]: named in alarmList but the section is missing",
+    );
+    const badStat = filled.replace(
+      "stat=p99\nperiod=60\nthreshold=100",
+      "stat=p101\nperiod=90\nthreshold=100",
+    );
+    expect(issuesOf(badStat)).toEqual([
+      expect.stringMatching(/^alarms\.1\.stat: /),
+      "alarms.1.period: must be a multiple of 60 seconds",
+    ]);
+  });
+
+  it("takes an empty alarmList as no alarms, and names an alarm section alarmList does not list", () => {
+    const none = filled.replace(/^alarmList=.*$/m, "alarmList=");
+    const { config, notHonoured } = convertDevIni(none, inputs);
+    expect(config.alarms).toBeUndefined();
+    expect(notHonoured).toContain(
+      "[ALARM_CONFIG_DownloadTimeUpperLimitAlarm]: not named in [ALARM_CONFIG] alarmList; ignored",
+    );
+    const extraKey = filled.replace(
+      "stat=p99\nperiod=60\nthreshold=3600",
+      "stat=p99\nunit=Seconds\nperiod=60\nthreshold=3600",
+    );
+    expect(convertDevIni(extraKey, inputs).notHonoured).toContain(
+      "[ALARM_CONFIG_DownloadTimeUpperLimitAlarm] unit: not an option the original tool reads in this section; ignored",
+    );
   });
 });

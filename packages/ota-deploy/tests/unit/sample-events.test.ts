@@ -21,6 +21,7 @@ const SCHEMA_OF: Record<string, z.ZodMiniType> = {
   "clean-up": schemas.cleanUpEvent,
   "round-status": schemas.roundStatusEvent,
   status: schemas.statusEvent,
+  "force-stopper": schemas.forceStopperEvent,
 };
 
 describe("events/", () => {

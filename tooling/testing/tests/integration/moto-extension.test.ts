@@ -1,8 +1,14 @@
 // The emulator's IoT OTA extension (moto_extension.py) answers as AWS documents it: the jobs data plane with
 // version numbers and status details, the in-progress timeout, abort criteria, CancelJob with and without force,
 // DeleteJob, group targets fanning out, jobProcessDetails, the job-execution events, streams, KMS DIGEST signing,
-// atomic S3 conditional writes and DynamoDB item writes.
+// atomic S3 conditional writes and DynamoDB item writes, and CloudWatch alarm notifications to SNS actions.
 import { createHash, createPublicKey, verify } from "node:crypto";
+import {
+  CloudWatchClient,
+  PutMetricAlarmCommand,
+  type PutMetricAlarmCommandInput,
+  SetAlarmStateCommand,
+} from "@aws-sdk/client-cloudwatch";
 import {
   CreateTableCommand,
   DynamoDBClient,
@@ -42,6 +48,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { beforeAll, describe, expect, it } from "@jest/globals";
 import { enableJobEvents, jobEvents, setTimeoutMinute } from "../../src/simulated-fleet";
+import { listenedTopic } from "../../src/sns-listener";
 
 const iot = new IoTClient({});
 const jobs = new IoTJobsDataPlaneClient({});
@@ -383,5 +390,76 @@ describe("DynamoDB", () => {
     );
     const { Item } = await dynamodb.send(new GetItemCommand({ TableName, Key, ConsistentRead: true }));
     expect(Item?.count).toEqual({ N: "50" });
+  });
+});
+
+describe("CloudWatch alarm actions", () => {
+  const cloudWatch = new CloudWatchClient({});
+  const alarm = (name: string, topic: string, extra: Partial<PutMetricAlarmCommandInput> = {}) =>
+    cloudWatch.send(
+      new PutMetricAlarmCommand({
+        AlarmName: name,
+        Namespace: "IoT:OTA:JobExecution",
+        MetricName: "downloadTime",
+        Dimensions: [{ Name: "jobId", Value: "job-1" }],
+        ExtendedStatistic: "p99",
+        Period: 60,
+        EvaluationPeriods: 5,
+        DatapointsToAlarm: 3,
+        Threshold: 3600,
+        ComparisonOperator: "GreaterThanThreshold",
+        TreatMissingData: "notBreaching",
+        AlarmActions: [topic],
+        ...extra,
+      }),
+    );
+  const setState = (AlarmName: string, StateValue: "OK" | "ALARM" | "INSUFFICIENT_DATA") =>
+    cloudWatch.send(new SetAlarmStateCommand({ AlarmName, StateValue, StateReason: `test: ${StateValue}` }));
+
+  it("publishes the documented notification to the ALARM actions on a change to ALARM, once per change", async () => {
+    const topic = await listenedTopic("moto-ext-alarm-actions");
+    await alarm("slow-downloads", topic.arn);
+    await setState("slow-downloads", "ALARM");
+    const [notification, ...more] = await topic.received();
+    expect(more).toEqual([]);
+    expect(notification?.Subject).toMatch(/^ALARM: "slow-downloads" in /);
+    expect(JSON.parse(notification?.Message as string)).toMatchObject({
+      AlarmName: "slow-downloads",
+      AlarmArn: expect.stringMatching(/:alarm:slow-downloads$/),
+      AWSAccountId: "123456789012",
+      NewStateValue: "ALARM",
+      OldStateValue: "OK",
+      NewStateReason: "test: ALARM",
+      StateChangeTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000$/),
+      AlarmActions: [topic.arn],
+      Trigger: {
+        MetricName: "downloadTime",
+        Namespace: "IoT:OTA:JobExecution",
+        StatisticType: "ExtendedStatistic",
+        ExtendedStatistic: "p99",
+        Dimensions: [{ value: "job-1", name: "jobId" }],
+        Period: 60,
+        EvaluationPeriods: 5,
+        DatapointsToAlarm: 3,
+        ComparisonOperator: "GreaterThanThreshold",
+        Threshold: 3600,
+        TreatMissingData: "notBreaching",
+      },
+    });
+    // No state change, no notification; OK has no actions here.
+    await setState("slow-downloads", "ALARM");
+    await setState("slow-downloads", "OK");
+    expect(await topic.received()).toEqual([]);
+  });
+
+  it("publishes nothing when the alarm's actions are disabled", async () => {
+    const topic = await listenedTopic("moto-ext-alarm-disabled");
+    await alarm("muted", topic.arn, {
+      ActionsEnabled: false,
+      Statistic: "Sum",
+      ExtendedStatistic: undefined,
+    });
+    await setState("muted", "ALARM");
+    expect(await topic.received()).toEqual([]);
   });
 });

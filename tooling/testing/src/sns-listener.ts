@@ -1,0 +1,71 @@
+// Reading what was published to an SNS topic in the emulator: a queue subscribed to the topic (raw delivery off,
+// so each message is SNS's envelope, as an e-mail or Lambda subscriber sees it), drained on demand; and the event
+// Lambda receives from an SNS subscription, built from one envelope, to feed a handler as SNS would.
+import { randomUUID } from "node:crypto";
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
+import {
+  CreateQueueCommand,
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
+
+/** What SNS delivers to a subscribed queue: the envelope around the published message. */
+export interface SnsEnvelope {
+  Type: string;
+  MessageId: string;
+  TopicArn: string;
+  Subject?: string;
+  Message: string;
+  Timestamp: string;
+}
+
+export interface ListenedTopic {
+  arn: string;
+  subscriptionArn: string;
+  /** Every envelope the queue holds now, deleted once read. */
+  received(): Promise<SnsEnvelope[]>;
+}
+
+/** Creates the topic `name` (or finds it: CreateTopic is idempotent) with a new queue subscribed to it. */
+export async function listenedTopic(name: string): Promise<ListenedTopic> {
+  const sns = new SNSClient({});
+  const sqs = new SQSClient({});
+  const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: name }));
+  const { QueueUrl } = await sqs.send(
+    new CreateQueueCommand({ QueueName: `${name.slice(0, 70)}-${randomUUID().slice(0, 8)}` }),
+  );
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["QueueArn"] }),
+  );
+  const { SubscriptionArn } = await sns.send(
+    new SubscribeCommand({ TopicArn, Protocol: "sqs", Endpoint: Attributes?.QueueArn }),
+  );
+  const received = async () => {
+    const envelopes: SnsEnvelope[] = [];
+    for (;;) {
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10 }),
+      );
+      if (Messages.length === 0) return envelopes;
+      for (const { Body = "", ReceiptHandle } of Messages) {
+        envelopes.push(JSON.parse(Body) as SnsEnvelope);
+        await sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle }));
+      }
+    }
+  };
+  return { arn: TopicArn as string, subscriptionArn: SubscriptionArn as string, received };
+}
+
+/** The event a Lambda function subscribed to `topic` receives for one envelope. */
+export const snsLambdaEvent = (topic: ListenedTopic, envelope: SnsEnvelope) => ({
+  Records: [
+    {
+      EventSource: "aws:sns",
+      EventVersion: "1.0",
+      EventSubscriptionArn: topic.subscriptionArn,
+      Sns: { ...envelope, MessageAttributes: {} },
+    },
+  ],
+});
