@@ -55,6 +55,30 @@ export const VARS = {
     description:
       "AddThingToThingGroup calls per second the target-group fill may use (default 100, the AWS default quota)",
   },
+  SCHEDULE_TABLE: {
+    spec: env.string(),
+    required: true,
+    description: "The schedule queue: deployments by status (PendingDeployment, Claimed, Deployed, Failed)",
+    resource: "schedule",
+  },
+  DEPLOY_STATE_MACHINE_ARN: {
+    spec: env.string({ pattern: /^arn:aws[a-z-]*:states:/ }),
+    required: true,
+    description: "ARN of the deploy state machine the deployer starts once per queued deployment",
+    resource: "deploy",
+  },
+  DEPLOYMENTS_PER_RUN: {
+    spec: env.number({ default: 1, min: 1, max: 10, integer: true }),
+    required: false,
+    description:
+      "Deployments one deployer run claims and starts, oldest first (default 1: the schedule's rate is the queue's pace)",
+  },
+  MAX_START_ATTEMPTS: {
+    spec: env.number({ default: 5, min: 1, max: 20, integer: true }),
+    required: false,
+    description:
+      "Runs that try to start a queued deployment whose start keeps failing for a reason that may pass, before it is marked Failed (default 5)",
+  },
 } satisfies Record<string, VarDeclaration<unknown>>;
 
 /** The variables each handler reads. */
@@ -72,6 +96,16 @@ export const HANDLER_VARS = {
   "deploy-round": ["GROUP_NAME_PREFIX"],
   "round-status": [],
   "clean-up": ["FIRMWARE_BUCKET", "GROUP_NAME_PREFIX"],
+  "add-schedule": [
+    "FIRMWARE_BUCKET",
+    "SCHEDULE_TABLE",
+    "OTA_ROLE_ARN",
+    "DOCUMENT_URL_HOSTS",
+    "GROUP_NAME_PREFIX",
+    "DEFAULT_ROUND_DEADLINE_MINUTES",
+    "MAX_ROUND_DEADLINE_MINUTES",
+  ],
+  deployer: ["SCHEDULE_TABLE", "DEPLOY_STATE_MACHINE_ARN", "DEPLOYMENTS_PER_RUN", "MAX_START_ATTEMPTS"],
 } as const satisfies Record<string, readonly (keyof typeof VARS)[]>;
 
 export type HandlerName = keyof typeof HANDLER_VARS;

@@ -65,3 +65,9 @@ export const cleanUpEvent = z.strictObject({
   targetGroup: z.nullish(thingNameSchema),
   targetList: z.nullish(objectKey),
 });
+
+/** A deployment config (as `./run ota convert` writes it), validated by add-schedule as plan-deployment does. */
+export const addScheduleEvent = z.strictObject({ config: z.record(z.string(), z.unknown()) });
+
+/** The Scheduler schedule sends `{}`; the deployer takes no options (its settings are the stack's). */
+export const deployerEvent = z.strictObject({});

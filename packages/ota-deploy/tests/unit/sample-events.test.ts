@@ -13,6 +13,8 @@ const SCHEMA_OF: Record<string, z.ZodMiniType> = {
   release: schemas.releaseEvent,
   "clean-up": schemas.cleanUpEvent,
   "round-status": schemas.roundStatusEvent,
+  "add-schedule": schemas.addScheduleEvent,
+  deployer: schemas.deployerEvent,
 };
 
 describe("events/", () => {
@@ -23,6 +25,8 @@ describe("events/", () => {
         "deploy.sfn.json",
         "release-firmware.sfn.json",
         "clean-up.json",
+        "add-schedule.json",
+        "deployer.json",
       ]),
     );
   });
@@ -31,6 +35,7 @@ describe("events/", () => {
     const event = JSON.parse(readFileSync(new URL(file, dir), "utf8"));
     const target = file.split(".")[0] as string;
     if (target === "deploy") expect(() => parseDeploymentConfig(event)).not.toThrow();
+    else if (target === "add-schedule") expect(() => parseDeploymentConfig(event.config)).not.toThrow();
     else if (target === "release-firmware")
       expect(() => parseOrThrow(schemas.releaseEvent, event.request)).not.toThrow();
     else expect(() => parseOrThrow(SCHEMA_OF[target] as z.ZodMiniType, event)).not.toThrow();
