@@ -66,6 +66,8 @@ export const RESOURCE_CLASSES: Readonly<Record<string, ResourceClass>> = {
   // Its columns and projection follow from the stack's config; the data is in S3.
   "aws:glue/catalogTable:CatalogTable": "stateless",
   "aws:lambda/eventSourceMapping:EventSourceMapping": "stateless",
+  // Its rate and target follow from the stack's config; the queue it drains is the table.
+  "aws:scheduler/schedule:Schedule": "stateless",
 };
 
 /** The class of a custom resource type; a type nobody classified is refused, naming this file. */

@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { workloadRolePath } from "../../bootstrap/src/naming";
 import { policyDocument, serviceTrustPolicy } from "../policies/document";
 import { otaDeployPermissions, otaRoleStatements } from "../policies/ota-deploy";
+import { deploySchedule } from "./deploy-schedule";
 import { type DomainArgs, type DomainOutputs, deployHandlerPackage } from "./handler-package";
 import type { NodeLambda } from "./node-lambda";
 
@@ -23,25 +24,38 @@ export interface OtaDeployComponentConfig {
    * keys are written once, so a release's pinned version stays current unless someone deletes it.
    */
   noncurrentVersionDays: number;
+  /** How often the Scheduler schedule runs the deployer: an EventBridge Scheduler `rate(...)` (default 5 minutes). */
+  scheduleRate: string;
 }
 
-const SHAPE = "fleet:otaDeploy.component must be {signing: true|false, noncurrentVersionDays?: 1-36500}";
+const SHAPE =
+  "fleet:otaDeploy.component must be {signing: true|false, noncurrentVersionDays?: 1-36500, scheduleRate?: rate(<n> minute(s)|hour(s)|day(s))}";
+const KEYS = ["signing", "noncurrentVersionDays", "scheduleRate"];
+/** EventBridge Scheduler's rate expression: a positive whole number and its unit, singular for 1 only. */
+const RATE = /^rate\((1 (minute|hour|day)|([2-9]|[1-9]\d+) (minutes|hours|days))\)$/;
 
 export function otaDeployComponentConfig(raw: unknown): OtaDeployComponentConfig {
-  if (raw === undefined) return { signing: false, noncurrentVersionDays: 30 };
-  const { signing, noncurrentVersionDays = 30 } = (raw ?? {}) as Record<string, unknown>;
+  if (raw === undefined)
+    return { signing: false, noncurrentVersionDays: 30, scheduleRate: "rate(5 minutes)" };
+  const {
+    signing,
+    noncurrentVersionDays = 30,
+    scheduleRate = "rate(5 minutes)",
+  } = (raw ?? {}) as Record<string, unknown>;
   if (
     typeof raw !== "object" ||
     raw === null ||
-    Object.keys(raw).some((k) => k !== "signing" && k !== "noncurrentVersionDays") ||
+    Object.keys(raw).some((k) => !KEYS.includes(k)) ||
     typeof signing !== "boolean" ||
     !Number.isInteger(noncurrentVersionDays) ||
     (noncurrentVersionDays as number) < 1 ||
-    (noncurrentVersionDays as number) > 36_500
+    (noncurrentVersionDays as number) > 36_500 ||
+    typeof scheduleRate !== "string" ||
+    !RATE.test(scheduleRate)
   ) {
     throw new Error(`Invalid stack configuration: ${SHAPE}`);
   }
-  return { signing, noncurrentVersionDays: noncurrentVersionDays as number };
+  return { signing, noncurrentVersionDays: noncurrentVersionDays as number, scheduleRate };
 }
 
 export class OtaDeploy extends pulumi.ComponentResource {
@@ -97,6 +111,14 @@ export class OtaDeploy extends pulumi.ComponentResource {
         policy: firmwareArn.apply((arn) => JSON.stringify(policyDocument(otaRoleStatements(arn)))),
       },
       { parent: this },
+    );
+    deploySchedule(
+      {
+        name: `${args.namePrefix}${name}-schedule`,
+        rate: component.scheduleRate,
+        deployer: deployed.functions.deployer as NodeLambda,
+      },
+      this,
     );
     this.functions = deployed.functions;
     this.outputs = deployed.outputs;

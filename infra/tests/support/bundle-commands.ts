@@ -13,8 +13,9 @@ const SDK_INTERNAL = new Set([
   "DescribeEndpoints",
 ]);
 
-// Operation → IAM action. An operation missing here fails the test: add it, and grant it where it is sent.
-const ACTION_OF: Record<string, string> = {
+// Operation → IAM action(s). An operation missing here fails the test: add it, and grant it where it is sent.
+// A transaction needs the action of each write it holds (DynamoDB has no action of its own for it).
+const ACTION_OF: Record<string, string | string[]> = {
   AddThingToThingGroup: "iot:AddThingToThingGroup",
   CancelJob: "iot:CancelJob",
   CreateDynamicThingGroup: "iot:CreateDynamicThingGroup",
@@ -63,6 +64,8 @@ const ACTION_OF: Record<string, string> = {
   ListExecutions: "states:ListExecutions",
   StartExecution: "states:StartExecution",
   StopExecution: "states:StopExecution",
+  Query: "dynamodb:Query",
+  TransactWriteItems: ["dynamodb:PutItem", "dynamodb:DeleteItem"],
 };
 
 const COMMAND_CLASS = /class extends [\w$]+\([\w$]+,[\w$]+,"([A-Za-z]+)"/g;
@@ -84,5 +87,5 @@ export function requiredActions(operations: string[], env: Record<string, string
     throw new Error(`no IAM action known for ${unknown.join(", ")}: add it to ACTION_OF`);
   return operations
     .filter((operation) => operation !== "DescribeEndpoint" || !env.IOT_DATA_ENDPOINT)
-    .map((operation) => ACTION_OF[operation] as string);
+    .flatMap((operation) => ACTION_OF[operation] as string | string[]);
 }

@@ -142,6 +142,12 @@ const MANAGED_WITH: Record<string, string[]> = {
     "logs:DescribeLogStreams",
     "logs:DeleteLogStream",
   ],
+  "aws:scheduler/schedule:Schedule": [
+    "scheduler:CreateSchedule",
+    "scheduler:GetSchedule",
+    "scheduler:UpdateSchedule",
+    "scheduler:DeleteSchedule",
+  ],
   "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": [
     "s3:PutLifecycleConfiguration",
     "s3:GetLifecycleConfiguration",

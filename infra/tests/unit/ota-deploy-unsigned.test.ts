@@ -32,22 +32,29 @@ describe("OtaDeploy without signing (dev)", () => {
 });
 
 describe("the component block of fleet:otaDeploy", () => {
-  it("defaults to no signing and 30 days of old versions, and refuses anything else", () => {
-    expect(otaDeployComponentConfig(undefined)).toEqual({ signing: false, noncurrentVersionDays: 30 });
-    expect(otaDeployComponentConfig({ signing: true, noncurrentVersionDays: 365 })).toEqual({
-      signing: true,
-      noncurrentVersionDays: 365,
+  it("defaults to no signing, 30 days of old versions and a deployer run every 5 minutes, and refuses anything else", () => {
+    expect(otaDeployComponentConfig(undefined)).toEqual({
+      signing: false,
+      noncurrentVersionDays: 30,
+      scheduleRate: "rate(5 minutes)",
     });
+    expect(
+      otaDeployComponentConfig({ signing: true, noncurrentVersionDays: 365, scheduleRate: "rate(1 hour)" }),
+    ).toEqual({ signing: true, noncurrentVersionDays: 365, scheduleRate: "rate(1 hour)" });
     for (const bad of [
       { signing: "yes" },
       { signing: true, lifecycle: 3 },
       { signing: true, noncurrentVersionDays: 0 },
       { signing: true, noncurrentVersionDays: 1.5 },
+      { signing: true, scheduleRate: "rate(1 minutes)" },
+      { signing: true, scheduleRate: "rate(0 minutes)" },
+      { signing: true, scheduleRate: "cron(0 * * * ? *)" },
+      { signing: true, scheduleRate: 5 },
       null,
       "on",
     ]) {
       expect(() => otaDeployComponentConfig(bad)).toThrow(
-        "fleet:otaDeploy.component must be {signing: true|false, noncurrentVersionDays?: 1-36500}",
+        "fleet:otaDeploy.component must be {signing: true|false, noncurrentVersionDays?: 1-36500, scheduleRate?: rate(<n> minute(s)|hour(s)|day(s))}",
       );
     }
   });
