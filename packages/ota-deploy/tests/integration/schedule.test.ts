@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import { CreateTableCommand, DeleteItemCommand, DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { CreateThingCommand, CreateThingGroupCommand, IoTClient } from "@aws-sdk/client-iot";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateScheduleCommand, GetScheduleCommand, SchedulerClient } from "@aws-sdk/client-scheduler";
 import {
   CreateStateMachineCommand,
   ListExecutionsCommand,
@@ -243,6 +244,23 @@ describe("deployer", () => {
     expect(entries.Deployed?.[0]).toMatchObject({ deploymentId, executionArn: deployed[0]?.executionArn });
   });
 
+  it("five pending, ten deployers at once: each deployment is started exactly once, five runs find nothing", async () => {
+    const ids: string[] = [];
+    for (const n of [1, 2, 3, 4, 5]) {
+      ids.push(
+        (await invoke<{ deploymentId: string }>("add-schedule", { config: config(`many-${n}`) }))
+          .deploymentId,
+      );
+    }
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => invoke<DeployerResult>("deployer", {})),
+    );
+    expect(results.flatMap((r) => r.deployed.map((d) => d.deploymentId)).sort()).toEqual(ids.sort());
+    expect(results.filter((r) => r.deployed.length === 0)).toHaveLength(5);
+    expect((await executions(stack.stateMachineArn)).sort()).toEqual(ids.sort());
+    expect((await table(stack.table)).Deployed).toHaveLength(5);
+  });
+
   it("deploys the oldest pending deployment first, one per run", async () => {
     const first = await invoke<{ deploymentId: string }>("add-schedule", { config: config("older") });
     const second = await invoke<{ deploymentId: string }>("add-schedule", { config: config("newer") });
@@ -337,5 +355,38 @@ describe("deployer", () => {
     };
     const result = await runDeployer(deployerDeps(stack, { sfn: denied as unknown as SFNClient }));
     expect(result.failed).toEqual([{ deploymentId, reason: "AccessDeniedException: not authorized" }]);
+  });
+});
+
+describe("the deployer's schedule", () => {
+  it("is stored as infra creates it (moto never fires it), and the event it sends is one the deployer runs on", async () => {
+    const scheduler = awsClient(SchedulerClient);
+    const name = "fleet-dev-ota-deploy-schedule";
+    // infra/src/components/deploy-schedule.ts's schedule, as the Scheduler API takes it.
+    await scheduler.send(
+      new CreateScheduleCommand({
+        Name: name,
+        ScheduleExpression: "rate(2 minutes)",
+        FlexibleTimeWindow: { Mode: "OFF" },
+        State: "ENABLED",
+        Target: {
+          Arn: "arn:aws:lambda:us-east-1:123456789012:function:fleet-dev-ota-deploy-deployer",
+          RoleArn: "arn:aws:iam::123456789012:role/fleet/dev/fleet-dev-ota-deploy-schedule-role",
+          Input: "{}",
+          RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 300 },
+        },
+      }),
+    );
+    const stored = await scheduler.send(new GetScheduleCommand({ Name: name }));
+    expect(stored).toMatchObject({
+      ScheduleExpression: "rate(2 minutes)",
+      State: "ENABLED",
+      Target: { Arn: expect.stringMatching(/:function:fleet-dev-ota-deploy-deployer$/), Input: "{}" },
+    });
+    const { deploymentId } = await invoke<{ deploymentId: string }>("add-schedule", {
+      config: config("tick"),
+    });
+    const run = await invoke<DeployerResult>("deployer", JSON.parse(stored.Target?.Input as string));
+    expect(run.deployed.map((d) => d.deploymentId)).toEqual([deploymentId]);
   });
 });
