@@ -12,8 +12,8 @@ const sfn = awsClient(SFNClient);
 export const handler = defineHandler({
   name: "deployer",
   schema: deployerEvent,
-  handler: () =>
-    runDeployer({
+  handler: async (_event, { logger, metrics }) => {
+    const result = await runDeployer({
       db,
       sfn,
       table: config.SCHEDULE_TABLE,
@@ -21,5 +21,14 @@ export const handler = defineHandler({
       perRun: config.DEPLOYMENTS_PER_RUN,
       maxAttempts: config.MAX_START_ATTEMPTS,
       leaseMs: CLAIM_LEASE_MS,
-    }),
+    });
+    // An operator watches failures: each one logged with its reason and counted, as are starts and retries.
+    for (const deployment of result.deployed) logger.info("deployment started", deployment);
+    for (const deployment of result.retrying) logger.warn("deployment start will be retried", deployment);
+    for (const deployment of result.failed) logger.error("deployment failed", deployment);
+    metrics.addMetric("DeploymentsStarted", "Count", result.deployed.length);
+    metrics.addMetric("DeploymentStartsRetried", "Count", result.retrying.length);
+    metrics.addMetric("DeploymentsFailed", "Count", result.failed.length);
+    return result;
+  },
 });
