@@ -97,6 +97,7 @@ export function otaDeployPermissions(
       allow(["iot:DescribeThingGroup"], [iot(context).groups]),
       allow(["dynamodb:PutItem"], [arnOf(context, SCHEDULE)]),
     ],
+    "list-schedule": (context) => [allow(["dynamodb:Query"], [arnOf(context, SCHEDULE)])],
     deployer: (context) => {
       const deploy = arnOf(context, "deploy");
       return [

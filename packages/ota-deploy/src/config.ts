@@ -105,6 +105,7 @@ export const HANDLER_VARS = {
     "DEFAULT_ROUND_DEADLINE_MINUTES",
     "MAX_ROUND_DEADLINE_MINUTES",
   ],
+  "list-schedule": ["SCHEDULE_TABLE"],
   deployer: ["SCHEDULE_TABLE", "DEPLOY_STATE_MACHINE_ARN", "DEPLOYMENTS_PER_RUN", "MAX_START_ATTEMPTS"],
 } as const satisfies Record<string, readonly (keyof typeof VARS)[]>;
 

@@ -58,6 +58,11 @@ export const manifest: PackageManifest = {
       SHORT,
     ),
     handler(
+      "list-schedule",
+      "Operator: the queue's deployments of one status, oldest first, a page at a time",
+      SHORT,
+    ),
+    handler(
       "deployer",
       "Run by the schedule: claims the oldest pending deployment (one claimer), starts its deploy execution once",
       DEPLOYER,

@@ -106,37 +106,48 @@ export async function putPending(deps: QueueDeps, entry: QueueEntry): Promise<"c
   }
 }
 
-/** Entries of one status, oldest first, read a page at a time; `leaseEndedBefore` keeps expired claims only. */
+/** One page of entries of one status, oldest first, after the entry `after` names; `next` names the last read. */
+export async function entryPage(
+  deps: QueueDeps,
+  status: Status,
+  options: { limit: number; after?: string | undefined; leaseEndedBefore?: number },
+): Promise<{ entries: QueueEntry[]; next?: string }> {
+  const expired = options.leaseEndedBefore;
+  const page = await deps.db.send(
+    new QueryCommand({
+      TableName: deps.table,
+      KeyConditionExpression: "#status = :status",
+      ...(expired === undefined ? {} : { FilterExpression: "#lease < :now" }),
+      ExpressionAttributeNames: {
+        "#status": PARTITION_KEY,
+        ...(expired === undefined ? {} : { "#lease": "leaseUntil" }),
+      },
+      ExpressionAttributeValues: {
+        ":status": { S: status },
+        ...(expired === undefined ? {} : { ":now": { N: String(expired) } }),
+      },
+      ScanIndexForward: true,
+      ConsistentRead: true,
+      Limit: options.limit,
+      ...(options.after ? { ExclusiveStartKey: key(status, options.after) } : {}),
+    }),
+  );
+  const next = page.LastEvaluatedKey?.[SORT_KEY]?.S;
+  return { entries: (page.Items ?? []).map(fromItem), ...(next ? { next } : {}) };
+}
+
+/** Every entry of one status, oldest first, read a page at a time; `leaseEndedBefore` keeps expired claims only. */
 export async function* entries(
   deps: QueueDeps,
   status: Status,
   options: { pageSize: number; leaseEndedBefore?: number },
 ): AsyncGenerator<QueueEntry> {
-  const expired = options.leaseEndedBefore;
-  let start: Record<string, AttributeValue> | undefined;
+  let after: string | undefined;
   do {
-    const page = await deps.db.send(
-      new QueryCommand({
-        TableName: deps.table,
-        KeyConditionExpression: "#status = :status",
-        ...(expired === undefined ? {} : { FilterExpression: "#lease < :now" }),
-        ExpressionAttributeNames: {
-          "#status": PARTITION_KEY,
-          ...(expired === undefined ? {} : { "#lease": "leaseUntil" }),
-        },
-        ExpressionAttributeValues: {
-          ":status": { S: status },
-          ...(expired === undefined ? {} : { ":now": { N: String(expired) } }),
-        },
-        ScanIndexForward: true,
-        ConsistentRead: true,
-        Limit: options.pageSize,
-        ExclusiveStartKey: start,
-      }),
-    );
-    for (const item of page.Items ?? []) yield fromItem(item);
-    start = page.LastEvaluatedKey;
-  } while (start);
+    const page = await entryPage(deps, status, { ...options, limit: options.pageSize, after });
+    yield* page.entries;
+    after = page.next;
+  } while (after);
 }
 
 /**

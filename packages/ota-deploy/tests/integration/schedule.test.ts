@@ -19,6 +19,7 @@ import { awsError, throttlingError } from "@fleet/shared-aws/testing";
 import { afterEach, beforeAll, describe, expect, it, jest } from "@jest/globals";
 import { addSchedule } from "../../src/core/add-schedule";
 import { type DeployerResult, runDeployer } from "../../src/core/deployer";
+import type { ScheduleListing } from "../../src/core/list-schedule";
 import { firmwareKey } from "../../src/core/names";
 import {
   fromItem,
@@ -355,6 +356,37 @@ describe("deployer", () => {
     };
     const result = await runDeployer(deployerDeps(stack, { sfn: denied as unknown as SFNClient }));
     expect(result.failed).toEqual([{ deploymentId, reason: "AccessDeniedException: not authorized" }]);
+  });
+});
+
+describe("list-schedule", () => {
+  it("pages one status's deployments oldest first, without their configs, and shows why one failed", async () => {
+    const ids: string[] = [];
+    for (const n of [1, 2, 3]) {
+      ids.push(
+        (await invoke<{ deploymentId: string }>("add-schedule", { config: config(`list-${n}`) }))
+          .deploymentId,
+      );
+    }
+    const first = await invoke<ScheduleListing>("list-schedule", { limit: 2 });
+    expect(first.deployments.map((d) => d.deploymentId)).toEqual(ids.slice(0, 2));
+    expect(first.deployments[0]).not.toHaveProperty("config");
+    const second = await invoke<ScheduleListing>("list-schedule", { limit: 2, after: first.next });
+    expect(second.deployments.map((d) => d.deploymentId)).toEqual(ids.slice(2));
+    const missing = stack.stateMachineArn.replace(/deploy-[^:]+$/, "no-such-machine");
+    await runDeployer(deployerDeps(stack, { stateMachineArn: missing }));
+    const failed = await invoke<ScheduleListing>("list-schedule", { status: STATUS.failed });
+    expect(failed.deployments).toEqual([
+      expect.objectContaining({
+        deploymentId: ids[0],
+        jobId: "list-1",
+        reason: expect.stringMatching(/^StateMachineDoesNotExist/),
+      }),
+    ]);
+  });
+
+  it("refuses an unknown status, naming the field", async () => {
+    await expect(invoke("list-schedule", { status: "Done" })).rejects.toThrow(/status/);
   });
 });
 

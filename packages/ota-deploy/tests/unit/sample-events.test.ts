@@ -15,6 +15,7 @@ const SCHEMA_OF: Record<string, z.ZodMiniType> = {
   "round-status": schemas.roundStatusEvent,
   "add-schedule": schemas.addScheduleEvent,
   deployer: schemas.deployerEvent,
+  "list-schedule": schemas.listScheduleEvent,
 };
 
 describe("events/", () => {
@@ -27,6 +28,7 @@ describe("events/", () => {
         "clean-up.json",
         "add-schedule.json",
         "deployer.json",
+        "list-schedule.json",
       ]),
     );
   });
