@@ -39,13 +39,13 @@ export interface Scheduled {
 
 export async function addSchedule(deps: AddScheduleDeps, input: unknown): Promise<Scheduled> {
   const { config } = await checkDeployment(deps, input);
-  await checkTargets(deps, config);
   const body = JSON.stringify(config);
   if (Buffer.byteLength(body) > MAX_CONFIG_BYTES) {
     throw new ValidationError([
       `config: ${Buffer.byteLength(body)} bytes, more than the ${MAX_CONFIG_BYTES} a deploy execution takes; put the things in a list (targets.thingListKey)`,
     ]);
   }
+  await checkTargets(deps, config);
   for (let attempt = 1; attempt <= ID_ATTEMPTS; attempt += 1) {
     const submittedAt = (deps.now ?? (() => new Date()))();
     const entry = {

@@ -222,6 +222,11 @@ describe("add-schedule", () => {
       config("nothing", { things: ["sched-1", "ghost"] }),
       /targets\.things: ghost/,
     ],
+    [
+      "a config too large for a deploy execution's input",
+      config("huge", { things: Array.from({ length: 3000 }, (_, i) => `device-${"x".repeat(80)}-${i}`) }),
+      /config: \d+ bytes, more than the 262144 a deploy execution takes/,
+    ],
   ])("refuses %s, naming the field, and queues nothing", async (_, bad, message) => {
     await expect(invoke("add-schedule", { config: bad })).rejects.toThrow(message);
     expect(await table(stack.table)).toEqual({});
