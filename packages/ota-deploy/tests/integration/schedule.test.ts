@@ -19,6 +19,7 @@ import { awsError, throttlingError } from "@fleet/shared-aws/testing";
 import { afterEach, beforeAll, describe, expect, it, jest } from "@jest/globals";
 import { addSchedule } from "../../src/core/add-schedule";
 import { type DeployerResult, runDeployer } from "../../src/core/deployer";
+import { parseDeploymentConfig } from "../../src/core/deployment-config";
 import type { ScheduleListing } from "../../src/core/list-schedule";
 import { firmwareKey } from "../../src/core/names";
 import {
@@ -164,8 +165,14 @@ describe("add-schedule", () => {
     expect(PendingDeployment.map((e) => e.deploymentId).sort()).toEqual(
       answers.map((a) => a.deploymentId).sort(),
     );
-    // The stored config is the validated one, defaults applied: the deploy execution's input.
-    expect(JSON.parse(PendingDeployment[0]?.config as string)).toMatchObject({ rounds: 1, cleanUp: true });
+    // The stored config is the validated one, defaults applied: the deploy execution's input, which its Plan
+    // step reads back unchanged.
+    const stored = JSON.parse(PendingDeployment[0]?.config as string);
+    expect(stored).toMatchObject({ rounds: 1, cleanUp: true });
+    expect(parseDeploymentConfig(stored)).toEqual(stored);
+    await expect(invoke("plan-deployment", stored)).resolves.toMatchObject({
+      config: { jobId: stored.jobId },
+    });
   });
 
   it("two submissions in the same millisecond are two entries", async () => {
