@@ -71,6 +71,8 @@ export const RESOURCE_CLASSES: Readonly<Record<string, ResourceClass>> = {
   "aws:iot/eventConfigurations:EventConfigurations": "stateless",
   // Its body is derived from the components' sections on every update.
   "aws:cloudwatch/dashboard:Dashboard": "stateless",
+  // Its rate and target follow from the stack's config; the queue it drains is the table.
+  "aws:scheduler/schedule:Schedule": "stateless",
 };
 
 /** The class of a custom resource type; a type nobody classified is refused, naming this file. */

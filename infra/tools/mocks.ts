@@ -186,6 +186,11 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
         return { name, arn: arn("cloudwatch", `alarm:${name}`) };
       case "aws:dynamodb/table:Table":
         return { name, arn: arn("dynamodb", `table/${name}`) };
+      case "aws:scheduler/schedule:Schedule":
+        return {
+          name,
+          arn: arn("scheduler", `schedule/${(inputs.groupName as string | undefined) ?? "default"}/${name}`),
+        };
       case "aws:s3/bucket:Bucket": {
         const bucket = (inputs.bucket as string | undefined) ?? autoName(logicalName);
         return { bucket, arn: `arn:aws:s3:::${bucket}` };

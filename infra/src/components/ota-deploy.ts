@@ -5,146 +5,19 @@
 // topics (email-notification, sms-notification, ota-force-stopper) are created first, their ARNs given to the
 // handlers, and the force stopper subscribed to its topic.
 import { manifest } from "@fleet/ota-deploy";
-import {
-  DETAIL_METRICS,
-  EXECUTION_STATUSES,
-  FORCE_STOPPER,
-  JOB_METRICS_SERVICE,
-  STACK_METRICS,
-} from "@fleet/ota-deploy/metrics";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { workloadRolePath } from "../../bootstrap/src/naming";
 import { policyDocument, serviceTrustPolicy } from "../policies/document";
 import { otaDeployPermissions, otaRoleStatements } from "../policies/ota-deploy";
-import { type DashboardSection, fleetMetric } from "./dashboard";
+import type { DashboardSection } from "./dashboard";
+import { deploySchedule } from "./deploy-schedule";
 import { type DomainArgs, type DomainOutputs, deployHandlerPackage } from "./handler-package";
 import type { NodeLambda } from "./node-lambda";
 import { createAlarmTopics } from "./ota-alarm-topics";
+import { otaDeployComponentConfig } from "./ota-deploy-config";
 import { createJobEventRules } from "./ota-deploy-events";
-
-
-/**
- * What an operator watches of the rollouts: deploy executions running (metric math over the state machine's
- * started and ended counts, from the dashboard's start), executions per status, downloadTime p50/p99, job
- * completions, cancels (an abort is one) and force-stops; the job-metrics handler's sums over the stack's jobs.
- */
-export function otaDeployWidgets(deployStateMachineArn: pulumi.Input<string>): DashboardSection {
-  const states = (metricName: string, id: string) => [
-    "AWS/States",
-    metricName,
-    "StateMachineArn",
-    deployStateMachineArn,
-    { id, visible: false },
-  ];
-  const jobMetric = (metricName: string, options: Record<string, unknown> = {}) =>
-    fleetMetric(JOB_METRICS_SERVICE, metricName, options);
-  return {
-    title: "Firmware rollouts (ota-deploy)",
-    widgets: [
-      {
-        title: "Rollouts in progress (deploy executions running)",
-        metrics: [
-          [
-            {
-              expression: "RUNNING_SUM(started - succeeded - failed - aborted - timedOut)",
-              label: "running",
-              id: "running",
-            },
-          ],
-          states("ExecutionsStarted", "started"),
-          states("ExecutionsSucceeded", "succeeded"),
-          states("ExecutionsFailed", "failed"),
-          states("ExecutionsAborted", "aborted"),
-          states("ExecutionsTimedOut", "timedOut"),
-        ],
-      },
-      {
-        title: "Job executions per status",
-        stacked: true,
-        metrics: EXECUTION_STATUSES.map((status) =>
-          jobMetric(`${STACK_METRICS.executionsPrefix}${status}`, { label: status }),
-        ),
-      },
-      {
-        title: `${DETAIL_METRICS.downloadTime} (seconds) p50 / p99`,
-        metrics: [
-          jobMetric(STACK_METRICS.downloadTime, { stat: "p50", label: "p50" }),
-          jobMetric(STACK_METRICS.downloadTime, { stat: "p99", label: "p99" }),
-        ],
-      },
-      {
-        title: "Jobs completed, cancelled (aborts) and force-stopped",
-        metrics: [
-          jobMetric(STACK_METRICS.jobsCompleted, { label: "completed" }),
-          jobMetric(STACK_METRICS.jobsCanceled, { label: "cancelled (abort criteria or operator)" }),
-          fleetMetric(FORCE_STOPPER.service, FORCE_STOPPER.metricName, {
-            label: "force-stopped by an alarm",
-          }),
-          jobMetric(STACK_METRICS.malformed, { label: "malformed events" }),
-        ],
-      },
-    ],
-  };
-}
-
-/**
- * The block's `component` map: what the stack decides about the component beyond its handlers' settings (the
- * round deadlines are plan-deployment's settings, DEFAULT_/MAX_ROUND_DEADLINE_MINUTES).
- */
-export interface OtaDeployComponentConfig {
-  /** Create the signing key and sign releases when asked (default false). */
-  signing: boolean;
-  /**
-   * The firmware bucket's lifecycle: days a replaced or deleted object version is kept (default 30). Firmware
-   * keys are written once, so a release's pinned version stays current unless someone deletes it.
-   */
-  noncurrentVersionDays: number;
-  /** E-mail addresses subscribed to the email-notification topic (default none). */
-  notifyEmails: string[];
-  /** Phone numbers (E.164, e.g. +4915112345678) subscribed to the sms-notification topic (default none). */
-  notifySms: string[];
-}
-
-const SHAPE =
-  "fleet:otaDeploy.component must be {signing: true|false, noncurrentVersionDays?: 1-36500, notifyEmails?: [e-mail addresses], notifySms?: [E.164 phone numbers]}";
-const KEYS = ["signing", "noncurrentVersionDays", "notifyEmails", "notifySms"];
-const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
-const E164 = /^\+[1-9]\d{6,14}$/;
-const listOf = (value: unknown, pattern: RegExp) =>
-  Array.isArray(value) &&
-  new Set(value).size === value.length &&
-  value.every((item) => typeof item === "string" && pattern.test(item));
-
-export function otaDeployComponentConfig(raw: unknown): OtaDeployComponentConfig {
-  if (raw === undefined)
-    return { signing: false, noncurrentVersionDays: 30, notifyEmails: [], notifySms: [] };
-  const {
-    signing,
-    noncurrentVersionDays = 30,
-    notifyEmails = [],
-    notifySms = [],
-  } = (raw ?? {}) as Record<string, unknown>;
-  if (
-    typeof raw !== "object" ||
-    raw === null ||
-    Object.keys(raw).some((k) => !KEYS.includes(k)) ||
-    typeof signing !== "boolean" ||
-    !Number.isInteger(noncurrentVersionDays) ||
-    (noncurrentVersionDays as number) < 1 ||
-    (noncurrentVersionDays as number) > 36_500 ||
-    !listOf(notifyEmails, EMAIL) ||
-    !listOf(notifySms, E164)
-  ) {
-    throw new Error(`Invalid stack configuration: ${SHAPE}`);
-  }
-  return {
-    signing,
-    noncurrentVersionDays: noncurrentVersionDays as number,
-    notifyEmails: notifyEmails as string[],
-    notifySms: notifySms as string[],
-  };
-}
+import { otaDeployWidgets } from "./ota-deploy-widgets";
 
 export class OtaDeploy extends pulumi.ComponentResource {
   public readonly functions: Record<string, NodeLambda>;
@@ -242,6 +115,14 @@ export class OtaDeploy extends pulumi.ComponentResource {
         jobIdPrefix: args.iot.groupNamePrefix,
         logRetentionDays: args.logRetentionDays,
         alarmTopicArn: args.alarmTopicArn,
+      },
+      this,
+    );
+    deploySchedule(
+      {
+        name: `${args.namePrefix}${name}-schedule`,
+        rate: component.scheduleRate,
+        deployer: deployed.functions.deployer as NodeLambda,
       },
       this,
     );

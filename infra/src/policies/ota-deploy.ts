@@ -10,6 +10,7 @@ import {
   allow,
   allowWithoutResourceType,
   arnOf,
+  executionsOf,
   type PermissionContext,
   type PolicyStatement,
   regionalArn,
@@ -17,6 +18,7 @@ import {
 import { iotResources } from "./iot-naming";
 
 const FIRMWARE = "firmware";
+const SCHEDULE = "schedule";
 
 export interface OtaDeployNames {
   /** The OTA role's IAM path and name. */
@@ -104,6 +106,27 @@ export function otaDeployPermissions(
       allow(["iot:DescribeJob", "iot:ListJobExecutionsForJob"], [iot(context).jobs]),
       allow(["iot:DescribeJobExecution"], [iot(context).jobs, iot(context).anyThing]),
     ],
+    // The deployment is checked as plan-deployment checks it (reads and Describe*), then queued.
+    "add-schedule": (context) => [
+      ...readFirmware(context),
+      allow(["iot:DescribeThing"], [iot(context).anyThing]),
+      allow(["iot:DescribeThingGroup"], [iot(context).groups]),
+      allow(["dynamodb:PutItem"], [arnOf(context, SCHEDULE)]),
+    ],
+    "list-schedule": (context) => [allow(["dynamodb:Query"], [arnOf(context, SCHEDULE)])],
+    deployer: (context) => {
+      const deploy = arnOf(context, "deploy");
+      return [
+        // Queries by status; a claim or settlement is a transaction of a delete and a put, a re-drive an update.
+        allow(
+          ["dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:UpdateItem"],
+          [arnOf(context, SCHEDULE)],
+        ),
+        // One execution per deployment, named by its id; a taken name is described for its start time.
+        allow(["states:StartExecution"], [deploy]),
+        allow(["states:DescribeExecution"], [executionsOf(deploy)]),
+      ];
+    },
     "clean-up": (context) => [
       allow(["cloudwatch:DescribeAlarms", "cloudwatch:DeleteAlarms"], [alarms(context)]),
       allow(["iot:DescribeJob", "iot:CancelJob", "iot:DeleteJob"], [iot(context).jobs]),
@@ -123,4 +146,9 @@ export function otaDeployPermissions(
 /** What IoT may do as the OTA role: read firmware objects (any version) from the stack's firmware bucket. */
 export const otaRoleStatements = (firmwareBucketArn: string): PolicyStatement[] => [
   allow(["s3:GetObject", "s3:GetObjectVersion"], [`${firmwareBucketArn}/firmware/*`]),
+];
+
+/** What EventBridge Scheduler may do as the schedule's role: invoke the deployer, no other function. */
+export const schedulerRoleStatements = (deployerArn: string): PolicyStatement[] => [
+  allow(["lambda:InvokeFunction"], [deployerArn]),
 ];

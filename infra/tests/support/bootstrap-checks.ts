@@ -181,6 +181,7 @@ export function describeBootstrapStack(stack: string): void {
                   "firehose.amazonaws.com",
                   "iot.amazonaws.com",
                   "lambda.amazonaws.com",
+                  "scheduler.amazonaws.com",
                   "states.amazonaws.com",
                 ],
               },

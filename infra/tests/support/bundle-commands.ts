@@ -13,8 +13,9 @@ const SDK_INTERNAL = new Set([
   "DescribeEndpoints",
 ]);
 
-// Operation → IAM action. An operation missing here fails the test: add it, and grant it where it is sent.
-const ACTION_OF: Record<string, string> = {
+// Operation → IAM action(s). An operation missing here fails the test: add it, and grant it where it is sent.
+// A transaction needs the action of each write it holds (DynamoDB has no action of its own for it).
+const ACTION_OF: Record<string, string | string[]> = {
   AddThingToThingGroup: "iot:AddThingToThingGroup",
   CancelJob: "iot:CancelJob",
   CreateDynamicThingGroup: "iot:CreateDynamicThingGroup",
@@ -68,6 +69,8 @@ const ACTION_OF: Record<string, string> = {
   DeleteAlarms: "cloudwatch:DeleteAlarms",
   // CloudWatch's: the only ListTagsForResource a handler sends (the force stopper reads its alarm's tags).
   ListTagsForResource: "cloudwatch:ListTagsForResource",
+  Query: "dynamodb:Query",
+  TransactWriteItems: ["dynamodb:PutItem", "dynamodb:DeleteItem"],
 };
 
 const COMMAND_CLASS = /class extends [\w$]+\([\w$]+,[\w$]+,"([A-Za-z]+)"/g;
@@ -89,5 +92,5 @@ export function requiredActions(operations: string[], env: Record<string, string
     throw new Error(`no IAM action known for ${unknown.join(", ")}: add it to ACTION_OF`);
   return operations
     .filter((operation) => operation !== "DescribeEndpoint" || !env.IOT_DATA_ENDPOINT)
-    .map((operation) => ACTION_OF[operation] as string);
+    .flatMap((operation) => ACTION_OF[operation] as string | string[]);
 }

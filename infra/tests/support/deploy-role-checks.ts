@@ -70,7 +70,6 @@ const MANAGED_WITH: Record<string, string[]> = {
     "sns:ListTagsForResource",
     "sns:DeleteTopic",
   ],
-  "aws:lambda/permission:Permission": ["lambda:AddPermission", "lambda:GetPolicy", "lambda:RemovePermission"],
   "aws:sns/topicSubscription:TopicSubscription": [
     "sns:Subscribe",
     "sns:GetSubscriptionAttributes",
@@ -148,6 +147,12 @@ const MANAGED_WITH: Record<string, string[]> = {
     "logs:CreateLogStream",
     "logs:DescribeLogStreams",
     "logs:DeleteLogStream",
+  ],
+  "aws:scheduler/schedule:Schedule": [
+    "scheduler:CreateSchedule",
+    "scheduler:GetSchedule",
+    "scheduler:UpdateSchedule",
+    "scheduler:DeleteSchedule",
   ],
   "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": [
     "s3:PutLifecycleConfiguration",

@@ -1,7 +1,7 @@
 // OtaDeploy in a stack that does not sign releases (dev): no key, and the release function is told none (it then
 // refuses `sign: true`); the component's config block is checked before anything is created.
 import { beforeAll, describe, expect, it } from "@jest/globals";
-import { otaDeployComponentConfig } from "../../src/components/ota-deploy";
+import { otaDeployComponentConfig } from "../../src/components/ota-deploy-config";
 import type { RecordedResource } from "../../tools/mocks";
 import { type Synthesis, synthesize } from "../../tools/synthesize";
 
@@ -32,12 +32,13 @@ describe("OtaDeploy without signing (dev)", () => {
 });
 
 describe("the component block of fleet:otaDeploy", () => {
-  it("defaults to no signing, 30 days of old versions and nobody notified, and refuses anything else", () => {
+  it("defaults to no signing, 30 days of old versions, nobody notified and a deployer run every 5 minutes, and refuses anything else", () => {
     expect(otaDeployComponentConfig(undefined)).toEqual({
       signing: false,
       noncurrentVersionDays: 30,
       notifyEmails: [],
       notifySms: [],
+      scheduleRate: "rate(5 minutes)",
     });
     expect(
       otaDeployComponentConfig({
@@ -45,12 +46,14 @@ describe("the component block of fleet:otaDeploy", () => {
         noncurrentVersionDays: 365,
         notifyEmails: ["ops@example.com"],
         notifySms: ["+4915112345678"],
+        scheduleRate: "rate(1 hour)",
       }),
     ).toEqual({
       signing: true,
       noncurrentVersionDays: 365,
       notifyEmails: ["ops@example.com"],
       notifySms: ["+4915112345678"],
+      scheduleRate: "rate(1 hour)",
     });
     for (const bad of [
       { signing: "yes" },
@@ -61,11 +64,15 @@ describe("the component block of fleet:otaDeploy", () => {
       { signing: true, notifyEmails: ["not an address"] },
       { signing: true, notifyEmails: ["ops@example.com", "ops@example.com"] },
       { signing: true, notifySms: ["015112345678"] },
+      { signing: true, scheduleRate: "rate(1 minutes)" },
+      { signing: true, scheduleRate: "rate(0 minutes)" },
+      { signing: true, scheduleRate: "cron(0 * * * ? *)" },
+      { signing: true, scheduleRate: 5 },
       null,
       "on",
     ]) {
       expect(() => otaDeployComponentConfig(bad)).toThrow(
-        "fleet:otaDeploy.component must be {signing: true|false, noncurrentVersionDays?: 1-36500, notifyEmails?: [e-mail addresses], notifySms?: [E.164 phone numbers]}",
+        "fleet:otaDeploy.component must be {signing: true|false, noncurrentVersionDays?: 1-36500, notifyEmails?: [e-mail addresses], notifySms?: [E.164 phone numbers], scheduleRate?: rate(<n> minute(s)|hour(s)|day(s))}",
       );
     }
   });

@@ -63,6 +63,7 @@ export const VARS = {
     required: false,
     description:
       "IoT calls per second the status handler makes, DescribeJob, ListJobExecutionsForJob and DescribeJobExecution alike (default 10, the AWS default quota of DescribeJob and ListJobExecutionsForJob)",
+  },
   ALARM_NAME_PREFIX: {
     spec: env.string({ default: "ota-deploy-", pattern: /^[a-zA-Z0-9_-]{1,64}$/ }),
     required: false,
@@ -86,6 +87,30 @@ export const VARS = {
     description:
       "The stack's ota-force-stopper topic (infra sets it): an alarm naming it cancels its round's job (default: none)",
   },
+  SCHEDULE_TABLE: {
+    spec: env.string(),
+    required: true,
+    description: "The schedule queue: deployments by status (PendingDeployment, Claimed, Deployed, Failed)",
+    resource: "schedule",
+  },
+  DEPLOY_STATE_MACHINE_ARN: {
+    spec: env.string({ pattern: /^arn:aws[a-z-]*:states:/ }),
+    required: true,
+    description: "ARN of the deploy state machine the deployer starts once per queued deployment",
+    resource: "deploy",
+  },
+  DEPLOYMENTS_PER_RUN: {
+    spec: env.number({ default: 1, min: 1, max: 10, integer: true }),
+    required: false,
+    description:
+      "Deployments one deployer run claims and starts, oldest first (default 1: the schedule's rate is the queue's pace)",
+  },
+  MAX_START_ATTEMPTS: {
+    spec: env.number({ default: 5, min: 1, max: 20, integer: true }),
+    required: false,
+    description:
+      "Runs that try to start a queued deployment whose start keeps failing for a reason that may pass, before it is marked Failed (default 5)",
+  },
 } satisfies Record<string, VarDeclaration<unknown>>;
 
 /** The variables each handler reads. */
@@ -108,11 +133,21 @@ export const HANDLER_VARS = {
     "FORCE_STOP_TOPIC_ARN",
   ],
   "round-status": [],
-  "clean-up": ["FIRMWARE_BUCKET", "GROUP_NAME_PREFIX"],
   "job-metrics": [],
   status: ["GROUP_NAME_PREFIX", "JOB_STATUS_RATE"],
   "clean-up": ["FIRMWARE_BUCKET", "GROUP_NAME_PREFIX", "ALARM_NAME_PREFIX"],
   "force-stopper": ["GROUP_NAME_PREFIX", "ALARM_NAME_PREFIX", "EMAIL_TOPIC_ARN"],
+  "add-schedule": [
+    "FIRMWARE_BUCKET",
+    "SCHEDULE_TABLE",
+    "OTA_ROLE_ARN",
+    "DOCUMENT_URL_HOSTS",
+    "GROUP_NAME_PREFIX",
+    "DEFAULT_ROUND_DEADLINE_MINUTES",
+    "MAX_ROUND_DEADLINE_MINUTES",
+  ],
+  "list-schedule": ["SCHEDULE_TABLE"],
+  deployer: ["SCHEDULE_TABLE", "DEPLOY_STATE_MACHINE_ARN", "DEPLOYMENTS_PER_RUN", "MAX_START_ATTEMPTS"],
 } as const satisfies Record<string, readonly (keyof typeof VARS)[]>;
 
 export type HandlerName = keyof typeof HANDLER_VARS;

@@ -2,6 +2,8 @@
 // and the resources it uses, and the two state machine definitions.
 import { handlerEntries, type PackageManifest } from "@fleet/manifest";
 import { handlerEnv } from "./config";
+import { DEPLOYER } from "./core/deployer";
+import { PARTITION_KEY, SORT_KEY } from "./core/schedule-queue";
 import deploy from "./deploy.asl.json" with { type: "json" };
 import release from "./release.asl.json" with { type: "json" };
 
@@ -18,6 +20,13 @@ export const manifest: PackageManifest = {
     firmware: {
       kind: "bucket",
       description: "Firmware objects, release records, target lists and custom job documents",
+    },
+    schedule: {
+      kind: "table",
+      description:
+        "The schedule queue: each scheduled deployment under its status, sorted by submission time (oldest first)",
+      partitionKey: PARTITION_KEY,
+      sortKey: SORT_KEY,
     },
   },
   handlers: Object.fromEntries([
@@ -50,6 +59,8 @@ export const manifest: PackageManifest = {
     handler(
       "status",
       "A job's summary (counts, rollout progress, abort/timeout config, elapsed) and its failed, rejected and timed-out devices, paged and paced",
+      SHORT,
+    ),
     handler(
       "clean-up",
       "Deletes a round's alarms, cancels (force) and deletes its job, deletes its stream; idempotent",
@@ -59,6 +70,21 @@ export const manifest: PackageManifest = {
       "force-stopper",
       "Subscribed to the ota-force-stopper topic: cancels (force) the job of a round alarm in ALARM, and tells the e-mail topic",
       SHORT,
+    ),
+    handler(
+      "add-schedule",
+      "Checks a deployment (config, release, targets) and queues it as a PendingDeployment; answers its id",
+      SHORT,
+    ),
+    handler(
+      "list-schedule",
+      "Operator: the queue's deployments of one status, oldest first, a page at a time",
+      SHORT,
+    ),
+    handler(
+      "deployer",
+      "Run by the schedule: claims the oldest pending deployment (one claimer), starts its deploy execution once",
+      DEPLOYER,
     ),
   ]),
   stateMachines: {

@@ -6,6 +6,7 @@ import * as z from "zod/mini";
 import { jobIdSchema, releaseVersionSchema, streamIdSchema, thingNameSchema } from "./core/deployment-config";
 import { LISTED_STATUSES } from "./core/job-status";
 import { releaseCursorSchema } from "./core/release";
+import { DEPLOYMENT_ID, STATUS } from "./core/schedule-queue";
 
 const objectKey = z.string().check(z.minLength(1), z.maxLength(1024));
 const roundJobIdSchema = z
@@ -94,4 +95,18 @@ export const forceStopperEvent = z.looseObject({
       }),
     )
     .check(z.minLength(1, "must hold at least one SNS record")),
+});
+
+/** A deployment config (as `./run ota convert` writes it), validated by add-schedule as plan-deployment does. */
+export const addScheduleEvent = z.strictObject({ config: z.record(z.string(), z.unknown()) });
+
+/** The Scheduler schedule sends `{}`; the deployer takes no options (its settings are the stack's). */
+export const deployerEvent = z.strictObject({});
+
+/** An operator's page of the queue: one status, oldest first. */
+export const listScheduleEvent = z.strictObject({
+  status: z._default(z.enum(Object.values(STATUS)), STATUS.pending),
+  limit: z._default(positive(100), 25),
+  /** The `next` of the previous page. */
+  after: z.optional(z.string().check(z.regex(DEPLOYMENT_ID, "must be a deployment id (a page's next)"))),
 });

@@ -184,6 +184,13 @@ const EVENT_SOURCE_MAPPING_ACTIONS = [
   "lambda:UntagResource",
   "lambda:UpdateEventSourceMapping",
 ];
+/** The schedule that runs ota-deploy's deployer (EventBridge Scheduler, the account's default group). */
+const SCHEDULE_ACTIONS = [
+  "scheduler:CreateSchedule",
+  "scheduler:DeleteSchedule",
+  "scheduler:GetSchedule",
+  "scheduler:UpdateSchedule",
+];
 /** Nothing the fleet deploys may loosen or delete the state bucket, even in the account that holds it. */
 const STATE_BUCKET_GUARDED_ACTIONS = [
   "s3:DeleteBucket",
@@ -253,6 +260,7 @@ export function deployRoleStatements({
             "firehose.amazonaws.com",
             "iot.amazonaws.com",
             "lambda.amazonaws.com",
+            "scheduler.amazonaws.com",
             "states.amazonaws.com",
           ],
         },
@@ -297,6 +305,7 @@ export function deployRoleStatements({
     allow(["logs:DescribeLogGroups"], [regionalArn(scope, "logs", "log-group:*")]),
     allowWithoutResourceType(LOG_DELIVERY_ACTIONS, scope),
     allow(STATE_MACHINE_ACTIONS, [regionalArn(scope, "states", `stateMachine:${prefix}*`)]),
+    allow(SCHEDULE_ACTIONS, [regionalArn(scope, "scheduler", `schedule/default/${prefix}*`)]),
     // Subscriptions are managed through their topic: the alert topic, named with the prefix as every topic is.
     allow(TOPIC_ACTIONS, [regionalArn(scope, "sns", `${prefix}*`)]),
     allow(ALARM_ACTIONS, [regionalArn(scope, "cloudwatch", `alarm:${prefix}*`)]),

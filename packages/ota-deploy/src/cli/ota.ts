@@ -1,14 +1,17 @@
-// `./run ota release <file> [--version v] [--bucket b]` and `./run ota convert <dev.ini> [--version v] [--bucket b]`.
+// `./run ota release <file> [--version v] [--bucket b]`, `./run ota convert <dev.ini> [--version v] [--bucket b]`
+// and `./run ota schedule <dev.ini|config.json> [--version v] [--bucket b]`.
 // release: the streamed, resumable multipart upload with both hashes, as CI calls it; it prints the release
 // handler's event. convert: the original tool's dev.ini as a deployment config (stdout), each option it cannot
-// honour named (stderr). AWS access as every SDK client: AWS_PROFILE / AWS_REGION / AWS_ENDPOINT_URL.
+// honour named (stderr). schedule: the add-schedule handler's event for a dev.ini or a config, more than 100
+// things written to the bucket as a list first, as for convert. AWS access as every SDK client: AWS_PROFILE /
+// AWS_REGION / AWS_ENDPOINT_URL.
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { AppError, awsClient, ConflictError } from "@fleet/shared-aws";
-import { type DeploymentConfig, MAX_DIRECT_TARGETS } from "../core/deployment-config";
+import { type DeploymentConfig, MAX_DIRECT_TARGETS, parseDeploymentConfig } from "../core/deployment-config";
 import { convertDevIni, referencedFiles, releaseVersionOf } from "../core/dev-ini";
 import { firmwareKey } from "../core/names";
 import { readRelease } from "../core/release-record";
@@ -17,6 +20,7 @@ import { uploadFirmware } from "../core/upload";
 const USAGE = `usage:
   ./run ota release <file> [--version <v>] [--bucket <firmware bucket>]
   ./run ota convert <dev.ini> [--version <release>] [--bucket <firmware bucket>]
+  ./run ota schedule <dev.ini|config.json> [--version <release>] [--bucket <firmware bucket>]
 (bucket default: $FIRMWARE_BUCKET; release default: the file name (binName) without its extension)`;
 
 const here = (path: string) => resolve(process.env.FLEET_CALLER_CWD ?? process.cwd(), path);
@@ -54,6 +58,17 @@ async function release(file: string, options: { version?: string; bucket?: strin
   process.stdout.write(`${JSON.stringify(event, null, 2)}\n`);
 }
 
+/** The deployment config of a `dev.ini` (converted, lists written as `convert` does) or of a config JSON file. */
+async function deploymentConfigOf(file: string, options: { version?: string; bucket?: string }) {
+  if (file.endsWith(".json")) {
+    const raw = JSON.parse(readFileSync(here(file), "utf8"));
+    // Refused here, naming the field, before a list is written; the stack's defaults are add-schedule's to apply.
+    parseDeploymentConfig(raw);
+    return withListedTargets(raw, options);
+  }
+  return convert(file, options);
+}
+
 async function convert(iniFile: string, options: { version?: string; bucket?: string }) {
   const path = here(iniFile);
   const text = readFileSync(path, "utf8");
@@ -78,7 +93,7 @@ async function convert(iniFile: string, options: { version?: string; bucket?: st
     release: options.version,
   });
   for (const line of notHonoured) process.stderr.write(`not honoured: ${line}\n`);
-  process.stdout.write(`${JSON.stringify(await withListedTargets(config, options), null, 2)}\n`);
+  return withListedTargets(config, options);
 }
 
 /**
@@ -101,13 +116,16 @@ const { positionals, values } = parseArgs({
 });
 const [command, file] = positionals;
 try {
-  if (values.help || !file || (command !== "release" && command !== "convert")) {
+  if (values.help || !file || !["release", "convert", "schedule"].includes(command as string)) {
     process.stderr.write(`${USAGE}\n`);
     process.exitCode = values.help ? 0 : 2;
   } else if (command === "release") {
     await release(file, values);
   } else {
-    await convert(file, values);
+    const config = await deploymentConfigOf(file, values);
+    // schedule: the add-schedule handler's event, which checks the deployment and queues it.
+    const output = command === "schedule" ? { config } : config;
+    process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
   }
 } catch (error) {
   const { name, message } = error as Error;

@@ -15,8 +15,8 @@ import { CancelJobCommand, DescribeJobCommand, type IoTClient, type Job } from "
 import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
 import { errorName, isNotFound, unlessNotFound } from "@fleet/shared-aws";
 import * as z from "zod/mini";
-import { ownedBy } from "./names";
 import { JOB_ID_DIMENSION } from "../metric-names";
+import { ownedBy } from "./names";
 import { JOB_ID_TAG, OWNER_TAG, roundAlarmPrefix } from "./round-alarms";
 
 /** The message CloudWatch publishes to an alarm's SNS actions (fields this handler reads; others are kept). */

@@ -57,7 +57,20 @@ export interface PlanDeps extends DocumentDeps {
   deadlines?: DeadlineBounds;
 }
 
-export async function planDeployment(deps: PlanDeps, input: unknown): Promise<DeploymentPlan> {
+/** What a deployment config resolves to before its targets are planned: everything plan checks but them. */
+export interface CheckedDeployment {
+  config: DeploymentConfig;
+  release: ReleaseRecord;
+  fileId: number;
+  roleArn: string;
+  document: string;
+}
+
+/**
+ * The config (every field and range, the stack's prefix, role and deadline bounds), its release (recorded, so
+ * verified, and its pinned object version still there) and the merged job document, checked; nothing written.
+ */
+export async function checkDeployment(deps: PlanDeps, input: unknown): Promise<CheckedDeployment> {
   const config = parseDeploymentConfig(input, deps.deadlines);
   requirePrefix(deps.groupNamePrefix, { jobId: config.jobId, streamId: config.streamId });
   const roleArn = config.roleArn ?? deps.otaRoleArn;
@@ -83,6 +96,11 @@ export async function planDeployment(deps: PlanDeps, input: unknown): Promise<De
     config.presignedUrl,
     deps.otaRoleArn ? deps.bucket : undefined,
   );
+  return { config, release, fileId, roleArn, document };
+}
+
+export async function planDeployment(deps: PlanDeps, input: unknown): Promise<DeploymentPlan> {
+  const { config, release, fileId, roleArn, document } = await checkDeployment(deps, input);
   const owner = randomUUID();
   const { targets, owned, listed } = await planTargets(deps, config, owner);
   return {
@@ -180,7 +198,7 @@ async function planTargets(
 }
 
 /** ARNs of the named things; every one must exist (CreateJob takes ARNs, and a typo must not go unnoticed). */
-async function thingArns(iot: IoTClient, names: string[]): Promise<string[]> {
+export async function thingArns(iot: IoTClient, names: string[]): Promise<string[]> {
   const arns: string[] = [];
   const missing: string[] = [];
   for (let i = 0; i < names.length; i += 10) {

@@ -3,7 +3,7 @@
 // with the job id and the owner id, which the force stopper checks. PutMetricAlarm replaces an alarm of the same
 // name, so creating them again (a retried step) changes nothing; clean-up deletes exactly the names that start
 // with the round's job id and the deployment's owner id, so another deployment's alarms are never touched.
-import { JOB_ID_DIMENSION } from "../metric-names";
+
 import {
   type CloudWatchClient,
   DeleteAlarmsCommand,
@@ -12,6 +12,7 @@ import {
   type PutMetricAlarmCommandInput,
 } from "@aws-sdk/client-cloudwatch";
 import { unlessNotFound, ValidationError } from "@fleet/shared-aws";
+import { JOB_ID_DIMENSION } from "../metric-names";
 import { type AlarmConfig, type AlarmTopic, SIMPLE_STATISTICS } from "./alarm-config";
 
 /** The tags every round alarm carries: the force stopper reads the job and the deployment from them. */

@@ -22,6 +22,9 @@ const SCHEMA_OF: Record<string, z.ZodMiniType> = {
   "round-status": schemas.roundStatusEvent,
   status: schemas.statusEvent,
   "force-stopper": schemas.forceStopperEvent,
+  "add-schedule": schemas.addScheduleEvent,
+  deployer: schemas.deployerEvent,
+  "list-schedule": schemas.listScheduleEvent,
 };
 
 describe("events/", () => {
@@ -32,6 +35,9 @@ describe("events/", () => {
         "deploy.sfn.json",
         "release-firmware.sfn.json",
         "clean-up.json",
+        "add-schedule.json",
+        "deployer.json",
+        "list-schedule.json",
       ]),
     );
   });
@@ -45,6 +51,7 @@ describe("events/", () => {
         recorded: 1,
         malformed: 0,
       });
+    else if (target === "add-schedule") expect(() => parseDeploymentConfig(event.config)).not.toThrow();
     else if (target === "release-firmware")
       expect(() => parseOrThrow(schemas.releaseEvent, event.request)).not.toThrow();
     else expect(() => parseOrThrow(SCHEMA_OF[target] as z.ZodMiniType, event)).not.toThrow();
