@@ -40,7 +40,9 @@ describe("job events → job-metrics", () => {
   });
 
   it("lets IoT invoke job-metrics only from each of those rules, in this account", () => {
-    const permissions = ofType("aws:lambda/permission:Permission").map((p) => p.inputs);
+    const permissions = ofType("aws:lambda/permission:Permission")
+      .map((p) => p.inputs)
+      .filter((inputs) => inputs.principal === "iot.amazonaws.com");
     expect(permissions).toEqual([
       expect.objectContaining({
         action: "lambda:InvokeFunction",
