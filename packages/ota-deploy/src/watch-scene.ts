@@ -19,7 +19,7 @@ import type { Scene, Stage } from "@fleet/manifest";
 import { awsClient } from "@fleet/shared-aws";
 import { captureStdout, type EmfMetric, parseEmf, shipEmf } from "@fleet/testing/emf";
 import { enableJobEvents, jobEvents, SimulatedFleet } from "@fleet/testing/simulated-fleet";
-import { type ListenedTopic, listenedTopic, snsLambdaEvent } from "@fleet/testing/sns-listener";
+import { listenedTopic, snsLambdaEvent } from "@fleet/testing/sns-listener";
 import type { AlarmConfigInput } from "./core/alarm-config";
 import type { DeployerResult } from "./core/deployer";
 import type { DeploymentConfigInput } from "./core/deployment-config";
@@ -326,7 +326,7 @@ const scene: Scene<WatchOptions> = {
     const report = mails.find((m) => m.Subject === `ota-deploy force-stopped job ${ROUND_JOB}`);
     stage.check(
       "the e-mail topic was told which job was stopped and by which alarm",
-      report !== undefined && report.Message.includes(ROUND_JOB) && report.Message.includes(alarmName),
+      report?.Message.includes(ROUND_JOB) === true && report.Message.includes(alarmName),
       report ? `"${report.Subject}", naming the alarm` : "no report",
     );
     stage.figure("e-mails sent", mails.length);
