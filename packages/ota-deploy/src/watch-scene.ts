@@ -5,32 +5,26 @@
 // and tells the e-mail topic, the round fails naming the alarm and its clean-up deletes the alarms; the status
 // handler's summary of the stopped job is shown and the queue entry ends Deployed. Every figure is read back from
 // the emulator.
-import {
-  CloudWatchClient,
-  type Datapoint,
-  DescribeAlarmsCommand,
-  GetMetricStatisticsCommand,
-  type MetricAlarm,
-  SetAlarmStateCommand,
-} from "@aws-sdk/client-cloudwatch";
+import { CloudWatchClient, type Datapoint, GetMetricStatisticsCommand } from "@aws-sdk/client-cloudwatch";
 import { DescribeJobCommand, IoTClient, type Job } from "@aws-sdk/client-iot";
 import { DescribeExecutionCommand, SFNClient } from "@aws-sdk/client-sfn";
 import type { Scene, Stage } from "@fleet/manifest";
 import { awsClient } from "@fleet/shared-aws";
-import { captureStdout, type EmfMetric, parseEmf, shipEmf } from "@fleet/testing/emf";
+import { captureStdout } from "@fleet/testing/emf";
 import { enableJobEvents, jobEvents, SimulatedFleet } from "@fleet/testing/simulated-fleet";
-import { listenedTopic, snsLambdaEvent } from "@fleet/testing/sns-listener";
+import { listenedTopic } from "@fleet/testing/sns-listener";
 import type { AlarmConfigInput } from "./core/alarm-config";
 import type { DeployerResult } from "./core/deployer";
 import type { DeploymentConfigInput } from "./core/deployment-config";
-import { FORCE_STOP_REASON, type ForceStopOutcome } from "./core/force-stop";
+import { FORCE_STOP_REASON } from "./core/force-stop";
 import type { JobStatus } from "./core/job-status";
 import type { ScheduleListing } from "./core/list-schedule";
 import type { RoundStatus } from "./core/round-status";
 import { manifest } from "./index";
-import { DETAIL_METRICS, JOB_EXECUTION_NAMESPACE, JOB_ID_DIMENSION } from "./metric-names";
-import { evaluateAlarm, percentile, valuesOf } from "./scene-alarms";
+import { DETAIL_METRICS, JOB_EXECUTION_NAMESPACE, JOB_ID_DIMENSION, JOB_OPERATIONS } from "./metric-names";
+import { percentile, valuesOf } from "./scene-alarms";
 import { localTopicName, provideComponentResources, releaseFirmware } from "./scene-support";
+import { RoundWatcher } from "./scene-watcher";
 
 export type WatchOptions = {
   devices: number;
@@ -223,49 +217,24 @@ const scene: Scene<WatchOptions> = {
     stage.limitation(
       "the emulator evaluates no alarm: the scene compares each round alarm with its datapoints read back, and sets the state CloudWatch would (SetAlarmState); the emulator then notifies the alarm's topics",
     );
-    const deliver = jobEventsDelivery(stage);
-    const shipped: EmfMetric[] = [];
-    const fired = new Map<string, { reason: string; state: string }>();
-    let stopped: ForceStopOutcome[] = [];
-    let atCleanUp: { job: Job | undefined; status: JobStatus[] } | undefined;
-    const watch = async () => {
-      const output = await deliver();
-      shipped.push(...parseEmf(output).metrics);
-      const { invalid } = await shipEmf(cloudWatch, output);
-      if (invalid.length > 0) throw new Error(`job-metrics wrote invalid EMF: ${invalid[0]?.reason}`);
-    };
+    const watcher = new RoundWatcher(stage, cloudWatch, forceStopper, jobEventsDelivery(stage));
+    let atCleanUp: { job: Job | undefined; alarmStates: string[]; status: JobStatus[] } | undefined;
     let outcome: unknown;
     let progress = "";
     for (const fleet of fleets) fleet.start();
     try {
       outcome = await stage.runStateMachine("deploy", execution, {
         substitutes: {
+          "deploy-round": async (payload) => {
+            const round = await stage.invoke<{ alarms: string[] }>("deploy-round", payload);
+            watcher.alarmNames = round.alarms;
+            return round;
+          },
           // Between the state machine's waits (which run at once locally: a short pause instead), what AWS does
-          // meanwhile: the events reach job-metrics, CloudWatch evaluates the alarms, SNS calls the force stopper.
+          // meanwhile; then the round's progress.
           "round-status": async (payload) => {
             await new Promise((resolve) => setTimeout(resolve, 250));
-            await watch();
-            for (const alarm of await roundAlarms(cloudWatch)) {
-              if (fired.has(alarm.AlarmName as string)) continue;
-              const evaluation = await evaluateAlarm(cloudWatch, alarm, shipped);
-              if (!evaluation.breached) continue;
-              stage.info(`${alarm.AlarmName}: ${evaluation.reason}`);
-              fired.set(alarm.AlarmName as string, { reason: evaluation.reason, state: "" });
-              await cloudWatch.send(
-                new SetAlarmStateCommand({
-                  AlarmName: alarm.AlarmName,
-                  StateValue: "ALARM",
-                  StateReason: evaluation.reason,
-                }),
-              );
-            }
-            for (const envelope of await forceStopper.received()) {
-              const { outcomes } = await stage.invoke<{ outcomes: ForceStopOutcome[] }>(
-                "force-stopper",
-                snsLambdaEvent(forceStopper, envelope),
-              );
-              stopped = [...stopped, ...outcomes];
-            }
+            await watcher.tick();
             const status = await stage.invoke<RoundStatus>("round-status", payload);
             const counts = status.counts;
             const line = `${counts.numberOfSucceededThings ?? 0} succeeded, ${counts.numberOfFailedThings ?? 0} failed, ${counts.numberOfInProgressThings ?? 0} in progress, ${counts.numberOfQueuedThings ?? 0} queued, ${counts.numberOfCanceledThings ?? 0} canceled`;
@@ -273,16 +242,15 @@ const scene: Scene<WatchOptions> = {
             progress = line;
             return status;
           },
-          // The stopped job as it stands before its clean-up deletes it: the status handler's summary, and the
-          // cancel's events delivered.
+          // The stopped job as it stands before its clean-up deletes it (the cancel's events delivered too): its
+          // alarms' states and the status handler's summary.
           "clean-up": async (payload) => {
-            await watch();
-            for (const alarm of await roundAlarms(cloudWatch)) {
-              const state = fired.get(alarm.AlarmName as string);
-              if (state) state.state = alarm.StateValue as string;
-            }
+            await watcher.shipMetrics();
             atCleanUp = {
               job: (await iot.send(new DescribeJobCommand({ jobId: ROUND_JOB }))).job,
+              alarmStates: (await watcher.alarms())
+                .filter((alarm) => watcher.fired.has(alarm.AlarmName as string))
+                .map((alarm) => alarm.StateValue as string),
               status: await statusPages(stage),
             };
             return stage.invoke("clean-up", payload);
@@ -302,13 +270,15 @@ const scene: Scene<WatchOptions> = {
     stage.figure("canceled", summary?.counts.CANCELED ?? 0);
 
     stage.step("The alarm fired; the force stopper cancelled the round's job and told the e-mail topic");
-    const alarmName = [...fired.keys()][0] ?? "";
+    const fired = [...watcher.fired.keys()];
+    const alarmName = fired[0] ?? "";
     stage.check(
       "the upper limit alarm fired, the lower one did not",
-      fired.size === 1 && alarmName.endsWith("-DownloadTimeUpperLimitAlarm"),
-      [...fired.keys()].join(", ") || "no alarm fired",
+      fired.length === 1 && alarmName.endsWith("-DownloadTimeUpperLimitAlarm"),
+      fired.join(", ") || "no alarm fired",
     );
-    stage.figure("alarm state", fired.get(alarmName)?.state || "never set");
+    stage.figure("alarm state", atCleanUp?.alarmStates.join(", ") || "never set");
+    const stopped = watcher.stopped;
     stage.check(
       "the force stopper stopped the round's job",
       stopped.some((o) => o.outcome === "stopped" && o.jobId === ROUND_JOB && o.alarm === alarmName),
@@ -337,7 +307,7 @@ const scene: Scene<WatchOptions> = {
       (cause?.message ?? String(outcome)).slice(0, 200),
     );
     stage.figure("deploy execution", cause?.name ? `failed: ${cause.name}` : "succeeded");
-    const left = await roundAlarms(cloudWatch);
+    const left = await watcher.alarms();
     stage.check("the round's alarms were deleted", left.length === 0, `${left.length} left`);
 
     stage.step("What CloudWatch holds for the round's job");
@@ -348,7 +318,7 @@ const scene: Scene<WatchOptions> = {
       Namespace: JOB_EXECUTION_NAMESPACE,
       Dimensions: [{ Name: JOB_ID_DIMENSION, Value: ROUND_JOB }],
     };
-    const downloads = valuesOf(shipped, { ...metric, MetricName: DETAIL_METRICS.downloadTime }).map(
+    const downloads = valuesOf(watcher.shipped, { ...metric, MetricName: DETAIL_METRICS.downloadTime }).map(
       (v) => v.value,
     );
     const held = await wholeRound(cloudWatch, { ...metric, MetricName: DETAIL_METRICS.downloadTime });
@@ -362,7 +332,10 @@ const scene: Scene<WatchOptions> = {
     );
     stage.figure("downloadTime p50 (s)", percentile(downloads, 50) ?? "none");
     stage.figure("downloadTime p99 (s)", percentile(downloads, 99) ?? "none");
-    const canceledJobs = await wholeRound(cloudWatch, { ...metric, MetricName: "jobCanceledCount" });
+    const canceledJobs = await wholeRound(cloudWatch, {
+      ...metric,
+      MetricName: JOB_OPERATIONS.canceled.perJob,
+    });
     stage.check(
       "the cancellation reached the metrics",
       canceledJobs?.Sum === 1,
@@ -415,13 +388,6 @@ const scene: Scene<WatchOptions> = {
     stage.figure("schedule status", entry?.status ?? "missing");
   },
 };
-
-/** The round's alarms as CloudWatch describes them (named `<ALARM_NAME_PREFIX><job>-…`). */
-async function roundAlarms(cloudWatch: CloudWatchClient): Promise<MetricAlarm[]> {
-  const prefix = `${process.env.ALARM_NAME_PREFIX ?? "ota-deploy-"}${ROUND_JOB}-`;
-  const { MetricAlarms = [] } = await cloudWatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: prefix }));
-  return MetricAlarms;
-}
 
 /** Every page of the status handler's answer for the round's job (two devices a page). */
 async function statusPages(stage: Stage): Promise<JobStatus[]> {
