@@ -9,7 +9,9 @@ import { mockClient } from "aws-sdk-client-mock";
 import { evaluateAlarm, percentile, valuesOf } from "../../src/scene-alarms";
 
 const cloudWatchMock = mockClient(CloudWatchClient);
-afterEach(() => cloudWatchMock.reset());
+afterEach(() => {
+  cloudWatchMock.reset();
+});
 
 const MINUTE = 60_000;
 const T0 = Date.UTC(2026, 10, 29, 4, 0, 0);
