@@ -3,23 +3,15 @@
 // hashes in one pass), verify and sign it (release-firmware), deploy it to simulated devices with an exponential
 // rollout and abort rules in rounds (deploy), with progress; the summary comes from the emulator's job events,
 // never from the options.
-import { createHash, randomBytes } from "node:crypto";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { DescribeJobCommand, DescribeStreamCommand, IoTClient } from "@aws-sdk/client-iot";
-import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
-import { S3Client } from "@aws-sdk/client-s3";
 import type { Scene } from "@fleet/manifest";
 import { awsClient, isNotFound } from "@fleet/shared-aws";
 import { enableJobEvents, jobEvents, SimulatedFleet } from "@fleet/testing/simulated-fleet";
 import type { DeploymentConfigInput } from "./core/deployment-config";
-import { firmwareKey } from "./core/names";
-import type { ReleaseRecord } from "./core/release-record";
 import type { RoundStatus } from "./core/round-status";
-import { uploadFirmware } from "./core/upload";
-import { verifyWithPublicKey } from "./core/verify-signature";
 import { manifest } from "./index";
+import { provideComponentResources, releaseFirmware } from "./scene-support";
+import { watchScene } from "./watch-scene";
 
 export type OtaOptions = {
   devices: number;
@@ -51,55 +43,13 @@ const scene: Scene<OtaOptions> = {
   ],
 
   async play(stage, options) {
-    const bucket = stage.env.FIRMWARE_BUCKET as string;
     const iot = awsClient(IoTClient);
-    const kms = awsClient(KMSClient);
+    await provideComponentResources();
     stage.limitation(
       "the emulator starts every execution at once: the rollout rate (maximumPerMinute, exponential) is sent and echoed, not paced",
     );
-
-    stage.step(
-      `Uploading firmware ${options.version} (${options.sizeKb} KiB), multipart, MD5 and SHA-256 in one pass`,
-    );
-    const file = join(tmpdir(), `ota-demo-${process.pid}.bin`);
-    writeFileSync(file, randomBytes(options.sizeKb * 1024));
-    const key = firmwareKey(options.version, "firmware.bin");
-    const { result: uploaded } = await stage.measure(
-      "upload",
-      () => uploadFirmware(awsClient(S3Client), { bucket, key, file }),
-      (result) => result.size,
-    );
-    const bytes = readFileSync(file);
-    stage.check(
-      "hashes",
-      uploaded.sha256 === createHash("sha256").update(bytes).digest("hex"),
-      "SHA-256 of the upload equals the file's",
-    );
-
-    stage.step("Verifying and signing the release (release-firmware state machine, KMS ECC P-256)");
-    // The local stack has no signing key (infra creates it): one in the emulator, as the stack would.
-    const { KeyMetadata } = await kms.send(
-      new CreateKeyCommand({ KeySpec: "ECC_NIST_P256", KeyUsage: "SIGN_VERIFY" }),
-    );
-    process.env.SIGNING_KEY_ID = KeyMetadata?.KeyId as string;
-    process.env.OTA_ROLE_ARN ??= "arn:aws:iam::123456789012:role/ota-demo";
-    const released = (await stage.runStateMachine("release-firmware", {
-      request: {
-        version: options.version,
-        key,
-        ...(uploaded.versionId ? { versionId: uploaded.versionId } : {}),
-        expected: { md5: uploaded.md5, sha256: uploaded.sha256 },
-        sign: true,
-      },
-    })) as { release: ReleaseRecord };
-    const signature = released.release.signature?.value ?? "";
-    stage.check(
-      "signature",
-      await verifyWithPublicKey(kms, KeyMetadata?.KeyId as string, bytes, signature),
-      "verifies against the key's public half over the firmware, as a device would",
-    );
-    stage.figure("stream file id", released.release.fileId);
-    rmSync(file, { force: true });
+    const release = await releaseFirmware(stage, options);
+    stage.figure("stream file id", release.fileId);
 
     stage.step(`${options.devices} simulated devices, ${options.failing} of them failing`);
     const overrides = Object.fromEntries(
@@ -213,4 +163,4 @@ const scene: Scene<OtaOptions> = {
 };
 
 /** The package's scenes, in the order `./run demo` plays them. */
-export const scenes = [scene];
+export const scenes = [scene, watchScene];

@@ -9,11 +9,16 @@ const INSTALL_HINT =
   "Install the local AWS emulator with `./run setup` (it puts moto[server] into .venv/), " +
   "or `python3 -m pip install 'moto[server]==5.2.5'`, or point AWS_ENDPOINT_URL at a running moto server.";
 
-/** Dummy credentials and region: moto accepts any, and they keep a real account out of reach. */
+/**
+ * Dummy credentials and region: moto accepts any, and they keep a real account out of reach. Request compression
+ * off: the SDK gzips a PutMetricData body over 10 KiB, and moto's server (5.2.x) fails such a request with HTTP
+ * 500 (BadGzipFile), so a batch of metrics (a few dozen datums) never reached the emulator.
+ */
 export const EMULATOR_ENV = {
   AWS_REGION: "us-east-1",
   AWS_ACCESS_KEY_ID: "testing",
   AWS_SECRET_ACCESS_KEY: "testing",
+  AWS_DISABLE_REQUEST_COMPRESSION: "true",
 };
 
 /** The virtual environment `./run setup` creates at the repository root (this file is in tooling/testing/src). */

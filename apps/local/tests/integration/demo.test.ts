@@ -1,24 +1,28 @@
 // The demo inside the test suite: every package's scene through the same runner `./run demo` uses, the
-// jobs-targeting walkthrough with fewer things, and the example package of @fleet/manifest's fixtures beside
-// it, which the runner knows nothing about but its manifest and scene.
+// jobs-targeting walkthrough with fewer things, ota-deploy's ota-watch with a small fleet, and the example package
+// of @fleet/manifest's fixtures beside them, which the runner knows nothing about but its manifest and scene.
 import { scenes as exampleScenes } from "@fleet/manifest/fixtures/example-domain/scene";
 import { describe, expect, it } from "@jest/globals";
 import { allScenes } from "../../src/domains";
 import { sceneRuns } from "../../src/scene-options";
 import { playScenes, type Reporter } from "../../src/scenes";
 
-const limitations: string[] = [];
+/** Each scene's limitation lines, by the scene's heading. */
+const limitations = new Map<string, string[]>();
+let playing = "";
 const quiet: Reporter = {
-  scene() {},
+  scene: (title) => {
+    playing = title;
+  },
   step() {},
   info() {},
-  limitation: (line) => limitations.push(line),
+  limitation: (line) => limitations.set(playing, [...(limitations.get(playing) ?? []), line]),
   progress() {},
   check() {},
 };
 
 describe("./run demo, every scene in one emulator", () => {
-  it("plays the jobs-targeting walkthrough and the example scene, each measured in the emulator", async () => {
+  it("plays the jobs-targeting walkthrough, ota-watch and the example scene, each measured in the emulator", async () => {
     const walkthrough = sceneRuns(await allScenes(), [
       "jobs-targeting",
       "--things",
@@ -32,8 +36,21 @@ describe("./run demo, every scene in one emulator", () => {
       "--list-key",
       "demo-test-exclude.csv",
     ]);
-    const [jobs, files] = await playScenes(
-      [...walkthrough, ...exampleScenes.map((scene) => ({ scene, options: { files: 4 } }))],
+    const watch = sceneRuns(await allScenes(), [
+      "ota-watch",
+      "--devices",
+      "12",
+      "--slow-percent",
+      "25",
+      "--failing",
+      "2",
+      "--offline",
+      "1",
+      "--deployers",
+      "3",
+    ]);
+    const [jobs, watched, files] = await playScenes(
+      [...walkthrough, ...watch, ...exampleScenes.map((scene) => ({ scene, options: { files: 4 } }))],
       quiet,
     );
 
@@ -62,7 +79,26 @@ describe("./run demo, every scene in one emulator", () => {
       ["teardown", 60],
     ]);
     // Each feature the emulator lacks is said in one plain line.
-    expect(limitations).toHaveLength(3);
+    expect(limitations.get(`jobs-targeting: ${jobs?.title}`)).toHaveLength(3);
+
+    // The scheduled rollout: claimed once, its slow downloads breach the round's alarm, the force stopper
+    // cancels the job (the offline device keeps it open until then), the round fails and its alarms are deleted.
+    expect(watched?.error).toBeUndefined();
+    expect(watched?.checks.filter((c) => !c.ok)).toEqual([]);
+    expect(watched?.checks).toHaveLength(14);
+    const figures = Object.fromEntries(watched?.figures.map((f) => [f.label, f.value]) ?? []);
+    expect(figures).toMatchObject({
+      devices: 12,
+      failed: 2,
+      "alarm state": "ALARM",
+      "job status": "CANCELED FORCE_STOPPED_BY_ALARM",
+      "e-mails sent": 2,
+      "deploy execution": "failed: RoundFailed",
+      "schedule status": "Deployed",
+    });
+    expect(Number(figures.succeeded) + Number(figures.failed) + Number(figures.canceled)).toBe(12);
+    expect(figures.canceled).toBeGreaterThanOrEqual(1);
+    expect(figures["downloadTime p99 (s)"]).toBeGreaterThan(600);
 
     expect(files).toMatchObject({
       scene: "example-domain",
