@@ -133,12 +133,21 @@ function publishSeries(target: Publisher, series: Series, minute: number, open: 
 export function recordJobEvents(input: unknown, deps: JobMetricsDeps): JobMetricsResult {
   const now = deps.now?.() ?? Date.now();
   const events = delivered(input);
-  const result: JobMetricsResult = { events: events.length, recorded: 0, ignored: 0, malformed: 0, documents: 0 };
+  const result: JobMetricsResult = {
+    events: events.length,
+    recorded: 0,
+    ignored: 0,
+    malformed: 0,
+    documents: 0,
+  };
   const perJob = new Map<string, { jobId: string; minute: number; series: Series }>();
   const perStack = new Map<number, { counts: Map<string, number>; series: Series }>();
   const stackAt = (minute: number) => {
     let bucket = perStack.get(minute);
-    if (!bucket) perStack.set(minute, (bucket = { counts: new Map(), series: new Series() }));
+    if (!bucket) {
+      bucket = { counts: new Map(), series: new Series() };
+      perStack.set(minute, bucket);
+    }
     return bucket;
   };
   const count = (counts: Map<string, number>, name: string) => counts.set(name, (counts.get(name) ?? 0) + 1);
@@ -171,7 +180,10 @@ export function recordJobEvents(input: unknown, deps: JobMetricsDeps): JobMetric
     }
     const key = `${event.jobId} ${minute}`;
     let job = perJob.get(key);
-    if (!job) perJob.set(key, (job = { jobId: event.jobId, minute, series: new Series() }));
+    if (!job) {
+      job = { jobId: event.jobId, minute, series: new Series() };
+      perJob.set(key, job);
+    }
     const stack = stackAt(minute);
     result.recorded++;
     if (operation) {
@@ -225,6 +237,10 @@ function measurement(
   if (value === undefined) return undefined;
   const n = typeof value === "string" && value.trim() !== "" ? Number(value) : value;
   if (typeof n === "number" && Number.isFinite(n) && n >= 0) return n;
-  deps.logger.warn("status detail is not a measurement", { messageId: id, detail: key, value: String(value) });
+  deps.logger.warn("status detail is not a measurement", {
+    messageId: id,
+    detail: key,
+    value: String(value),
+  });
   return undefined;
 }
