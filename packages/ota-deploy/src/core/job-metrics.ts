@@ -3,10 +3,10 @@
 // the execution's status details — what a deployment's alarms watch. For the stack's dashboard, the same events
 // summed over every job in the stack's own namespace (`Executions_<status>`, `DownloadTime`, `Jobs_<operation>`),
 // which IoT:OTA:JobExecution cannot give: it is shared by every stack in the account.
-// The rules queue the events and the handler takes them a batch at a time (readJobEvents), so the metrics are
-// aggregated per job and minute of the event: one EMF document per job and minute (split before Powertools' 100 values a
-// metric), not one per event. Counts stay one value of 1 per event, so SampleCount, Sum and Average of a count
-// mean what they meant with one document per event; downloadTime and retryCount keep every value, so percentiles
+// The rules queue the events and the handler takes an SQS batch at a time, so the metrics are aggregated per job
+// and minute of the event: one EMF document per job and minute (split past EMF's 100 values a metric), not one
+// per event. Counts stay one value of 1 per event, so SampleCount, Sum and Average of a count mean what they
+// meant with one document per event; downloadTime and retryCount keep every value, so percentiles
 // stay exact. A malformed event is counted (`MalformedEvents`) and logged with its reason; the others still count.
 import { type Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import {
@@ -19,11 +19,8 @@ import {
   STACK_METRICS,
 } from "../metric-names";
 
-/**
- * Values a metric per document: EMF takes 100, but Powertools publishes by itself when a metric reaches 100, and
- * what the document's other metrics add after that would leave without its dimension and timestamp.
- */
-export const VALUES_PER_DOCUMENT = 99;
+/** EMF's limit of values a metric per document. */
+export const VALUES_PER_DOCUMENT = 100;
 const MINUTE_MS = 60_000;
 /** CloudWatch keeps EMF timestamps from 14 days back to 2 hours ahead; an event outside takes the current time. */
 const PAST_MS = 14 * 24 * 3600_000;
@@ -32,13 +29,16 @@ const JOB_ID = /^[a-zA-Z0-9_-]{1,64}$/;
 const STATUSES = new Set<string>(EXECUTION_STATUSES);
 
 type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];
-type Publisher = Pick<Metrics, "addMetric" | "setTimestamp" | "publishStoredMetrics">;
+/** Powertools builds and checks each document (namespace, dimensions, timestamp, names, units). */
+type DocumentBuilder = Pick<Metrics, "addMetric" | "setTimestamp" | "serializeMetrics" | "clearMetrics">;
 
 export interface JobMetricsDeps {
   /** IoT:OTA:JobExecution with no default dimension: jobId is added per document. */
-  perJob: Publisher & Pick<Metrics, "addDimension">;
-  /** The handler's metrics (the stack's namespace, dimension service): one document per minute. */
-  stack: Publisher;
+  perJob: DocumentBuilder & Pick<Metrics, "addDimension" | "clearDimensions">;
+  /** The handler's metrics (the stack's namespace, dimension service): one document per minute; without it, none. */
+  stack?: DocumentBuilder;
+  /** Writes one EMF document (a JSON line on stdout in Lambda). */
+  write: (line: string) => void;
   logger: { warn(message: string, fields: Record<string, unknown>): void };
   now?: () => number;
 }
@@ -112,19 +112,34 @@ class Series {
   }
 }
 
-/** Publishes `series` as documents of at most VALUES_PER_DOCUMENT values a metric; `open` starts each document. */
-function publishSeries(target: Publisher, series: Series, minute: number, open: () => void): number {
+/**
+ * Publishes `series` as documents of at most VALUES_PER_DOCUMENT values a metric. Powertools is given each
+ * metric's first value of the document, builds and checks the document, and the whole array replaces that value:
+ * its addMetric costs about a microsecond a value (and copies the array each time), which at a thousand events a
+ * batch would cost more than everything else the handler does.
+ */
+function publishSeries(
+  target: DocumentBuilder,
+  series: Series,
+  minute: number,
+  write: JobMetricsDeps["write"],
+): number {
   let longest = 0;
   for (const { values } of series.values.values()) longest = Math.max(longest, values.length);
   let documents = 0;
   for (let start = 0; start < longest; start += VALUES_PER_DOCUMENT) {
-    open();
     target.setTimestamp(minute);
+    const chunks: [string, number[]][] = [];
     for (const [name, { unit, values }] of series.values) {
-      const end = Math.min(values.length, start + VALUES_PER_DOCUMENT);
-      for (let i = start; i < end; i++) target.addMetric(name, unit, values[i] as number);
+      if (start >= values.length) continue;
+      const chunk = values.slice(start, start + VALUES_PER_DOCUMENT);
+      target.addMetric(name, unit, chunk[0] as number);
+      chunks.push([name, chunk]);
     }
-    target.publishStoredMetrics();
+    const document = target.serializeMetrics() as unknown as Record<string, unknown>;
+    target.clearMetrics();
+    for (const [name, chunk] of chunks) document[name] = chunk.length === 1 ? chunk[0] : chunk;
+    write(JSON.stringify(document));
     documents++;
   }
   return documents;
@@ -207,15 +222,18 @@ export function recordJobEvents(input: unknown, deps: JobMetricsDeps): JobMetric
   if (result.malformed > 0)
     stackAt(Math.floor(now / MINUTE_MS) * MINUTE_MS).counts.set(STACK_METRICS.malformed, result.malformed);
 
-  for (const { jobId, minute, series } of perJob.values())
-    result.documents += publishSeries(deps.perJob, series, minute, () =>
-      deps.perJob.addDimension(JOB_ID_DIMENSION, jobId),
-    );
-  // The stack's counts are sums (one value a minute); its download times every value, for its percentiles.
-  for (const [minute, { counts, series }] of perStack) {
-    for (const [name, n] of counts) series.add(name, MetricUnit.Count, n);
-    publishSeries(deps.stack, series, minute, () => {});
+  for (const { jobId, minute, series } of perJob.values()) {
+    deps.perJob.addDimension(JOB_ID_DIMENSION, jobId);
+    result.documents += publishSeries(deps.perJob, series, minute, deps.write);
+    deps.perJob.clearDimensions();
   }
+  // The stack's counts are sums (one value a minute); its download times every value, for its percentiles.
+  const { stack } = deps;
+  if (stack)
+    for (const [minute, { counts, series }] of perStack) {
+      for (const [name, n] of counts) series.add(name, MetricUnit.Count, n);
+      publishSeries(stack, series, minute, deps.write);
+    }
   return result;
 }
 

@@ -17,8 +17,13 @@ export const handler = defineHandler({
   // Each event is checked on its own (readJobEvent): one malformed event must not refuse the others.
   schema: z.unknown(),
   handler: async (event, { logger, metrics }) => {
-    const stack = stackNamespace ? metrics : { addMetric() {}, setTimestamp() {}, publishStoredMetrics() {} };
-    const result = recordJobEvents(event, { perJob, stack: stack as typeof metrics, logger });
+    const result = recordJobEvents(event, {
+      perJob,
+      stack: stackNamespace ? metrics : undefined,
+      // Where Powertools writes EMF: stdout, which CloudWatch Logs reads.
+      write: (line) => void process.stdout.write(`${line}\n`),
+      logger,
+    });
     // Nothing a record holds can fail the batch (a malformed one would only come back malformed); a failure to
     // publish throws, and SQS delivers the whole batch again.
     return Array.isArray((event as { Records?: unknown } | null)?.Records)

@@ -3,6 +3,7 @@
 // the only dimension, one document per job and minute, counts as one 1 an event, downloadTime and retryCount
 // values kept whole (split before 100 a document), malformed records counted and logged and never failing the
 // batch, job completions and cancels; a bare event (console test, ./run invoke) still taken.
+import { Metrics } from "@aws-lambda-powertools/metrics";
 import { localContext } from "@fleet/shared-aws/testing";
 import { captureStdout, parseEmf } from "@fleet/testing/emf";
 import { describe, expect, it, jest } from "@jest/globals";
@@ -29,6 +30,19 @@ const sqs = (bodies: unknown[]) => ({
     eventSource: "aws:sqs",
   })),
 });
+
+/** A real Powertools Metrics as the document builder, recording what it serialised. */
+function builder() {
+  const metrics = new Metrics({ namespace: "Fleet/test", serviceName: "job-metrics" });
+  const documents: Record<string, unknown>[] = [];
+  const serialize = metrics.serializeMetrics.bind(metrics);
+  metrics.serializeMetrics = () => {
+    const document = serialize();
+    documents.push(document as unknown as Record<string, unknown>);
+    return document;
+  };
+  return Object.assign(metrics, { documents });
+}
 
 async function run(event: unknown) {
   const { result, output } = await captureStdout(() =>
@@ -113,13 +127,8 @@ describe("job-metrics", () => {
 
   it("counts and logs each malformed record by its messageId and reason, and fails none of the batch", async () => {
     const warn = jest.fn();
-    const stack = { addMetric: jest.fn(), setTimestamp: jest.fn(), publishStoredMetrics: jest.fn() };
-    const perJob = {
-      addDimension: jest.fn(),
-      addMetric: jest.fn(),
-      setTimestamp: jest.fn(),
-      publishStoredMetrics: jest.fn(),
-    };
+    const stack = builder();
+    const perJob = builder();
     const result = recordJobEvents(
       sqs([
         execution("SUCCEEDED", { statusDetails: { downloadTime: "40" } }),
@@ -128,7 +137,7 @@ describe("job-metrics", () => {
         { ...execution("FAILED"), jobId: undefined },
         execution("FAILED", { statusDetails: { downloadTime: "60" } }),
       ]),
-      { perJob: perJob as never, stack: stack as never, logger: { warn }, now: () => NOW },
+      { perJob, stack, write: () => {}, logger: { warn }, now: () => NOW },
     );
     expect(result).toEqual({ events: 5, recorded: 2, ignored: 0, malformed: 3, documents: 1 });
     expect(warn.mock.calls).toEqual([
@@ -139,15 +148,11 @@ describe("job-metrics", () => {
       ],
       ["malformed job event", { messageId: "m-3", reason: "jobId: must be a job id" }],
     ]);
-    expect(stack.addMetric.mock.calls).toEqual(
-      expect.arrayContaining([
-        ["DownloadTime", "Seconds", 40],
-        ["DownloadTime", "Seconds", 60],
-        ["Executions_SUCCEEDED", "Count", 1],
-        ["Executions_FAILED", "Count", 1],
-        ["MalformedEvents", "Count", 3],
-      ]),
-    );
+    // The stack's sums: one document (every event in one minute), the malformed count in the current minute's.
+    expect(stack.documents).toEqual([
+      expect.objectContaining({ DownloadTime: [40, 60], Executions_SUCCEEDED: 1, Executions_FAILED: 1 }),
+      expect.objectContaining({ MalformedEvents: 3 }),
+    ]);
   });
 
   it("names the field of a malformed event", () => {
@@ -160,23 +165,18 @@ describe("job-metrics", () => {
 
   it("records no detail metric for a missing, empty or non-numeric detail, and says which", async () => {
     const warn = jest.fn();
-    const published: string[] = [];
-    const perJob = {
-      addDimension: jest.fn(),
-      setTimestamp: jest.fn(),
-      addMetric: (name: string) => void published.push(name),
-      publishStoredMetrics: jest.fn(),
-    };
-    const stack = { addMetric: jest.fn(), setTimestamp: jest.fn(), publishStoredMetrics: jest.fn() };
+    const lines: string[] = [];
     recordJobEvents(
       sqs([
         execution("FAILED", { statusDetails: { downloadTime: "slow", retryCount: "" } }),
         execution("FAILED"),
         execution("FAILED", { statusDetails: null }),
       ]),
-      { perJob: perJob as never, stack: stack as never, logger: { warn } },
+      { perJob: builder(), write: (line) => void lines.push(line), logger: { warn } },
     );
-    expect(published).toEqual(["FAILEDCount", "FAILEDCount", "FAILEDCount"]);
+    expect(lines.map((line) => JSON.parse(line))).toEqual([
+      expect.objectContaining({ _aws: expect.anything(), FAILEDCount: [1, 1, 1] }),
+    ]);
     expect(warn.mock.calls.map(([, fields]) => fields)).toEqual([
       { messageId: "m-0", detail: "downloadTime", value: "slow" },
       { messageId: "m-0", detail: "retryCount", value: "" },
