@@ -54,8 +54,9 @@ describe("job events → job-events queue → job-metrics", () => {
     const trust = JSON.parse(role().inputs.assumeRolePolicy as string);
     expect(trust.Statement).toEqual([
       expect.objectContaining({
+        Effect: "Allow",
         Principal: { Service: "iot.amazonaws.com" },
-        Action: "sts:AssumeRole",
+        Action: ["sts:AssumeRole"],
         Condition: {
           StringEquals: { "aws:SourceAccount": expect.stringMatching(/^\d{12}$/) },
           ArnLike: {
@@ -72,9 +73,9 @@ describe("job events → job-events queue → job-metrics", () => {
         Effect: "Allow",
         Action: ["sqs:SendMessage"],
         Resource: [
-          expect.stringMatching(/^arn:aws:sqs:eu-west-1:\d{12}:fleet-dev-ota-deploy-job-events$/),
+          expect.stringMatching(/^arn:aws:sqs:eu-west-1:\d{12}:fleet-dev-ota-deploy-job-events-[0-9a-f]{7}$/),
           expect.stringMatching(
-            /^arn:aws:sqs:eu-west-1:\d{12}:fleet-dev-ota-deploy-job-events-dead-letters$/,
+            /^arn:aws:sqs:eu-west-1:\d{12}:fleet-dev-ota-deploy-job-events-dead-letters-[0-9a-f]{7}$/,
           ),
         ],
       }),
@@ -87,7 +88,7 @@ describe("job events → job-events queue → job-metrics", () => {
       "fleet-dev-ota-deploy-job-events",
     );
     expect(mapping.inputs).toMatchObject({
-      eventSourceArn: expect.stringMatching(/:fleet-dev-ota-deploy-job-events$/),
+      eventSourceArn: expect.stringMatching(/:fleet-dev-ota-deploy-job-events-[0-9a-f]{7}$/),
       functionName: metricsFunction().computed.arn,
       batchSize: 1000,
       maximumBatchingWindowInSeconds: 10,
@@ -114,7 +115,10 @@ describe("job events → job-events queue → job-metrics", () => {
           JSON.stringify(a).includes("ota-deploy-job-events") ||
           a.metricName === "MalformedEvents",
       );
-    expect(alarms.map((a) => `${a.metricName} ${JSON.stringify(a.dimensions)}`).sort()).toEqual([
+    const described = alarms.map((a) =>
+      `${a.metricName} ${JSON.stringify(a.dimensions)}`.replace(/-[0-9a-f]{7}"/, '"'),
+    );
+    expect(described.sort()).toEqual([
       'ApproximateNumberOfMessagesVisible {"QueueName":"fleet-dev-ota-deploy-job-events-dead-letters"}',
       'Failure {"RuleName":"fleet_dev_ota_deploy_job_events"}',
       'Failure {"RuleName":"fleet_dev_ota_deploy_job_executions"}',
