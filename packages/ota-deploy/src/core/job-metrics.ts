@@ -60,9 +60,14 @@ interface Delivered {
   event?: unknown;
 }
 
+const recordsOf = (input: unknown) => (input as { Records?: unknown } | null)?.Records;
+
+/** Lambda's SQS event: the handler answers it with `batchItemFailures`. */
+export const isSqsEvent = (input: unknown) => Array.isArray(recordsOf(input));
+
 /** An SQS event (the rules' queue), or one event or an array of them (a console test, `./run invoke`). */
 function delivered(input: unknown): Delivered[] {
-  const records = (input as { Records?: unknown } | null)?.Records;
+  const records = recordsOf(input);
   if (Array.isArray(records))
     return records.map((record, index) => {
       const { messageId, body } = (record ?? {}) as { messageId?: unknown; body?: unknown };

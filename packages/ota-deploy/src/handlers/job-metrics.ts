@@ -1,7 +1,7 @@
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { defineHandler } from "@fleet/shared-aws";
 import * as z from "zod/mini";
-import { recordJobEvents } from "../core/job-metrics";
+import { isSqsEvent, recordJobEvents } from "../core/job-metrics";
 import { JOB_EXECUTION_NAMESPACE, JOB_METRICS_SERVICE } from "../metric-names";
 
 // The seed's metrics carry jobId alone: Powertools' default `service` dimension would make them other metrics
@@ -26,8 +26,6 @@ export const handler = defineHandler({
     });
     // Nothing a record holds can fail the batch (a malformed one would only come back malformed); a failure to
     // publish throws, and SQS delivers the whole batch again.
-    return Array.isArray((event as { Records?: unknown } | null)?.Records)
-      ? { ...result, batchItemFailures: [] }
-      : result;
+    return isSqsEvent(event) ? { ...result, batchItemFailures: [] } : result;
   },
 });
