@@ -4,7 +4,7 @@
 // leaves KMS. The state machines' and functions' failure alarms come with them (Workflow, NodeLambda). The alarm
 // topics (email-notification, sms-notification, ota-force-stopper) are created first, their ARNs given to the
 // handlers, and the force stopper subscribed to its topic.
-import { manifest } from "@fleet/ota-deploy";
+import { JOB_EVENTS_QUEUE, JOB_EVENTS_VISIBILITY_TIMEOUT_SECONDS, manifest } from "@fleet/ota-deploy";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { workloadRolePath } from "../../bootstrap/src/naming";
@@ -18,6 +18,7 @@ import { createAlarmTopics } from "./ota-alarm-topics";
 import { otaDeployComponentConfig } from "./ota-deploy-config";
 import { createJobEventRules } from "./ota-deploy-events";
 import { otaDeployWidgets } from "./ota-deploy-widgets";
+import { withVisibilityTimeout } from "./queue-rules";
 
 export class OtaDeploy extends pulumi.ComponentResource {
   public readonly functions: Record<string, NodeLambda>;
@@ -25,7 +26,17 @@ export class OtaDeploy extends pulumi.ComponentResource {
   public readonly widgets: DashboardSection;
 
   constructor(name: string, args: DomainArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("fleet:index:OtaDeploy", name, {}, opts);
+    super(
+      "fleet:index:OtaDeploy",
+      name,
+      {},
+      // The manifest's queues carry no visibility timeout: job-events gets its consumer's six times and the window.
+      withVisibilityTimeout(
+        opts,
+        `${args.namePrefix}${name}-${JOB_EVENTS_QUEUE}`,
+        JOB_EVENTS_VISIBILITY_TIMEOUT_SECONDS,
+      ),
+    );
     const component = otaDeployComponentConfig(args.component);
     const names = {
       otaRolePath: workloadRolePath(pulumi.getStack()),
@@ -111,9 +122,9 @@ export class OtaDeploy extends pulumi.ComponentResource {
     createJobEventRules(
       {
         baseName: `${args.namePrefix}${name}`,
+        resources: deployed.outputs.resources,
         metricsFunction: deployed.functions["job-metrics"] as NodeLambda,
         jobIdPrefix: args.iot.groupNamePrefix,
-        logRetentionDays: args.logRetentionDays,
         alarmTopicArn: args.alarmTopicArn,
       },
       this,

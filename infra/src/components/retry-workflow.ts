@@ -1,7 +1,7 @@
 // Seed 002 on AWS: the retry-workflow package as its manifest describes it (the two tables, the notifications
 // topic, the outcomes queue and its dead-letter queue, every handler, the escalation state machine), plus what
 // refers to its functions and queues: the IoT rules filling the queue (their errors kept in the dead-letter
-// queue), the event source mapping feeding record-outcome, the e-mail subscription, the dead-letter alarm.
+// queue), the event source mapping feeding record-outcome, the e-mail subscription, the dead-letter alarm (the rules, mapping and alarm through queue-rules.ts).
 import {
   DEAD_LETTERS_QUEUE,
   manifest,
@@ -10,13 +10,11 @@ import {
 } from "@fleet/retry-workflow";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { awsScope } from "../aws-scope";
-import { allow, policyDocument, regionalArn, serviceTrustPolicy } from "../policies/document";
 import { RETRY_WORKFLOW_PERMISSIONS } from "../policies/retry-workflow";
-import { countAlarm } from "./alarm";
 import { type DashboardSection, fleetMetric } from "./dashboard";
 import { type DomainArgs, type DomainOutputs, deployHandlerPackage } from "./handler-package";
 import type { NodeLambda } from "./node-lambda";
+import { createQueueRules, withVisibilityTimeout } from "./queue-rules";
 
 /**
  * The sources of failures and successes an IoT rule can select. Each rule stamps its source in its SQL
@@ -105,20 +103,12 @@ export class RetryWorkflow extends pulumi.ComponentResource {
       "fleet:index:RetryWorkflow",
       name,
       {},
-      {
-        ...opts,
-        // The manifest's queues carry no visibility timeout: the outcomes queue gets its consumer's six times.
-        transformations: [
-          ...(opts?.transformations ?? []),
-          ({ type, name: resourceName, props, opts: resourceOpts }) =>
-            type === "aws:sqs/queue:Queue" && resourceName === `${args.namePrefix}${name}-${OUTCOMES_QUEUE}`
-              ? {
-                  props: { ...props, visibilityTimeoutSeconds: OUTCOMES_VISIBILITY_TIMEOUT_SECONDS },
-                  opts: resourceOpts,
-                }
-              : undefined,
-        ],
-      },
+      // The manifest's queues carry no visibility timeout: the outcomes queue gets its consumer's six times.
+      withVisibilityTimeout(
+        opts,
+        `${args.namePrefix}${name}-${OUTCOMES_QUEUE}`,
+        OUTCOMES_VISIBILITY_TIMEOUT_SECONDS,
+      ),
     );
     // Subscribed to the notifications topic (fleet:retryWorkflow.component.notifyEmail).
     const email = args.component?.notifyEmail as string;
@@ -131,17 +121,7 @@ export class RetryWorkflow extends pulumi.ComponentResource {
     this.functions = deployed.functions;
     this.outputs = deployed.outputs;
     this.widgets = retryWorkflowWidgets(deployed.functions);
-    const parent = { parent: this };
     const named = (part: string) => `${args.namePrefix}${name}-${part}`;
-    // A topic rule's name allows no hyphen.
-    const ruleName = (part: string) => named(part).replace(/-/g, "_");
-    const scope = awsScope(this);
-    const queueArn = (resource: string) =>
-      pulumi
-        .all([scope, deployed.outputs.resources[resource] as pulumi.Output<string>])
-        .apply(([s, url]) => regionalArn(s, "sqs", url.split("/").pop() as string));
-    const outcomes = queueArn(OUTCOMES_QUEUE);
-    const deadLetters = queueArn(DEAD_LETTERS_QUEUE);
 
     new aws.sns.TopicSubscription(
       named("notify-email"),
@@ -150,92 +130,38 @@ export class RetryWorkflow extends pulumi.ComponentResource {
         protocol: "email",
         endpoint: email,
       },
-      parent,
+      { parent: this },
     );
-    // Batches of up to 10, a failed message alone delivered again; concurrency bounded so a storm queues.
-    new aws.lambda.EventSourceMapping(
-      named("outcomes"),
+    createQueueRules(
       {
-        eventSourceArn: outcomes,
-        functionName: (this.functions["record-outcome"] as NodeLambda).arn,
-        batchSize: 10,
-        functionResponseTypes: ["ReportBatchItemFailures"],
-        scalingConfig: { maximumConcurrency: 10 },
-      },
-      parent,
-    );
-
-    // The rules' role may only send to the two queues.
-    const ruleRole = new aws.iam.Role(
-      named("rules-role"),
-      {
-        assumeRolePolicy: scope.apply((s) =>
-          JSON.stringify(
-            // Only this stack's rules (IoT names the rule assuming the role: confused-deputy keys).
-            serviceTrustPolicy("iot.amazonaws.com", {
-              StringEquals: { "aws:SourceAccount": s.accountId },
-              ArnLike: { "aws:SourceArn": regionalArn(s, "iot", `rule/${ruleName("*")}`) },
-            }),
-          ),
+        baseName: `${args.namePrefix}${name}`,
+        resources: deployed.outputs.resources,
+        queue: OUTCOMES_QUEUE,
+        deadLetters: DEAD_LETTERS_QUEUE,
+        rules: Object.fromEntries(
+          sources.map((source) => [
+            source,
+            { sql: RULES[source].sql(jobIdPrefix), description: RULES[source].description },
+          ]),
         ),
-      },
-      parent,
-    );
-    new aws.iam.RolePolicy(
-      named("rules-policy"),
-      {
-        role: ruleRole.id,
-        policy: pulumi
-          .all([outcomes, deadLetters])
-          .apply(([o, d]) => JSON.stringify(policyDocument([allow(["sqs:SendMessage"], [o, d])]))),
-      },
-      parent,
-    );
-    const urls = deployed.outputs.resources;
-    for (const source of sources) {
-      const rule = RULES[source];
-      new aws.iot.TopicRule(
-        named(`${source}-rule`),
-        {
-          name: ruleName(source),
-          description: rule.description,
-          enabled: true,
-          sql: rule.sql(jobIdPrefix),
-          sqlVersion: "2016-03-23",
-          sqs: [
-            {
-              queueUrl: urls[OUTCOMES_QUEUE] as pulumi.Output<string>,
-              roleArn: ruleRole.arn,
-              useBase64: false,
-            },
-          ],
-          // A message the rule could not deliver is kept, with the failure, in the dead-letter queue.
-          errorAction: {
-            sqs: {
-              queueUrl: urls[DEAD_LETTERS_QUEUE] as pulumi.Output<string>,
-              roleArn: ruleRole.arn,
-              useBase64: false,
-            },
-          },
+        // Batches of up to 10, a failed message alone delivered again; concurrency bounded so a storm queues.
+        consumer: {
+          name: "outcomes",
+          function: this.functions["record-outcome"] as NodeLambda,
+          batchSize: 10,
+          maximumConcurrency: 10,
         },
-        parent,
-      );
-    }
-
-    if (args.alarmTopicArn !== undefined) {
-      countAlarm(
-        named("dead-letters"),
-        {
-          description: `${name}: outcome messages in the dead-letter queue (not recorded, or not delivered by a rule)`,
-          namespace: "AWS/SQS",
-          metricName: "ApproximateNumberOfMessagesVisible",
-          dimensions: { QueueName: deadLetters.apply((arn) => arn.split(":").pop() as string) },
-          statistic: "Maximum",
-          topicArn: args.alarmTopicArn,
-        },
-        parent,
-      );
-    }
+        ...(args.alarmTopicArn === undefined
+          ? {}
+          : {
+              deadLetterAlarm: {
+                topicArn: args.alarmTopicArn,
+                description: `${name}: outcome messages in the dead-letter queue (not recorded, or not delivered by a rule)`,
+              },
+            }),
+      },
+      this,
+    );
     this.registerOutputs(this.outputs);
   }
 }

@@ -6,6 +6,7 @@
 // by the component, so it is built here from the scope) and the signing key (a KMS key's ARN is a generated id:
 // kms:Sign is allowed only on keys carrying the stack's signing tag, which the component sets on its key). Round
 // alarms and the alarm topics are the component's, named with its alarm prefix.
+import { JOB_EVENTS_QUEUE } from "@fleet/ota-deploy";
 import {
   allow,
   allowWithoutResourceType,
@@ -100,8 +101,14 @@ export function otaDeployPermissions(
       allow(["iot:DescribeJob", "iot:ListJobExecutionsForJob"], [iot(context).jobs]),
       allow(["iot:DescribeJobExecution"], [iot(context).jobs, iot(context).anyThing]),
     ],
-    // Its metrics leave as EMF lines in its own log (CloudWatch Logs makes them metrics): no AWS call.
-    "job-metrics": () => [],
+    // Consuming the rules' queue through its event source mapping; its metrics leave as EMF lines in its own log
+    // (CloudWatch Logs makes them metrics).
+    "job-metrics": (context) => [
+      allow(
+        ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"],
+        [arnOf(context, JOB_EVENTS_QUEUE)],
+      ),
+    ],
     status: (context) => [
       allow(["iot:DescribeJob", "iot:ListJobExecutionsForJob"], [iot(context).jobs]),
       allow(["iot:DescribeJobExecution"], [iot(context).jobs, iot(context).anyThing]),

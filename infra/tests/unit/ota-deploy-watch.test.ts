@@ -1,5 +1,6 @@
-// Watching rollouts on AWS (dev): the job-execution and job event rules invoking job-metrics, each allowed by a
-// permission scoped to that rule, failures kept and alarmed; and the stack's one dashboard, with a section from
+// Watching rollouts on AWS (dev): the job-execution and job event rules sending to the job-events queue (their
+// errors to its dead-letter queue), a role only they may assume, the batches feeding job-metrics, no invoke
+// permission, failures kept and alarmed; and the stack's one dashboard, with a section from
 // every domain whose charts name metrics the code really emits (namespace, service dimension, metric name).
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -17,53 +18,108 @@ const named = (type: string, name: string) =>
   synthesis.resources.find((r) => r.type === type && r.name === name) as RecordedResource;
 const metricsFunction = () => named("aws:lambda/function:Function", "fleet-dev-ota-deploy-job-metrics");
 
-describe("job events → job-metrics", () => {
+const queueUrl = (logical: string) =>
+  named("aws:sqs/queue:Queue", `fleet-dev-ota-deploy-${logical}`).computed.url ??
+  expect.stringMatching(new RegExp(`fleet-dev-ota-deploy-${logical}`));
+
+describe("job events → job-events queue → job-metrics", () => {
+  const role = () => named("aws:iam/role:Role", "fleet-dev-ota-deploy-rules-role");
+
   it.each([
     ["job-executions", "$aws/events/jobExecution/#"],
     ["job-events", "$aws/events/job/#"],
-  ])("the %s rule selects the stack's jobs on %s and invokes job-metrics", (part, topic) => {
-    const rule = named("aws:iot/topicRule:TopicRule", `fleet-dev-ota-deploy-${part}-rule`);
-    expect(rule.inputs).toMatchObject({
-      name: `fleet_dev_ota_deploy_${part.replace("-", "_")}`,
-      enabled: true,
-      sqlVersion: "2016-03-23",
-      sql: `SELECT * FROM '${topic}' WHERE startswith(jobId, 'fleet-dev-')`,
-      lambdas: [{ functionArn: metricsFunction().computed.arn }],
-      errorAction: {
-        cloudwatchLogs: {
-          logGroupName: expect.stringMatching(
-            /^\/aws\/lambda\/fleet-dev-ota-deploy-job-metrics-rule-errors-/,
-          ),
+  ])(
+    "the %s rule selects the stack's jobs on %s and sends them to the queue, its errors to the DLQ",
+    (part, topic) => {
+      const rule = named("aws:iot/topicRule:TopicRule", `fleet-dev-ota-deploy-${part}-rule`);
+      expect(rule.inputs).toMatchObject({
+        name: `fleet_dev_ota_deploy_${part.replace("-", "_")}`,
+        enabled: true,
+        sqlVersion: "2016-03-23",
+        sql: `SELECT * FROM '${topic}' WHERE startswith(jobId, 'fleet-dev-')`,
+        sqs: [{ queueUrl: queueUrl("job-events"), roleArn: role().computed.arn, useBase64: false }],
+        errorAction: {
+          sqs: {
+            queueUrl: queueUrl("job-events-dead-letters"),
+            roleArn: role().computed.arn,
+            useBase64: false,
+          },
         },
-      },
-    });
-  });
+      });
+      expect(rule.inputs.lambdas).toBeUndefined();
+    },
+  );
 
-  it("lets IoT invoke job-metrics only from each of those rules, in this account", () => {
-    const permissions = ofType("aws:lambda/permission:Permission")
-      .map((p) => p.inputs)
-      .filter((inputs) => inputs.principal === "iot.amazonaws.com");
-    expect(permissions).toEqual([
+  it("trusts only this account's rules of the component, which may only send to the two queues", () => {
+    const trust = JSON.parse(role().inputs.assumeRolePolicy as string);
+    expect(trust.Statement).toEqual([
       expect.objectContaining({
-        action: "lambda:InvokeFunction",
-        function: metricsFunction().computed.name ?? metricsFunction().inputs.name,
-        principal: "iot.amazonaws.com",
-        sourceArn: expect.stringMatching(
-          /^arn:aws:iot:eu-west-1:\d{12}:rule\/fleet_dev_ota_deploy_job_executions$/,
-        ),
-        sourceAccount: expect.stringMatching(/^\d{12}$/),
+        Effect: "Allow",
+        Principal: { Service: "iot.amazonaws.com" },
+        Action: ["sts:AssumeRole"],
+        Condition: {
+          StringEquals: { "aws:SourceAccount": expect.stringMatching(/^\d{12}$/) },
+          ArnLike: {
+            "aws:SourceArn": expect.stringMatching(
+              /^arn:aws:iot:eu-west-1:\d{12}:rule\/fleet_dev_ota_deploy_\*$/,
+            ),
+          },
+        },
       }),
+    ]);
+    const policy = named("aws:iam/rolePolicy:RolePolicy", "fleet-dev-ota-deploy-rules-policy");
+    expect(JSON.parse(policy.inputs.policy as string).Statement).toEqual([
       expect.objectContaining({
-        sourceArn: expect.stringMatching(/:rule\/fleet_dev_ota_deploy_job_events$/),
+        Effect: "Allow",
+        Action: ["sqs:SendMessage"],
+        Resource: [
+          expect.stringMatching(/^arn:aws:sqs:eu-west-1:\d{12}:fleet-dev-ota-deploy-job-events-[0-9a-f]{7}$/),
+          expect.stringMatching(
+            /^arn:aws:sqs:eu-west-1:\d{12}:fleet-dev-ota-deploy-job-events-dead-letters-[0-9a-f]{7}$/,
+          ),
+        ],
       }),
     ]);
   });
 
-  it("alarms on each rule's failures and on malformed events", () => {
+  it("feeds job-metrics batches of up to 1000 gathered for 10 s, failures reported per item, concurrency bounded", () => {
+    const mapping = named(
+      "aws:lambda/eventSourceMapping:EventSourceMapping",
+      "fleet-dev-ota-deploy-job-events",
+    );
+    expect(mapping.inputs).toMatchObject({
+      eventSourceArn: expect.stringMatching(/:fleet-dev-ota-deploy-job-events-[0-9a-f]{7}$/),
+      functionName: metricsFunction().computed.arn,
+      batchSize: 1000,
+      maximumBatchingWindowInSeconds: 10,
+      functionResponseTypes: ["ReportBatchItemFailures"],
+      scalingConfig: { maximumConcurrency: 5 },
+    });
+    // Six times job-metrics' 30 s timeout plus the window; redriven to the DLQ after 5 receives.
+    const queue = named("aws:sqs/queue:Queue", "fleet-dev-ota-deploy-job-events");
+    expect(queue.inputs).toMatchObject({ visibilityTimeoutSeconds: 190 });
+    expect(JSON.parse(queue.inputs.redrivePolicy as string)).toMatchObject({ maxReceiveCount: 5 });
+  });
+
+  it("gives IoT no way to invoke job-metrics: the mapping is its only caller", () => {
+    const permissions = ofType("aws:lambda/permission:Permission").map((p) => p.inputs);
+    expect(permissions.filter((p) => p.principal === "iot.amazonaws.com")).toEqual([]);
+  });
+
+  it("alarms on each rule's failures, on dead letters and on malformed events", () => {
     const alarms = ofType("aws:cloudwatch/metricAlarm:MetricAlarm")
       .map((a) => a.inputs)
-      .filter((a) => JSON.stringify(a).includes("ota_deploy_job") || a.metricName === "MalformedEvents");
-    expect(alarms.map((a) => `${a.metricName} ${JSON.stringify(a.dimensions)}`).sort()).toEqual([
+      .filter(
+        (a) =>
+          JSON.stringify(a).includes("ota_deploy_job") ||
+          JSON.stringify(a).includes("ota-deploy-job-events") ||
+          a.metricName === "MalformedEvents",
+      );
+    const described = alarms.map((a) =>
+      `${a.metricName} ${JSON.stringify(a.dimensions)}`.replace(/-[0-9a-f]{7}"/, '"'),
+    );
+    expect(described.sort()).toEqual([
+      'ApproximateNumberOfMessagesVisible {"QueueName":"fleet-dev-ota-deploy-job-events-dead-letters"}',
       'Failure {"RuleName":"fleet_dev_ota_deploy_job_events"}',
       'Failure {"RuleName":"fleet_dev_ota_deploy_job_executions"}',
       'MalformedEvents {"service":"job-metrics"}',

@@ -1,48 +1,89 @@
-// BENCH ota-deploy/metrics: job-execution events turned into CloudWatch metrics per second through the real
-// job-metrics handler (Middy, Powertools logger and metrics, EMF lines written to stdout) against bare EMF
-// serialisation of the same events (the same lines built by hand and written) in the same run: `ratio` is the
-// handler's rate over the bare one. Both write to the same discarding stdout. Two deliveries are measured: one
-// event an invocation (what an IoT rule's Lambda action does: the headline figures) and batches of 100.
+// BENCH ota-deploy/metrics: job events turned into CloudWatch metrics per second through the real job-metrics
+// handler, as Lambda calls it from the rules' queue (SQS batches of 1000 records, Middy, Powertools logger and
+// metrics, EMF written to stdout), against bare EMF serialisation of the same events (one EMF line an event, built
+// by hand and written: what the seed's Lambda printed) in the same run: `ratio` is the handler's rate over the
+// bare one. Both write to the same discarding stdout; each round measures the three paths back to back and its own
+// ratios, and the medians over the rounds are printed (a busy moment of the shared machine weighs on one round).
+// Secondary: `ratio_vs_parse_and_emf`, against the bare path starting from the same record bodies (JSON.parse
+// and the line), since a Lambda runtime parses what it is handed in both cases.
 import { localContext } from "@fleet/shared-aws/testing";
-import { EXECUTION_STATUSES, JOB_EXECUTION_NAMESPACE } from "../src/metric-names";
+import { JOB_EXECUTION_NAMESPACE } from "../src/metric-names";
 
 // As infra sets it: the handler's stack-wide sums are published too.
 process.env.POWERTOOLS_METRICS_NAMESPACE ??= "Fleet/bench";
 const { handler } = await import("../src/handlers/job-metrics");
 
-const EVENTS = 20_000;
-const ROUNDS = 5;
+const BATCH = 1000;
+const BATCHES = 20;
+const ROUNDS = 15;
 const now = Math.floor(Date.now() / 1000);
 
-/** AWS's documented job-execution event shape; terminal ones with the seed's status details, some without. */
-const events = Array.from({ length: EVENTS }, (_, i) => {
-  const status = EXECUTION_STATUSES[i % EXECUTION_STATUSES.length] as string;
+/** A rollout's mix: mostly progress and successes, some failures; terminal ones with the seed's status details. */
+const MIX = [
+  "QUEUED",
+  "IN_PROGRESS",
+  "IN_PROGRESS",
+  "SUCCEEDED",
+  "SUCCEEDED",
+  "SUCCEEDED",
+  "FAILED",
+  "TIMED_OUT",
+  "REJECTED",
+];
+const event = (i: number) => {
+  const status = MIX[i % MIX.length] as string;
+  const terminal = !["QUEUED", "IN_PROGRESS"].includes(status);
   return {
     eventType: "JOB_EXECUTION",
     eventId: `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`,
-    timestamp: now - (i % 600),
+    timestamp: now - Math.floor(i / 50), // a batch spans a few minutes
     operation: status.toLowerCase(),
-    jobId: `fleet-bench-fw${i % 7}-r1`,
+    jobId: `fleet-bench-fw${i % 4}-r1`,
     thingArn: `arn:aws:iot:us-east-1:123456789012:thing/device-${i}`,
     status,
-    ...(i % 3 === 0
-      ? {}
-      : { statusDetails: { downloadTime: String(30 + (i % 240)), retryCount: String(i % 3) } }),
+    ...(terminal && i % 10 !== 0
+      ? { statusDetails: { downloadTime: String(30 + (i % 240)), retryCount: String(i % 3) } }
+      : {}),
   };
+};
+/** Every 500th record is garbled: the handler counts and logs it, the bare path has nothing to write for it. */
+const bodies = Array.from({ length: BATCH * BATCHES }, (_, i) =>
+  i % 500 === 499 ? "{not json" : JSON.stringify(event(i)),
+);
+const batches = Array.from({ length: BATCHES }, (_, b) => ({
+  Records: bodies.slice(b * BATCH, (b + 1) * BATCH).map((body, i) => ({
+    messageId: `m-${b}-${i}`,
+    receiptHandle: `r-${b}-${i}`,
+    body,
+    attributes: { ApproximateReceiveCount: "1", SentTimestamp: String(now * 1000) },
+    messageAttributes: {},
+    md5OfBody: "",
+    eventSource: "aws:sqs",
+    eventSourceARN: "arn:aws:sqs:us-east-1:123456789012:bench-job-events",
+    awsRegion: "us-east-1",
+  })),
+}));
+// The seed's Lambda was handed each event parsed; so is the bare path.
+const events = bodies.flatMap((body) => {
+  try {
+    return [JSON.parse(body) as ReturnType<typeof event>];
+  } catch {
+    return [];
+  }
 });
 
-/** The same lines without Powertools: what EMF asks for, nothing more. */
-function bareEmf(event: (typeof events)[number]): void {
-  const details = event.statusDetails;
+/** One EMF line an event without Powertools: what EMF asks for, nothing more. */
+function bareEmf(e: (typeof events)[number]): void {
+  const details = e.statusDetails;
   const line: Record<string, unknown> = {
     _aws: {
-      Timestamp: event.timestamp * 1000,
+      Timestamp: e.timestamp * 1000,
       CloudWatchMetrics: [
         {
           Namespace: JOB_EXECUTION_NAMESPACE,
           Dimensions: [["jobId"]],
           Metrics: [
-            { Name: `${event.status}Count`, Unit: "Count" },
+            { Name: `${e.status}Count`, Unit: "Count" },
             ...(details
               ? [
                   { Name: "downloadTime", Unit: "Seconds" },
@@ -53,8 +94,8 @@ function bareEmf(event: (typeof events)[number]): void {
         },
       ],
     },
-    jobId: event.jobId,
-    [`${event.status}Count`]: 1,
+    jobId: e.jobId,
+    [`${e.status}Count`]: 1,
     ...(details
       ? { downloadTime: Number(details.downloadTime), retryCount: Number(details.retryCount) }
       : {}),
@@ -62,23 +103,34 @@ function bareEmf(event: (typeof events)[number]): void {
   process.stdout.write(`${JSON.stringify(line)}\n`);
 }
 
-const context = localContext({ functionName: "job-metrics", timeoutMs: 30_000 });
+function parseAndEmf(body: string): void {
+  try {
+    bareEmf(JSON.parse(body) as (typeof events)[number]);
+  } catch {
+    // a garbled body has no line: the handler only counts it
+  }
+}
 
-async function throughHandler(batch: number): Promise<void> {
-  for (let i = 0; i < events.length; i += batch)
-    await handler((batch === 1 ? events[i] : events.slice(i, i + batch)) as never, context);
+const context = localContext({ functionName: "job-metrics", timeoutMs: 30_000 });
+let lines = 0;
+
+async function throughHandler(): Promise<void> {
+  for (const batch of batches) await handler(batch as never, context);
 }
 
 async function rate(work: () => Promise<void> | void): Promise<number> {
   const started = process.hrtime.bigint();
   await work();
-  return EVENTS / (Number(process.hrtime.bigint() - started) / 1e9);
+  return bodies.length / (Number(process.hrtime.bigint() - started) / 1e9);
 }
 
-/** Every line goes nowhere while measuring; the figures are printed after. */
+/** Every line goes nowhere while measuring (counted); the figures are printed after. */
 async function discardingStdout<T>(work: () => Promise<T>): Promise<T> {
   const write = process.stdout.write;
-  process.stdout.write = (() => true) as typeof process.stdout.write;
+  process.stdout.write = ((chunk: string) => {
+    lines += chunk.split("\n").length - 1;
+    return true;
+  }) as typeof process.stdout.write;
   try {
     return await work();
   } finally {
@@ -90,20 +142,33 @@ const median = (values: number[]) =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 
 const figures = await discardingStdout(async () => {
-  await throughHandler(1); // warm-up: JIT, Powertools' first-use paths
-  for (const event of events) bareEmf(event);
-  const single: number[] = [];
-  const batched: number[] = [];
+  await throughHandler(); // warm-up: JIT, Powertools' first-use paths
+  events.forEach(bareEmf);
+  const handled: number[] = [];
   const bare: number[] = [];
-  // Interleaved, so a busy moment of the machine weighs on each path alike.
+  const ratio: number[] = [];
+  const parsedRatio: number[] = [];
+  let handlerLines = 0;
   for (let round = 0; round < ROUNDS; round++) {
-    bare.push(await rate(() => events.forEach(bareEmf)));
-    single.push(await rate(() => throughHandler(1)));
-    batched.push(await rate(() => throughHandler(100)));
+    const bareRate = await rate(() => events.forEach(bareEmf));
+    const parsedRate = await rate(() => bodies.forEach(parseAndEmf));
+    lines = 0;
+    const handlerRate = await rate(throughHandler);
+    handlerLines = lines;
+    handled.push(handlerRate);
+    bare.push(bareRate);
+    ratio.push(handlerRate / bareRate);
+    parsedRatio.push(handlerRate / parsedRate);
   }
-  return { single: median(single), batched: median(batched), bare: median(bare) };
+  return {
+    handled: median(handled),
+    bare: median(bare),
+    ratio: median(ratio),
+    parsedRatio: median(parsedRatio),
+    handlerLines,
+  };
 });
 
 console.log(
-  `BENCH ota-deploy/metrics events_per_s=${figures.single.toFixed(0)} ratio=${(figures.single / figures.bare).toFixed(3)} batch100_events_per_s=${figures.batched.toFixed(0)} batch100_ratio=${(figures.batched / figures.bare).toFixed(3)} bare_emf_events_per_s=${figures.bare.toFixed(0)} events=${EVENTS}`,
+  `BENCH ota-deploy/metrics events_per_s=${figures.handled.toFixed(0)} ratio=${figures.ratio.toFixed(3)} ratio_vs_parse_and_emf=${figures.parsedRatio.toFixed(3)} bare_emf_events_per_s=${figures.bare.toFixed(0)} events=${bodies.length} batch=${BATCH} lines_per_batch=${(figures.handlerLines / BATCHES).toFixed(1)}`,
 );

@@ -12,6 +12,25 @@ const handler = handlerEntries(handlerEnv);
 // Resumable steps run up to Lambda's 15 minutes and stop 30 s early with a cursor; single calls need seconds.
 const LONG = { timeoutSeconds: 900, memoryMb: 512 };
 const SHORT = { timeoutSeconds: 60, memoryMb: 256 };
+/** job-metrics, the job-events queue's consumer: a batch of a thousand events takes milliseconds. */
+const JOB_METRICS = { timeoutSeconds: 30, memoryMb: 256 };
+
+/** The queue both job-event rules deliver to; job-metrics consumes it (its event source mapping). */
+export const JOB_EVENTS_QUEUE = "job-events";
+/** Events SQS gave up on after maxReceives, and events the rules could not deliver (their error action). */
+export const JOB_EVENTS_DEAD_LETTERS = "job-events-dead-letters";
+/**
+ * The event source mapping's batches (infra): up to 1000 events, gathered for at most 10 s (SQS allows a batch
+ * over 10 only with a window). A metric reaches CloudWatch at most ~10 s later than one event an invocation
+ * would: nothing next to an alarm's period of at least 60 s.
+ */
+export const JOB_METRICS_BATCH = { size: 1000, windowSeconds: 10, maximumConcurrency: 5 } as const;
+/**
+ * The job-events queue's visibility timeout (infra sets it): six times its consumer's timeout plus the batching
+ * window, as AWS advises for a Lambda event source, so a batch being recorded is not delivered again meanwhile.
+ */
+export const JOB_EVENTS_VISIBILITY_TIMEOUT_SECONDS =
+  6 * JOB_METRICS.timeoutSeconds + JOB_METRICS_BATCH.windowSeconds;
 
 export const manifest: PackageManifest = {
   name: "ota-deploy",
@@ -27,6 +46,16 @@ export const manifest: PackageManifest = {
         "The schedule queue: each scheduled deployment under its status, sorted by submission time (oldest first)",
       partitionKey: PARTITION_KEY,
       sortKey: SORT_KEY,
+    },
+    [JOB_EVENTS_DEAD_LETTERS]: {
+      kind: "queue",
+      description:
+        "Job events that could not be turned into metrics or delivered by a rule: kept 14 days, alarmed",
+    },
+    [JOB_EVENTS_QUEUE]: {
+      kind: "queue",
+      description: "AWS IoT job and job-execution events of the stack's jobs, waiting for job-metrics",
+      deadLetter: { queue: JOB_EVENTS_DEAD_LETTERS, maxReceives: 5 },
     },
   },
   handlers: Object.fromEntries([
@@ -53,8 +82,9 @@ export const manifest: PackageManifest = {
     ),
     handler(
       "job-metrics",
-      "IoT rule target: job and job-execution events as CloudWatch metrics (EMF), per job and for the stack",
-      { timeoutSeconds: 30, memoryMb: 256 },
+      "Consumes the job-events queue: job and job-execution events as CloudWatch metrics (EMF), per job and minute and for the stack",
+      JOB_METRICS,
+      { uses: [JOB_EVENTS_QUEUE] },
     ),
     handler(
       "status",

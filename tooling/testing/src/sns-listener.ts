@@ -3,13 +3,8 @@
 // Lambda receives from an SNS subscription, built from one envelope, to feed a handler as SNS would.
 import { randomUUID } from "node:crypto";
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
-import {
-  CreateQueueCommand,
-  DeleteMessageCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-} from "@aws-sdk/client-sqs";
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { drainQueue } from "./sqs-queue";
 
 /** What SNS delivers to a subscribed queue: the envelope around the published message. */
 export interface SnsEnvelope {
@@ -42,19 +37,8 @@ export async function listenedTopic(name: string): Promise<ListenedTopic> {
   const { SubscriptionArn } = await sns.send(
     new SubscribeCommand({ TopicArn, Protocol: "sqs", Endpoint: Attributes?.QueueArn }),
   );
-  const received = async () => {
-    const envelopes: SnsEnvelope[] = [];
-    for (;;) {
-      const { Messages = [] } = await sqs.send(
-        new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10 }),
-      );
-      if (Messages.length === 0) return envelopes;
-      for (const { Body = "", ReceiptHandle } of Messages) {
-        envelopes.push(JSON.parse(Body) as SnsEnvelope);
-        await sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle }));
-      }
-    }
-  };
+  const received = async () =>
+    (await drainQueue(QueueUrl as string, sqs)).map(({ Body = "" }) => JSON.parse(Body) as SnsEnvelope);
   return { arn: TopicArn as string, subscriptionArn: SubscriptionArn as string, received };
 }
 

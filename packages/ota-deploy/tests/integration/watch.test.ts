@@ -1,5 +1,7 @@
-// Watching a rollout against the emulator and a simulated fleet: the job-execution events the emulator publishes
-// go through the real job-metrics handler, its EMF output is shipped into CloudWatch as CloudWatch Logs would
+// Watching a rollout against the emulator and a simulated fleet: the job and job-execution events the emulator
+// publishes are sent to the job-events queue as the IoT rules send them, drained into the real job-metrics handler
+// in the event source mapping's batches (deliverJobEvents), its EMF output is shipped into CloudWatch as CloudWatch
+// Logs would
 // (@fleet/testing/emf) and the metrics are read back; the real status handler summarises the same job and lists
 // its failed and rejected devices page by page. moto's GetMetricStatistics ignores ExtendedStatistics (p50/p99)
 // and its GetMetricData fails on a percentile stat, so percentiles are checked at the EMF level, not read back.
@@ -8,9 +10,11 @@ import { CreateJobCommand, DescribeJobCommand, IoTClient } from "@aws-sdk/client
 import { awsClient } from "@fleet/shared-aws";
 import { captureStdout, parseEmf, shipEmf } from "@fleet/testing/emf";
 import { enableJobEvents, jobEvents, SimulatedFleet } from "@fleet/testing/simulated-fleet";
+import { drainQueue, sendAsRule } from "@fleet/testing/sqs-queue";
 import { afterAll, beforeAll, describe, expect, it, jest } from "@jest/globals";
 import type { JobStatus } from "../../src/core/job-status";
-import { configureHandlers, invoke } from "../support/integration";
+import { deliverJobEvents } from "../../src/job-events-local";
+import { configureHandlers, invoke, jobEventsQueue } from "../support/integration";
 
 jest.setTimeout(180_000);
 const JOB = "it-watch-r1";
@@ -62,15 +66,36 @@ const statistics = async (metricName: string) => {
 };
 
 describe("job-metrics → CloudWatch", () => {
-  it("turns every execution event into metrics read back per job: counts per status and download times", async () => {
+  it("turns every event queued by the rules into metrics read back per job: counts per status and download times", async () => {
     const events = (await jobEvents(process.env.AWS_ENDPOINT_URL as string, JOB)).map((e) => e.payload);
-    const executionEvents = events.filter((e) => e.eventType === "JOB_EXECUTION");
-    expect(executionEvents).toHaveLength(12);
-    // One event an invocation, as the rule delivers them, plus a garbled one that must not stop the rest.
-    const { output } = await captureStdout(async () => {
-      for (const event of [...events, { eventType: "JOB_EXECUTION", status: "FAILED" }])
-        await invoke("job-metrics", event);
+    expect(events.filter((e) => e.eventType === "JOB_EXECUTION")).toHaveLength(12);
+    const queueUrl = await jobEventsQueue("it-watch");
+    // A garbled message in the queue too: counted, logged, and it must neither stop the rest nor fail the batch.
+    await sendAsRule(queueUrl, [{ eventType: "JOB_EXECUTION", status: "FAILED" }]);
+    const results: Record<string, unknown>[] = [];
+    const { result: delivery, output } = await captureStdout(() =>
+      deliverJobEvents({
+        endpoint: process.env.AWS_ENDPOINT_URL as string,
+        queueUrl,
+        jobId: JOB,
+        invoke: async (handler, event) => {
+          const result = await invoke(handler, event);
+          results.push(result);
+          return result;
+        },
+      }),
+    );
+    // One invocation for the whole rollout, nothing reported failed, the queue left empty.
+    expect(delivery).toMatchObject({
+      sent: events.length,
+      messages: events.length + 1,
+      batches: 1,
+      failed: [],
     });
+    expect(results).toEqual([
+      expect.objectContaining({ events: events.length + 1, malformed: 1, batchItemFailures: [] }),
+    ]);
+    expect(await drainQueue(queueUrl)).toEqual([]);
     const { sent, invalid } = await shipEmf(cloudwatch, output);
     expect(invalid).toEqual([]);
     expect(sent).toBeGreaterThan(0);

@@ -6,11 +6,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { findRepoRoot } from "@fleet/manifest/repo-root";
 import { awsClient } from "@fleet/shared-aws";
 import { handlerInvoker } from "@fleet/shared-aws/testing";
 import type { HandlerName } from "../../src/config";
-import { manifest } from "../../src/index";
+import { JOB_EVENTS_QUEUE, manifest } from "../../src/index";
 
 export const OTA_ROLE = "arn:aws:iam::123456789012:role/ota-stream";
 
@@ -30,6 +31,14 @@ export const invoke = <R = Record<string, unknown>>(
   event: unknown,
   timeoutMs = 600_000,
 ): Promise<R> => invokeHandler<R>(name, event, { timeoutMs });
+
+/** A job-events queue as the local stack creates it (no dead-letter queue: nothing here is received 5 times). */
+export async function jobEventsQueue(name: string): Promise<string> {
+  const { QueueUrl } = await awsClient(SQSClient).send(
+    new CreateQueueCommand({ QueueName: `${name}-${JOB_EVENTS_QUEUE}` }),
+  );
+  return QueueUrl as string;
+}
 
 export async function createFirmwareBucket(bucket: string): Promise<void> {
   const s3 = awsClient(S3Client);

@@ -1,6 +1,7 @@
 // Every ready-to-send file in events/ is accepted by what reads it: the handler's event schema, or the deploy
 // state machine's first step (the deployment config), so the README's CLI lines work as printed.
 import { readdirSync, readFileSync } from "node:fs";
+import { Metrics } from "@aws-lambda-powertools/metrics";
 import { parseOrThrow } from "@fleet/shared-aws";
 import { describe, expect, it } from "@jest/globals";
 import type * as z from "zod/mini";
@@ -8,12 +9,7 @@ import { parseDeploymentConfig } from "../../src/core/deployment-config";
 import { recordJobEvents } from "../../src/core/job-metrics";
 import * as schemas from "../../src/schemas";
 
-const perJob = {
-  addDimension: () => perJob,
-  addMetric: () => {},
-  setTimestamp: () => perJob,
-  publishStoredMetrics: () => perJob,
-} as never;
+const perJob = new Metrics({ namespace: "IoT:OTA:JobExecution" });
 const dir = new URL("../../events/", import.meta.url);
 const files = readdirSync(dir).filter((f) => f.endsWith(".json"));
 const SCHEMA_OF: Record<string, z.ZodMiniType> = {
@@ -47,8 +43,9 @@ describe("events/", () => {
     const target = file.split(".")[0] as string;
     if (target === "deploy") expect(() => parseDeploymentConfig(event)).not.toThrow();
     else if (target === "job-metrics")
-      expect(recordJobEvents(event, { perJob, stack: perJob, logger: { warn: () => {} } })).toMatchObject({
-        recorded: 1,
+      expect(recordJobEvents(event, { perJob, write: () => {}, logger: { warn: () => {} } })).toMatchObject({
+        events: 3,
+        recorded: 3,
         malformed: 0,
       });
     else if (target === "add-schedule") expect(() => parseDeploymentConfig(event.config)).not.toThrow();
