@@ -14,13 +14,17 @@ export interface LocalJobEvents {
   /** The job-events queue's URL in the local stack (a scene's `stage.resources["job-events"]`). */
   queueUrl: string;
   jobId: string;
+  /** Events of the job sent by earlier calls (the `sent` they answered, summed): they are not sent again. */
+  alreadySent?: number;
   /** Invokes job-metrics as Lambda would (a scene's `stage.invoke`, a test's handler invoker). */
   invoke: (handler: "job-metrics", event: unknown) => Promise<unknown>;
 }
 
-/** Sends the job's events to the queue as the rules would, and drains the queue into job-metrics. */
+/** Sends the job's new events to the queue as the rules would, and drains the queue into job-metrics. */
 export async function deliverJobEvents(args: LocalJobEvents): Promise<Delivery & { sent: number }> {
-  const events = (await jobEvents(args.endpoint, args.jobId)).filter((e) => RULE_TOPICS.test(e.topic));
+  const events = (await jobEvents(args.endpoint, args.jobId))
+    .filter((e) => RULE_TOPICS.test(e.topic))
+    .slice(args.alreadySent ?? 0);
   await sendAsRule(
     args.queueUrl,
     events.map((e) => e.payload),

@@ -11,7 +11,7 @@ import { DescribeExecutionCommand, SFNClient } from "@aws-sdk/client-sfn";
 import type { Scene, Stage } from "@fleet/manifest";
 import { awsClient } from "@fleet/shared-aws";
 import { captureStdout } from "@fleet/testing/emf";
-import { enableJobEvents, jobEvents, SimulatedFleet } from "@fleet/testing/simulated-fleet";
+import { enableJobEvents, SimulatedFleet } from "@fleet/testing/simulated-fleet";
 import { listenedTopic } from "@fleet/testing/sns-listener";
 import type { AlarmConfigInput } from "./core/alarm-config";
 import type { DeployerResult } from "./core/deployer";
@@ -21,6 +21,7 @@ import type { JobStatus } from "./core/job-status";
 import type { ScheduleListing } from "./core/list-schedule";
 import type { RoundStatus } from "./core/round-status";
 import { manifest } from "./index";
+import { deliverJobEvents } from "./job-events-local";
 import { DETAIL_METRICS, JOB_EXECUTION_NAMESPACE, JOB_ID_DIMENSION, JOB_OPERATIONS } from "./metric-names";
 import { percentile, valuesOf } from "./scene-alarms";
 import { localTopicName, provideComponentResources, releaseFirmware } from "./scene-support";
@@ -69,18 +70,22 @@ const ALARMS: AlarmConfigInput[] = [
 ];
 
 /**
- * Delivers the round's job events that arrived since the last call to job-metrics, one an invocation as the IoT
- * rule does, and answers the handler's output (its EMF lines). The emulator records every `$aws/events/job…`
- * event it publishes; it runs no rule.
+ * Delivers the round's job events that arrived since the last call through the job-events queue to job-metrics,
+ * as the IoT rules and the event source mapping do, and answers the handler's output (its EMF lines). The
+ * emulator records every `$aws/events/job…` event it publishes; it runs no rule.
  */
 function jobEventsDelivery(stage: Stage): () => Promise<string> {
   let delivered = 0;
   return async () => {
-    const events = await jobEvents(process.env.AWS_ENDPOINT_URL as string, ROUND_JOB);
-    const fresh = events.slice(delivered);
-    delivered = events.length;
     const { output } = await captureStdout(async () => {
-      for (const { payload } of fresh) await stage.invoke("job-metrics", payload);
+      const { sent } = await deliverJobEvents({
+        endpoint: process.env.AWS_ENDPOINT_URL as string,
+        queueUrl: stage.resources["job-events"] as string,
+        jobId: ROUND_JOB,
+        alreadySent: delivered,
+        invoke: (handler, event) => stage.invoke(handler, event),
+      });
+      delivered += sent;
     });
     return output;
   };
