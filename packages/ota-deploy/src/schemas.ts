@@ -77,9 +77,10 @@ export const statusEvent = z.strictObject({
   jobId: anyJobIdSchema,
   /** Devices listed in one answer (ListJobExecutionsForJob takes up to 250; each is described at the stack's rate). */
   pageSize: z._default(positive(100), 25),
-  /** The previous answer's `nextCursor`. */
+  /** The previous answer's `nextCursor`, for the same job. */
   cursor: z.nullish(
     z.strictObject({
+      jobId: anyJobIdSchema,
       status: z.enum(LISTED_STATUSES),
       nextToken: z.optional(z.string().check(z.minLength(1))),
     }),
