@@ -22,6 +22,17 @@ export const OWNER_TAG = "ota-deploy:owner";
 /** The stack's topics by logical name; an empty ARN: the stack has no such topic. */
 export type StackTopics = Record<AlarmTopic, string>;
 
+/** The stack's topics, from the variables that carry them. */
+export const stackTopics = (vars: {
+  EMAIL_TOPIC_ARN: string;
+  SMS_TOPIC_ARN: string;
+  FORCE_STOP_TOPIC_ARN: string;
+}): StackTopics => ({
+  "email-notification": vars.EMAIL_TOPIC_ARN,
+  "sms-notification": vars.SMS_TOPIC_ARN,
+  "ota-force-stopper": vars.FORCE_STOP_TOPIC_ARN,
+});
+
 export interface RoundAlarmsInput {
   prefix: string;
   /** The round's job id (`<jobId>-r<round>`). */

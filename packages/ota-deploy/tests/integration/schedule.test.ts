@@ -89,7 +89,14 @@ async function createStack(): Promise<Stack> {
       roleArn: "arn:aws:iam::123456789012:role/deploy",
     }),
   );
-  configureHandlers(BUCKET, { SCHEDULE_TABLE: table, DEPLOY_STATE_MACHINE_ARN: stateMachineArn as string });
+  // A stack with an e-mail topic only (another test file's topics may be in the environment).
+  configureHandlers(BUCKET, {
+    SCHEDULE_TABLE: table,
+    DEPLOY_STATE_MACHINE_ARN: stateMachineArn as string,
+    EMAIL_TOPIC_ARN: "arn:aws:sns:us-east-1:123456789012:it-schedule-email-notification",
+    SMS_TOPIC_ARN: "",
+    FORCE_STOP_TOPIC_ARN: "",
+  });
   return { table, stateMachineArn: stateMachineArn as string };
 }
 
@@ -236,6 +243,30 @@ describe("add-schedule", () => {
       "a thing that does not exist",
       config("nothing", { things: ["sched-1", "ghost"] }),
       /targets\.things: ghost/,
+    ],
+    [
+      "an alarm naming a topic this stack lacks",
+      {
+        ...config("notopic"),
+        alarms: [
+          {
+            name: "Failures",
+            metricName: "FAILEDCount",
+            stat: "Sum",
+            period: 60,
+            threshold: 2,
+            alarmType: "upper",
+            evaluationPeriods: 1,
+            topics: ["email-notification", "ota-force-stopper"],
+          },
+        ],
+      },
+      /alarms \(Failures\) topics: this stack has no ota-force-stopper topic/,
+    ],
+    [
+      "more than 100 named things (they would go unchecked until the group fill)",
+      config("many", { things: Array.from({ length: 101 }, (_, i) => `sched-${i}`) }),
+      /targets\.things: 101 things, more than the 100 add-schedule checks by name; .*targets\.thingListKey/,
     ],
     [
       "a config too large for a deploy execution's input",
