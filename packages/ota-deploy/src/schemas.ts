@@ -63,6 +63,8 @@ export const roundStatusEvent = z.strictObject({
 export const cleanUpEvent = z.strictObject({
   owner: ownerSchema,
   jobId: z.optional(roundJobIdSchema),
+  /** A round whose alarms alone are deleted (cleanUp: false keeps its job and stream). */
+  alarmsOf: z.optional(roundJobIdSchema),
   streamId: z.optional(streamIdSchema),
   targetGroup: z.nullish(thingNameSchema),
   targetList: z.nullish(objectKey),
