@@ -1,7 +1,7 @@
 // ota-deploy's section of the stack's dashboard, from the names the job-metrics, force-stopper and deployer
 // handlers emit.
 import {
-  DEPLOYER,
+  DEPLOYER_METRICS,
   DETAIL_METRICS,
   EXECUTION_STATUSES,
   FORCE_STOPPER,
@@ -17,7 +17,7 @@ import { type DashboardSection, fleetMetric } from "./dashboard";
  */
 export function otaDeployWidgets(): DashboardSection {
   const deployer = (metricName: string, options: Record<string, unknown>) =>
-    fleetMetric(DEPLOYER.service, metricName, options);
+    fleetMetric(DEPLOYER_METRICS.service, metricName, options);
   const jobMetric = (metricName: string, options: Record<string, unknown> = {}) =>
     fleetMetric(JOB_METRICS_SERVICE, metricName, options);
   return {
@@ -25,15 +25,15 @@ export function otaDeployWidgets(): DashboardSection {
     widgets: [
       {
         title: "Rollouts in progress (deploy executions running, counted by each deployer run)",
-        metrics: [deployer(DEPLOYER.rolloutsInProgress, { stat: "Maximum", label: "running" })],
+        metrics: [deployer(DEPLOYER_METRICS.rolloutsInProgress, { stat: "Maximum", label: "running" })],
       },
       {
         title: "Schedule queue: deployments started, retried, failed",
         metrics: [
-          deployer(DEPLOYER.started, { label: "started" }),
-          deployer(DEPLOYER.retried, { label: "start retried" }),
-          deployer(DEPLOYER.failed, { label: "failed (alarmed)" }),
-          deployer(DEPLOYER.malformed, { label: "malformed items skipped (alarmed)" }),
+          deployer(DEPLOYER_METRICS.started, { label: "started" }),
+          deployer(DEPLOYER_METRICS.retried, { label: "start retried" }),
+          deployer(DEPLOYER_METRICS.failed, { label: "failed (alarmed)" }),
+          deployer(DEPLOYER_METRICS.malformed, { label: "malformed items skipped (alarmed)" }),
         ],
       },
       {

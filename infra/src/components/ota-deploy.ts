@@ -6,7 +6,7 @@
 // ota-force-stopper) are created first, their ARNs given to the handlers, and the force stopper wired to its topic
 // (ota-force-stopper.ts).
 import { FORCE_STOP_FAILURES, manifest } from "@fleet/ota-deploy";
-import { DEPLOYER } from "@fleet/ota-deploy/metrics";
+import { DEPLOYER_METRICS } from "@fleet/ota-deploy/metrics";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { workloadRolePath } from "../../bootstrap/src/naming";
@@ -131,12 +131,12 @@ export class OtaDeploy extends pulumi.ComponentResource {
       for (const [part, metricName, what] of [
         [
           "deployments-failed",
-          DEPLOYER.failed,
+          DEPLOYER_METRICS.failed,
           "failed a deployment (list-schedule status=Failed shows why)",
         ],
         [
           "queue-items-malformed",
-          DEPLOYER.malformed,
+          DEPLOYER_METRICS.malformed,
           "skipped a queue item that is no entry (its log names the key)",
         ],
       ] as const) {
@@ -145,7 +145,7 @@ export class OtaDeploy extends pulumi.ComponentResource {
           {
             namespace: `Fleet/${pulumi.getStack()}`,
             metricName,
-            dimensions: { service: DEPLOYER.service },
+            dimensions: { service: DEPLOYER_METRICS.service },
             description: `${names.baseName}: the deployer ${what}`,
             topicArn: args.alarmTopicArn,
           },

@@ -48,7 +48,7 @@ export const STACK_METRICS = {
  * The deployer's `service` dimension and what it publishes in the stack's namespace each run: the queue's
  * outcomes (counts) and the deploy executions running after the run (a gauge: chart and alarm on its Maximum).
  */
-export const DEPLOYER = {
+export const DEPLOYER_METRICS = {
   service: "deployer",
   started: "DeploymentsStarted",
   retried: "DeploymentStartsRetried",

@@ -4,7 +4,7 @@ import { awsClient, defineHandler } from "@fleet/shared-aws";
 import { handlerConfig } from "../config";
 import { CLAIM_LEASE_MS, runDeployer } from "../core/deployer";
 import { rolloutsInProgress } from "../core/rollouts";
-import { DEPLOYER } from "../metric-names";
+import { DEPLOYER_METRICS } from "../metric-names";
 import { deployerEvent } from "../schemas";
 
 const config = handlerConfig("deployer");
@@ -12,7 +12,7 @@ const db = awsClient(DynamoDBClient);
 const sfn = awsClient(SFNClient);
 
 export const handler = defineHandler({
-  name: DEPLOYER.service,
+  name: DEPLOYER_METRICS.service,
   schema: deployerEvent,
   handler: async (_event, { logger, metrics }) => {
     const result = await runDeployer({
@@ -30,12 +30,12 @@ export const handler = defineHandler({
     for (const deployment of result.retrying) logger.warn("deployment start will be retried", deployment);
     for (const deployment of result.failed) logger.error("deployment failed", deployment);
     for (const item of result.malformed) logger.error("queue item skipped: not a queue entry", { ...item });
-    metrics.addMetric(DEPLOYER.started, "Count", result.deployed.length);
-    metrics.addMetric(DEPLOYER.retried, "Count", result.retrying.length);
-    metrics.addMetric(DEPLOYER.failed, "Count", result.failed.length);
-    metrics.addMetric(DEPLOYER.malformed, "Count", result.malformed.length);
+    metrics.addMetric(DEPLOYER_METRICS.started, "Count", result.deployed.length);
+    metrics.addMetric(DEPLOYER_METRICS.retried, "Count", result.retrying.length);
+    metrics.addMetric(DEPLOYER_METRICS.failed, "Count", result.failed.length);
+    metrics.addMetric(DEPLOYER_METRICS.malformed, "Count", result.malformed.length);
     const running = await rolloutsInProgress(sfn, config.DEPLOY_STATE_MACHINE_ARN);
-    metrics.addMetric(DEPLOYER.rolloutsInProgress, "Count", running);
+    metrics.addMetric(DEPLOYER_METRICS.rolloutsInProgress, "Count", running);
     return { ...result, rolloutsInProgress: running };
   },
 });
