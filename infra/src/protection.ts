@@ -62,6 +62,10 @@ export const RESOURCE_CLASSES: Readonly<Record<string, ResourceClass>> = {
   "aws:kms/alias:Alias": "stateless",
   "aws:cloudwatch/metricAlarm:MetricAlarm": "stateless",
   "aws:sns/topicSubscription:TopicSubscription": "stateless",
+  // Who may publish to a topic, and where a function's failed asynchronous invocations go: both follow from the
+  // program on every update.
+  "aws:sns/topicPolicy:TopicPolicy": "stateless",
+  "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": "stateless",
   "aws:iot/topicRule:TopicRule": "stateless",
   // Its columns and projection follow from the stack's config; the data is in S3.
   "aws:glue/catalogTable:CatalogTable": "stateless",

@@ -1,47 +1,39 @@
-// ota-deploy's section of the stack's dashboard, from the names the job-metrics and force-stopper handlers emit.
+// ota-deploy's section of the stack's dashboard, from the names the job-metrics, force-stopper and deployer
+// handlers emit.
 import {
+  DEPLOYER_METRICS,
   DETAIL_METRICS,
   EXECUTION_STATUSES,
   FORCE_STOPPER,
   JOB_METRICS_SERVICE,
   STACK_METRICS,
 } from "@fleet/ota-deploy/metrics";
-import type * as pulumi from "@pulumi/pulumi";
 import { type DashboardSection, fleetMetric } from "./dashboard";
 
 /**
- * What an operator watches of the rollouts: deploy executions running (metric math over the state machine's
- * started and ended counts, from the dashboard's start), executions per status, downloadTime p50/p99, job
- * completions, cancels (an abort is one) and force-stops; the job-metrics handler's sums over the stack's jobs.
+ * What an operator watches of the rollouts: deploy executions running (the deployer's gauge, counted each run),
+ * the schedule queue's starts, retries and failures, executions per status, downloadTime p50/p99, job
+ * completions, cancels and force-stops; the job-metrics handler's sums over the stack's jobs.
  */
-export function otaDeployWidgets(deployStateMachineArn: pulumi.Input<string>): DashboardSection {
-  const states = (metricName: string, id: string) => [
-    "AWS/States",
-    metricName,
-    "StateMachineArn",
-    deployStateMachineArn,
-    { id, visible: false },
-  ];
+export function otaDeployWidgets(): DashboardSection {
+  const deployer = (metricName: string, options: Record<string, unknown>) =>
+    fleetMetric(DEPLOYER_METRICS.service, metricName, options);
   const jobMetric = (metricName: string, options: Record<string, unknown> = {}) =>
     fleetMetric(JOB_METRICS_SERVICE, metricName, options);
   return {
     title: "Firmware rollouts (ota-deploy)",
     widgets: [
       {
-        title: "Rollouts in progress (deploy executions running)",
+        title: "Rollouts in progress (deploy executions running, counted by each deployer run)",
+        metrics: [deployer(DEPLOYER_METRICS.rolloutsInProgress, { stat: "Maximum", label: "running" })],
+      },
+      {
+        title: "Schedule queue: deployments started, retried, failed",
         metrics: [
-          [
-            {
-              expression: "RUNNING_SUM(started - succeeded - failed - aborted - timedOut)",
-              label: "running",
-              id: "running",
-            },
-          ],
-          states("ExecutionsStarted", "started"),
-          states("ExecutionsSucceeded", "succeeded"),
-          states("ExecutionsFailed", "failed"),
-          states("ExecutionsAborted", "aborted"),
-          states("ExecutionsTimedOut", "timedOut"),
+          deployer(DEPLOYER_METRICS.started, { label: "started" }),
+          deployer(DEPLOYER_METRICS.retried, { label: "start retried" }),
+          deployer(DEPLOYER_METRICS.failed, { label: "failed (alarmed)" }),
+          deployer(DEPLOYER_METRICS.malformed, { label: "malformed items skipped (alarmed)" }),
         ],
       },
       {
@@ -59,10 +51,12 @@ export function otaDeployWidgets(deployStateMachineArn: pulumi.Input<string>): D
         ],
       },
       {
-        title: "Jobs completed, cancelled (aborts) and force-stopped",
+        title: "Jobs completed, cancelled and force-stopped",
         metrics: [
           jobMetric(STACK_METRICS.jobsCompleted, { label: "completed" }),
-          jobMetric(STACK_METRICS.jobsCanceled, { label: "cancelled (abort criteria or operator)" }),
+          jobMetric(STACK_METRICS.jobsCanceled, {
+            label: "cancelled (any cause: abort criteria, force-stop, clean-up, operator)",
+          }),
           fleetMetric(FORCE_STOPPER.service, FORCE_STOPPER.metricName, {
             label: "force-stopped by an alarm",
           }),

@@ -1,15 +1,23 @@
 // Seed 003 on AWS: the ota-deploy package as its manifest describes it (the firmware bucket, every handler, the
 // deploy and release state machines), the OTA role IoT assumes to read firmware for streams and presigned URLs,
 // and, where the stack signs releases, an asymmetric KMS key (ECC P-256, SIGN_VERIFY) whose private half never
-// leaves KMS. The state machines' and functions' failure alarms come with them (Workflow, NodeLambda). The alarm
-// topics (email-notification, sms-notification, ota-force-stopper) are created first, their ARNs given to the
-// handlers, and the force stopper subscribed to its topic.
-import { JOB_EVENTS_QUEUE, JOB_EVENTS_VISIBILITY_TIMEOUT_SECONDS, manifest } from "@fleet/ota-deploy";
+// leaves KMS. The state machines' and functions' failure alarms come with them (Workflow, NodeLambda), and an
+// alarm on deployments the queue failed. The alarm topics (email-notification, sms-notification,
+// ota-force-stopper) are created first, their ARNs given to the handlers, and the force stopper wired to its topic
+// (ota-force-stopper.ts); the job event rules feed job-metrics through a queue (ota-deploy-events.ts).
+import {
+  FORCE_STOP_FAILURES,
+  JOB_EVENTS_QUEUE,
+  JOB_EVENTS_VISIBILITY_TIMEOUT_SECONDS,
+  manifest,
+} from "@fleet/ota-deploy";
+import { DEPLOYER_METRICS } from "@fleet/ota-deploy/metrics";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { workloadRolePath } from "../../bootstrap/src/naming";
 import { policyDocument, serviceTrustPolicy } from "../policies/document";
-import { otaDeployPermissions, otaRoleStatements } from "../policies/ota-deploy";
+import { otaDeployPermissions, otaRoleStatements, roundAlarmPrefix } from "../policies/ota-deploy";
+import { countAlarm } from "./alarm";
 import type { DashboardSection } from "./dashboard";
 import { deploySchedule } from "./deploy-schedule";
 import { type DomainArgs, type DomainOutputs, deployHandlerPackage } from "./handler-package";
@@ -18,6 +26,7 @@ import { createAlarmTopics } from "./ota-alarm-topics";
 import { otaDeployComponentConfig } from "./ota-deploy-config";
 import { createJobEventRules } from "./ota-deploy-events";
 import { otaDeployWidgets } from "./ota-deploy-widgets";
+import { wireForceStopper } from "./ota-force-stopper";
 import { withVisibilityTimeout } from "./queue-rules";
 
 export class OtaDeploy extends pulumi.ComponentResource {
@@ -42,8 +51,9 @@ export class OtaDeploy extends pulumi.ComponentResource {
       otaRolePath: workloadRolePath(pulumi.getStack()),
       otaRoleName: `${args.namePrefix}${name}-iot`,
       signingTag: { key: "fleet-signing", value: `${args.namePrefix}${name}` },
+      baseName: `${args.namePrefix}${name}`,
       // Round alarms: `<prefix><round job id>-<owner>-<alarm>`; handlers' CloudWatch grants reach only these.
-      alarmPrefix: `${args.namePrefix}${name}-`,
+      alarmPrefix: roundAlarmPrefix(`${args.namePrefix}${name}`),
     };
     const otaRole = new aws.iam.Role(
       `${args.namePrefix}${name}-iot`,
@@ -93,22 +103,16 @@ export class OtaDeploy extends pulumi.ComponentResource {
       },
       this,
     );
-    // The force stopper hears the ota-force-stopper topic, and only it may invoke the function that way.
-    const forceStopper = deployed.functions["force-stopper"] as NodeLambda;
-    const invokedBySns = new aws.lambda.Permission(
-      `${args.namePrefix}${name}-force-stopper-sns`,
+    wireForceStopper(
       {
-        action: "lambda:InvokeFunction",
-        function: forceStopper.functionName,
-        principal: "sns.amazonaws.com",
-        sourceArn: topics.forceStopper.arn,
+        baseName: names.baseName,
+        topic: topics.forceStopper,
+        function: deployed.functions["force-stopper"] as NodeLambda,
+        alarmPrefix: names.alarmPrefix,
+        failuresQueueUrl: deployed.outputs.resources[FORCE_STOP_FAILURES] as pulumi.Output<string>,
+        alarmTopicArn: args.alarmTopicArn,
       },
-      { parent: this },
-    );
-    new aws.sns.TopicSubscription(
-      `${args.namePrefix}${name}-force-stopper`,
-      { topic: topics.forceStopper.arn, protocol: "lambda", endpoint: forceStopper.arn },
-      { parent: this, dependsOn: [invokedBySns] },
+      this,
     );
     const firmwareArn = pulumi.interpolate`arn:aws:s3:::${deployed.outputs.resources.firmware}`;
     new aws.iam.RolePolicy(
@@ -137,8 +141,36 @@ export class OtaDeploy extends pulumi.ComponentResource {
       },
       this,
     );
+    if (args.alarmTopicArn !== undefined) {
+      // The deployer's run succeeds when it fails a deployment or skips a malformed item: its own error alarm
+      // would never say so.
+      for (const [part, metricName, what] of [
+        [
+          "deployments-failed",
+          DEPLOYER_METRICS.failed,
+          "failed a deployment (list-schedule status=Failed shows why)",
+        ],
+        [
+          "queue-items-malformed",
+          DEPLOYER_METRICS.malformed,
+          "skipped a queue item that is no entry (its log names the key)",
+        ],
+      ] as const) {
+        countAlarm(
+          `${names.baseName}-${part}`,
+          {
+            namespace: `Fleet/${pulumi.getStack()}`,
+            metricName,
+            dimensions: { service: DEPLOYER_METRICS.service },
+            description: `${names.baseName}: the deployer ${what}`,
+            topicArn: args.alarmTopicArn,
+          },
+          { parent: this },
+        );
+      }
+    }
     this.functions = deployed.functions;
-    this.widgets = otaDeployWidgets(deployed.outputs.stateMachines.deploy as pulumi.Output<string>);
+    this.widgets = otaDeployWidgets();
     this.outputs = {
       ...deployed.outputs,
       topics: {

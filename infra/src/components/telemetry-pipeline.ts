@@ -8,6 +8,7 @@
 // alarms on processing failures, delivery errors, the partition quota and the rules' failures. Everything is
 // checked before anything is created.
 import { manifest } from "@fleet/telemetry-parser";
+import { TRANSFORM_METRICS, TRANSFORM_SERVICE } from "@fleet/telemetry-parser/metrics";
 import {
   DATA_ROOT,
   dataPrefix,
@@ -45,10 +46,12 @@ export const TELEMETRY_WIDGETS: DashboardSection = {
     {
       title: "Records transformed",
       metrics: [
-        fleetMetric("transform", "RecordsOk", { label: "Ok" }),
-        fleetMetric("transform", "RecordsDropped", { label: "Dropped" }),
-        fleetMetric("transform", "RecordsProcessingFailed", { label: "ProcessingFailed" }),
-        fleetMetric("transform", "RecordsOverLimit", { label: "failed to keep the answer under 6 MB" }),
+        fleetMetric(TRANSFORM_SERVICE, TRANSFORM_METRICS.ok, { label: "Ok" }),
+        fleetMetric(TRANSFORM_SERVICE, TRANSFORM_METRICS.dropped, { label: "Dropped" }),
+        fleetMetric(TRANSFORM_SERVICE, TRANSFORM_METRICS.processingFailed, { label: "ProcessingFailed" }),
+        fleetMetric(TRANSFORM_SERVICE, TRANSFORM_METRICS.overLimit, {
+          label: "failed to keep the answer under 6 MB",
+        }),
       ],
     },
   ],
@@ -405,8 +408,8 @@ export class TelemetryPipeline extends pulumi.ComponentResource {
         named("processing-failed"),
         {
           namespace: `Fleet/${pulumi.getStack()}`,
-          metricName: "RecordsProcessingFailed",
-          dimensions: { service: "transform" },
+          metricName: TRANSFORM_METRICS.processingFailed,
+          dimensions: { service: TRANSFORM_SERVICE },
           description: `${named("transform")} answered records ProcessingFailed: see errors/ in the data bucket`,
           topicArn: args.alarmTopicArn,
         },
@@ -417,8 +420,8 @@ export class TelemetryPipeline extends pulumi.ComponentResource {
         named("over-limit"),
         {
           namespace: `Fleet/${pulumi.getStack()}`,
-          metricName: "RecordsOverLimit",
-          dimensions: { service: "transform" },
+          metricName: TRANSFORM_METRICS.overLimit,
+          dimensions: { service: TRANSFORM_SERVICE },
           description: `${named("transform")} failed records to keep its answer under 6 MB: lower processorSizeMb`,
           topicArn: args.alarmTopicArn,
         },

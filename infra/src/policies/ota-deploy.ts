@@ -5,15 +5,19 @@
 // Two ARNs are not package resources: the OTA role IoT assumes for streams and presigned URLs (its name is fixed
 // by the component, so it is built here from the scope) and the signing key (a KMS key's ARN is a generated id:
 // kms:Sign is allowed only on keys carrying the stack's signing tag, which the component sets on its key). Round
-// alarms and the alarm topics are the component's, named with its alarm prefix.
-import { JOB_EVENTS_QUEUE } from "@fleet/ota-deploy";
+// alarms are named with their own prefix, which none of the stack's other alarms matches; the alarm topics and
+// the force stopper's failures queue is the package's.
+import { FORCE_STOP_FAILURES, JOB_EVENTS_QUEUE } from "@fleet/ota-deploy";
 import {
+  type AwsScope,
   allow,
   allowWithoutResourceType,
   arnOf,
   executionsOf,
   type PermissionContext,
+  type PolicyDocument,
   type PolicyStatement,
+  policyDocument,
   regionalArn,
 } from "./document";
 import { iotResources } from "./iot-naming";
@@ -27,9 +31,14 @@ export interface OtaDeployNames {
   otaRoleName: string;
   /** The tag key and value on the stack's signing key. */
   signingTag: { key: string; value: string };
-  /** How the round alarms' names start (ALARM_NAME_PREFIX); the alarm topics' names start with it too. */
+  /** How the round alarms' names start (ALARM_NAME_PREFIX): `<baseName>-round-alarm-`. */
   alarmPrefix: string;
+  /** `<namePrefix><component>`: the alarm topics are `<baseName>-<topic>`. */
+  baseName: string;
 }
+
+/** Round alarms: `<baseName>-round-alarm-<round job id>-<owner>-<alarm>`; no handler or other alarm is named so. */
+export const roundAlarmPrefix = (baseName: string) => `${baseName}-round-alarm-`;
 
 const iot = (context: PermissionContext) => iotResources(context.scope, context.iot);
 const streams = (context: PermissionContext) =>
@@ -46,9 +55,9 @@ export function otaDeployPermissions(
 ): Record<string, (context: PermissionContext) => PolicyStatement[]> {
   const alarms = (context: PermissionContext) =>
     regionalArn(context.scope, "cloudwatch", `alarm:${names.alarmPrefix}*`);
-  // The component's topics, named `<alarmPrefix><topic>`.
+  // The component's topics, named `<baseName>-<topic>`.
   const topic = (context: PermissionContext, name: string) =>
-    regionalArn(context.scope, "sns", `${names.alarmPrefix}${name}`);
+    regionalArn(context.scope, "sns", `${names.baseName}-${name}`);
   const otaRole = (context: PermissionContext) =>
     `arn:${context.scope.partition}:iam::${context.scope.accountId}:role${names.otaRolePath}${names.otaRoleName}`;
   return {
@@ -130,7 +139,8 @@ export function otaDeployPermissions(
           [arnOf(context, SCHEDULE)],
         ),
         // One execution per deployment, named by its id; a taken name is described for its start time.
-        allow(["states:StartExecution"], [deploy]),
+        // Its running executions, counted each run (the RolloutsInProgress gauge).
+        allow(["states:StartExecution", "states:ListExecutions"], [deploy]),
         allow(["states:DescribeExecution"], [executionsOf(deploy)]),
       ];
     },
@@ -146,8 +156,56 @@ export function otaDeployPermissions(
       allow(["cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource"], [alarms(context)]),
       allow(["iot:DescribeJob", "iot:CancelJob"], [iot(context).jobs]),
       allow(["sns:Publish"], [topic(context, "email-notification")]),
+      // Lambda sends an invocation that failed every retry here (its on-failure destination) as this role.
+      allow(["sqs:SendMessage"], [arnOf(context, FORCE_STOP_FAILURES)]),
     ],
   };
+}
+
+/**
+ * The ota-force-stopper topic's policy: CloudWatch may publish for this account's round alarms only, and nobody
+ * else may publish at all (a publish that does not come from such an alarm is denied, whatever the publisher's
+ * own policy allows), so a message made by hand can never stop a job. The account keeps administering the topic
+ * (as the default topic policy lets it), so Pulumi still manages it.
+ */
+export function forceStopTopicPolicy(scope: AwsScope, topicArn: string, alarmPrefix: string): PolicyDocument {
+  const roundAlarms = regionalArn(scope, "cloudwatch", `alarm:${alarmPrefix}*`);
+  return policyDocument([
+    {
+      Sid: "ThisAccountAdministers",
+      Effect: "Allow",
+      Principal: { AWS: `arn:${scope.partition}:iam::${scope.accountId}:root` },
+      Action: [
+        "sns:GetTopicAttributes",
+        "sns:SetTopicAttributes",
+        "sns:AddPermission",
+        "sns:RemovePermission",
+        "sns:DeleteTopic",
+        "sns:Subscribe",
+        "sns:ListSubscriptionsByTopic",
+      ],
+      Resource: [topicArn],
+    },
+    {
+      Sid: "RoundAlarmsPublish",
+      Effect: "Allow",
+      Principal: { Service: "cloudwatch.amazonaws.com" },
+      Action: ["sns:Publish"],
+      Resource: [topicArn],
+      Condition: {
+        StringEquals: { "aws:SourceAccount": scope.accountId },
+        ArnLike: { "aws:SourceArn": roundAlarms },
+      },
+    },
+    {
+      Sid: "NobodyElsePublishes",
+      Effect: "Deny",
+      Principal: { AWS: "*" },
+      Action: ["sns:Publish"],
+      Resource: [topicArn],
+      Condition: { ArnNotLike: { "aws:SourceArn": roundAlarms } },
+    },
+  ]);
 }
 
 /** What IoT may do as the OTA role: read firmware objects (any version) from the stack's firmware bucket. */

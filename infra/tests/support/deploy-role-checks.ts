@@ -75,6 +75,13 @@ const MANAGED_WITH: Record<string, string[]> = {
     "sns:GetSubscriptionAttributes",
     "sns:Unsubscribe",
   ],
+  "aws:sns/topicPolicy:TopicPolicy": ["sns:SetTopicAttributes", "sns:GetTopicAttributes"],
+  "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": [
+    "lambda:PutFunctionEventInvokeConfig",
+    "lambda:GetFunctionEventInvokeConfig",
+    "lambda:UpdateFunctionEventInvokeConfig",
+    "lambda:DeleteFunctionEventInvokeConfig",
+  ],
   "aws:sqs/queue:Queue": [
     "sqs:CreateQueue",
     "sqs:GetQueueAttributes",

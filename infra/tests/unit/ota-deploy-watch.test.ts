@@ -180,15 +180,18 @@ describe("the dashboard", () => {
         .widgets.filter((w) => w.type === "metric")
         .map((w) => [w.properties.title, JSON.stringify(w.properties.metrics)]),
     );
-    expect(charts["Rollouts in progress (deploy executions running)"]).toContain("RUNNING_SUM");
-    expect(charts["Rollouts in progress (deploy executions running)"]).toMatch(
-      /"AWS\/States","ExecutionsStarted","StateMachineArn","arn:aws:states:[^"]+:stateMachine:fleet-dev-ota-deploy-deploy/,
+    // A gauge the deployer publishes each run: right whatever the dashboard's range, unlike a running sum.
+    expect(charts["Rollouts in progress (deploy executions running, counted by each deployer run)"]).toBe(
+      '[["Fleet/dev","RolloutsInProgress","service","deployer",{"stat":"Maximum","label":"running"}]]',
     );
+    const queue = charts["Schedule queue: deployments started, retried, failed"];
+    for (const metric of ["DeploymentsStarted", "DeploymentStartsRetried", "DeploymentsFailed"])
+      expect(queue).toContain(`"Fleet/dev","${metric}","service","deployer"`);
     for (const status of ["SUCCEEDED", "FAILED", "REJECTED", "TIMED_OUT", "IN_PROGRESS", "CANCELED"])
       expect(charts["Job executions per status"]).toContain(`"Executions_${status}","service","job-metrics"`);
     expect(charts["downloadTime (seconds) p50 / p99"]).toContain('"stat":"p50"');
     expect(charts["downloadTime (seconds) p50 / p99"]).toContain('"stat":"p99"');
-    const stops = charts["Jobs completed, cancelled (aborts) and force-stopped"];
+    const stops = charts["Jobs completed, cancelled and force-stopped"];
     expect(stops).toContain('"Fleet/dev","Jobs_canceled","service","job-metrics"');
     expect(stops).toContain('"Fleet/dev","ForceStopped","service","force-stopper"');
     expect(charts.Quarantines).toMatch(
@@ -199,6 +202,7 @@ describe("the dashboard", () => {
   it("names, in the stack's namespace, only services that are handlers and metrics their code emits", () => {
     const sources: Record<string, string> = {
       "job-metrics": packageSources("ota-deploy"),
+      deployer: packageSources("ota-deploy"),
       "record-outcome": packageSources("retry-workflow"),
       "escalation-failed": packageSources("retry-workflow"),
       transform: packageSources("telemetry-parser"),

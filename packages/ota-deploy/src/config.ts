@@ -65,10 +65,10 @@ export const VARS = {
       "IoT calls per second the status handler makes, DescribeJob, ListJobExecutionsForJob and DescribeJobExecution alike (default 10, the AWS default quota of DescribeJob and ListJobExecutionsForJob)",
   },
   ALARM_NAME_PREFIX: {
-    spec: env.string({ default: "ota-deploy-", pattern: /^[a-zA-Z0-9_-]{1,64}$/ }),
+    spec: env.string({ default: "ota-deploy-round-alarm-", pattern: /^[a-zA-Z0-9_-]{1,64}$/ }),
     required: false,
     description:
-      "How the names of the per-round alarms start (infra sets the stack's `<namePrefix>ota-deploy-`); the force stopper acts only on alarms named so",
+      "How the names of the per-round alarms start (infra sets the stack's `<namePrefix>ota-deploy-round-alarm-`, which none of the stack's own alarms matches); the handlers' CloudWatch grants and the force stopper reach only alarms named so",
   },
   EMAIL_TOPIC_ARN: {
     spec: env.string({ default: "", pattern: TOPIC_ARN }),
@@ -85,7 +85,7 @@ export const VARS = {
     spec: env.string({ default: "", pattern: TOPIC_ARN }),
     required: false,
     description:
-      "The stack's ota-force-stopper topic (infra sets it): an alarm naming it cancels its round's job (default: none)",
+      "The stack's ota-force-stopper topic (infra sets it): an alarm naming it cancels its round's job; the force stopper acts only on notifications from it, of alarms whose actions name it (default: none)",
   },
   SCHEDULE_TABLE: {
     spec: env.string(),
@@ -123,6 +123,9 @@ export const HANDLER_VARS = {
     "GROUP_NAME_PREFIX",
     "DEFAULT_ROUND_DEADLINE_MINUTES",
     "MAX_ROUND_DEADLINE_MINUTES",
+    "EMAIL_TOPIC_ARN",
+    "SMS_TOPIC_ARN",
+    "FORCE_STOP_TOPIC_ARN",
   ],
   "fill-target-group": ["FIRMWARE_BUCKET", "ADD_THING_TO_GROUP_RATE", "CONCURRENCY", "GROUP_NAME_PREFIX"],
   "deploy-round": [
@@ -136,7 +139,7 @@ export const HANDLER_VARS = {
   "job-metrics": [],
   status: ["GROUP_NAME_PREFIX", "JOB_STATUS_RATE"],
   "clean-up": ["FIRMWARE_BUCKET", "GROUP_NAME_PREFIX", "ALARM_NAME_PREFIX"],
-  "force-stopper": ["GROUP_NAME_PREFIX", "ALARM_NAME_PREFIX", "EMAIL_TOPIC_ARN"],
+  "force-stopper": ["GROUP_NAME_PREFIX", "ALARM_NAME_PREFIX", "EMAIL_TOPIC_ARN", "FORCE_STOP_TOPIC_ARN"],
   "add-schedule": [
     "FIRMWARE_BUCKET",
     "SCHEDULE_TABLE",
@@ -145,6 +148,9 @@ export const HANDLER_VARS = {
     "GROUP_NAME_PREFIX",
     "DEFAULT_ROUND_DEADLINE_MINUTES",
     "MAX_ROUND_DEADLINE_MINUTES",
+    "EMAIL_TOPIC_ARN",
+    "SMS_TOPIC_ARN",
+    "FORCE_STOP_TOPIC_ARN",
   ],
   "list-schedule": ["SCHEDULE_TABLE"],
   deployer: ["SCHEDULE_TABLE", "DEPLOY_STATE_MACHINE_ARN", "DEPLOYMENTS_PER_RUN", "MAX_START_ATTEMPTS"],

@@ -8,6 +8,8 @@ import deploy from "./deploy.asl.json" with { type: "json" };
 import release from "./release.asl.json" with { type: "json" };
 
 const handler = handlerEntries(handlerEnv);
+/** The force stopper's on-failure destination (infra wires it). */
+export const FORCE_STOP_FAILURES = "force-stop-failures";
 
 // Resumable steps run up to Lambda's 15 minutes and stop 30 s early with a cursor; single calls need seconds.
 const LONG = { timeoutSeconds: 900, memoryMb: 512 };
@@ -57,6 +59,11 @@ export const manifest: PackageManifest = {
       description: "AWS IoT job and job-execution events of the stack's jobs, waiting for job-metrics",
       deadLetter: { queue: JOB_EVENTS_DEAD_LETTERS, maxReceives: 5 },
     },
+    [FORCE_STOP_FAILURES]: {
+      kind: "queue",
+      description:
+        "Force-stop notifications the force stopper failed on after Lambda's retries (its on-failure destination): kept 14 days, alarmed, to replay",
+    },
   },
   handlers: Object.fromEntries([
     handler(
@@ -100,6 +107,8 @@ export const manifest: PackageManifest = {
       "force-stopper",
       "Subscribed to the ota-force-stopper topic: cancels (force) the job of a round alarm in ALARM, and tells the e-mail topic",
       SHORT,
+      // Lambda, as its role, sends an invocation that failed every retry there.
+      { uses: [FORCE_STOP_FAILURES] },
     ),
     handler(
       "add-schedule",

@@ -43,3 +43,16 @@ export const STACK_METRICS = {
   jobsCanceled: JOB_OPERATIONS.canceled.stack,
   malformed: "MalformedEvents",
 } as const;
+
+/**
+ * The deployer's `service` dimension and what it publishes in the stack's namespace each run: the queue's
+ * outcomes (counts) and the deploy executions running after the run (a gauge: chart and alarm on its Maximum).
+ */
+export const DEPLOYER_METRICS = {
+  service: "deployer",
+  started: "DeploymentsStarted",
+  retried: "DeploymentStartsRetried",
+  failed: "DeploymentsFailed",
+  malformed: "MalformedQueueItems",
+  rolloutsInProgress: "RolloutsInProgress",
+} as const;

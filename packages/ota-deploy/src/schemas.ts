@@ -63,6 +63,8 @@ export const roundStatusEvent = z.strictObject({
 export const cleanUpEvent = z.strictObject({
   owner: ownerSchema,
   jobId: z.optional(roundJobIdSchema),
+  /** A round whose alarms alone are deleted (cleanUp: false keeps its job and stream). */
+  alarmsOf: z.optional(roundJobIdSchema),
   streamId: z.optional(streamIdSchema),
   targetGroup: z.nullish(thingNameSchema),
   targetList: z.nullish(objectKey),
@@ -77,9 +79,10 @@ export const statusEvent = z.strictObject({
   jobId: anyJobIdSchema,
   /** Devices listed in one answer (ListJobExecutionsForJob takes up to 250; each is described at the stack's rate). */
   pageSize: z._default(positive(100), 25),
-  /** The previous answer's `nextCursor`. */
+  /** The previous answer's `nextCursor`, for the same job. */
   cursor: z.nullish(
     z.strictObject({
+      jobId: anyJobIdSchema,
       status: z.enum(LISTED_STATUSES),
       nextToken: z.optional(z.string().check(z.minLength(1))),
     }),

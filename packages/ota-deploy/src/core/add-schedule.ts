@@ -1,7 +1,8 @@
 // Queues a deployment for the deployer: everything plan-deployment will check is checked now (the config, its
 // release and firmware version, role, merged document) plus the targets — the group exists, the named things
-// exist, a thing list in the firmware bucket is readable and every line is a thing name — so a submission that
-// could not deploy is refused at once, naming the field, with nothing queued. The entry's id is new for every
+// (at most 100: more are refused, to be given as a list) exist, a thing list in the firmware bucket is readable
+// and every line is a thing name — so a submission that could not deploy is refused at once, naming the field,
+// with nothing queued. The entry's id is new for every
 // submission and its put is conditional: two submissions in the same millisecond are two entries.
 import { DescribeThingGroupCommand } from "@aws-sdk/client-iot";
 import {
@@ -76,8 +77,16 @@ async function checkTargets(deps: AddScheduleDeps, config: DeploymentConfig): Pr
     if (!group) throw new NotFoundError(`targets.thingGroup: ${targets.thingGroup} does not exist`);
   } else if ("thingListKey" in targets) {
     await checkThingList(deps, targets.thingListKey);
-  } else if (targets.things.length <= MAX_DIRECT_TARGETS) {
-    await thingArns(deps.iot, [...new Set(targets.things.map(thingNameOf))]);
+  } else {
+    // Each named thing is checked (DescribeThing); more than a job's direct targets would outlast this
+    // handler's time, and unchecked they would fail only once the queued deployment fills its group.
+    const names = [...new Set(targets.things.map(thingNameOf))];
+    if (names.length > MAX_DIRECT_TARGETS) {
+      throw new ValidationError([
+        `targets.things: ${names.length} things, more than the ${MAX_DIRECT_TARGETS} add-schedule checks by name; put them in a list in the firmware bucket and name it (targets.thingListKey; ./run ota convert writes one)`,
+      ]);
+    }
+    await thingArns(deps.iot, names);
   }
 }
 

@@ -4,6 +4,7 @@
 // which the handlers resolve from their environment (alarm-topics.ts).
 import * as z from "zod/mini";
 import { JOB_EXECUTION_NAMESPACE } from "../metric-names";
+import { int } from "./schema-helpers";
 
 /** The stack's topics an alarm may notify, by the names the original tool's template gave them. */
 export const ALARM_TOPICS = ["email-notification", "sms-notification", "ota-force-stopper"] as const;
@@ -19,11 +20,6 @@ export const SIMPLE_STATISTICS = ["SampleCount", "Average", "Sum", "Minimum", "M
 const PERCENTILE = /^p(\d{1,2}(\.\d{1,2})?|100(\.0{1,2})?)$/;
 const isStatistic = (stat: string) =>
   (SIMPLE_STATISTICS as readonly string[]).includes(stat) || PERCENTILE.test(stat);
-
-const int = (min: number, max: number) => {
-  const range = `must be a whole number from ${min} to ${max}`;
-  return z.int(range).check(z.minimum(min, range), z.maximum(max, range));
-};
 
 /** Alarm names become part of CloudWatch alarm names and dev.ini section names. */
 export const ALARM_NAME = /^[a-zA-Z0-9_-]{1,64}$/;

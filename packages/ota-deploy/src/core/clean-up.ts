@@ -1,5 +1,5 @@
 // A deployment's clean-up, safe to repeat and safe on a half-created deployment: it removes only what carries
-// the deployment's owner id — the round's alarms, the round's job (cancelled with force, so IN_PROGRESS executions stop too, then
+// the deployment's owner id — the round's alarms (alone, for a deployment that keeps its jobs), the round's job (cancelled with force, so IN_PROGRESS executions stop too, then
 // deleted), the stream, and at the end the target group and the target list plan wrote. Whatever is gone is
 // reported as absent, whatever another deployment created as kept.
 import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
@@ -18,6 +18,8 @@ import { deleteRoundAlarms } from "./round-alarms";
 export interface CleanUpInput {
   owner: string;
   jobId?: string | undefined;
+  /** A round whose alarms alone are deleted, its job kept (a deployment with cleanUp: false). */
+  alarmsOf?: string | undefined;
   streamId?: string | undefined;
   targetGroup?: string | null | undefined;
   targetList?: string | null | undefined;
@@ -46,10 +48,11 @@ export async function cleanUp(deps: CleanUpDeps, input: CleanUpInput): Promise<C
   const { owner } = input;
   const result: CleanUpResult = {};
   // The alarms first: a force stop racing the clean-up's own cancel would only report a cancelled job.
-  if (input.jobId) {
+  const alarmsOf = input.jobId ?? input.alarmsOf;
+  if (alarmsOf) {
     result.alarms = await deleteRoundAlarms(deps.alarms.cloudWatch, {
       prefix: deps.alarms.prefix,
-      jobId: input.jobId,
+      jobId: alarmsOf,
       owner,
     });
   }

@@ -12,6 +12,7 @@ import {
 import * as z from "zod/mini";
 import deployDefinition from "../deploy.asl.json" with { type: "json" };
 import { alarmsSchema } from "./alarm-config";
+import { int } from "./schema-helpers";
 
 /** Job ids: 1–64 of [a-zA-Z0-9_-]; the round number is appended (`-r<n>`), so 58 are left for the name. */
 export const JOB_ID = /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,57}$/;
@@ -20,10 +21,6 @@ export const RELEASE_VERSION = /^[a-zA-Z0-9][a-zA-Z0-9._+-]{0,63}$/;
 /** CreateJob takes at most 100 targets: more things go through a static group. */
 export const MAX_DIRECT_TARGETS = 100;
 
-const int = (min: number, max: number) => {
-  const range = `must be a whole number from ${min} to ${max}`;
-  return z.int(range).check(z.minimum(min, range), z.maximum(max, range));
-};
 const decimals = (places: number) => (n: number) =>
   Math.abs(Math.round(n * 10 ** places) - n * 10 ** places) < 1e-9;
 const pattern = (regex: RegExp, what: string) => z.string().check(z.regex(regex, what));

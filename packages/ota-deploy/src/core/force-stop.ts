@@ -1,8 +1,10 @@
 // The force stopper: a CloudWatch alarm notification (the JSON CloudWatch publishes to an SNS alarm action)
 // cancels, with force, the one job the alarm belongs to. The job comes from the alarm itself as CloudWatch
-// describes it — its jobId dimension, which must agree with the message, its tags and its name — and only from an alarm this stack created for a
-// round (name prefix, tags) whose job carries the stack's group prefix and the deployment's owner mark; anything
-// else is refused and no job is touched. A job already ended or gone is reported, not an error. What was stopped
+// describes it — its jobId dimension, which must agree with the message, its tags and its name — and only from an
+// alarm this stack created for a round (name prefix, tags) whose job carries the stack's group prefix and the
+// deployment's owner mark, whose actions name the ota-force-stopper topic the message came from and which is in
+// ALARM now: a message published by hand, or for an alarm that only e-mails, stops nothing. Anything else is
+// refused and no job is touched. A job already ended or gone is reported, not an error. What was stopped
 // and why goes to the stack's e-mail topic, at least once: a redelivery of the same alarm after the job was
 // stopped by it says so again, so a failure between cancelling and telling loses no message.
 import {
@@ -47,9 +49,13 @@ export const FORCE_STOP_REASON = "FORCE_STOPPED_BY_ALARM";
 const MAX_COMMENT = 2028;
 
 export type ForceStopOutcome =
-  /** Not a notification of an alarm going to ALARM: nothing to do. */
+  /** A notification of an alarm going to OK or INSUFFICIENT_DATA: nothing to do. */
   | { outcome: "ignored"; reason: string }
-  /** Not this stack's round alarm, or its job is not the alarm's deployment's: no job touched. */
+  /** Not a CloudWatch alarm notification at all: nothing to do, but not expected on this topic. */
+  | { outcome: "malformed"; reason: string }
+  /** The alarm was deleted (its round cleaned up) or left ALARM since: an expected race, no job touched. */
+  | { outcome: "stale"; alarm: string; reason: string }
+  /** Not this stack's round alarm, its job is not the alarm's deployment's, or not sent as CloudWatch would: no job touched. */
   | { outcome: "refused"; alarm: string; reason: string }
   /** The job was running and is now cancelled with force. */
   | { outcome: "stopped"; alarm: string; jobId: string; notified: boolean }
@@ -68,6 +74,10 @@ export interface ForceStopDeps {
   groupPrefix: string;
   /** The e-mail topic told what was stopped; empty: none. */
   emailTopicArn: string;
+  /** The ota-force-stopper topic: notifications must come from it, and the alarm's actions must name it. */
+  forceStopTopicArn: string;
+  /** Called once the job is cancelled, before anyone is told (so a failed report loses no count). */
+  onStopped?: (jobId: string) => void;
 }
 
 /** Reads one SNS message: the notification, or why it is not one. */
@@ -85,9 +95,15 @@ export function readNotification(message: string): AlarmNotification | string {
   return parsed.data;
 }
 
-export async function forceStop(deps: ForceStopDeps, message: string): Promise<ForceStopOutcome> {
-  const alarm = readNotification(message);
-  if (typeof alarm === "string") return { outcome: "ignored", reason: alarm };
+/** One SNS record: its message, and the topic SNS says it came from. */
+export interface ForceStopRecord {
+  message: string;
+  topicArn?: string | undefined;
+}
+
+export async function forceStop(deps: ForceStopDeps, record: ForceStopRecord): Promise<ForceStopOutcome> {
+  const alarm = readNotification(record.message);
+  if (typeof alarm === "string") return { outcome: "malformed", reason: alarm };
   if (alarm.NewStateValue !== "ALARM") {
     return { outcome: "ignored", reason: `alarm ${alarm.AlarmName} went to ${alarm.NewStateValue}` };
   }
@@ -96,9 +112,13 @@ export async function forceStop(deps: ForceStopDeps, message: string): Promise<F
     alarm: alarm.AlarmName,
     reason,
   });
+  if (!deps.forceStopTopicArn || record.topicArn !== deps.forceStopTopicArn) {
+    return refused(`it did not come from the ota-force-stopper topic (${deps.forceStopTopicArn || "none"})`);
+  }
 
   const round = await roundOf(deps, alarm);
   if (typeof round === "string") return refused(round);
+  if ("stale" in round) return { outcome: "stale", alarm: alarm.AlarmName, reason: round.stale };
   const { jobId, owner } = round;
 
   const job = (await unlessNotFound(() => deps.iot.send(new DescribeJobCommand({ jobId }))))?.job;
@@ -128,17 +148,19 @@ export async function forceStop(deps: ForceStopDeps, message: string): Promise<F
     }
     throw error;
   }
+  deps.onStopped?.(jobId);
   return told(deps, "stopped", alarm, jobId, owner);
 }
 
 /**
  * The round an alarm belongs to, from the alarm itself: its jobId dimension, its tags (job id and owner id, which
- * only this stack's deploy step sets) and its name, which must all agree; or why it is not one of ours.
+ * only this stack's deploy step sets) and its name, which must all agree, and its actions, which must name the
+ * force-stop topic; or why it is not one of ours; or, for an alarm of ours deleted or no longer in ALARM, `stale`.
  */
 async function roundOf(
   deps: ForceStopDeps,
   alarm: AlarmNotification,
-): Promise<{ jobId: string; owner: string } | string> {
+): Promise<{ jobId: string; owner: string } | { stale: string } | string> {
   if (!alarm.AlarmName.startsWith(deps.alarmPrefix)) {
     return `not an alarm of this stack (its name does not start with ${deps.alarmPrefix})`;
   }
@@ -148,7 +170,8 @@ async function roundOf(
       new DescribeAlarmsCommand({ AlarmNames: [alarm.AlarmName], AlarmTypes: ["MetricAlarm"] }),
     )
   ).MetricAlarms?.[0];
-  if (!found?.AlarmArn) return "the alarm no longer exists (its round was cleaned up)";
+  const gone = { stale: "the alarm no longer exists (its round was cleaned up)" };
+  if (!found?.AlarmArn) return gone;
   const dimensions = (found.Dimensions ?? []).filter((d) => d.Name === JOB_ID_DIMENSION);
   if (dimensions.length !== 1 || (found.Dimensions ?? []).length !== 1) {
     return `it watches no single ${JOB_ID_DIMENSION} dimension`;
@@ -161,7 +184,7 @@ async function roundOf(
   const tags = await unlessNotFound(() =>
     deps.cloudWatch.send(new ListTagsForResourceCommand({ ResourceARN: found.AlarmArn })),
   );
-  if (!tags) return "the alarm no longer exists (its round was cleaned up)";
+  if (!tags) return gone;
   const tag = (key: string) => (tags.Tags ?? []).find((t: Tag) => t.Key === key)?.Value;
   const owner = tag(OWNER_TAG);
   if (tag(JOB_ID_TAG) !== jobId || !owner) {
@@ -172,6 +195,12 @@ async function roundOf(
   }
   if (!jobId.startsWith(deps.groupPrefix)) {
     return `job ${jobId} is not one of this stack's (GROUP_NAME_PREFIX ${deps.groupPrefix})`;
+  }
+  if (!(found.AlarmActions ?? []).includes(deps.forceStopTopicArn)) {
+    return "its actions do not name the ota-force-stopper topic (it was not meant to stop its job)";
+  }
+  if (found.StateValue !== "ALARM") {
+    return { stale: `the alarm is ${found.StateValue ?? "in no state"} now, no longer in ALARM` };
   }
   return { jobId, owner };
 }

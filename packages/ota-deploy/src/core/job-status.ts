@@ -2,9 +2,12 @@
 // never a call per device), rollout config with the rate achieved and the progress, abort, timeout and retry
 // config, when it was created and how long it has run; and the devices that failed, were rejected or timed out,
 // with their status details, a page at a time (ListJobExecutionsForJob's status filter, then DescribeJobExecution
-// per listed device), every call spaced to the configured rate. The result's cursor asks for the next page.
+// per listed device), every call spaced to the configured rate. An answer ends early, before the Lambda's time
+// runs out, when the rate would not let it describe a whole page in the time left: a listed page cannot be
+// resumed half-way, so each listing asks for no more devices than the time left can describe. The result's
+// cursor, bound to its job, asks for the next page.
 import { DescribeJobCommand, type IoTClient, ListJobExecutionsForJobCommand } from "@aws-sdk/client-iot";
-import { NotFoundError, unlessNotFound } from "@fleet/shared-aws";
+import { errorName, NotFoundError, unlessNotFound, ValidationError } from "@fleet/shared-aws";
 import type { Gate } from "@fleet/shared-aws/steps";
 import { type DeviceFailure, describeExecution } from "./round-status";
 
@@ -13,6 +16,8 @@ export const LISTED_STATUSES = ["FAILED", "REJECTED", "TIMED_OUT"] as const;
 export type ListedStatus = (typeof LISTED_STATUSES)[number];
 
 export interface StatusCursor {
+  /** The job it pages: a cursor is refused for any other. */
+  jobId: string;
   status: ListedStatus;
   nextToken?: string | undefined;
 }
@@ -71,10 +76,19 @@ export interface JobStatusDeps {
   iot: IoTClient;
   /** Spaces out every IoT call of the invocation. */
   gate: Gate;
+  /** The gate's rate (calls per second): how many calls the time left allows. */
+  callsPerSecond: number;
+  /** Epoch ms: no call may be planned to end after it (the Lambda's remaining time less a margin). */
+  deadline: number;
   now?: () => number;
 }
 
 export async function jobStatus(deps: JobStatusDeps, input: JobStatusInput): Promise<JobStatus> {
+  if (input.cursor && input.cursor.jobId !== input.jobId) {
+    throw new ValidationError([
+      `cursor: it pages job ${input.cursor.jobId}, not ${input.jobId} (pass the nextCursor of this job's answer)`,
+    ]);
+  }
   const now = deps.now?.() ?? Date.now();
   await deps.gate();
   const described = await unlessNotFound(() => deps.iot.send(new DescribeJobCommand({ jobId: input.jobId })));
@@ -124,29 +138,34 @@ export async function jobStatus(deps: JobStatusDeps, input: JobStatusInput): Pro
 
 /**
  * Up to pageSize devices from the cursor on, status by status; a status the process details count none of is
- * not listed at all. The cursor left points at the first device not shown.
+ * not listed at all. Each listing asks for no more devices than can be described before the deadline at the
+ * gate's rate (one at least, so every answer moves on). The cursor left points at the first device not shown.
  */
 async function listDevices(
   deps: JobStatusDeps,
   input: JobStatusInput,
   counts: JobStatus["counts"],
 ): Promise<{ devices: DeviceFailure[]; nextCursor: StatusCursor | null }> {
+  const now = deps.now ?? Date.now;
   const devices: DeviceFailure[] = [];
   const from = input.cursor ? LISTED_STATUSES.indexOf(input.cursor.status) : 0;
   let nextToken = input.cursor?.nextToken;
+  const cursor = (status: ListedStatus) => ({
+    devices,
+    nextCursor: { jobId: input.jobId, status, nextToken },
+  });
   for (const status of LISTED_STATUSES.slice(from)) {
     if (counts[status] > 0) {
       do {
-        if (devices.length >= input.pageSize) return { devices, nextCursor: { status, nextToken } };
-        await deps.gate();
-        const page = await deps.iot.send(
-          new ListJobExecutionsForJobCommand({
-            jobId: input.jobId,
-            status,
-            maxResults: input.pageSize - devices.length,
-            nextToken,
-          }),
+        // The calls the time left allows, the listing itself first.
+        const describable = Math.floor(((deps.deadline - now()) / 1000) * deps.callsPerSecond) - 1;
+        const maxResults = Math.min(
+          input.pageSize - devices.length,
+          devices.length === 0 ? Math.max(1, describable) : describable,
         );
+        if (maxResults < 1) return cursor(status);
+        await deps.gate();
+        const page = await listPage(deps.iot, { jobId: input.jobId, status, maxResults, nextToken });
         for (const execution of page.executionSummaries ?? []) {
           await deps.gate();
           devices.push(await describeExecution(deps.iot, input.jobId, execution));
@@ -157,4 +176,21 @@ async function listDevices(
     nextToken = undefined;
   }
   return { devices, nextCursor: null };
+}
+
+/** One listing; a token AWS no longer takes (stale, or made up) is the caller's `cursor` at fault. */
+async function listPage(
+  iot: IoTClient,
+  request: { jobId: string; status: ListedStatus; maxResults: number; nextToken: string | undefined },
+) {
+  try {
+    return await iot.send(new ListJobExecutionsForJobCommand(request));
+  } catch (error) {
+    if (request.nextToken !== undefined && errorName(error) === "InvalidRequestException") {
+      throw new ValidationError([
+        `cursor: its nextToken is not one AWS takes any more (${errorName(error)}); ask again without a cursor`,
+      ]);
+    }
+    throw error;
+  }
 }

@@ -1,11 +1,11 @@
 // The first step of a deployment: everything checked before anything is created — the config (every field and
-// range), the release and its pinned object version, the stream role, the targets (things exist, a group
-// exists) and the merged job document — and turned into the plan every later step reads. The plan gives the
+// range), the alarms' topics (the stack has them), the release and its pinned object version, the stream role,
+// the targets (things exist, a group exists) and the merged job document — and turned into the plan every later step reads. The plan gives the
 // deployment its owner id: what the deployment creates carries it, and clean-up removes only what carries it.
 // A list of more than 100 things is written to the bucket for the paced group fill (the only write).
 import { randomUUID } from "node:crypto";
 import { DescribeThingCommand, DescribeThingGroupCommand, type IoTClient } from "@aws-sdk/client-iot";
-import { HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import {
   ConflictError,
   NotFoundError,
@@ -22,6 +22,7 @@ import {
 import { type DocumentDeps, loadCustomDocument, mergeDocument, otaFields } from "./job-document";
 import { requirePrefix, targetGroupName, targetListKey } from "./names";
 import { type ReleaseRecord, readRelease } from "./release-record";
+import { alarmActions, type StackTopics, stackTopics } from "./round-alarms";
 
 export type PlannedTargets =
   | { kind: "things"; arns: string[] }
@@ -55,7 +56,36 @@ export interface PlanDeps extends DocumentDeps {
   groupNamePrefix: string;
   /** The stack's bounds on deadlines (DEFAULT_/MAX_ROUND_DEADLINE_MINUTES). */
   deadlines?: DeadlineBounds;
+  /** The stack's alarm topics: an alarm naming one the stack lacks is refused before anything is created. */
+  topics?: StackTopics;
 }
+
+/** The variables plan-deployment and add-schedule check a deployment with. */
+export interface PlanSettings {
+  FIRMWARE_BUCKET: string;
+  OTA_ROLE_ARN?: string | undefined;
+  DOCUMENT_URL_HOSTS: string;
+  GROUP_NAME_PREFIX: string;
+  DEFAULT_ROUND_DEADLINE_MINUTES: number;
+  MAX_ROUND_DEADLINE_MINUTES: number;
+  EMAIL_TOPIC_ARN: string;
+  SMS_TOPIC_ARN: string;
+  FORCE_STOP_TOPIC_ARN: string;
+}
+
+/** A deployment checker's dependencies, from its handler's variables. */
+export const planDeps = (settings: PlanSettings, clients: { s3: S3Client; iot: IoTClient }): PlanDeps => ({
+  ...clients,
+  bucket: settings.FIRMWARE_BUCKET,
+  otaRoleArn: settings.OTA_ROLE_ARN,
+  allowedHosts: settings.DOCUMENT_URL_HOSTS.split(",").filter(Boolean),
+  groupNamePrefix: settings.GROUP_NAME_PREFIX,
+  deadlines: {
+    defaultMinutes: settings.DEFAULT_ROUND_DEADLINE_MINUTES,
+    maxMinutes: settings.MAX_ROUND_DEADLINE_MINUTES,
+  },
+  topics: stackTopics(settings),
+});
 
 /** What a deployment config resolves to before its targets are planned: everything plan checks but them. */
 export interface CheckedDeployment {
@@ -82,6 +112,7 @@ export async function checkDeployment(deps: PlanDeps, input: unknown): Promise<C
     roleArn: config.roleArn,
     "presignedUrl.roleArn": config.presignedUrl?.roleArn,
   });
+  if (deps.topics && config.alarms) alarmActions(config.alarms, deps.topics);
   const release = await readRelease(deps.s3, deps.bucket, config.release);
   if (!release)
     throw new NotFoundError(

@@ -11,7 +11,7 @@ import {
   PutMetricAlarmCommand,
   type PutMetricAlarmCommandInput,
 } from "@aws-sdk/client-cloudwatch";
-import { unlessNotFound, ValidationError } from "@fleet/shared-aws";
+import { isNotFound, ValidationError } from "@fleet/shared-aws";
 import { JOB_ID_DIMENSION } from "../metric-names";
 import { type AlarmConfig, type AlarmTopic, SIMPLE_STATISTICS } from "./alarm-config";
 
@@ -21,6 +21,17 @@ export const OWNER_TAG = "ota-deploy:owner";
 
 /** The stack's topics by logical name; an empty ARN: the stack has no such topic. */
 export type StackTopics = Record<AlarmTopic, string>;
+
+/** The stack's topics, from the variables that carry them. */
+export const stackTopics = (vars: {
+  EMAIL_TOPIC_ARN: string;
+  SMS_TOPIC_ARN: string;
+  FORCE_STOP_TOPIC_ARN: string;
+}): StackTopics => ({
+  "email-notification": vars.EMAIL_TOPIC_ARN,
+  "sms-notification": vars.SMS_TOPIC_ARN,
+  "ota-force-stopper": vars.FORCE_STOP_TOPIC_ARN,
+});
 
 export interface RoundAlarmsInput {
   prefix: string;
@@ -104,12 +115,37 @@ export async function putRoundAlarms(
   return names;
 }
 
-/** Deletes the round's alarms of this deployment (only those); none left is not an error. */
+/** Tries at deleting what is left after a DeleteAlarms that found a name gone. */
+const DELETE_ATTEMPTS = 3;
+
+/**
+ * Deletes the round's alarms of this deployment (only those); none left is not an error. DeleteAlarms deletes
+ * nothing when it fails, so when one name was deleted meanwhile (a concurrent clean-up) what is left is listed
+ * again and deleted.
+ */
 export async function deleteRoundAlarms(
   cloudWatch: CloudWatchClient,
   input: Omit<RoundAlarmsInput, "alarms" | "topics">,
 ): Promise<string[]> {
   const prefix = roundAlarmPrefix(input.prefix, input.jobId, input.owner);
+  const deleted = new Set<string>();
+  for (let attempt = 1; ; attempt += 1) {
+    const names = await alarmNames(cloudWatch, prefix);
+    try {
+      // At most 100 names a call.
+      for (let i = 0; i < names.length; i += 100) {
+        const batch = names.slice(i, i + 100);
+        await cloudWatch.send(new DeleteAlarmsCommand({ AlarmNames: batch }));
+        for (const name of batch) deleted.add(name);
+      }
+      return [...deleted];
+    } catch (error) {
+      if (!isNotFound(error) || attempt === DELETE_ATTEMPTS) throw error;
+    }
+  }
+}
+
+async function alarmNames(cloudWatch: CloudWatchClient, prefix: string): Promise<string[]> {
   const names: string[] = [];
   let NextToken: string | undefined;
   do {
@@ -119,11 +155,5 @@ export async function deleteRoundAlarms(
     names.push(...(page.MetricAlarms ?? []).flatMap((alarm) => (alarm.AlarmName ? [alarm.AlarmName] : [])));
     NextToken = page.NextToken;
   } while (NextToken);
-  // DeleteAlarms takes at most 100 names a call; one deleted meanwhile (a concurrent clean-up) is no error.
-  for (let i = 0; i < names.length; i += 100) {
-    await unlessNotFound(() =>
-      cloudWatch.send(new DeleteAlarmsCommand({ AlarmNames: names.slice(i, i + 100) })),
-    );
-  }
   return names;
 }

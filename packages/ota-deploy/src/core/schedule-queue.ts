@@ -38,7 +38,8 @@ export function newDeploymentId(submittedAt: Date, random = randomBytes(10).toSt
   return `${compact}-${random}`;
 }
 
-const entrySchema = z.strictObject({
+// Not strict: an attribute an operator added in the console, or a newer version wrote, is dropped, not an error.
+const entrySchema = z.object({
   status: z.enum(Object.values(STATUS) as [Status, ...Status[]]),
   deploymentId: z.string().check(z.regex(DEPLOYMENT_ID)),
   submittedAt: z.string(),
@@ -60,6 +61,13 @@ const entrySchema = z.strictObject({
 });
 export type QueueEntry = z.infer<typeof entrySchema>;
 
+/** An item of the queue that is not an entry (hand-edited, or corrupted): skipped, with its key and the problem. */
+export interface MalformedItem {
+  status: string;
+  deploymentId: string;
+  problem: string;
+}
+
 export interface QueueDeps {
   db: DynamoDBClient;
   table: string;
@@ -74,14 +82,30 @@ export function toItem(entry: QueueEntry): Record<string, AttributeValue> {
   );
 }
 
-/** An item as the table holds it, read (and checked) as an entry. */
-export function fromItem(item: Record<string, AttributeValue>): QueueEntry {
-  return entrySchema.parse(
+/** An item as the table holds it, read (and checked) as an entry, its unknown attributes dropped; or why not. */
+export function readItem(item: Record<string, AttributeValue>): QueueEntry | MalformedItem {
+  const parsed = z.safeParse(
+    entrySchema,
     Object.fromEntries(
       Object.entries(item).map(([name, value]) => [name, value.N !== undefined ? Number(value.N) : value.S]),
     ),
   );
+  if (parsed.success) return parsed.data;
+  return {
+    status: item[PARTITION_KEY]?.S ?? "?",
+    deploymentId: item[SORT_KEY]?.S ?? "?",
+    problem: parsed.error.issues.map((i) => `${i.path.join(".") || "item"}: ${i.message}`).join("; "),
+  };
 }
+
+/** An item read as an entry; throws naming the problem if it is none. */
+export function fromItem(item: Record<string, AttributeValue>): QueueEntry {
+  const read = readItem(item);
+  if ("problem" in read) throw new Error(`queue item ${read.status}/${read.deploymentId}: ${read.problem}`);
+  return read;
+}
+
+const isMalformed = (read: QueueEntry | MalformedItem): read is MalformedItem => "problem" in read;
 
 const key = (status: Status, deploymentId: string) => ({
   [PARTITION_KEY]: { S: status },
@@ -106,12 +130,15 @@ export async function putPending(deps: QueueDeps, entry: QueueEntry): Promise<"c
   }
 }
 
-/** One page of entries of one status, oldest first, after the entry `after` names; `next` names the last read. */
+/**
+ * One page of entries of one status, oldest first, after the entry `after` names; `next` names the last read.
+ * Items that are not entries are set apart in `malformed`, so one bad item never hides the rest of the queue.
+ */
 export async function entryPage(
   deps: QueueDeps,
   status: Status,
   options: { limit: number; after?: string | undefined; leaseEndedBefore?: number },
-): Promise<{ entries: QueueEntry[]; next?: string }> {
+): Promise<{ entries: QueueEntry[]; malformed: MalformedItem[]; next?: string }> {
   const expired = options.leaseEndedBefore;
   const page = await deps.db.send(
     new QueryCommand({
@@ -133,18 +160,27 @@ export async function entryPage(
     }),
   );
   const next = page.LastEvaluatedKey?.[SORT_KEY]?.S;
-  return { entries: (page.Items ?? []).map(fromItem), ...(next ? { next } : {}) };
+  const read = (page.Items ?? []).map(readItem);
+  return {
+    entries: read.filter((r): r is QueueEntry => !isMalformed(r)),
+    malformed: read.filter(isMalformed),
+    ...(next ? { next } : {}),
+  };
 }
 
-/** Every entry of one status, oldest first, read a page at a time; `leaseEndedBefore` keeps expired claims only. */
+/**
+ * Every entry of one status, oldest first, read a page at a time; `leaseEndedBefore` keeps expired claims only.
+ * Malformed items are handed to `onMalformed` and skipped.
+ */
 export async function* entries(
   deps: QueueDeps,
   status: Status,
-  options: { pageSize: number; leaseEndedBefore?: number },
+  options: { pageSize: number; leaseEndedBefore?: number; onMalformed: (item: MalformedItem) => void },
 ): AsyncGenerator<QueueEntry> {
   let after: string | undefined;
   do {
     const page = await entryPage(deps, status, { ...options, limit: options.pageSize, after });
+    for (const item of page.malformed) options.onMalformed(item);
     yield* page.entries;
     after = page.next;
   } while (after);

@@ -5,6 +5,7 @@ import { handlerConfig } from "../config";
 import { deployRound } from "../core/deploy-round";
 import { requirePrefix } from "../core/names";
 import type { DeploymentPlan } from "../core/plan";
+import { stackTopics } from "../core/round-alarms";
 import { deployRoundEvent } from "../schemas";
 
 const config = handlerConfig("deploy-round");
@@ -12,11 +13,7 @@ const iot = awsClient(IoTClient);
 const alarms = {
   cloudWatch: awsClient(CloudWatchClient),
   prefix: config.ALARM_NAME_PREFIX,
-  topics: {
-    "email-notification": config.EMAIL_TOPIC_ARN,
-    "sms-notification": config.SMS_TOPIC_ARN,
-    "ota-force-stopper": config.FORCE_STOP_TOPIC_ARN,
-  },
+  topics: stackTopics(config),
 };
 
 export const handler = defineHandler({

@@ -3,6 +3,8 @@ import { SFNClient } from "@aws-sdk/client-sfn";
 import { awsClient, defineHandler } from "@fleet/shared-aws";
 import { handlerConfig } from "../config";
 import { CLAIM_LEASE_MS, runDeployer } from "../core/deployer";
+import { rolloutsInProgress } from "../core/rollouts";
+import { DEPLOYER_METRICS } from "../metric-names";
 import { deployerEvent } from "../schemas";
 
 const config = handlerConfig("deployer");
@@ -10,7 +12,7 @@ const db = awsClient(DynamoDBClient);
 const sfn = awsClient(SFNClient);
 
 export const handler = defineHandler({
-  name: "deployer",
+  name: DEPLOYER_METRICS.service,
   schema: deployerEvent,
   handler: async (_event, { logger, metrics }) => {
     const result = await runDeployer({
@@ -22,13 +24,18 @@ export const handler = defineHandler({
       maxAttempts: config.MAX_START_ATTEMPTS,
       leaseMs: CLAIM_LEASE_MS,
     });
-    // An operator watches failures: each one logged with its reason and counted, as are starts and retries.
-    for (const deployment of result.deployed) logger.info("deployment started", deployment);
+    // An operator watches failures: each one logged with its reason and counted (an alarm watches the count), as
+    // are starts, retries and queue items that are not entries (logged with their key).
+    for (const deployment of result.deployed) logger.info("deployment started", { ...deployment });
     for (const deployment of result.retrying) logger.warn("deployment start will be retried", deployment);
     for (const deployment of result.failed) logger.error("deployment failed", deployment);
-    metrics.addMetric("DeploymentsStarted", "Count", result.deployed.length);
-    metrics.addMetric("DeploymentStartsRetried", "Count", result.retrying.length);
-    metrics.addMetric("DeploymentsFailed", "Count", result.failed.length);
-    return result;
+    for (const item of result.malformed) logger.error("queue item skipped: not a queue entry", { ...item });
+    metrics.addMetric(DEPLOYER_METRICS.started, "Count", result.deployed.length);
+    metrics.addMetric(DEPLOYER_METRICS.retried, "Count", result.retrying.length);
+    metrics.addMetric(DEPLOYER_METRICS.failed, "Count", result.failed.length);
+    metrics.addMetric(DEPLOYER_METRICS.malformed, "Count", result.malformed.length);
+    const running = await rolloutsInProgress(sfn, config.DEPLOY_STATE_MACHINE_ARN);
+    metrics.addMetric(DEPLOYER_METRICS.rolloutsInProgress, "Count", running);
+    return { ...result, rolloutsInProgress: running };
   },
 });

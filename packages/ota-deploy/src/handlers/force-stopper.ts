@@ -15,6 +15,7 @@ const deps = {
   alarmPrefix: config.ALARM_NAME_PREFIX,
   groupPrefix: config.GROUP_NAME_PREFIX,
   emailTopicArn: config.EMAIL_TOPIC_ARN,
+  forceStopTopicArn: config.FORCE_STOP_TOPIC_ARN,
 };
 
 export const handler = defineHandler({
@@ -22,12 +23,18 @@ export const handler = defineHandler({
   schema: forceStopperEvent,
   handler: async (event, { logger, metrics }) => {
     const outcomes: ForceStopOutcome[] = [];
+    // Counted as soon as the job is cancelled: a report that then fails (and is retried) loses no count.
+    const onStopped = () => metrics.addMetric(FORCE_STOPPER.metricName, "Count", 1);
     for (const record of event.Records) {
-      const outcome = await forceStop(deps, record.Sns.Message);
-      if (outcome.outcome === "stopped") {
-        metrics.addMetric(FORCE_STOPPER.metricName, "Count", 1);
-        logger.warn("force-stopped a job", { ...outcome });
-      } else if (outcome.outcome === "refused") logger.error("refused an alarm", { ...outcome });
+      const outcome = await forceStop(
+        { ...deps, onStopped },
+        { message: record.Sns.Message, topicArn: record.Sns.TopicArn },
+      );
+      // A refusal may be an attack; a malformed message or a stale alarm is unexpected or a benign race.
+      if (outcome.outcome === "stopped") logger.warn("force-stopped a job", { ...outcome });
+      else if (outcome.outcome === "refused") logger.error("refused an alarm", { ...outcome });
+      else if (outcome.outcome === "malformed" || outcome.outcome === "stale")
+        logger.warn("alarm notification not acted on", { ...outcome });
       else logger.info("alarm notification handled", { ...outcome });
       outcomes.push(outcome);
     }

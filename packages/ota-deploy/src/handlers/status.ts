@@ -12,9 +12,12 @@ const iot = awsClient(IoTClient);
 export const handler = defineHandler({
   name: "status",
   schema: statusEvent,
-  handler: (event) => {
+  handler: (event, { deadline }) => {
     requirePrefix(config.GROUP_NAME_PREFIX, { jobId: event.jobId });
     // A gate per invocation: the rate holds for one answer's calls, each waiting on the one before.
-    return jobStatus({ iot, gate: rateGate(config.JOB_STATUS_RATE) }, event);
+    return jobStatus(
+      { iot, gate: rateGate(config.JOB_STATUS_RATE), callsPerSecond: config.JOB_STATUS_RATE, deadline },
+      event,
+    );
   },
 });

@@ -32,7 +32,7 @@ import { configureHandlers, createFirmwareBucket, firmwareFile, invoke } from ".
 jest.setTimeout(240_000);
 const BUCKET = "it-alarms-firmware";
 const VERSION = "8.0.0";
-const PREFIX = "it-stack-ota-deploy-";
+const PREFIX = "it-stack-ota-deploy-round-alarm-";
 const iot = awsClient(IoTClient);
 const cloudWatch = awsClient(CloudWatchClient);
 let email: ListenedTopic;
@@ -213,6 +213,52 @@ async function twoRunningDeployments(a: string, b: string) {
 
 const jobOf = async (jobId: string) => (await iot.send(new DescribeJobCommand({ jobId }))).job;
 
+/**
+ * FAILEDCount datapoints of `jobId` now, the alarm's threshold checked against the metric read back (moto
+ * evaluates no alarm), then the alarm set to ALARM as CloudWatch would, with the reason made of the breaching Sum.
+ */
+async function failuresBreach(
+  alarmName: string,
+  jobId: string,
+  values: number[],
+  reason: (sum: number | undefined) => string,
+): Promise<void> {
+  const now = new Date();
+  await cloudWatch.send(
+    new PutMetricDataCommand({
+      Namespace: "IoT:OTA:JobExecution",
+      MetricData: values.map((Value) => ({
+        MetricName: "FAILEDCount",
+        Dimensions: [{ Name: "jobId", Value: jobId }],
+        Timestamp: now,
+        Value,
+        Unit: "Count",
+      })),
+    }),
+  );
+  const [alarm] = await alarmsNamed([alarmName]);
+  const { Datapoints = [] } = await cloudWatch.send(
+    new GetMetricStatisticsCommand({
+      Namespace: alarm?.Namespace,
+      MetricName: alarm?.MetricName,
+      Dimensions: alarm?.Dimensions,
+      StartTime: new Date(now.getTime() - 5 * 60_000),
+      EndTime: new Date(now.getTime() + 60_000),
+      Period: alarm?.Period,
+      Statistics: ["Sum"],
+    }),
+  );
+  const breaching = Datapoints.filter((d) => (d.Sum ?? 0) > (alarm?.Threshold as number));
+  expect(breaching.length).toBeGreaterThanOrEqual(alarm?.DatapointsToAlarm ?? 1);
+  await cloudWatch.send(
+    new SetAlarmStateCommand({
+      AlarmName: alarmName,
+      StateValue: "ALARM",
+      StateReason: reason(breaching[0]?.Sum),
+    }),
+  );
+}
+
 /** What the force stopper's Lambda receives: each notification the ota-force-stopper topic got. */
 const deliveries = async () => (await forceStopper.received()).map((e) => snsLambdaEvent(forceStopper, e));
 const stopWith = (event: unknown) => invoke<{ outcomes: ForceStopOutcome[] }>("force-stopper", event);
@@ -224,39 +270,12 @@ describe("the force stopper (moto evaluates no alarm: threshold checked against 
     await email.received();
 
     // Three failures of job A's round in this minute: the Sum breaches the alarm's threshold of 2.
-    const now = new Date();
-    await cloudWatch.send(
-      new PutMetricDataCommand({
-        Namespace: "IoT:OTA:JobExecution",
-        MetricData: [1, 1, 1].map((Value) => ({
-          MetricName: "FAILEDCount",
-          Dimensions: [{ Name: "jobId", Value: "itStopA-r1" }],
-          Timestamp: now,
-          Value,
-          Unit: "Count",
-        })),
-      }),
-    );
-    const [alarm] = await alarmsNamed([failuresA]);
-    const { Datapoints = [] } = await cloudWatch.send(
-      new GetMetricStatisticsCommand({
-        Namespace: alarm?.Namespace,
-        MetricName: alarm?.MetricName,
-        Dimensions: alarm?.Dimensions,
-        StartTime: new Date(now.getTime() - 5 * 60_000),
-        EndTime: new Date(now.getTime() + 60_000),
-        Period: alarm?.Period,
-        Statistics: ["Sum"],
-      }),
-    );
-    const breaching = Datapoints.filter((d) => (d.Sum ?? 0) > (alarm?.Threshold as number));
-    expect(breaching.length).toBeGreaterThanOrEqual(alarm?.DatapointsToAlarm ?? 1);
-    await cloudWatch.send(
-      new SetAlarmStateCommand({
-        AlarmName: failuresA,
-        StateValue: "ALARM",
-        StateReason: `Threshold Crossed: 1 out of the last 1 datapoints [${breaching[0]?.Sum}] was greater than the threshold (2.0).`,
-      }),
+    await failuresBreach(
+      failuresA,
+      "itStopA-r1",
+      [1, 1, 1],
+      (sum) =>
+        `Threshold Crossed: 1 out of the last 1 datapoints [${sum}] was greater than the threshold (2.0).`,
     );
 
     const [delivery, ...others] = await deliveries();
@@ -299,7 +318,7 @@ describe("the force stopper (moto evaluates no alarm: threshold checked against 
     });
     expect((await stopWith(delivery)).outcomes).toEqual([
       {
-        outcome: "refused",
+        outcome: "stale",
         alarm: failuresA,
         reason: "the alarm no longer exists (its round was cleaned up)",
       },
@@ -332,7 +351,7 @@ describe("the force stopper (moto evaluates no alarm: threshold checked against 
       Records: messages.map((Message) => ({ Sns: { Message, TopicArn: forceStopper.arn } })),
     });
     const ignored = await stopWith(records(message("OK"), message("INSUFFICIENT_DATA"), "not json", "{}"));
-    expect(ignored.outcomes.map((o) => o.outcome)).toEqual(["ignored", "ignored", "ignored", "ignored"]);
+    expect(ignored.outcomes.map((o) => o.outcome)).toEqual(["ignored", "ignored", "malformed", "malformed"]);
 
     // Someone else's alarm on job B's metric, notifying the force stopper topic.
     await cloudWatch.send(
@@ -404,6 +423,33 @@ describe("the force stopper (moto evaluates no alarm: threshold checked against 
         reason: "its notification names job itQuietB-r1 but the alarm watches job itQuietA-r1",
       },
     ]);
+
+    // Published by hand to the force-stop topic: the seed's e-mail-only alarm of job B, in ALARM; job B's
+    // force-stop alarm, which is OK now; and a genuine-looking message that came from the e-mail topic.
+    const slowB = rounds.itQuietB?.alarms.find((n) => n.endsWith("-DownloadTimeUpperLimitAlarm")) as string;
+    await cloudWatch.send(
+      new SetAlarmStateCommand({ AlarmName: slowB, StateValue: "ALARM", StateReason: "test: slow" }),
+    );
+    const byHand = await stopWith({
+      Records: [
+        ...records(message("ALARM", slowB)).Records,
+        ...records(message("ALARM")).Records,
+        { Sns: { Message: message("ALARM"), TopicArn: email.arn } },
+      ],
+    });
+    expect(byHand.outcomes).toEqual([
+      {
+        outcome: "refused",
+        alarm: slowB,
+        reason: "its actions do not name the ota-force-stopper topic (it was not meant to stop its job)",
+      },
+      { outcome: "stale", alarm: failuresB, reason: "the alarm is OK now, no longer in ALARM" },
+      {
+        outcome: "refused",
+        alarm: failuresB,
+        reason: `it did not come from the ota-force-stopper topic (${forceStopper.arn})`,
+      },
+    ]);
     expect((await jobOf("itQuietA-r1"))?.status).toBe("IN_PROGRESS");
     expect((await jobOf("itQuietB-r1"))?.status).toBe("IN_PROGRESS");
   });
@@ -417,40 +463,7 @@ describe("the force stopper (moto evaluates no alarm: threshold checked against 
         // Its only device never reports; one failure datapoint above the threshold of 0 (checked against the
         // metric read back), then the alarm's state set, as CloudWatch would.
         const name = (result.alarms as string[]).find((n) => n.endsWith("-Failures")) as string;
-        const now = new Date();
-        await cloudWatch.send(
-          new PutMetricDataCommand({
-            Namespace: "IoT:OTA:JobExecution",
-            MetricData: [
-              {
-                MetricName: "FAILEDCount",
-                Dimensions: [{ Name: "jobId", Value: result.jobId as string }],
-                Timestamp: now,
-                Value: 1,
-              },
-            ],
-          }),
-        );
-        const [alarm] = await alarmsNamed([name]);
-        const { Datapoints = [] } = await cloudWatch.send(
-          new GetMetricStatisticsCommand({
-            Namespace: alarm?.Namespace,
-            MetricName: alarm?.MetricName,
-            Dimensions: alarm?.Dimensions,
-            StartTime: new Date(now.getTime() - 5 * 60_000),
-            EndTime: new Date(now.getTime() + 60_000),
-            Period: alarm?.Period,
-            Statistics: ["Sum"],
-          }),
-        );
-        expect(Datapoints.some((d) => (d.Sum ?? 0) > (alarm?.Threshold as number))).toBe(true);
-        await cloudWatch.send(
-          new SetAlarmStateCommand({
-            AlarmName: name,
-            StateValue: "ALARM",
-            StateReason: "Threshold Crossed (test)",
-          }),
-        );
+        await failuresBreach(name, result.jobId as string, [1], () => "Threshold Crossed (test)");
         for (const delivery of await deliveries())
           stopped = [...stopped, ...(await stopWith(delivery)).outcomes];
       }

@@ -4,7 +4,14 @@
 // claim one deployment once and start one execution; a start that keeps failing is retried, then failed with its
 // reason; a claimer that crashed is recovered by a later run, its execution started once.
 import { randomUUID } from "node:crypto";
-import { CreateTableCommand, DeleteItemCommand, DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
+import {
+  CreateTableCommand,
+  DeleteItemCommand,
+  DynamoDBClient,
+  PutItemCommand,
+  ScanCommand,
+  TransactWriteItemsCommand,
+} from "@aws-sdk/client-dynamodb";
 import { CreateThingCommand, CreateThingGroupCommand, IoTClient } from "@aws-sdk/client-iot";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateScheduleCommand, GetScheduleCommand, SchedulerClient } from "@aws-sdk/client-scheduler";
@@ -29,6 +36,7 @@ import {
   type QueueEntry,
   SORT_KEY,
   STATUS,
+  toItem,
 } from "../../src/core/schedule-queue";
 import { uploadFirmware } from "../../src/core/upload";
 import definition from "../../src/deploy.asl.json" with { type: "json" };
@@ -81,7 +89,14 @@ async function createStack(): Promise<Stack> {
       roleArn: "arn:aws:iam::123456789012:role/deploy",
     }),
   );
-  configureHandlers(BUCKET, { SCHEDULE_TABLE: table, DEPLOY_STATE_MACHINE_ARN: stateMachineArn as string });
+  // A stack with an e-mail topic only (another test file's topics may be in the environment).
+  configureHandlers(BUCKET, {
+    SCHEDULE_TABLE: table,
+    DEPLOY_STATE_MACHINE_ARN: stateMachineArn as string,
+    EMAIL_TOPIC_ARN: "arn:aws:sns:us-east-1:123456789012:it-schedule-email-notification",
+    SMS_TOPIC_ARN: "",
+    FORCE_STOP_TOPIC_ARN: "",
+  });
   return { table, stateMachineArn: stateMachineArn as string };
 }
 
@@ -230,6 +245,30 @@ describe("add-schedule", () => {
       /targets\.things: ghost/,
     ],
     [
+      "an alarm naming a topic this stack lacks",
+      {
+        ...config("notopic"),
+        alarms: [
+          {
+            name: "Failures",
+            metricName: "FAILEDCount",
+            stat: "Sum",
+            period: 60,
+            threshold: 2,
+            alarmType: "upper",
+            evaluationPeriods: 1,
+            topics: ["email-notification", "ota-force-stopper"],
+          },
+        ],
+      },
+      /alarms \(Failures\) topics: this stack has no ota-force-stopper topic/,
+    ],
+    [
+      "more than 100 named things (they would go unchecked until the group fill)",
+      config("many", { things: Array.from({ length: 101 }, (_, i) => `sched-${i}`) }),
+      /targets\.things: 101 things, more than the 100 add-schedule checks by name; .*targets\.thingListKey/,
+    ],
+    [
       "a config too large for a deploy execution's input",
       config("huge", { things: Array.from({ length: 3000 }, (_, i) => `device-${"x".repeat(80)}-${i}`) }),
       /config: \d+ bytes, more than the 262144 a deploy execution takes/,
@@ -274,14 +313,134 @@ describe("deployer", () => {
     expect((await table(stack.table)).Deployed).toHaveLength(5);
   });
 
-  it("deploys the oldest pending deployment first, one per run", async () => {
+  it("deploys the oldest pending deployment first, one per run, and counts the rollouts running after each run", async () => {
     const first = await invoke<{ deploymentId: string }>("add-schedule", { config: config("older") });
     const second = await invoke<{ deploymentId: string }>("add-schedule", { config: config("newer") });
-    const run1 = await invoke<DeployerResult>("deployer", {});
+    type Run = DeployerResult & { rolloutsInProgress: number };
+    const run1 = await invoke<Run>("deployer", {});
     expect(run1.deployed.map((d) => d.deploymentId)).toEqual([first.deploymentId]);
-    const run2 = await invoke<DeployerResult>("deployer", {});
+    const run2 = await invoke<Run>("deployer", {});
     expect(run2.deployed.map((d) => d.deploymentId)).toEqual([second.deploymentId]);
-    expect((await invoke<DeployerResult>("deployer", {})).deployed).toEqual([]);
+    const run3 = await invoke<Run>("deployer", {});
+    expect(run3.deployed).toEqual([]);
+    // Earlier tests' executions still run (moto never ends them): each start adds one, a run without starts none.
+    const { executions: running = [] } = await sfn.send(
+      new ListExecutionsCommand({ stateMachineArn: stack.stateMachineArn, statusFilter: "RUNNING" }),
+    );
+    expect([run1, run2, run3].map((r) => r.rolloutsInProgress)).toEqual([
+      running.length - 1,
+      running.length,
+      running.length,
+    ]);
+  });
+
+  it("a claim that crashed its deployer MAX_START_ATTEMPTS times is Failed with why, and a pending one behind it starts in the same run", async () => {
+    const stuck = await invoke<{ deploymentId: string }>("add-schedule", { config: config("crashes") });
+    const next = await invoke<{ deploymentId: string }>("add-schedule", { config: config("behind") });
+    const entries = (await table(stack.table)).PendingDeployment as QueueEntry[];
+    const pending = entries.find((e) => e.deploymentId === stuck.deploymentId) as QueueEntry;
+    const t0 = Date.now();
+    const claim = { ...pending, status: STATUS.claimed, claimToken: "crashed", leaseUntil: t0, attempts: 3 };
+    expect(await move({ db, table: stack.table }, pending, claim)).toBe(true);
+    const result = await runDeployer(deployerDeps(stack, { now: () => t0 + 1 }));
+    expect(result.failed).toEqual([
+      {
+        deploymentId: stuck.deploymentId,
+        reason: "claim expired 3 times: the deployer crashed or timed out while starting it",
+      },
+    ]);
+    expect(result.deployed.map((d) => d.deploymentId)).toEqual([next.deploymentId]);
+    expect(await executions(stack.stateMachineArn)).toEqual([next.deploymentId]);
+    expect((await table(stack.table)).Failed?.[0]).toMatchObject({ deploymentId: stuck.deploymentId });
+  });
+
+  it("a claim whose last deployer crashed after starting it is recorded Deployed, not Failed", async () => {
+    const { deploymentId } = await invoke<{ deploymentId: string }>("add-schedule", {
+      config: config("crashed-late"),
+    });
+    const [pending] = (await table(stack.table)).PendingDeployment as QueueEntry[];
+    const t0 = Date.now();
+    const claim = {
+      ...(pending as QueueEntry),
+      status: STATUS.claimed,
+      claimToken: "x",
+      leaseUntil: t0,
+      attempts: 3,
+    };
+    expect(await move({ db, table: stack.table }, pending as QueueEntry, claim)).toBe(true);
+    await sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: stack.stateMachineArn,
+        name: deploymentId,
+        input: claim.config,
+      }),
+    );
+    const result = await runDeployer(deployerDeps(stack, { now: () => t0 + 1 }));
+    expect(result.deployed.map((d) => d.deploymentId)).toEqual([deploymentId]);
+    expect(Object.keys(await table(stack.table))).toEqual([STATUS.deployed]);
+    expect(await executions(stack.stateMachineArn)).toEqual([deploymentId]);
+  });
+
+  it("a queue item that is not an entry is skipped and reported by its key; one with an unknown attribute still deploys", async () => {
+    const { deploymentId } = await invoke<{ deploymentId: string }>("add-schedule", {
+      config: config("annotated"),
+    });
+    const [pending] = (await table(stack.table)).PendingDeployment as QueueEntry[];
+    // An operator's console note on the good entry, and an older item missing most of an entry's attributes.
+    await db.send(
+      new PutItemCommand({
+        TableName: stack.table,
+        Item: { ...toItem(pending as QueueEntry), note: { S: "ok to ship" } },
+      }),
+    );
+    const broken = "20000101T000000000Z-00000000000000000000";
+    await db.send(
+      new PutItemCommand({
+        TableName: stack.table,
+        Item: { [PARTITION_KEY]: { S: STATUS.pending }, [SORT_KEY]: { S: broken }, attempts: { S: "one" } },
+      }),
+    );
+    const result = await invoke<DeployerResult>("deployer", {});
+    expect(result.malformed).toEqual([
+      { status: STATUS.pending, deploymentId: broken, problem: expect.stringMatching(/attempts/) },
+    ]);
+    expect(result.deployed.map((d) => d.deploymentId)).toEqual([deploymentId]);
+    const listing = await invoke<ScheduleListing>("list-schedule", { status: STATUS.pending });
+    expect(listing.malformed.map((m) => m.deploymentId)).toEqual([broken]);
+  });
+
+  it("a settle that loses to a TransactionConflict leaves the claim until its lease ends; the re-drive records it once", async () => {
+    const { deploymentId } = await invoke<{ deploymentId: string }>("add-schedule", {
+      config: config("conflict"),
+    });
+    // DynamoDB cancelling the settling transaction (another transaction held the item), which moto cannot be made
+    // to do: the first Deployed put is answered as AWS would, every other request goes to the emulator.
+    let conflicts = 0;
+    const conflicted = {
+      send: (command: unknown) => {
+        const put = (command as TransactWriteItemsCommand).input?.TransactItems?.[1]?.Put?.Item?.status?.S;
+        if (command instanceof TransactWriteItemsCommand && put === STATUS.deployed && conflicts++ === 0) {
+          return Promise.reject(
+            Object.assign(awsError("TransactionCanceledException", 400), {
+              CancellationReasons: [{ Code: "TransactionConflict" }, { Code: "None" }],
+            }),
+          );
+        }
+        return db.send(command as never);
+      },
+    } as unknown as DynamoDBClient;
+    const t0 = Date.now();
+    const first = await runDeployer(deployerDeps(stack, { db: conflicted, now: () => t0 }));
+    expect(first.deployed).toEqual([]);
+    expect((await table(stack.table)).Claimed?.[0]).toMatchObject({ deploymentId, attempts: 1 });
+    const during = await runDeployer(deployerDeps(stack, { db: conflicted, now: () => t0 + 299_999 }));
+    expect(during.deployed).toEqual([]);
+    const after = await runDeployer(deployerDeps(stack, { db: conflicted, now: () => t0 + 300_001 }));
+    expect(after.deployed.map((d) => d.deploymentId)).toEqual([deploymentId]);
+    expect(await executions(stack.stateMachineArn)).toEqual([deploymentId]);
+    const settled = await table(stack.table);
+    expect(Object.keys(settled)).toEqual([STATUS.deployed]);
+    expect(settled.Deployed).toHaveLength(1);
   });
 
   it("a start that keeps failing for a reason that may pass is retried by later runs, then failed with its reason", async () => {
@@ -351,7 +510,7 @@ describe("deployer", () => {
         );
       }
       const during = await runDeployer(deployerDeps(stack, { now: () => t0 + 299_999 }));
-      expect(during).toEqual({ deployed: [], failed: [], retrying: [] });
+      expect(during).toEqual({ deployed: [], failed: [], retrying: [], malformed: [] });
       const after = await runDeployer(deployerDeps(stack, { now: () => t0 + 300_001 }));
       expect(after.deployed.map((d) => d.deploymentId)).toEqual([deploymentId]);
       expect(await executions(stack.stateMachineArn)).toEqual([deploymentId]);

@@ -45,7 +45,7 @@ beforeEach(() => {
 });
 const iot = new IoTClient({});
 const cloudWatch = new CloudWatchClient({});
-const ALARM_PREFIX = "fleet-dev-ota-deploy-";
+const ALARM_PREFIX = "fleet-dev-ota-deploy-round-alarm-";
 const deps = {
   iot,
   s3: new S3Client({}),
@@ -234,6 +234,23 @@ describe("a round's alarms, at the request level (CloudWatch PutMetricAlarm / De
     // Again: nothing left, nothing deleted, no error.
     expect((await cleanUp(deps, { owner: OWNER, jobId: "fleet-dev-fw-r1" })).alarms).toEqual([]);
     expect(cloudWatchMock.commandCalls(DeleteAlarmsCommand)).toHaveLength(1);
+  });
+
+  it("clean-up lists again and deletes what is left when DeleteAlarms (all or nothing) finds a name gone meanwhile", async () => {
+    const prefix = `${ALARM_PREFIX}fleet-dev-fw-r1-${OWNER}-`;
+    cloudWatchMock
+      .on(DescribeAlarmsCommand, { AlarmNamePrefix: prefix })
+      .resolvesOnce({ MetricAlarms: [{ AlarmName: `${prefix}a` }, { AlarmName: `${prefix}b` }] })
+      .resolves({ MetricAlarms: [{ AlarmName: `${prefix}b` }] });
+    // A concurrent clean-up deleted `a`: AWS refuses the whole batch.
+    cloudWatchMock.on(DeleteAlarmsCommand).rejectsOnce(resourceNotFoundError()).resolves({});
+    iotMock.on(DescribeJobCommand).rejects(resourceNotFoundError());
+    const result = await cleanUp(deps, { owner: OWNER, jobId: "fleet-dev-fw-r1" });
+    expect(result.alarms).toEqual([`${prefix}b`]);
+    expect(cloudWatchMock.commandCalls(DeleteAlarmsCommand).map((c) => c.args[0].input)).toEqual([
+      { AlarmNames: [`${prefix}a`, `${prefix}b`] },
+      { AlarmNames: [`${prefix}b`] },
+    ]);
   });
 });
 

@@ -32,13 +32,18 @@ const notification = JSON.parse(MESSAGE);
 const OWNER = "0b5d3a4e-8c1f-4f7a-9e2b-3c4d5e6f7a8b";
 const JOB = "fleet-dev-fw100-r1";
 const EMAIL = "arn:aws:sns:eu-west-1:123456789012:fleet-dev-ota-deploy-email-notification";
+const FORCE_STOP_TOPIC: string = sample.Records[0].Sns.TopicArn;
+const RECORD = { message: MESSAGE, topicArn: FORCE_STOP_TOPIC };
+/** The sample record with another message. */
+const withMessage = (message: string) => ({ ...RECORD, message });
 const deps = {
   cloudWatch: new CloudWatchClient({}),
   iot: new IoTClient({}),
   sns: new SNSClient({}),
-  alarmPrefix: "fleet-dev-ota-deploy-",
+  alarmPrefix: "fleet-dev-ota-deploy-round-alarm-",
   groupPrefix: "fleet-dev-",
   emailTopicArn: EMAIL,
+  forceStopTopicArn: FORCE_STOP_TOPIC,
 };
 const runningJob: Job = {
   jobId: JOB,
@@ -53,6 +58,8 @@ beforeEach(() => {
         AlarmName: notification.AlarmName,
         AlarmArn: notification.AlarmArn,
         Dimensions: [{ Name: "jobId", Value: JOB }],
+        AlarmActions: [FORCE_STOP_TOPIC, EMAIL],
+        StateValue: "ALARM",
       },
     ],
   });
@@ -74,7 +81,7 @@ describe("the force stopper, at the request level", () => {
   });
 
   it("sends CancelJob with force, the reason code and a comment naming the alarm, then publishes the report", async () => {
-    expect(await forceStop(deps, MESSAGE)).toEqual({
+    expect(await forceStop(deps, RECORD)).toEqual({
       outcome: "stopped",
       alarm: notification.AlarmName,
       jobId: JOB,
@@ -98,7 +105,7 @@ describe("the force stopper, at the request level", () => {
 
   it("keeps the comment within 2028 characters and free of control characters", async () => {
     const long = JSON.stringify({ ...notification, NewStateReason: `a\nb${"x".repeat(3000)}` });
-    await forceStop(deps, long);
+    await forceStop(deps, withMessage(long));
     const comment = iotMock.commandCalls(CancelJobCommand)[0]?.args[0].input.comment as string;
     expect(comment).toHaveLength(2028);
     expect(comment).toMatch(/^[^\p{C}]+$/u);
@@ -106,18 +113,18 @@ describe("the force stopper, at the request level", () => {
 
   it("reports a job that ended between DescribeJob and CancelJob, or is gone, without an error or an e-mail", async () => {
     iotMock.on(CancelJobCommand).rejects(awsError("InvalidStateTransitionException", 409));
-    expect(await forceStop(deps, MESSAGE)).toMatchObject({ outcome: "already-ended", status: "ENDED" });
+    expect(await forceStop(deps, RECORD)).toMatchObject({ outcome: "already-ended", status: "ENDED" });
     iotMock.on(DescribeJobCommand).rejects(resourceNotFoundError());
-    expect(await forceStop(deps, MESSAGE)).toMatchObject({ outcome: "already-ended", status: "DELETED" });
+    expect(await forceStop(deps, RECORD)).toMatchObject({ outcome: "already-ended", status: "DELETED" });
     iotMock.on(DescribeJobCommand).resolves({ job: { ...runningJob, status: "COMPLETED" } });
-    expect(await forceStop(deps, MESSAGE)).toMatchObject({ outcome: "already-ended", status: "COMPLETED" });
+    expect(await forceStop(deps, RECORD)).toMatchObject({ outcome: "already-ended", status: "COMPLETED" });
     expect(snsMock.commandCalls(PublishCommand)).toHaveLength(0);
   });
 
-  it("refuses a deleted alarm (ListTagsForResource: ResourceNotFoundException), a job outside GROUP_NAME_PREFIX and another deployment's job", async () => {
+  it("leaves a deleted alarm (ListTagsForResource: ResourceNotFoundException) as stale; refuses a job outside GROUP_NAME_PREFIX and another deployment's job", async () => {
     cloudWatchMock.on(ListTagsForResourceCommand).rejects(resourceNotFoundError());
-    expect(await forceStop(deps, MESSAGE)).toMatchObject({
-      outcome: "refused",
+    expect(await forceStop(deps, RECORD)).toMatchObject({
+      outcome: "stale",
       reason: "the alarm no longer exists (its round was cleaned up)",
     });
     cloudWatchMock.on(ListTagsForResourceCommand).resolves({
@@ -126,12 +133,12 @@ describe("the force stopper, at the request level", () => {
         { Key: "ota-deploy:owner", Value: OWNER },
       ],
     });
-    expect(await forceStop({ ...deps, groupPrefix: "fleet-prod-" }, MESSAGE)).toMatchObject({
+    expect(await forceStop({ ...deps, groupPrefix: "fleet-prod-" }, RECORD)).toMatchObject({
       outcome: "refused",
       reason: `job ${JOB} is not one of this stack's (GROUP_NAME_PREFIX fleet-prod-)`,
     });
     iotMock.on(DescribeJobCommand).resolves({ job: { ...runningJob, description: "someone else's job" } });
-    expect(await forceStop(deps, MESSAGE)).toMatchObject({
+    expect(await forceStop(deps, RECORD)).toMatchObject({
       outcome: "refused",
       reason: `job ${JOB} is not the job of the alarm's deployment ${OWNER}`,
     });
@@ -139,10 +146,74 @@ describe("the force stopper, at the request level", () => {
   });
 
   it("stops without telling anyone on a stack without an e-mail topic", async () => {
-    expect(await forceStop({ ...deps, emailTopicArn: "" }, MESSAGE)).toMatchObject({
+    expect(await forceStop({ ...deps, emailTopicArn: "" }, RECORD)).toMatchObject({
       outcome: "stopped",
       notified: false,
     });
     expect(snsMock.commandCalls(PublishCommand)).toHaveLength(0);
+  });
+
+  it("refuses a message published by hand for an alarm that only e-mails, or that did not come from the force-stop topic, touching no job", async () => {
+    cloudWatchMock.on(DescribeAlarmsCommand).resolves({
+      MetricAlarms: [
+        {
+          AlarmName: notification.AlarmName,
+          AlarmArn: notification.AlarmArn,
+          Dimensions: [{ Name: "jobId", Value: JOB }],
+          AlarmActions: [EMAIL],
+          StateValue: "ALARM",
+        },
+      ],
+    });
+    expect(await forceStop(deps, RECORD)).toMatchObject({
+      outcome: "refused",
+      reason: "its actions do not name the ota-force-stopper topic (it was not meant to stop its job)",
+    });
+    const elsewhere = { ...RECORD, topicArn: EMAIL };
+    expect(await forceStop(deps, elsewhere)).toMatchObject({
+      outcome: "refused",
+      reason: `it did not come from the ota-force-stopper topic (${FORCE_STOP_TOPIC})`,
+    });
+    expect(await forceStop(deps, { message: MESSAGE })).toMatchObject({ outcome: "refused" });
+    expect(iotMock.commandCalls(CancelJobCommand)).toHaveLength(0);
+  });
+
+  it("an alarm whose message says ALARM but which is OK now is stale: no job touched", async () => {
+    cloudWatchMock.on(DescribeAlarmsCommand).resolves({
+      MetricAlarms: [
+        {
+          AlarmName: notification.AlarmName,
+          AlarmArn: notification.AlarmArn,
+          Dimensions: [{ Name: "jobId", Value: JOB }],
+          AlarmActions: [FORCE_STOP_TOPIC],
+          StateValue: "OK",
+        },
+      ],
+    });
+    expect(await forceStop(deps, RECORD)).toEqual({
+      outcome: "stale",
+      alarm: notification.AlarmName,
+      reason: "the alarm is OK now, no longer in ALARM",
+    });
+    expect(iotMock.commandCalls(CancelJobCommand)).toHaveLength(0);
+  });
+
+  it("counts a stop before reporting it, so a report that fails (and is retried) loses no count", async () => {
+    snsMock.on(PublishCommand).rejects(awsError("InternalError", 500));
+    const stopped: string[] = [];
+    await expect(forceStop({ ...deps, onStopped: (job) => stopped.push(job) }, RECORD)).rejects.toThrow();
+    expect(stopped).toEqual([JOB]);
+  });
+
+  it("a message that is no CloudWatch notification is malformed, one of a transition to OK ignored", async () => {
+    expect(await forceStop(deps, withMessage("not json"))).toEqual({
+      outcome: "malformed",
+      reason: "the message is not JSON",
+    });
+    expect(
+      await forceStop(deps, withMessage(JSON.stringify({ ...notification, NewStateValue: "OK" }))),
+    ).toMatchObject({
+      outcome: "ignored",
+    });
   });
 });

@@ -69,12 +69,21 @@ function fixture(executions: Record<string, string[]>) {
   });
 }
 
+/** A fast gate and a minute to spare: no answer is cut short by time. */
+const unhurried = {
+  iot: new IoTClient({}),
+  gate: async () => {},
+  callsPerSecond: 10,
+  deadline: NOW + 60_000,
+  now: () => NOW,
+};
+
 describe("status", () => {
   it("summarises counts, rollout, abort and timeout config, progress and elapsed time", async () => {
     fixture({ FAILED: ["d1"], REJECTED: [], TIMED_OUT: [] });
     let calls = 0;
     const status = await jobStatus(
-      { iot: new IoTClient({}), gate: async () => void calls++, now: () => NOW },
+      { ...unhurried, gate: async () => void calls++ },
       { jobId: "fw-r1", pageSize: 25 },
     );
     expect(status).toMatchObject({
@@ -102,10 +111,7 @@ describe("status", () => {
     let cursor = null;
     let pages = 0;
     do {
-      const page = await jobStatus(
-        { iot: new IoTClient({}), gate: async () => {}, now: () => NOW },
-        { jobId: "fw-r1", pageSize: 4, cursor },
-      );
+      const page = await jobStatus(unhurried, { jobId: "fw-r1", pageSize: 4, cursor });
       expect(page.devices.length).toBeLessThanOrEqual(4);
       seen.push(...page.devices.map((d) => `${d.status}:${d.thingName}`));
       cursor = page.nextCursor;
@@ -129,5 +135,55 @@ describe("status", () => {
       handler({ jobId: "other-team-r1" }, localContext({ functionName: "status" })),
     ).rejects.toThrow(/jobId: "other-team-r1" must start with "fleet-dev-"/);
     expect(iotMock.calls()).toHaveLength(0);
+  });
+
+  it("at a slow rate, ends the answer before the deadline with a cursor, asking no listing for more than the time left can describe, and misses no device", async () => {
+    const failed = Array.from({ length: 30 }, (_, i) => `f${i}`);
+    fixture({ FAILED: failed, REJECTED: [], TIMED_OUT: [] });
+    // One call a second on a clock that moves only as calls are made: 10 s left describes at most 9 devices.
+    let clock = NOW;
+    const slow = {
+      ...unhurried,
+      gate: async () => {
+        clock += 1000;
+      },
+      callsPerSecond: 1,
+      now: () => clock,
+    };
+    const seen: string[] = [];
+    let cursor = null;
+    do {
+      const start = clock;
+      const page = await jobStatus(
+        { ...slow, deadline: start + 10_000 },
+        { jobId: "fw-r1", pageSize: 100, cursor },
+      );
+      expect(clock).toBeLessThanOrEqual(start + 10_000);
+      expect(page.devices.length).toBeGreaterThan(0);
+      seen.push(...page.devices.map((d) => d.thingName));
+      cursor = page.nextCursor;
+      if (cursor) expect(cursor.jobId).toBe("fw-r1");
+    } while (cursor);
+    expect(seen).toEqual(failed);
+    for (const call of iotMock.commandCalls(ListJobExecutionsForJobCommand))
+      expect(call.args[0].input.maxResults).toBeLessThanOrEqual(9);
+  });
+
+  it("refuses another job's cursor, and a token AWS no longer takes, naming `cursor`", async () => {
+    fixture({ FAILED: ["f1"], REJECTED: [], TIMED_OUT: [] });
+    await expect(
+      jobStatus(unhurried, { jobId: "fw-r1", pageSize: 5, cursor: { jobId: "fw-r2", status: "FAILED" } }),
+    ).rejects.toThrow(/cursor: it pages job fw-r2, not fw-r1/);
+    expect(iotMock.calls()).toHaveLength(0);
+    iotMock
+      .on(ListJobExecutionsForJobCommand)
+      .rejects(Object.assign(new Error("Invalid nextToken"), { name: "InvalidRequestException" }));
+    await expect(
+      jobStatus(unhurried, {
+        jobId: "fw-r1",
+        pageSize: 5,
+        cursor: { jobId: "fw-r1", status: "FAILED", nextToken: "stale" },
+      }),
+    ).rejects.toThrow(/cursor: its nextToken is not one AWS takes any more/);
   });
 });

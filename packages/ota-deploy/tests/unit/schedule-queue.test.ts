@@ -19,6 +19,7 @@ import {
   move,
   newDeploymentId,
   type QueueEntry,
+  readItem,
   STATUS,
   toItem,
 } from "../../src/core/schedule-queue";
@@ -169,5 +170,36 @@ describe("deployer", () => {
       `arn:aws:states:eu-west-1:123456789012:execution:fleet-dev-ota-deploy-deploy:${pending.deploymentId}`,
     );
     expect(result.deployed).toEqual([expect.objectContaining({ startedAt: "1970-01-01T00:00:00.500Z" })]);
+  });
+
+  it("a name already taken whose execution cannot be described is still Deployed (never Failed: it runs)", async () => {
+    dbMock.on(QueryCommand).resolves({ Items: [] });
+    dbMock.on(QueryCommand, { ExpressionAttributeValues: { ":status": { S: STATUS.pending } } }).resolves({
+      Items: [toItem(pending)],
+    });
+    dbMock.on(TransactWriteItemsCommand).resolves({});
+    sfnMock.on(StartExecutionCommand).rejects(awsError("ExecutionAlreadyExists", 400));
+    sfnMock.on(DescribeExecutionCommand).rejects(awsError("AccessDeniedException", 400, "not authorized"));
+    const result = await run();
+    expect(result.failed).toEqual([]);
+    expect(result.deployed).toEqual([
+      {
+        deploymentId: pending.deploymentId,
+        executionArn: `arn:aws:states:eu-west-1:123456789012:execution:fleet-dev-ota-deploy-deploy:${pending.deploymentId}`,
+      },
+    ]);
+    const settle = dbMock.commandCalls(TransactWriteItemsCommand)[1]?.args[0].input.TransactItems?.[1];
+    expect(settle?.Put?.Item).toMatchObject({ status: { S: "Deployed" } });
+  });
+});
+
+describe("reading queue items", () => {
+  it("drops an attribute it does not know, and reports an item that is no entry by its key instead of throwing", () => {
+    expect(readItem({ ...toItem(pending), note: { S: "console note" } })).toEqual(pending);
+    expect(readItem({ status: { S: STATUS.pending }, deploymentId: { S: pending.deploymentId } })).toEqual({
+      status: STATUS.pending,
+      deploymentId: pending.deploymentId,
+      problem: expect.stringMatching(/submittedAt: .*attempts: /),
+    });
   });
 });

@@ -221,7 +221,7 @@ describe("the deploy state machine", () => {
     ]);
   });
 
-  it("keeps the target group while the job that uses it stays (cleanUp false)", async () => {
+  it("keeps the job, stream and target group while the job that uses it stays (cleanUp false), deleting only the finished round's alarms", async () => {
     const { output, calls } = await run(
       deploy,
       {},
@@ -230,9 +230,12 @@ describe("the deploy state machine", () => {
         "fill-target-group": fillDone,
         "deploy-round": deployRound,
         "round-status": () => finished(true),
+        "clean-up": cleanUp,
       },
     );
-    expect(calls.map(([n]) => n)).not.toContain("clean-up");
+    expect(calls.filter(([n]) => n === "clean-up").map(([, payload]) => payload)).toEqual([
+      { owner: OWNER, alarmsOf: "fw-r1" },
+    ]);
     expect(output).toMatchObject({ owner: OWNER, cleanedUp: false });
   });
 
