@@ -113,20 +113,23 @@ export const VARS = {
   },
 } satisfies Record<string, VarDeclaration<unknown>>;
 
+/** What checking a deployment reads (plan-deployment, and add-schedule before it queues one). */
+const DEPLOYMENT_CHECK_VARS = [
+  "FIRMWARE_BUCKET",
+  "OTA_ROLE_ARN",
+  "DOCUMENT_URL_HOSTS",
+  "GROUP_NAME_PREFIX",
+  "DEFAULT_ROUND_DEADLINE_MINUTES",
+  "MAX_ROUND_DEADLINE_MINUTES",
+  "EMAIL_TOPIC_ARN",
+  "SMS_TOPIC_ARN",
+  "FORCE_STOP_TOPIC_ARN",
+] as const;
+
 /** The variables each handler reads. */
 export const HANDLER_VARS = {
   release: ["FIRMWARE_BUCKET", "SIGNING_KEY_ID"],
-  "plan-deployment": [
-    "FIRMWARE_BUCKET",
-    "OTA_ROLE_ARN",
-    "DOCUMENT_URL_HOSTS",
-    "GROUP_NAME_PREFIX",
-    "DEFAULT_ROUND_DEADLINE_MINUTES",
-    "MAX_ROUND_DEADLINE_MINUTES",
-    "EMAIL_TOPIC_ARN",
-    "SMS_TOPIC_ARN",
-    "FORCE_STOP_TOPIC_ARN",
-  ],
+  "plan-deployment": DEPLOYMENT_CHECK_VARS,
   "fill-target-group": ["FIRMWARE_BUCKET", "ADD_THING_TO_GROUP_RATE", "CONCURRENCY", "GROUP_NAME_PREFIX"],
   "deploy-round": [
     "GROUP_NAME_PREFIX",
@@ -140,18 +143,7 @@ export const HANDLER_VARS = {
   status: ["GROUP_NAME_PREFIX", "JOB_STATUS_RATE"],
   "clean-up": ["FIRMWARE_BUCKET", "GROUP_NAME_PREFIX", "ALARM_NAME_PREFIX"],
   "force-stopper": ["GROUP_NAME_PREFIX", "ALARM_NAME_PREFIX", "EMAIL_TOPIC_ARN", "FORCE_STOP_TOPIC_ARN"],
-  "add-schedule": [
-    "FIRMWARE_BUCKET",
-    "SCHEDULE_TABLE",
-    "OTA_ROLE_ARN",
-    "DOCUMENT_URL_HOSTS",
-    "GROUP_NAME_PREFIX",
-    "DEFAULT_ROUND_DEADLINE_MINUTES",
-    "MAX_ROUND_DEADLINE_MINUTES",
-    "EMAIL_TOPIC_ARN",
-    "SMS_TOPIC_ARN",
-    "FORCE_STOP_TOPIC_ARN",
-  ],
+  "add-schedule": [...DEPLOYMENT_CHECK_VARS, "SCHEDULE_TABLE"],
   "list-schedule": ["SCHEDULE_TABLE"],
   deployer: ["SCHEDULE_TABLE", "DEPLOY_STATE_MACHINE_ARN", "DEPLOYMENTS_PER_RUN", "MAX_START_ATTEMPTS"],
 } as const satisfies Record<string, readonly (keyof typeof VARS)[]>;
