@@ -8,6 +8,7 @@ import {
   OUTCOMES_QUEUE,
   OUTCOMES_VISIBILITY_TIMEOUT_SECONDS,
 } from "@fleet/retry-workflow";
+import { ESCALATION_FAILED, messagesMetric, RECORD_OUTCOME_SERVICE } from "@fleet/retry-workflow/metrics";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { RETRY_WORKFLOW_PERMISSIONS } from "../policies/retry-workflow";
@@ -74,10 +75,12 @@ export function retryWorkflowWidgets(functions: Record<string, NodeLambda>): Das
       {
         title: "Retry cycles",
         metrics: [
-          fleetMetric("record-outcome", "Messages_counted", { label: "failures counted" }),
-          fleetMetric("record-outcome", "Messages_escalated", { label: "cycles escalated" }),
-          fleetMetric("record-outcome", "Messages_reset", { label: "cycles reset by a success" }),
-          fleetMetric("record-outcome", "Messages_failed", { label: "messages not recorded" }),
+          fleetMetric(RECORD_OUTCOME_SERVICE, messagesMetric("counted"), { label: "failures counted" }),
+          fleetMetric(RECORD_OUTCOME_SERVICE, messagesMetric("escalated"), { label: "cycles escalated" }),
+          fleetMetric(RECORD_OUTCOME_SERVICE, messagesMetric("reset"), {
+            label: "cycles reset by a success",
+          }),
+          fleetMetric(RECORD_OUTCOME_SERVICE, messagesMetric("failed"), { label: "messages not recorded" }),
         ],
       },
       {
@@ -85,7 +88,9 @@ export function retryWorkflowWidgets(functions: Record<string, NodeLambda>): Das
         metrics: [
           invocations("quarantine", "devices quarantined"),
           invocations("release", "devices released"),
-          fleetMetric("escalation-failed", "EscalationFailed", { label: "escalations failed" }),
+          fleetMetric(ESCALATION_FAILED.service, ESCALATION_FAILED.metricName, {
+            label: "escalations failed",
+          }),
         ],
       },
     ],

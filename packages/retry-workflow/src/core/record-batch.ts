@@ -5,6 +5,7 @@
 // dead-letter queue; the rest of the batch is not delivered again. Near the function's deadline no message is
 // started: those left are reported the same way, so a timeout never sends the whole batch back.
 import { errorMessage, errorName, type HandlerContext } from "@fleet/shared-aws";
+import { type BatchOutcome, messagesMetric } from "../metrics";
 import { parseMessage, type SourceFilter } from "./messages";
 import { type OutcomeResult, type RecordOutcomeDeps, recordOutcome } from "./record-outcome";
 
@@ -79,7 +80,7 @@ export async function recordBatch(
     });
   }
   for (const [outcome, count] of Object.entries(result.counts)) {
-    if (count > 0) deps.metrics?.addMetric(`Messages_${outcome}`, "Count", count);
+    if (count > 0) deps.metrics?.addMetric(messagesMetric(outcome as BatchOutcome), "Count", count);
   }
   return result;
 }

@@ -2,6 +2,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { awsClient, defineHandler } from "@fleet/shared-aws";
 import { handlerConfig } from "../config";
 import { escalationFailed } from "../core/escalation-failed";
+import { ESCALATION_FAILED } from "../metrics";
 import { escalationFailedEvent } from "../schemas";
 
 const config = handlerConfig("escalation-failed");
@@ -12,12 +13,12 @@ const deps = {
 };
 
 export const handler = defineHandler({
-  name: "escalation-failed",
+  name: ESCALATION_FAILED.service,
   schema: escalationFailedEvent,
   handler: async (event, { logger, metrics }) => {
     const failed = await escalationFailed(deps, event);
     logger.error("escalation failed", { ...failed, cycle: event.cycle, epoch: event.epoch });
-    metrics.addMetric("EscalationFailed", "Count", 1);
+    metrics.addMetric(ESCALATION_FAILED.metricName, "Count", 1);
     return failed;
   },
 });

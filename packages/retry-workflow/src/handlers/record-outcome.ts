@@ -5,6 +5,7 @@ import { awsClient, defineHandler } from "@fleet/shared-aws";
 import { type FailureSource, handlerConfig, listOf } from "../config";
 import { recordBatch } from "../core/record-batch";
 import { KnownRecords } from "../core/record-outcome";
+import { RECORD_OUTCOME_SERVICE } from "../metrics";
 import { recordOutcomeEvent } from "../schemas";
 
 const config = handlerConfig("record-outcome");
@@ -24,7 +25,7 @@ const deps = {
 const sources = listOf(config.FAILURE_SOURCES) as FailureSource[];
 
 export const handler = defineHandler({
-  name: "record-outcome",
+  name: RECORD_OUTCOME_SERVICE,
   schema: recordOutcomeEvent,
   handler: (event, { logger, metrics, deadline }) =>
     recordBatch(
