@@ -84,7 +84,8 @@ export const RESOURCE_KINDS: Readonly<Record<ResourceSpec["kind"], ResourceKind>
     types: ["aws:dynamodb/table:Table"],
     arn: (scope, name) => regionalArn(scope, "dynamodb", `table/${name}`),
     maxNameLength: 255,
-    // Point-in-time recovery is the table's continuous backups; the provider reads its time-to-live too.
+    // Point-in-time recovery is the table's continuous backups; the provider reads its time-to-live, and sets it
+    // on a table whose manifest names a ttlAttribute.
     deployActions: [
       "dynamodb:CreateTable",
       "dynamodb:DeleteTable",
@@ -96,6 +97,7 @@ export const RESOURCE_KINDS: Readonly<Record<ResourceSpec["kind"], ResourceKind>
       "dynamodb:UntagResource",
       "dynamodb:UpdateContinuousBackups",
       "dynamodb:UpdateTable",
+      "dynamodb:UpdateTimeToLive",
     ],
     workloadActions: {
       on: [

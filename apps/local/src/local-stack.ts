@@ -1,7 +1,12 @@
 // A package's stack in the local emulator, derived from its manifest as infra derives the real one: every
 // resource the package owns and every state machine, named `<package>-<name>-local` (infra names them
 // `<package>-<name>-<suffix>`), and the value of each variable that carries one of them.
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import {
+  CreateTableCommand,
+  DescribeTimeToLiveCommand,
+  DynamoDBClient,
+  UpdateTimeToLiveCommand,
+} from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateStateMachineCommand, ListStateMachinesCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { CreateTopicCommand, SNSClient } from "@aws-sdk/client-sns";
@@ -71,6 +76,19 @@ async function unlessExists(create: () => Promise<unknown>): Promise<void> {
   }
 }
 
+/** Turns the table's time-to-live on unless it is (DynamoDB refuses to enable it twice). */
+async function enableTimeToLive(table: string, attribute: string): Promise<void> {
+  const db = awsClient(DynamoDBClient);
+  const { TimeToLiveDescription: ttl } = await db.send(new DescribeTimeToLiveCommand({ TableName: table }));
+  if (ttl?.TimeToLiveStatus === "ENABLED" && ttl.AttributeName === attribute) return;
+  await db.send(
+    new UpdateTimeToLiveCommand({
+      TableName: table,
+      TimeToLiveSpecification: { AttributeName: attribute, Enabled: true },
+    }),
+  );
+}
+
 /**
  * Creates the resource unless it exists; returns what a variable carrying it holds. `created` holds the values
  * of the package's resources created before it, those it refers to among them.
@@ -99,6 +117,7 @@ async function ensureResource(
           }),
         ),
       );
+      if (spec.ttlAttribute) await enableTimeToLive(name, spec.ttlAttribute);
       return name;
     }
     // Creating a topic or a queue again with the same attributes returns the existing one.

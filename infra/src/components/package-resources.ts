@@ -85,6 +85,7 @@ function createPackageResource(
           // Encrypted under the account's AWS-managed key (not only AWS-owned), and restorable to any second.
           serverSideEncryption: { enabled: true },
           pointInTimeRecovery: { enabled: true },
+          ...(spec.ttlAttribute ? { ttl: { attributeName: spec.ttlAttribute, enabled: true } } : {}),
         },
         { parent },
       );

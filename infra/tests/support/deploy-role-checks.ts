@@ -95,6 +95,8 @@ const MANAGED_WITH: Record<string, string[]> = {
     "dynamodb:DescribeTable",
     "dynamodb:DescribeContinuousBackups",
     "dynamodb:UpdateContinuousBackups",
+    "dynamodb:DescribeTimeToLive",
+    "dynamodb:UpdateTimeToLive",
     "dynamodb:TagResource",
     "dynamodb:ListTagsOfResource",
     "dynamodb:DeleteTable",

@@ -26,7 +26,7 @@ const variables = (handler: string) =>
   (fn(handler).inputs.environment as { variables: Record<string, string> }).variables;
 
 describe("the schedule queue (dev)", () => {
-  it("is an on-demand table keyed by status and deployment id", () => {
+  it("is an on-demand table keyed by status and deployment id, settled entries expiring by its time-to-live", () => {
     const table = one("aws:dynamodb/table:Table", "fleet-dev-ota-deploy-schedule");
     expect(table.inputs).toMatchObject({
       billingMode: "PAY_PER_REQUEST",
@@ -36,9 +36,12 @@ describe("the schedule queue (dev)", () => {
         { name: "status", type: "S" },
         { name: "deploymentId", type: "S" },
       ],
+      ttl: { attributeName: "expiresAt", enabled: true },
     });
     expect(variables("add-schedule").SCHEDULE_TABLE).toBe(table.computed.name);
     expect(variables("deployer").SCHEDULE_TABLE).toBe(table.computed.name);
+    // The stack's retention of the queue's history, which the deployer writes into each settled entry.
+    expect(variables("deployer").SCHEDULE_HISTORY_DAYS).toBe("90");
   });
 
   it("runs the deployer at the stack's rate, with an empty event, at once (no flexible window)", () => {

@@ -64,6 +64,11 @@ export interface TableSpec {
   description: string;
   partitionKey: string;
   sortKey?: string;
+  /**
+   * A Number attribute holding epoch seconds: with it the table's time-to-live is enabled, and DynamoDB deletes
+   * an item some time (within days) after the moment its attribute names. Items without it are kept.
+   */
+  ttlAttribute?: string;
 }
 
 /** The key every package topic is encrypted with, in AWS and in the local stack. */

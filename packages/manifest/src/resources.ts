@@ -86,9 +86,19 @@ export function manifestProblems(manifest: PackageManifest): string[] {
   return problems;
 }
 
-/** What is wrong with the resources' own settings: a dead-letter queue that is no queue, or has one itself. */
+/**
+ * What is wrong with the resources' own settings: a table's time-to-live on one of its (String) keys, a
+ * dead-letter queue that is no queue, or has one itself.
+ */
 function resourceProblems(manifest: PackageManifest): string[] {
   return Object.entries(manifest.resources).flatMap(([name, spec]) => {
+    if (spec.kind === "table" && spec.ttlAttribute !== undefined) {
+      return [spec.partitionKey, spec.sortKey].includes(spec.ttlAttribute)
+        ? [
+            `${name}'s ttlAttribute ${spec.ttlAttribute} is one of its keys, which hold strings, not epoch seconds`,
+          ]
+        : [];
+    }
     if (spec.kind !== "queue" || !spec.deadLetter) return [];
     const { queue, maxReceives } = spec.deadLetter;
     const target = manifest.resources[queue];

@@ -111,6 +111,12 @@ export const VARS = {
     description:
       "Runs that try to start a queued deployment whose start keeps failing for a reason that may pass, before it is marked Failed (default 5)",
   },
+  SCHEDULE_HISTORY_DAYS: {
+    spec: env.number({ default: 90, min: 1, max: 3650, integer: true }),
+    required: false,
+    description:
+      "Days a Deployed or Failed schedule entry is kept after it settles, then deleted by the table's time-to-live (default 90)",
+  },
 } satisfies Record<string, VarDeclaration<unknown>>;
 
 /** What checking a deployment reads (plan-deployment, and add-schedule before it queues one). */
@@ -145,7 +151,13 @@ export const HANDLER_VARS = {
   "force-stopper": ["GROUP_NAME_PREFIX", "ALARM_NAME_PREFIX", "EMAIL_TOPIC_ARN", "FORCE_STOP_TOPIC_ARN"],
   "add-schedule": [...DEPLOYMENT_CHECK_VARS, "SCHEDULE_TABLE"],
   "list-schedule": ["SCHEDULE_TABLE"],
-  deployer: ["SCHEDULE_TABLE", "DEPLOY_STATE_MACHINE_ARN", "DEPLOYMENTS_PER_RUN", "MAX_START_ATTEMPTS"],
+  deployer: [
+    "SCHEDULE_TABLE",
+    "DEPLOY_STATE_MACHINE_ARN",
+    "DEPLOYMENTS_PER_RUN",
+    "MAX_START_ATTEMPTS",
+    "SCHEDULE_HISTORY_DAYS",
+  ],
 } as const satisfies Record<string, readonly (keyof typeof VARS)[]>;
 
 export type HandlerName = keyof typeof HANDLER_VARS;

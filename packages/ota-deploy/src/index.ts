@@ -3,7 +3,7 @@
 import { handlerEntries, type PackageManifest } from "@fleet/manifest";
 import { handlerEnv } from "./config";
 import { DEPLOYER } from "./core/deployer";
-import { PARTITION_KEY, SORT_KEY } from "./core/schedule-queue";
+import { EXPIRES_AT, PARTITION_KEY, SORT_KEY } from "./core/schedule-queue";
 import deploy from "./deploy.asl.json" with { type: "json" };
 import release from "./release.asl.json" with { type: "json" };
 
@@ -48,6 +48,8 @@ export const manifest: PackageManifest = {
         "The schedule queue: each scheduled deployment under its status, sorted by submission time (oldest first)",
       partitionKey: PARTITION_KEY,
       sortKey: SORT_KEY,
+      // Deployed and Failed entries are the queue's history, kept SCHEDULE_HISTORY_DAYS after they settle.
+      ttlAttribute: EXPIRES_AT,
     },
     [JOB_EVENTS_DEAD_LETTERS]: {
       kind: "queue",

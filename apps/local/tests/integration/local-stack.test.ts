@@ -1,6 +1,6 @@
 // The local stack is derived from a manifest alone: the example package of @fleet/manifest's fixtures (a
 // resource of every kind, a state machine) gets each, and each of its variables the value infra would give it.
-import { DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DescribeStateMachineCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { GetTopicAttributesCommand, SNSClient } from "@aws-sdk/client-sns";
 import { GetQueueAttributesCommand, ListQueuesCommand, SQSClient } from "@aws-sdk/client-sqs";
@@ -48,6 +48,11 @@ describe("provisionLocalStack", () => {
       new DescribeTableCommand({ TableName: env.LEDGER_TABLE }),
     );
     expect(Table?.KeySchema).toEqual([{ AttributeName: "key", KeyType: "HASH" }]);
+    // The manifest's ttlAttribute, as infra sets it (moto stores it; it deletes nothing when an item expires).
+    const { TimeToLiveDescription } = await awsClient(DynamoDBClient).send(
+      new DescribeTimeToLiveCommand({ TableName: env.LEDGER_TABLE }),
+    );
+    expect(TimeToLiveDescription).toEqual({ TimeToLiveStatus: "ENABLED", AttributeName: "expiresAt" });
     const { definition } = await awsClient(SFNClient).send(
       new DescribeStateMachineCommand({ stateMachineArn: env.FLOW_ARN as string }),
     );
@@ -85,7 +90,7 @@ describe("provisionLocalStack", () => {
     expect(JSON.parse(RedrivePolicy)).toEqual({ deadLetterTargetArn: QueueArn, maxReceiveCount: 3 });
   });
 
-  it("finds what exists instead of failing or duplicating it", async () => {
+  it("finds what exists instead of failing or duplicating it (a time-to-live already on is left as it is)", async () => {
     const first = await provisionLocalStack(manifest);
     expect(await provisionLocalStack(manifest)).toEqual(first);
   });

@@ -116,6 +116,24 @@ describe("manifestProblems", () => {
     ]);
   });
 
+  it("refuses a table's time-to-live on one of its keys (strings, never epoch seconds)", () => {
+    const table = (ttlAttribute: string) => ({
+      kind: "table" as const,
+      description: "t",
+      partitionKey: "id",
+      sortKey: "at",
+      ttlAttribute,
+    });
+    const manifest: PackageManifest = {
+      ...example,
+      resources: { ...example.resources, byId: table("id"), byAt: table("at"), fine: table("expiresAt") },
+    };
+    expect(manifestProblems(manifest)).toEqual([
+      "byId's ttlAttribute id is one of its keys, which hold strings, not epoch seconds",
+      "byAt's ttlAttribute at is one of its keys, which hold strings, not epoch seconds",
+    ]);
+  });
+
   it("refuses a variable carrying two things in two handlers", () => {
     const manifest: PackageManifest = {
       ...example,

@@ -30,6 +30,8 @@ export interface DeployerDeps extends QueueDeps {
   maxAttempts: number;
   /** How long a claim is its deployer's: longer than the deployer's own timeout, so a live one never loses it. */
   leaseMs: number;
+  /** Days a settled (Deployed or Failed) entry is kept: its `expiresAt` is this long after it settles. */
+  historyDays: number;
   now?: () => number;
 }
 
@@ -64,7 +66,8 @@ export async function runDeployer(deps: DeployerDeps): Promise<DeployerResult> {
   const result: DeployerResult = { deployed: [], failed: [], retrying: [], malformed: [] };
   const onMalformed = (item: MalformedItem) => result.malformed.push(item);
   let budget = deps.perRun;
-  const claim = (entry: QueueEntry): QueueEntry => ({
+  // A claim never expires: only a settled entry is history (a hand-written pending item may carry expiresAt).
+  const claim = ({ expiresAt: _expires, ...entry }: QueueEntry): QueueEntry => ({
     ...entry,
     status: STATUS.claimed,
     claimToken: randomUUID(),
@@ -129,10 +132,11 @@ async function settleExhausted(deps: DeployerDeps, entry: QueueEntry, result: De
   await settleFailed(deps, entry, why, result);
 }
 
-/** The entry as its final status keeps it: without the claim. */
-const settledPart = (claimed: QueueEntry) => {
+/** The entry as its final status keeps it: without the claim, and expiring `historyDays` after it settles. */
+const settledPart = (deps: DeployerDeps, claimed: QueueEntry) => {
   const { claimToken: _token, leaseUntil: _lease, lastError: _error, ...settled } = claimed;
-  return settled;
+  const settledAt = Math.floor((deps.now ?? Date.now)() / 1000);
+  return { ...settled, expiresAt: settledAt + deps.historyDays * 24 * 60 * 60 };
 };
 
 async function settleDeployed(
@@ -141,7 +145,7 @@ async function settleDeployed(
   started: Started,
   result: DeployerResult,
 ): Promise<void> {
-  if (await move(deps, claimed, { ...settledPart(claimed), status: STATUS.deployed, ...started })) {
+  if (await move(deps, claimed, { ...settledPart(deps, claimed), status: STATUS.deployed, ...started })) {
     result.deployed.push({ deploymentId: claimed.deploymentId, ...started });
   }
 }
@@ -154,7 +158,7 @@ async function settleFailed(
 ): Promise<void> {
   const now = deps.now ?? Date.now;
   const failed = {
-    ...settledPart(claimed),
+    ...settledPart(deps, claimed),
     status: STATUS.failed,
     reason,
     failedAt: new Date(now()).toISOString(),

@@ -17,6 +17,8 @@ import * as z from "zod/mini";
 
 export const PARTITION_KEY = "status";
 export const SORT_KEY = "deploymentId";
+/** The table's time-to-live attribute: a settled entry's end of history, in epoch seconds. */
+export const EXPIRES_AT = "expiresAt";
 
 export const STATUS = {
   pending: "PendingDeployment",
@@ -58,6 +60,8 @@ const entrySchema = z.object({
   startedAt: z.optional(z.string()),
   reason: z.optional(z.string()),
   failedAt: z.optional(z.string()),
+  /** Epoch seconds, on a Deployed or Failed entry only: DynamoDB deletes it some time (within days) after. */
+  expiresAt: z.optional(z.int()),
 });
 export type QueueEntry = z.infer<typeof entrySchema>;
 

@@ -23,6 +23,7 @@ export const handler = defineHandler({
       perRun: config.DEPLOYMENTS_PER_RUN,
       maxAttempts: config.MAX_START_ATTEMPTS,
       leaseMs: CLAIM_LEASE_MS,
+      historyDays: config.SCHEDULE_HISTORY_DAYS,
     });
     // An operator watches failures: each one logged with its reason and counted (an alarm watches the count), as
     // are starts, retries and queue items that are not entries (logged with their key).

@@ -52,6 +52,8 @@ jest.setTimeout(120_000);
 const BUCKET = "it-schedule-firmware";
 const VERSION = "8.0.0";
 const PREFIX = "sched";
+const HISTORY_DAYS = 30;
+const DAY_SECONDS = 24 * 60 * 60;
 const db = awsClient(DynamoDBClient);
 const sfn = awsClient(SFNClient);
 const s3 = awsClient(S3Client);
@@ -96,6 +98,8 @@ async function createStack(): Promise<Stack> {
     EMAIL_TOPIC_ARN: "arn:aws:sns:us-east-1:123456789012:it-schedule-email-notification",
     SMS_TOPIC_ARN: "",
     FORCE_STOP_TOPIC_ARN: "",
+    // Not the default (90), so the handler is seen reading it.
+    SCHEDULE_HISTORY_DAYS: String(HISTORY_DAYS),
   });
   return { table, stateMachineArn: stateMachineArn as string };
 }
@@ -131,6 +135,7 @@ const deployerDeps = (stack: Stack, overrides: Partial<Parameters<typeof runDepl
   perRun: 1,
   maxAttempts: 3,
   leaseMs: 300_000,
+  historyDays: 90,
   ...overrides,
 });
 
@@ -284,9 +289,12 @@ describe("deployer", () => {
     const { deploymentId } = await invoke<{ deploymentId: string }>("add-schedule", {
       config: config("race"),
     });
+    expect((await table(stack.table)).PendingDeployment?.[0]).not.toHaveProperty("expiresAt");
+    const before = Math.floor(Date.now() / 1000);
     const results = await Promise.all(
       Array.from({ length: 10 }, () => invoke<DeployerResult>("deployer", {})),
     );
+    const after = Math.floor(Date.now() / 1000);
     const deployed = results.flatMap((r) => r.deployed);
     expect(deployed.map((d) => d.deploymentId)).toEqual([deploymentId]);
     expect(results.flatMap((r) => [...r.failed, ...r.retrying])).toEqual([]);
@@ -294,6 +302,10 @@ describe("deployer", () => {
     const entries = await table(stack.table);
     expect(Object.keys(entries)).toEqual([STATUS.deployed]);
     expect(entries.Deployed?.[0]).toMatchObject({ deploymentId, executionArn: deployed[0]?.executionArn });
+    // Kept SCHEDULE_HISTORY_DAYS from the moment it settled (within this run), then the table's TTL deletes it.
+    const expiresAt = entries.Deployed?.[0]?.expiresAt as number;
+    expect(expiresAt).toBeGreaterThanOrEqual(before + HISTORY_DAYS * DAY_SECONDS);
+    expect(expiresAt).toBeLessThanOrEqual(after + HISTORY_DAYS * DAY_SECONDS);
   });
 
   it("five pending, ten deployers at once: each deployment is started exactly once, five runs find nothing", async () => {
@@ -351,7 +363,13 @@ describe("deployer", () => {
     ]);
     expect(result.deployed.map((d) => d.deploymentId)).toEqual([next.deploymentId]);
     expect(await executions(stack.stateMachineArn)).toEqual([next.deploymentId]);
-    expect((await table(stack.table)).Failed?.[0]).toMatchObject({ deploymentId: stuck.deploymentId });
+    const settled = await table(stack.table);
+    expect(settled.Failed?.[0]).toMatchObject({
+      deploymentId: stuck.deploymentId,
+      expiresAt: Math.floor((t0 + 1) / 1000) + 90 * DAY_SECONDS,
+    });
+    // The deployment started in the same run settled then too.
+    expect(settled.Deployed?.[0]?.expiresAt).toBe(Math.floor((t0 + 1) / 1000) + 90 * DAY_SECONDS);
   });
 
   it("a claim whose last deployer crashed after starting it is recorded Deployed, not Failed", async () => {
@@ -542,6 +560,7 @@ describe("list-schedule", () => {
     const first = await invoke<ScheduleListing>("list-schedule", { limit: 2 });
     expect(first.deployments.map((d) => d.deploymentId)).toEqual(ids.slice(0, 2));
     expect(first.deployments[0]).not.toHaveProperty("config");
+    expect(first.deployments[0]).not.toHaveProperty("expiresAt");
     const second = await invoke<ScheduleListing>("list-schedule", { limit: 2, after: first.next });
     expect(second.deployments.map((d) => d.deploymentId)).toEqual(ids.slice(2));
     const missing = stack.stateMachineArn.replace(/deploy-[^:]+$/, "no-such-machine");
@@ -552,6 +571,7 @@ describe("list-schedule", () => {
         deploymentId: ids[0],
         jobId: "list-1",
         reason: expect.stringMatching(/^StateMachineDoesNotExist/),
+        expiresAt: expect.any(Number),
       }),
     ]);
   });

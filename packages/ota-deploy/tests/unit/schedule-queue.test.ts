@@ -119,6 +119,7 @@ describe("deployer", () => {
       perRun: 1,
       maxAttempts: 3,
       leaseMs: 300_000,
+      historyDays: 90,
       now: () => 1_000,
     });
 
@@ -141,9 +142,33 @@ describe("deployer", () => {
     expect(result.deployed).toEqual([
       expect.objectContaining({ deploymentId: pending.deploymentId, startedAt: "1970-01-01T00:00:02.000Z" }),
     ]);
-    const settle = dbMock.commandCalls(TransactWriteItemsCommand)[1]?.args[0].input.TransactItems?.[1];
-    expect(settle?.Put?.Item).toMatchObject({ status: { S: "Deployed" }, attempts: { N: "1" } });
+    const [claim, settle] = dbMock
+      .commandCalls(TransactWriteItemsCommand)
+      .map((call) => call.args[0].input.TransactItems?.[1]);
+    expect(claim?.Put?.Item).toMatchObject({ status: { S: "Claimed" } });
+    expect(claim?.Put?.Item).not.toHaveProperty("expiresAt");
+    // Settled at 1 s (epoch): the history expires 90 days later.
+    expect(settle?.Put?.Item).toMatchObject({
+      status: { S: "Deployed" },
+      attempts: { N: "1" },
+      expiresAt: { N: String(1 + 90 * 86_400) },
+    });
     expect(settle?.Put?.Item).not.toHaveProperty("claimToken");
+  });
+
+  it("a pending item written by hand with an expiresAt loses it when claimed: only a settled entry expires", async () => {
+    dbMock.on(QueryCommand).resolves({ Items: [] });
+    dbMock.on(QueryCommand, { ExpressionAttributeValues: { ":status": { S: STATUS.pending } } }).resolves({
+      Items: [toItem({ ...pending, expiresAt: 5 })],
+    });
+    dbMock.on(TransactWriteItemsCommand).resolves({});
+    sfnMock.on(StartExecutionCommand).resolves({ executionArn: "arn", startDate: new Date(2_000) });
+    await run();
+    const [claim, settle] = dbMock
+      .commandCalls(TransactWriteItemsCommand)
+      .map((call) => call.args[0].input.TransactItems?.[1]?.Put?.Item);
+    expect(claim).not.toHaveProperty("expiresAt");
+    expect(settle?.expiresAt).toEqual({ N: String(1 + 90 * 86_400) });
   });
 
   it("re-drives an expired claim by a conditional update, and records the execution its name already started", async () => {
