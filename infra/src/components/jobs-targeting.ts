@@ -1,6 +1,7 @@
 // Seed 000 on AWS: the jobs-targeting package as its manifest describes it (the lists bucket, every handler,
 // the targeted-job state machine), with each handler's least-privilege statements.
 import { manifest } from "@fleet/jobs-targeting";
+import { STEP_METRICS } from "@fleet/shared-aws/metrics";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { JOBS_TARGETING_PERMISSIONS } from "../policies/jobs-targeting";
@@ -35,7 +36,7 @@ export function jobsTargetingWidgets(targetedJobArn: pulumi.Input<string>): Dash
       {
         title: "Paced steps: throttled calls",
         metrics: ["fill-exclude-group", "fast-track"].map((service) =>
-          fleetMetric(service, "throttles", { label: service }),
+          fleetMetric(service, STEP_METRICS.throttles, { label: service }),
         ),
       },
     ],

@@ -4,6 +4,7 @@
 // nothing is printed: what was recorded is dropped at the end of the invocation.
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { MiddlewareObj } from "@middy/core";
+import { STEP_METRICS } from "./metric-names";
 
 let sharedMetrics: Metrics | undefined;
 
@@ -41,8 +42,8 @@ export function recordStep(metrics: Metrics, result: StepCounts): void {
     metrics.addMetric(name, MetricUnit.Count, value);
   };
   if (result.done) for (const [label, value] of Object.entries(result.counts)) add(label, value);
-  add("attempts", result.run?.attempts);
-  add("throttles", result.run?.throttles);
+  add(STEP_METRICS.attempts, result.run?.attempts);
+  add(STEP_METRICS.throttles, result.run?.throttles);
 }
 
 /**
