@@ -4,6 +4,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { awsScope } from "../aws-scope";
+import { stackMetricsNamespace } from "./node-lambda";
 
 /**
  * A metric line as CloudWatch's dashboard body spells it: `[namespace, name, dimension, value, ..., options]`,
@@ -97,7 +98,7 @@ export class FleetDashboard extends pulumi.ComponentResource {
 
 /** A line of a metric the fleet's handlers publish through Powertools: the stack's namespace, `service` dimension. */
 export const fleetMetric = (service: string, metricName: string, options: Record<string, unknown> = {}) => [
-  `Fleet/${pulumi.getStack()}`,
+  stackMetricsNamespace(),
   metricName,
   "service",
   service,

@@ -18,13 +18,16 @@ import { retentionProblem } from "./log-retention";
 const LAMBDA_RUNTIME = aws.lambda.Runtime.NodeJS22dX;
 const LAMBDA_ARCHITECTURE = "arm64";
 
+/** The stack's metrics namespace: every handler publishes its Powertools metrics there. */
+export const stackMetricsNamespace = (): string => `Fleet/${pulumi.getStack()}`;
+
 /**
  * What every function gets besides its declared variables: the stack's metrics namespace (defineHandler
  * publishes EMF there), and source-mapped stack traces when the bundle was built with a map
  * (BUNDLE_SOURCEMAP=1); a map-less bundle skips the option's cost at cold start.
  */
 const platformEnv = (bundleDir: string): Record<string, string> => ({
-  POWERTOOLS_METRICS_NAMESPACE: `Fleet/${pulumi.getStack()}`,
+  POWERTOOLS_METRICS_NAMESPACE: stackMetricsNamespace(),
   ...(existsSync(path.join(bundleDir, `${BUNDLE_ENTRY_FILE}.map`))
     ? { NODE_OPTIONS: "--enable-source-maps" }
     : {}),

@@ -10,9 +10,9 @@
 // other's events off.
 import { JOB_EVENTS_DEAD_LETTERS, JOB_EVENTS_QUEUE, JOB_METRICS_BATCH } from "@fleet/ota-deploy";
 import { JOB_METRICS_SERVICE, STACK_METRICS } from "@fleet/ota-deploy/metrics";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { countAlarm } from "./alarm";
-import type { NodeLambda } from "./node-lambda";
+import { type NodeLambda, stackMetricsNamespace } from "./node-lambda";
 import { createQueueRules, topicRuleName } from "./queue-rules";
 
 /** The rules by the part of their name; only the stack's jobs (GROUP_NAME_PREFIX) are selected. */
@@ -96,7 +96,7 @@ export function createJobEventRules(args: JobEventRulesArgs, parent: pulumi.Reso
   countAlarm(
     named("job-metrics-malformed"),
     {
-      namespace: `Fleet/${pulumi.getStack()}`,
+      namespace: stackMetricsNamespace(),
       metricName: STACK_METRICS.malformed,
       dimensions: { service: JOB_METRICS_SERVICE },
       description: `${named("job-metrics")} received events it could not read: see its log ("malformed job event")`,

@@ -21,7 +21,7 @@ import { countAlarm } from "./alarm";
 import type { DashboardSection } from "./dashboard";
 import { deploySchedule } from "./deploy-schedule";
 import { type DomainArgs, type DomainOutputs, deployHandlerPackage } from "./handler-package";
-import type { NodeLambda } from "./node-lambda";
+import { type NodeLambda, stackMetricsNamespace } from "./node-lambda";
 import { createAlarmTopics } from "./ota-alarm-topics";
 import { otaDeployComponentConfig } from "./ota-deploy-config";
 import { createJobEventRules } from "./ota-deploy-events";
@@ -159,7 +159,7 @@ export class OtaDeploy extends pulumi.ComponentResource {
         countAlarm(
           `${names.baseName}-${part}`,
           {
-            namespace: `Fleet/${pulumi.getStack()}`,
+            namespace: stackMetricsNamespace(),
             metricName,
             dimensions: { service: DEPLOYER_METRICS.service },
             description: `${names.baseName}: the deployer ${what}`,

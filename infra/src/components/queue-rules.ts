@@ -6,7 +6,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { awsScope } from "../aws-scope";
-import { allow, policyDocument, regionalArn, serviceTrustPolicy } from "../policies/document";
+import { allow, policyDocument, regionalArn, topicRuleTrustPolicy } from "../policies/document";
 import { countAlarm } from "./alarm";
 import type { NodeLambda } from "./node-lambda";
 
@@ -93,14 +93,9 @@ export function createQueueRules(args: QueueRulesArgs, parent: pulumi.Resource):
   const role = new aws.iam.Role(
     named("rules-role"),
     {
+      // Only this component's rules.
       assumeRolePolicy: scope.apply((s) =>
-        JSON.stringify(
-          // Only this component's rules (IoT names the rule assuming the role: confused-deputy keys).
-          serviceTrustPolicy("iot.amazonaws.com", {
-            StringEquals: { "aws:SourceAccount": s.accountId },
-            ArnLike: { "aws:SourceArn": regionalArn(s, "iot", `rule/${topicRuleName(args.baseName, "*")}`) },
-          }),
-        ),
+        JSON.stringify(topicRuleTrustPolicy(s, topicRuleName(args.baseName, "*"))),
       ),
     },
     opts,

@@ -28,7 +28,7 @@ import {
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { awsScope } from "../aws-scope";
-import { policyDocument, regionalArn, serviceTrustPolicy } from "../policies/document";
+import { policyDocument, serviceTrustPolicy, topicRuleTrustPolicy } from "../policies/document";
 import {
   deliveryStatements,
   devicePolicy,
@@ -58,7 +58,7 @@ export const TELEMETRY_WIDGETS: DashboardSection = {
 };
 
 import { type DomainArgs, type DomainOutputs, deployHandlerPackage } from "./handler-package";
-import type { NodeLambda } from "./node-lambda";
+import { type NodeLambda, stackMetricsNamespace } from "./node-lambda";
 
 export interface PipelineConfig {
   /** Devices publish under `<topic>/<thing name>/…`; the rule reads every level below it. */
@@ -294,15 +294,8 @@ export class TelemetryPipeline extends pulumi.ComponentResource {
     const ruleRole = new aws.iam.Role(
       named("rule-role"),
       {
-        // Only this stack's two rules (IoT names the rule assuming the role: confused-deputy keys).
-        assumeRolePolicy: scope.apply((s) =>
-          JSON.stringify(
-            serviceTrustPolicy("iot.amazonaws.com", {
-              StringEquals: { "aws:SourceAccount": s.accountId },
-              ArnLike: { "aws:SourceArn": regionalArn(s, "iot", `rule/${ruleName}*`) },
-            }),
-          ),
-        ),
+        // Only this stack's two rules.
+        assumeRolePolicy: scope.apply((s) => JSON.stringify(topicRuleTrustPolicy(s, `${ruleName}*`))),
       },
       parent,
     );
@@ -407,7 +400,7 @@ export class TelemetryPipeline extends pulumi.ComponentResource {
       countAlarm(
         named("processing-failed"),
         {
-          namespace: `Fleet/${pulumi.getStack()}`,
+          namespace: stackMetricsNamespace(),
           metricName: TRANSFORM_METRICS.processingFailed,
           dimensions: { service: TRANSFORM_SERVICE },
           description: `${named("transform")} answered records ProcessingFailed: see errors/ in the data bucket`,
@@ -419,7 +412,7 @@ export class TelemetryPipeline extends pulumi.ComponentResource {
       countAlarm(
         named("over-limit"),
         {
-          namespace: `Fleet/${pulumi.getStack()}`,
+          namespace: stackMetricsNamespace(),
           metricName: TRANSFORM_METRICS.overLimit,
           dimensions: { service: TRANSFORM_SERVICE },
           description: `${named("transform")} failed records to keep its answer under 6 MB: lower processorSizeMb`,

@@ -83,6 +83,16 @@ export const regionalArn = (scope: AwsScope, service: string, resource: string):
   `arn:${scope.partition}:${service}:${scope.region}:${scope.accountId}:${resource}`;
 
 /**
+ * Trust policy of a topic rules' role: only this account's rules named `rulePattern` (IoT names the rule
+ * assuming the role: confused-deputy keys).
+ */
+export const topicRuleTrustPolicy = (scope: AwsScope, rulePattern: string): PolicyDocument =>
+  serviceTrustPolicy("iot.amazonaws.com", {
+    StringEquals: { "aws:SourceAccount": scope.accountId },
+    ArnLike: { "aws:SourceArn": regionalArn(scope, "iot", `rule/${rulePattern}`) },
+  });
+
+/**
  * Trust policy letting one AWS service assume a role. `condition` narrows it where the service sends the
  * confused-deputy keys (Step Functions does; Lambda does not when assuming an execution role).
  */

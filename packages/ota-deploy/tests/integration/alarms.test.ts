@@ -353,51 +353,35 @@ describe("the force stopper (moto evaluates no alarm: threshold checked against 
     const ignored = await stopWith(records(message("OK"), message("INSUFFICIENT_DATA"), "not json", "{}"));
     expect(ignored.outcomes.map((o) => o.outcome)).toEqual(["ignored", "ignored", "malformed", "malformed"]);
 
-    // Someone else's alarm on job B's metric, notifying the force stopper topic.
-    await cloudWatch.send(
-      new PutMetricAlarmCommand({
-        AlarmName: "someone-elses-alarm",
-        Namespace: "IoT:OTA:JobExecution",
-        MetricName: "FAILEDCount",
-        Dimensions: [{ Name: "jobId", Value: "itQuietB-r1" }],
-        Statistic: "Sum",
-        Period: 60,
-        EvaluationPeriods: 1,
-        Threshold: 0,
-        ComparisonOperator: "GreaterThanThreshold",
-        AlarmActions: [forceStopper.arn],
-      }),
-    );
-    await cloudWatch.send(
-      new SetAlarmStateCommand({
-        AlarmName: "someone-elses-alarm",
-        StateValue: "ALARM",
-        StateReason: "test",
-      }),
-    );
+    // An alarm on job B's failures notifying the force stopper topic, firing (set by hand: moto evaluates none).
+    const firingOnJobB = async (AlarmName: string, Tags?: { Key: string; Value: string }[]) => {
+      await cloudWatch.send(
+        new PutMetricAlarmCommand({
+          AlarmName,
+          Namespace: "IoT:OTA:JobExecution",
+          MetricName: "FAILEDCount",
+          Dimensions: [{ Name: "jobId", Value: "itQuietB-r1" }],
+          Statistic: "Sum",
+          Period: 60,
+          EvaluationPeriods: 1,
+          Threshold: 0,
+          ComparisonOperator: "GreaterThanThreshold",
+          AlarmActions: [forceStopper.arn],
+          Tags,
+        }),
+      );
+      await cloudWatch.send(
+        new SetAlarmStateCommand({ AlarmName, StateValue: "ALARM", StateReason: "test" }),
+      );
+    };
+    // Someone else's alarm.
+    await firingOnJobB("someone-elses-alarm");
     // Named as the stack's, watching job B, but tagged with job A (not how the deploy step makes them).
     const forged = `${PREFIX}itQuietB-r1-${rounds.itQuietB?.owner}-Forged`;
-    await cloudWatch.send(
-      new PutMetricAlarmCommand({
-        AlarmName: forged,
-        Namespace: "IoT:OTA:JobExecution",
-        MetricName: "FAILEDCount",
-        Dimensions: [{ Name: "jobId", Value: "itQuietB-r1" }],
-        Statistic: "Sum",
-        Period: 60,
-        EvaluationPeriods: 1,
-        Threshold: 0,
-        ComparisonOperator: "GreaterThanThreshold",
-        AlarmActions: [forceStopper.arn],
-        Tags: [
-          { Key: "ota-deploy:jobId", Value: "itQuietA-r1" },
-          { Key: "ota-deploy:owner", Value: rounds.itQuietB?.owner as string },
-        ],
-      }),
-    );
-    await cloudWatch.send(
-      new SetAlarmStateCommand({ AlarmName: forged, StateValue: "ALARM", StateReason: "test" }),
-    );
+    await firingOnJobB(forged, [
+      { Key: "ota-deploy:jobId", Value: "itQuietA-r1" },
+      { Key: "ota-deploy:owner", Value: rounds.itQuietB?.owner as string },
+    ]);
     // Job A's own alarm, but a message claiming it watches job B.
     const failuresA = rounds.itQuietA?.alarms.find((n) => n.endsWith("-Failures")) as string;
     const refused = await stopWith({

@@ -36,6 +36,19 @@ const FORCE_STOP_TOPIC: string = sample.Records[0].Sns.TopicArn;
 const RECORD = { message: MESSAGE, topicArn: FORCE_STOP_TOPIC };
 /** The sample record with another message. */
 const withMessage = (message: string) => ({ ...RECORD, message });
+/** The notification's alarm as CloudWatch describes it: its actions and its state now. */
+const alarmAs = (actions: string[], state: "ALARM" | "OK") =>
+  cloudWatchMock.on(DescribeAlarmsCommand).resolves({
+    MetricAlarms: [
+      {
+        AlarmName: notification.AlarmName,
+        AlarmArn: notification.AlarmArn,
+        Dimensions: [{ Name: "jobId", Value: JOB }],
+        AlarmActions: actions,
+        StateValue: state,
+      },
+    ],
+  });
 const deps = {
   cloudWatch: new CloudWatchClient({}),
   iot: new IoTClient({}),
@@ -52,17 +65,7 @@ const runningJob: Job = {
 };
 
 beforeEach(() => {
-  cloudWatchMock.on(DescribeAlarmsCommand).resolves({
-    MetricAlarms: [
-      {
-        AlarmName: notification.AlarmName,
-        AlarmArn: notification.AlarmArn,
-        Dimensions: [{ Name: "jobId", Value: JOB }],
-        AlarmActions: [FORCE_STOP_TOPIC, EMAIL],
-        StateValue: "ALARM",
-      },
-    ],
-  });
+  alarmAs([FORCE_STOP_TOPIC, EMAIL], "ALARM");
   cloudWatchMock.on(ListTagsForResourceCommand).resolves({
     Tags: [
       { Key: "ota-deploy:jobId", Value: JOB },
@@ -154,17 +157,7 @@ describe("the force stopper, at the request level", () => {
   });
 
   it("refuses a message published by hand for an alarm that only e-mails, or that did not come from the force-stop topic, touching no job", async () => {
-    cloudWatchMock.on(DescribeAlarmsCommand).resolves({
-      MetricAlarms: [
-        {
-          AlarmName: notification.AlarmName,
-          AlarmArn: notification.AlarmArn,
-          Dimensions: [{ Name: "jobId", Value: JOB }],
-          AlarmActions: [EMAIL],
-          StateValue: "ALARM",
-        },
-      ],
-    });
+    alarmAs([EMAIL], "ALARM");
     expect(await forceStop(deps, RECORD)).toMatchObject({
       outcome: "refused",
       reason: "its actions do not name the ota-force-stopper topic (it was not meant to stop its job)",
@@ -179,17 +172,7 @@ describe("the force stopper, at the request level", () => {
   });
 
   it("an alarm whose message says ALARM but which is OK now is stale: no job touched", async () => {
-    cloudWatchMock.on(DescribeAlarmsCommand).resolves({
-      MetricAlarms: [
-        {
-          AlarmName: notification.AlarmName,
-          AlarmArn: notification.AlarmArn,
-          Dimensions: [{ Name: "jobId", Value: JOB }],
-          AlarmActions: [FORCE_STOP_TOPIC],
-          StateValue: "OK",
-        },
-      ],
-    });
+    alarmAs([FORCE_STOP_TOPIC], "OK");
     expect(await forceStop(deps, RECORD)).toEqual({
       outcome: "stale",
       alarm: notification.AlarmName,

@@ -188,11 +188,11 @@ describe("job semantics", () => {
     }
   });
 
-  it("cancels the job when an abort criterion is met, and with it the queued executions", async () => {
-    const devices = await things("extAbort", 4);
-    await iot.send(
+  /** A job on `devices` cancelled once half of at least `minExecuted` executed things failed. */
+  const createJobCancelledAtHalfFailed = (jobId: string, devices: string[], minExecuted: number) =>
+    iot.send(
       new CreateJobCommand({
-        jobId: "ext-abort",
+        jobId,
         targets: devices.map(thingArn),
         document: "{}",
         abortConfig: {
@@ -201,12 +201,16 @@ describe("job semantics", () => {
               failureType: "FAILED",
               action: "CANCEL",
               thresholdPercentage: 50,
-              minNumberOfExecutedThings: 2,
+              minNumberOfExecutedThings: minExecuted,
             },
           ],
         },
       }),
     );
+
+  it("cancels the job when an abort criterion is met, and with it the queued executions", async () => {
+    const devices = await things("extAbort", 4);
+    await createJobCancelledAtHalfFailed("ext-abort", devices, 2);
     for (const thingName of devices.slice(0, 2)) {
       await jobs.send(new UpdateJobExecutionCommand({ thingName, jobId: "ext-abort", status: "FAILED" }));
     }
@@ -217,23 +221,7 @@ describe("job semantics", () => {
 
   it("counts only notified things toward minNumberOfExecutedThings (AbortCriteria, API reference)", async () => {
     const devices = await things("extNotified", 4);
-    await iot.send(
-      new CreateJobCommand({
-        jobId: "ext-notified",
-        targets: devices.map(thingArn),
-        document: "{}",
-        abortConfig: {
-          criteriaList: [
-            {
-              failureType: "FAILED",
-              action: "CANCEL",
-              thresholdPercentage: 50,
-              minNumberOfExecutedThings: 3,
-            },
-          ],
-        },
-      }),
-    );
+    await createJobCancelledAtHalfFailed("ext-notified", devices, 3);
     for (const thingName of devices.slice(0, 2)) {
       await jobs.send(new UpdateJobExecutionCommand({ thingName, jobId: "ext-notified", status: "FAILED" }));
     }
